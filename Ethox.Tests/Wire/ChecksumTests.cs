@@ -1,0 +1,74 @@
+using System;
+using System.Buffers.Binary;
+using Ethox.Wire;
+using NUnit.Framework;
+
+namespace Ethox.Tests.Wire;
+
+public class ChecksumTests
+{
+    // Straight from RFC 1071's definition: big-endian words, end-around carry.
+    private static ushort Reference(ReadOnlySpan<byte> data)
+    {
+        ulong sum = 0;
+        int i = 0;
+        for (; i + 1 < data.Length; i += 2) sum += BinaryPrimitives.ReadUInt16BigEndian(data[i..]);
+        if (i < data.Length) sum += (ulong)data[i] << 8;
+        while (sum >> 16 != 0) sum = (sum & 0xFFFF) + (sum >> 16);
+        return (ushort)~sum;
+    }
+
+    [Test]
+    public void Vectorised_sum_matches_the_definition_at_every_length()
+    {
+        var rng = new Random(1071);
+        var data = new byte[70_000];
+        rng.NextBytes(data);
+        for (int len = 0; len < 600; len++)
+            Assert.That(Checksum.Compute(data.AsSpan(3, len)), Is.EqualTo(Reference(data.AsSpan(3, len))), $"length {len}");
+        foreach (int len in new[] { 1500, 9000, 65535, 69_999 })
+            Assert.That(Checksum.Compute(data.AsSpan(1, len)), Is.EqualTo(Reference(data.AsSpan(1, len))), $"length {len}");
+        Array.Fill(data, (byte)0xFF); // worst case for lane overflow
+        Assert.That(Checksum.Compute(data), Is.EqualTo(Reference(data)));
+    }
+
+    [Test]
+    public void Rfc1071_example_sums_to_ddf2()
+    {
+        // RFC 1071 §3: 00 01 f2 03 f4 f5 f6 f7 sums to ddf2.
+        Assert.That(Checksum.Sum(new byte[] { 0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7 }), Is.EqualTo(0xddf2));
+    }
+
+    [Test]
+    public void Incremental_update_equals_recomputation_rfc1624()
+    {
+        var rng = new Random(1624);
+        var data = new byte[40];
+        for (int round = 0; round < 1000; round++)
+        {
+            rng.NextBytes(data);
+            BinaryPrimitives.WriteUInt16BigEndian(data.AsSpan(10), 0);
+            ushort ck = Checksum.Compute(data);
+            BinaryPrimitives.WriteUInt16BigEndian(data.AsSpan(10), ck);
+            int at = 2 * rng.Next(0, 5);
+            uint oldV = BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(12 + at)), newV = (uint)rng.Next();
+            BinaryPrimitives.WriteUInt32BigEndian(data.AsSpan(12 + at), newV);
+            ushort updated = Checksum.Update(ck, oldV, newV);
+            BinaryPrimitives.WriteUInt16BigEndian(data.AsSpan(10), updated);
+            Assert.That(Checksum.Verify(data), Is.True);
+        }
+    }
+
+    [Test]
+    public void Pseudo_header_sums_match_the_byte_layout()
+    {
+        var s4 = Ipv4Address.Parse("198.18.0.1"); var d4 = Ipv4Address.Parse("198.18.0.2");
+        var ph4 = new byte[12];
+        s4.WriteTo(ph4); d4.WriteTo(ph4.AsSpan(4)); ph4[9] = 6; BinaryPrimitives.WriteUInt16BigEndian(ph4.AsSpan(10), 1234);
+        Assert.That(Checksum.PseudoHeaderSum(s4, d4, 6, 1234), Is.EqualTo(Checksum.Sum(ph4)));
+        var s6 = Ipv6Address.Parse("2001:db8::1"); var d6 = Ipv6Address.Parse("fe80::abcd:1");
+        var ph6 = new byte[40];
+        s6.WriteTo(ph6); d6.WriteTo(ph6.AsSpan(16)); BinaryPrimitives.WriteUInt32BigEndian(ph6.AsSpan(32), 70000); ph6[39] = 17;
+        Assert.That(Checksum.PseudoHeaderSum(s6, d6, 17, 70000), Is.EqualTo(Checksum.Sum(ph6)));
+    }
+}
