@@ -316,12 +316,15 @@ public readonly record struct Ipv4Repr(Ipv4Address Source, Ipv4Address Destinati
     /// <summary>Header plus payload: the Total Length field.</summary>
     public int TotalLength => HeaderLength + PayloadLength;
 
-    /// <summary>Reads a checked packet; a header checksum that does not verify is <see cref="WireError.BadChecksum"/>.</summary>
+    /// <summary>
+    /// Reads a checked packet; a header checksum that does not verify is <see cref="WireError.BadChecksum"/>.
+    /// <see cref="PayloadLength"/> comes from Total Length, so it is the original length for a quoted datagram too.
+    /// </summary>
     public static bool TryParse(Ipv4Packet packet, out Ipv4Repr repr, out WireError error)
     {
         repr = default;
         if (!packet.VerifyChecksum()) { error = WireError.BadChecksum; return false; }
-        repr = new Ipv4Repr(packet.Source, packet.Destination, packet.Protocol, packet.Payload.Length, packet.TimeToLive)
+        repr = new Ipv4Repr(packet.Source, packet.Destination, packet.Protocol, packet.TotalLength - packet.HeaderLength, packet.TimeToLive)
         {
             Dscp = packet.Dscp,
             Ecn = packet.Ecn,
