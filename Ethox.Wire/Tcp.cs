@@ -1,0 +1,585 @@
+using System;
+using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+
+namespace Ethox.Wire;
+
+/// <summary>
+/// A TCP sequence number: a 32-bit value compared and advanced modulo 2^32 (RFC 9293 §3.4, with the
+/// serial-number arithmetic of RFC 1982). <c>a &lt; b</c> means b lies less than 2^31 ahead of a, so the
+/// order stays right across wrap-around. Two numbers exactly 2^31 apart have no defined order
+/// (RFC 1982 §3.2); for them each compares as "less" than the other, as Linux's <c>before()</c> does.
+/// </summary>
+public readonly struct TcpSeqNumber : IEquatable<TcpSeqNumber>, ISpanFormattable
+{
+    /// <summary>The raw 32-bit value.</summary>
+    public uint Value { get; }
+
+    /// <summary>Wraps a raw value.</summary>
+    public TcpSeqNumber(uint value) => Value = value;
+
+    /// <summary>Advances by <paramref name="count"/> octets modulo 2^32 (negative goes back).</summary>
+    public static TcpSeqNumber operator +(TcpSeqNumber seq, int count) => new(unchecked(seq.Value + (uint)count));
+
+    /// <summary>Goes back by <paramref name="count"/> octets modulo 2^32.</summary>
+    public static TcpSeqNumber operator -(TcpSeqNumber seq, int count) => new(unchecked(seq.Value - (uint)count));
+
+    /// <summary>The signed distance from <paramref name="b"/> to <paramref name="a"/> (positive when a is after b), taken modulo 2^32.</summary>
+    public static int operator -(TcpSeqNumber a, TcpSeqNumber b) => unchecked((int)(a.Value - b.Value));
+
+    /// <summary>True when <paramref name="a"/> comes before <paramref name="b"/> in sequence space.</summary>
+    public static bool operator <(TcpSeqNumber a, TcpSeqNumber b) => a - b < 0;
+    /// <summary>True when <paramref name="a"/> comes after <paramref name="b"/> in sequence space.</summary>
+    public static bool operator >(TcpSeqNumber a, TcpSeqNumber b) => b - a < 0;
+    /// <summary>True when <paramref name="a"/> equals or comes before <paramref name="b"/>.</summary>
+    public static bool operator <=(TcpSeqNumber a, TcpSeqNumber b) => !(a > b);
+    /// <summary>True when <paramref name="a"/> equals or comes after <paramref name="b"/>.</summary>
+    public static bool operator >=(TcpSeqNumber a, TcpSeqNumber b) => !(a < b);
+    /// <summary>Equality.</summary>
+    public static bool operator ==(TcpSeqNumber a, TcpSeqNumber b) => a.Value == b.Value;
+    /// <summary>Inequality.</summary>
+    public static bool operator !=(TcpSeqNumber a, TcpSeqNumber b) => a.Value != b.Value;
+
+    /// <summary>The later of two numbers in sequence space.</summary>
+    public static TcpSeqNumber Max(TcpSeqNumber a, TcpSeqNumber b) => a > b ? a : b;
+    /// <summary>The earlier of two numbers in sequence space.</summary>
+    public static TcpSeqNumber Min(TcpSeqNumber a, TcpSeqNumber b) => a < b ? a : b;
+
+    /// <summary>
+    /// True when this number lies in the window [<paramref name="start"/>, start + <paramref name="size"/>),
+    /// the shape of the acceptability tests of RFC 9293 §3.10.7.4 (e.g. RCV.NXT =&lt; SEG.SEQ &lt; RCV.NXT+RCV.WND).
+    /// An empty window contains nothing.
+    /// </summary>
+    public bool IsInWindow(TcpSeqNumber start, uint size) => unchecked(Value - start.Value) < size;
+
+    /// <inheritdoc/>
+    public bool Equals(TcpSeqNumber other) => Value == other.Value;
+    /// <inheritdoc/>
+    public override bool Equals([NotNullWhen(true)] object? obj) => obj is TcpSeqNumber o && Equals(o);
+    /// <inheritdoc/>
+    public override int GetHashCode() => (int)Value;
+    /// <summary>The decimal value.</summary>
+    public override string ToString() => Value.ToString(CultureInfo.InvariantCulture);
+    /// <inheritdoc/>
+    public string ToString(string? format, IFormatProvider? formatProvider) => Value.ToString(format, formatProvider);
+    /// <inheritdoc/>
+    public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider)
+        => Value.TryFormat(destination, out charsWritten, format, provider);
+}
+
+/// <summary>TCP control bits (RFC 9293 §3.1, RFC 3168 §6.1 for ECE/CWR, RFC 9768 for AE).</summary>
+[Flags]
+public enum TcpFlags : ushort
+{
+    /// <summary>No bits set.</summary>
+    None = 0,
+    /// <summary>No more data from sender.</summary>
+    Fin = 0x001,
+    /// <summary>Synchronize sequence numbers.</summary>
+    Syn = 0x002,
+    /// <summary>Reset the connection.</summary>
+    Rst = 0x004,
+    /// <summary>Push function.</summary>
+    Psh = 0x008,
+    /// <summary>Acknowledgment field is significant.</summary>
+    Ack = 0x010,
+    /// <summary>Urgent pointer field is significant.</summary>
+    Urg = 0x020,
+    /// <summary>ECN-Echo (RFC 3168).</summary>
+    Ece = 0x040,
+    /// <summary>Congestion Window Reduced (RFC 3168).</summary>
+    Cwr = 0x080,
+    /// <summary>Accurate ECN (RFC 9768); the bit formerly called NS, the ECN nonce sum (RFC 3540, historic).</summary>
+    Ae = 0x100,
+}
+
+/// <summary>TCP option kinds this library interprets (IANA "TCP Option Kind Numbers").</summary>
+public enum TcpOptionKind : byte
+{
+    /// <summary>End of option list (RFC 9293 §3.2).</summary>
+    EndOfList = 0,
+    /// <summary>No-operation, used for alignment (RFC 9293 §3.2).</summary>
+    NoOperation = 1,
+    /// <summary>Maximum segment size (RFC 9293 §3.7.1).</summary>
+    MaxSegmentSize = 2,
+    /// <summary>Window scale (RFC 7323 §2).</summary>
+    WindowScale = 3,
+    /// <summary>SACK permitted (RFC 2018 §2).</summary>
+    SackPermitted = 4,
+    /// <summary>SACK blocks (RFC 2018 §3).</summary>
+    Sack = 5,
+    /// <summary>Timestamps (RFC 7323 §3).</summary>
+    Timestamps = 8,
+}
+
+/// <summary>One SACK block: the received range [<see cref="Left"/>, <see cref="Right"/>) (RFC 2018 §3).</summary>
+public readonly record struct TcpSackBlock(TcpSeqNumber Left, TcpSeqNumber Right);
+
+/// <summary>The timestamps option values (RFC 7323 §3): TSval and TSecr.</summary>
+public readonly record struct TcpTimestamps(uint Value, uint EchoReply);
+
+/// <summary>
+/// Up to four SACK blocks held inline (no array), most recent first as RFC 2018 §4 asks of the sender.
+/// </summary>
+public readonly struct TcpSackBlocks : IEquatable<TcpSackBlocks>
+{
+    /// <summary>The most blocks a SACK option can carry (RFC 2018 §3: 40 option bytes hold at most 4).</summary>
+    public const int Capacity = 4;
+
+    private readonly TcpSackBlock _b0, _b1, _b2, _b3;
+
+    /// <summary>The number of blocks held (0..4).</summary>
+    public int Count { get; }
+
+    /// <summary>Holds the first <see cref="Capacity"/> blocks of <paramref name="blocks"/> (the most recent, by RFC 2018 §4's order).</summary>
+    public TcpSackBlocks(ReadOnlySpan<TcpSackBlock> blocks)
+    {
+        Count = Math.Min(blocks.Length, Capacity);
+        if (Count > 0) _b0 = blocks[0];
+        if (Count > 1) _b1 = blocks[1];
+        if (Count > 2) _b2 = blocks[2];
+        if (Count > 3) _b3 = blocks[3];
+    }
+
+    private TcpSackBlocks(TcpSackBlocks from, TcpSackBlock added)
+    {
+        this = from;
+        switch (from.Count)
+        {
+            case 0: _b0 = added; break;
+            case 1: _b1 = added; break;
+            case 2: _b2 = added; break;
+            default: _b3 = added; break;
+        }
+        Count = from.Count + 1;
+    }
+
+    /// <summary>Block <paramref name="index"/>; an empty block (default) when out of range.</summary>
+    public TcpSackBlock this[int index] => (uint)index >= (uint)Count ? default : index switch
+    {
+        0 => _b0,
+        1 => _b1,
+        2 => _b2,
+        _ => _b3,
+    };
+
+    /// <summary>These blocks plus <paramref name="block"/> at the end; false when already full.</summary>
+    public bool TryAdd(TcpSackBlock block, out TcpSackBlocks result)
+    {
+        if (Count == Capacity) { result = this; return false; }
+        result = new TcpSackBlocks(this, block);
+        return true;
+    }
+
+    /// <inheritdoc/>
+    public bool Equals(TcpSackBlocks other)
+    {
+        if (Count != other.Count) return false;
+        for (int i = 0; i < Count; i++)
+            if (this[i] != other[i]) return false;
+        return true;
+    }
+
+    /// <inheritdoc/>
+    public override bool Equals([NotNullWhen(true)] object? obj) => obj is TcpSackBlocks o && Equals(o);
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Count, this[0], this[1], this[2], this[3]);
+    /// <summary>Equality.</summary>
+    public static bool operator ==(TcpSackBlocks a, TcpSackBlocks b) => a.Equals(b);
+    /// <summary>Inequality.</summary>
+    public static bool operator !=(TcpSackBlocks a, TcpSackBlocks b) => !a.Equals(b);
+}
+
+/// <summary>
+/// One option as read by <see cref="TcpOptionReader"/>. The typed accessors answer for their own kind
+/// only (zero/empty otherwise); the reader has already checked the length of every kind it knows.
+/// </summary>
+public readonly ref struct TcpOption
+{
+    /// <summary>The option kind (unknown kinds keep their number).</summary>
+    public TcpOptionKind Kind { get; }
+
+    /// <summary>The option data after kind and length (empty for NOP).</summary>
+    public ReadOnlySpan<byte> Data { get; }
+
+    internal TcpOption(TcpOptionKind kind, ReadOnlySpan<byte> data) { Kind = kind; Data = data; }
+
+    /// <summary>The MSS value of a <see cref="TcpOptionKind.MaxSegmentSize"/> option.</summary>
+    public ushort MaxSegmentSize => Kind == TcpOptionKind.MaxSegmentSize ? BinaryPrimitives.ReadUInt16BigEndian(Data) : (ushort)0;
+
+    /// <summary>The shift count of a <see cref="TcpOptionKind.WindowScale"/> option, as sent (not clamped).</summary>
+    public byte WindowScale => Kind == TcpOptionKind.WindowScale ? Data[0] : (byte)0;
+
+    /// <summary>The values of a <see cref="TcpOptionKind.Timestamps"/> option.</summary>
+    public TcpTimestamps Timestamps => Kind == TcpOptionKind.Timestamps
+        ? new TcpTimestamps(BinaryPrimitives.ReadUInt32BigEndian(Data), BinaryPrimitives.ReadUInt32BigEndian(Data[4..]))
+        : default;
+
+    /// <summary>The blocks of a <see cref="TcpOptionKind.Sack"/> option (1..4).</summary>
+    public TcpSackBlocks SackBlocks
+    {
+        get
+        {
+            var blocks = new TcpSackBlocks();
+            if (Kind != TcpOptionKind.Sack) return blocks;
+            for (var rest = Data; rest.Length >= 8; rest = rest[8..])
+            {
+                var block = new TcpSackBlock(new TcpSeqNumber(BinaryPrimitives.ReadUInt32BigEndian(rest)),
+                    new TcpSeqNumber(BinaryPrimitives.ReadUInt32BigEndian(rest[4..])));
+                if (!blocks.TryAdd(block, out blocks)) break;
+            }
+            return blocks;
+        }
+    }
+}
+
+/// <summary>
+/// Walks the options area of a TCP header (RFC 9293 §3.2) without allocating. NOPs are returned as
+/// items; End of Option List stops the walk. Unknown kinds are skipped by their length. A length of 0
+/// or 1, a length past the end of the area, or a wrong size for a known kind stops the walk with
+/// <see cref="Error"/> = <see cref="WireError.Malformed"/>. The area is at most 40 bytes, which bounds the walk.
+/// </summary>
+public ref struct TcpOptionReader
+{
+    private ReadOnlySpan<byte> _rest;
+
+    /// <summary>Reads the given options area (from byte 20 up to the data offset).</summary>
+    public TcpOptionReader(ReadOnlySpan<byte> options) { _rest = options; Error = WireError.None; }
+
+    /// <summary>Why the walk stopped early; <see cref="WireError.None"/> at a clean end.</summary>
+    public WireError Error { get; private set; }
+
+    /// <summary>Reads the next option; false at the end of the list or on a malformed option (see <see cref="Error"/>).</summary>
+    public bool TryNext(out TcpOption option)
+    {
+        option = default;
+        if (_rest.IsEmpty || Error != WireError.None) return false;
+        var kind = (TcpOptionKind)_rest[0];
+        switch (kind)
+        {
+            case TcpOptionKind.EndOfList:
+                _rest = default;
+                return false;
+            case TcpOptionKind.NoOperation:
+                _rest = _rest[1..];
+                option = new TcpOption(kind, default);
+                return true;
+        }
+        if (_rest.Length < 2) return Fail();
+        int length = _rest[1];
+        if (length < 2 || length > _rest.Length || !HasValidLength(kind, length)) return Fail();
+        option = new TcpOption(kind, _rest[2..length]);
+        _rest = _rest[length..];
+        return true;
+    }
+
+    private static bool HasValidLength(TcpOptionKind kind, int length) => kind switch
+    {
+        TcpOptionKind.MaxSegmentSize => length == 4,
+        TcpOptionKind.WindowScale => length == 3,
+        TcpOptionKind.SackPermitted => length == 2,
+        TcpOptionKind.Timestamps => length == 10,
+        TcpOptionKind.Sack => length is 10 or 18 or 26 or 34,
+        _ => true,
+    };
+
+    private bool Fail()
+    {
+        Error = WireError.Malformed;
+        _rest = default;
+        return false;
+    }
+}
+
+/// <summary>
+/// A checked view of a TCP segment (RFC 9293 §3.1). TCP has no length field: the segment is the whole
+/// buffer, which the IP layer has already cut to the IP payload.
+/// </summary>
+public readonly ref struct TcpSegment
+{
+    /// <summary>The header without options: 20 bytes.</summary>
+    public const int MinHeaderLength = 20;
+    /// <summary>The largest header (data offset 15): 60 bytes.</summary>
+    public const int MaxHeaderLength = 60;
+
+    private readonly Span<byte> _buffer;
+
+    private TcpSegment(Span<byte> buffer) => _buffer = buffer;
+
+    /// <summary>
+    /// Checks the header: a data offset below 5 words is <see cref="WireError.Malformed"/>, one beyond the
+    /// buffer is <see cref="WireError.Truncated"/>.
+    /// </summary>
+    public static bool TryParse(Span<byte> buffer, out TcpSegment segment, out WireError error)
+    {
+        segment = default;
+        if (buffer.Length < MinHeaderLength) { error = WireError.Truncated; return false; }
+        int headerLength = (buffer[12] >> 4) * 4;
+        if (headerLength < MinHeaderLength) { error = WireError.Malformed; return false; }
+        if (headerLength > buffer.Length) { error = WireError.Truncated; return false; }
+        segment = new TcpSegment(buffer);
+        error = WireError.None;
+        return true;
+    }
+
+    /// <summary>The whole segment, header and payload.</summary>
+    public Span<byte> Bytes => _buffer;
+
+    /// <summary>Source port.</summary>
+    public ushort SourcePort
+    {
+        get => BinaryPrimitives.ReadUInt16BigEndian(_buffer);
+        set => BinaryPrimitives.WriteUInt16BigEndian(_buffer, value);
+    }
+
+    /// <summary>Destination port.</summary>
+    public ushort DestinationPort
+    {
+        get => BinaryPrimitives.ReadUInt16BigEndian(_buffer[2..]);
+        set => BinaryPrimitives.WriteUInt16BigEndian(_buffer[2..], value);
+    }
+
+    /// <summary>Sequence number of the first octet (or the ISN on SYN).</summary>
+    public TcpSeqNumber SequenceNumber
+    {
+        get => new(BinaryPrimitives.ReadUInt32BigEndian(_buffer[4..]));
+        set => BinaryPrimitives.WriteUInt32BigEndian(_buffer[4..], value.Value);
+    }
+
+    /// <summary>Acknowledgment number (significant when <see cref="TcpFlags.Ack"/> is set).</summary>
+    public TcpSeqNumber AcknowledgmentNumber
+    {
+        get => new(BinaryPrimitives.ReadUInt32BigEndian(_buffer[8..]));
+        set => BinaryPrimitives.WriteUInt32BigEndian(_buffer[8..], value.Value);
+    }
+
+    /// <summary>Data offset in 32-bit words. Fixed by the parse (options and payload are placed by it).</summary>
+    public int DataOffset => _buffer[12] >> 4;
+
+    /// <summary>Header length in bytes: <see cref="DataOffset"/> × 4.</summary>
+    public int HeaderLength => DataOffset * 4;
+
+    /// <summary>The nine control bits; the three reserved bits are kept as they are when set.</summary>
+    public TcpFlags Flags
+    {
+        get => (TcpFlags)(BinaryPrimitives.ReadUInt16BigEndian(_buffer[12..]) & 0x01FF);
+        set => BinaryPrimitives.WriteUInt16BigEndian(_buffer[12..],
+            (ushort)((BinaryPrimitives.ReadUInt16BigEndian(_buffer[12..]) & 0xFE00) | ((ushort)value & 0x01FF)));
+    }
+
+    /// <summary>Receive window (unscaled, as on the wire).</summary>
+    public ushort WindowSize
+    {
+        get => BinaryPrimitives.ReadUInt16BigEndian(_buffer[14..]);
+        set => BinaryPrimitives.WriteUInt16BigEndian(_buffer[14..], value);
+    }
+
+    /// <summary>The checksum field.</summary>
+    public ushort Checksum
+    {
+        get => BinaryPrimitives.ReadUInt16BigEndian(_buffer[16..]);
+        set => BinaryPrimitives.WriteUInt16BigEndian(_buffer[16..], value);
+    }
+
+    /// <summary>Urgent pointer (significant when <see cref="TcpFlags.Urg"/> is set).</summary>
+    public ushort UrgentPointer
+    {
+        get => BinaryPrimitives.ReadUInt16BigEndian(_buffer[18..]);
+        set => BinaryPrimitives.WriteUInt16BigEndian(_buffer[18..], value);
+    }
+
+    /// <summary>The options area: bytes [20, <see cref="HeaderLength"/>).</summary>
+    public Span<byte> Options => _buffer[MinHeaderLength..HeaderLength];
+
+    /// <summary>A reader over <see cref="Options"/>.</summary>
+    public TcpOptionReader OptionReader => new(Options);
+
+    /// <summary>The payload: everything after the header.</summary>
+    public Span<byte> Payload => _buffer[HeaderLength..];
+
+    /// <summary>True when the checksum verifies against the pseudo-header (RFC 9293 §3.1).</summary>
+    public bool VerifyChecksum(IpAddress source, IpAddress destination)
+        => Wire.Checksum.Verify(PseudoHeaderSum(source, destination), _buffer);
+
+    /// <summary>Computes and writes the checksum over pseudo-header, header and payload.</summary>
+    public void FillChecksum(IpAddress source, IpAddress destination)
+    {
+        Checksum = 0;
+        Checksum = Wire.Checksum.Compute(PseudoHeaderSum(source, destination), _buffer);
+    }
+
+    private ushort PseudoHeaderSum(IpAddress source, IpAddress destination)
+        => Wire.Checksum.PseudoHeaderSum(source, destination, (byte)IpProtocol.Tcp, _buffer.Length);
+}
+
+/// <summary>
+/// The high-level form of a TCP header with the options this library speaks: MSS, window scale,
+/// SACK-permitted, SACK blocks and timestamps. The payload stays in the buffer.
+/// </summary>
+public readonly record struct TcpRepr
+{
+    /// <summary>The largest window scale shift (RFC 7323 §2.3); larger received values are used as 14.</summary>
+    public const byte MaxWindowScale = 14;
+
+    /// <summary>Source port.</summary>
+    public ushort SourcePort { get; init; }
+    /// <summary>Destination port.</summary>
+    public ushort DestinationPort { get; init; }
+    /// <summary>Control bits.</summary>
+    public TcpFlags Flags { get; init; }
+    /// <summary>Sequence number.</summary>
+    public TcpSeqNumber SequenceNumber { get; init; }
+    /// <summary>Acknowledgment number.</summary>
+    public TcpSeqNumber AcknowledgmentNumber { get; init; }
+    /// <summary>Window field as on the wire (unscaled).</summary>
+    public ushort WindowSize { get; init; }
+    /// <summary>Urgent pointer.</summary>
+    public ushort UrgentPointer { get; init; }
+    /// <summary>MSS option (RFC 9293 §3.7.1), normally on SYN only.</summary>
+    public ushort? MaxSegmentSize { get; init; }
+    /// <summary>Window scale shift (RFC 7323 §2), on SYN only; at most <see cref="MaxWindowScale"/> after parsing.</summary>
+    public byte? WindowScale { get; init; }
+    /// <summary>SACK-permitted option (RFC 2018 §2), on SYN only.</summary>
+    public bool SackPermitted { get; init; }
+    /// <summary>SACK blocks (RFC 2018 §3); as many as fit are emitted, first ones first.</summary>
+    public TcpSackBlocks SackBlocks { get; init; }
+    /// <summary>Timestamps option (RFC 7323 §3).</summary>
+    public TcpTimestamps? Timestamps { get; init; }
+    /// <summary>Payload length in bytes.</summary>
+    public int PayloadLength { get; init; }
+
+    /// <summary>Sequence space the segment occupies: payload plus one each for SYN and FIN (RFC 9293 §3.4).</summary>
+    public int SequenceLength => PayloadLength + ((Flags & TcpFlags.Syn) != 0 ? 1 : 0) + ((Flags & TcpFlags.Fin) != 0 ? 1 : 0);
+
+    /// <summary>Header length including options (a multiple of 4, at most 60).</summary>
+    public int HeaderLength => TcpSegment.MinHeaderLength + FixedOptionsLength + SackOptionLength(EmittedSackBlockCount);
+
+    /// <summary>Header plus payload.</summary>
+    public int EmittedLength => HeaderLength + PayloadLength;
+
+    /// <summary>How many of <see cref="SackBlocks"/> fit in the 40 option bytes left by the other options.</summary>
+    public int EmittedSackBlockCount
+    {
+        get
+        {
+            int room = TcpSegment.MaxHeaderLength - TcpSegment.MinHeaderLength - FixedOptionsLength - 4; // NOP NOP kind len
+            return Math.Clamp(Math.Min(SackBlocks.Count, room / 8), 0, TcpSackBlocks.Capacity);
+        }
+    }
+
+    // Option bytes other than SACK blocks, each option padded to a 4-byte boundary as Linux lays them out.
+    private int FixedOptionsLength
+        => (MaxSegmentSize is null ? 0 : 4)
+         + (Timestamps is not null ? 12 : SackPermitted ? 4 : 0)
+         + (WindowScale is null ? 0 : 4);
+
+    private static int SackOptionLength(int blocks) => blocks == 0 ? 0 : 4 + 8 * blocks;
+
+    /// <summary>
+    /// Reads a checked segment received from <paramref name="source"/> to <paramref name="destination"/>:
+    /// checksum (unless <paramref name="verifyChecksum"/> is false because the NIC verified it), fields and
+    /// options. A malformed options area is <see cref="WireError.Malformed"/>; unknown options are skipped.
+    /// When an option repeats, the last one counts.
+    /// </summary>
+    public static bool TryParse(TcpSegment segment, IpAddress source, IpAddress destination, out TcpRepr repr, out WireError error,
+        bool verifyChecksum = true)
+    {
+        repr = default;
+        if (verifyChecksum && !segment.VerifyChecksum(source, destination)) { error = WireError.BadChecksum; return false; }
+        var result = new TcpRepr
+        {
+            SourcePort = segment.SourcePort,
+            DestinationPort = segment.DestinationPort,
+            Flags = segment.Flags,
+            SequenceNumber = segment.SequenceNumber,
+            AcknowledgmentNumber = segment.AcknowledgmentNumber,
+            WindowSize = segment.WindowSize,
+            UrgentPointer = segment.UrgentPointer,
+            PayloadLength = segment.Payload.Length,
+        };
+        var reader = segment.OptionReader;
+        while (reader.TryNext(out var option))
+        {
+            switch (option.Kind)
+            {
+                case TcpOptionKind.MaxSegmentSize: result = result with { MaxSegmentSize = option.MaxSegmentSize }; break;
+                case TcpOptionKind.WindowScale: result = result with { WindowScale = Math.Min(option.WindowScale, MaxWindowScale) }; break;
+                case TcpOptionKind.SackPermitted: result = result with { SackPermitted = true }; break;
+                case TcpOptionKind.Sack: result = result with { SackBlocks = option.SackBlocks }; break;
+                case TcpOptionKind.Timestamps: result = result with { Timestamps = option.Timestamps }; break;
+            }
+        }
+        if (reader.Error != WireError.None) { error = reader.Error; return false; }
+        repr = result;
+        error = WireError.None;
+        return true;
+    }
+
+    /// <summary>
+    /// Writes header and options at the start of <paramref name="buffer"/> and fills the checksum over them
+    /// and the <see cref="PayloadLength"/> bytes the caller has already placed after the header (at
+    /// <see cref="HeaderLength"/>). Options are laid out as Linux does: MSS; SACK-permitted+timestamps
+    /// (or NOP NOP timestamps, or NOP NOP SACK-permitted); NOP window scale; NOP NOP SACK blocks.
+    /// False when the buffer is too small or <see cref="PayloadLength"/> is negative.
+    /// </summary>
+    public bool TryEmit(Span<byte> buffer, IpAddress source, IpAddress destination)
+    {
+        int headerLength = HeaderLength;
+        if (PayloadLength < 0 || buffer.Length - headerLength < PayloadLength) return false;
+        var bytes = buffer[..(headerLength + PayloadLength)];
+        bytes[12] = (byte)(headerLength / 4 << 4);
+        TcpSegment.TryParse(bytes, out var segment, out _);
+        segment.SourcePort = SourcePort;
+        segment.DestinationPort = DestinationPort;
+        segment.SequenceNumber = SequenceNumber;
+        segment.AcknowledgmentNumber = AcknowledgmentNumber;
+        segment.Flags = Flags;
+        segment.WindowSize = WindowSize;
+        segment.UrgentPointer = UrgentPointer;
+        WriteOptions(segment.Options);
+        segment.FillChecksum(source, destination);
+        return true;
+    }
+
+    private void WriteOptions(Span<byte> at)
+    {
+        const byte Nop = (byte)TcpOptionKind.NoOperation;
+        if (MaxSegmentSize is { } mss)
+        {
+            at[0] = (byte)TcpOptionKind.MaxSegmentSize; at[1] = 4;
+            BinaryPrimitives.WriteUInt16BigEndian(at[2..], mss);
+            at = at[4..];
+        }
+        if (Timestamps is { } ts)
+        {
+            // SACK-permitted takes the place of the two NOPs that would align the timestamps.
+            if (SackPermitted) { at[0] = (byte)TcpOptionKind.SackPermitted; at[1] = 2; }
+            else { at[0] = Nop; at[1] = Nop; }
+            at[2] = (byte)TcpOptionKind.Timestamps; at[3] = 10;
+            BinaryPrimitives.WriteUInt32BigEndian(at[4..], ts.Value);
+            BinaryPrimitives.WriteUInt32BigEndian(at[8..], ts.EchoReply);
+            at = at[12..];
+        }
+        else if (SackPermitted)
+        {
+            at[0] = Nop; at[1] = Nop; at[2] = (byte)TcpOptionKind.SackPermitted; at[3] = 2;
+            at = at[4..];
+        }
+        if (WindowScale is { } shift)
+        {
+            at[0] = Nop; at[1] = (byte)TcpOptionKind.WindowScale; at[2] = 3; at[3] = shift;
+            at = at[4..];
+        }
+        int blocks = EmittedSackBlockCount;
+        if (blocks > 0)
+        {
+            at[0] = Nop; at[1] = Nop; at[2] = (byte)TcpOptionKind.Sack; at[3] = (byte)(2 + 8 * blocks);
+            for (int i = 0; i < blocks; i++)
+            {
+                BinaryPrimitives.WriteUInt32BigEndian(at[(4 + 8 * i)..], SackBlocks[i].Left.Value);
+                BinaryPrimitives.WriteUInt32BigEndian(at[(8 + 8 * i)..], SackBlocks[i].Right.Value);
+            }
+        }
+    }
+}
