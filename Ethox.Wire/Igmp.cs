@@ -275,7 +275,7 @@ public ref struct IgmpV3ReportWriter
     public readonly int Length => _length;
 
     /// <summary>Appends a group record with no auxiliary data; false when it does not fit the buffer or the record count field.</summary>
-    public bool TryAddRecord(IgmpGroupRecordType type, Ipv4Address group, ReadOnlySpan<Ipv4Address> sources)
+    public bool TryAddRecord(IgmpGroupRecordType type, Ipv4Address group, scoped ReadOnlySpan<Ipv4Address> sources)
     {
         int length = IgmpPacket.GroupRecordHeaderLength + Ipv4Address.Length * sources.Length;
         if (sources.Length > ushort.MaxValue || _records == ushort.MaxValue || _buffer.Length - _length < length) return false;
