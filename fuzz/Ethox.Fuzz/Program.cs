@@ -1,10 +1,13 @@
 using System;
 using System.IO;
-using Ethox.Fuzz;
+using Ethox.Fuzzing;
 using SharpFuzz;
 
-// Usage: Ethox.Fuzz TARGET            (run under afl-fuzz, input on stdin / shared memory)
-//        Ethox.Fuzz TARGET FILE...    (replay files once, e.g. a crash AFL++ saved)
+// Usage: Ethox.Fuzz TARGET                     (run under afl-fuzz, input on stdin / shared memory)
+//        Ethox.Fuzz TARGET FILE...             (replay files once, e.g. a crash AFL++ saved)
+//        Ethox.Fuzz --make-corpus DIR PCAP...  (cut pcap frames into per-target seeds)
+if (args.Length >= 2 && args[0] == "--make-corpus")
+    return CorpusMaker.Make(args[1], args[2..]);
 if (args.Length == 0 || !FuzzTargets.IsKnown(args[0]))
 {
     Console.Error.WriteLine($"usage: Ethox.Fuzz TARGET [FILE...]; targets: {string.Join(' ', FuzzTargets.Names)}");
