@@ -249,6 +249,7 @@ public class Ipv4Tests
             var reader = p.Options;
             int steps = 0;
             while (reader.TryNext(out var option)) { _ = (option.Type, option.Data.Length, option.Copied); Assert.That(++steps, Is.LessThanOrEqualTo(40)); }
+            if (data.Length % 3 == 0) p.FillChecksum(); // mend a mutated checksum now and then to reach the repr
             if (Ipv4Repr.TryParse(p, out var repr, out _))
             {
                 var output = new byte[repr.TotalLength];
