@@ -161,8 +161,15 @@ public readonly ref struct Icmpv6Packet
         set => BinaryPrimitives.WriteUInt16BigEndian(_buffer[6..], value);
     }
 
-    /// <summary>The 32-bit word at bytes 4-7: Packet Too Big MTU, Parameter Problem pointer.</summary>
-    public uint Word
+    /// <summary>Packet Too Big: the MTU of the next-hop link (bytes 4-7, RFC 4443 §3.2).</summary>
+    public uint Mtu
+    {
+        get => BinaryPrimitives.ReadUInt32BigEndian(_buffer[4..]);
+        set => BinaryPrimitives.WriteUInt32BigEndian(_buffer[4..], value);
+    }
+
+    /// <summary>Parameter Problem: the offset of the error in the quoted packet (bytes 4-7, RFC 4443 §3.4).</summary>
+    public uint Pointer
     {
         get => BinaryPrimitives.ReadUInt32BigEndian(_buffer[4..]);
         set => BinaryPrimitives.WriteUInt32BigEndian(_buffer[4..], value);
@@ -281,8 +288,8 @@ public readonly record struct Icmpv6Repr
         repr = type switch
         {
             Icmpv6Type.EchoRequest or Icmpv6Type.EchoReply => repr with { Identifier = packet.Identifier, SequenceNumber = packet.SequenceNumber },
-            Icmpv6Type.PacketTooBig => repr with { Mtu = packet.Word },
-            Icmpv6Type.ParameterProblem => repr with { Pointer = packet.Word },
+            Icmpv6Type.PacketTooBig => repr with { Mtu = packet.Mtu },
+            Icmpv6Type.ParameterProblem => repr with { Pointer = packet.Pointer },
             _ => repr,
         };
         return true;
@@ -309,10 +316,10 @@ public readonly record struct Icmpv6Repr
                 packet.SequenceNumber = SequenceNumber;
                 break;
             case Icmpv6Type.PacketTooBig:
-                packet.Word = Mtu;
+                packet.Mtu = Mtu;
                 break;
             case Icmpv6Type.ParameterProblem:
-                packet.Word = Pointer;
+                packet.Pointer = Pointer;
                 break;
         }
         packet.FillChecksum(source, destination);

@@ -358,7 +358,7 @@ public readonly record struct Ipv4Repr(Ipv4Address Source, Ipv4Address Destinati
     public bool TryEmit(Span<byte> buffer, ReadOnlySpan<byte> options)
     {
         if (OptionsLength < 0 || OptionsLength > Ipv4Packet.MaxHeaderLength - Ipv4Packet.MinHeaderLength || OptionsLength % 4 != 0
-            || options.Length > OptionsLength || PayloadLength < 0 || TotalLength > ushort.MaxValue
+            || options.Length > OptionsLength || PayloadLength is < 0 or > ushort.MaxValue || TotalLength > ushort.MaxValue
             || Dscp > 0x3F || Ecn > 3 || FragmentOffset > 0x1FFF || buffer.Length < TotalLength)
             return false;
         var header = buffer[..HeaderLength];

@@ -208,7 +208,10 @@ public readonly ref struct Ipv6ExtensionHeader
 /// </summary>
 public ref struct Ipv6ExtensionHeaderReader
 {
-    /// <summary>Chains longer than this are refused (RFC 8200 §4.1 lists at most 7 kinds; RFC 7112 wants the chain short).</summary>
+    /// <summary>
+    /// Chains longer than this are refused: a conformant chain of the kinds walked here has at most five headers
+    /// (RFC 8200 §4.1: each once, Destination Options twice), and long chains are a known evasion (RFC 7112, RFC 9098).
+    /// </summary>
     public const int MaxHeaders = 8;
 
     private readonly Span<byte> _payload;

@@ -147,7 +147,7 @@ public class Icmpv6Tests
             Assert.That(error, Is.EqualTo(WireError.Truncated));
             return;
         }
-        _ = (p.Type, p.Code, p.Checksum, p.Identifier, p.SequenceNumber, p.Word, p.IsError, p.Body.Length);
+        _ = (p.Type, p.Code, p.Checksum, p.Identifier, p.SequenceNumber, p.Mtu, p.Pointer, p.IsError, p.Body.Length);
         if (p.TryGetQuotedPacket(out var quoted, out _)) _ = (quoted.PayloadLength, quoted.Source, quoted.Payload.Length, quoted.IsTruncated);
         for (int pass = 0; pass < 2; pass++, p.FillChecksum(A, B))
         {

@@ -29,14 +29,23 @@ internal static class IpTestSupport
     }
 
     /// <summary>
-    /// Seeded mutation fuzzing: each iteration takes one of <paramref name="seeds"/>, cuts or extends it to a random
-    /// length, overwrites a few random bytes (length fields included, by chance), and runs <paramref name="exercise"/>.
+    /// Seeded fuzzing: most iterations take one of <paramref name="seeds"/>, cut or extend it to a random length and
+    /// overwrite a few random bytes (length fields included, by chance); one in eight is plain random bytes.
+    /// Each runs <paramref name="exercise"/>, which must not throw.
     /// </summary>
     public static void Fuzz(int seed, int iterations, byte[][] seeds, Action<byte[]> exercise)
     {
         var rng = new Random(seed);
         for (int i = 0; i < iterations; i++)
         {
+            if (i % 8 == 0)
+            {
+                // Now and then plain random bytes, not derived from a valid message.
+                var noise = new byte[rng.Next(200)];
+                rng.NextBytes(noise);
+                Run(noise, exercise);
+                continue;
+            }
             var template = seeds[rng.Next(seeds.Length)];
             int length = rng.Next(4) == 0 ? rng.Next(template.Length + 16) : template.Length;
             var data = new byte[length];

@@ -218,6 +218,7 @@ public class Ipv4Tests
         Assert.That((repr with { FragmentOffset = 0x2000 }).TryEmit(new byte[200]), Is.False);
         Assert.That((repr with { Dscp = 64 }).TryEmit(new byte[200]), Is.False);
         Assert.That((repr with { PayloadLength = -1 }).TryEmit(new byte[200]), Is.False);
+        Assert.That((repr with { PayloadLength = int.MaxValue }).TryEmit(new byte[200]), Is.False, "no overflow into a small Total Length");
     }
 
     [Test]
