@@ -140,13 +140,19 @@ public readonly ref struct Ipv6Packet
     {
         var reader = ExtensionHeaders;
         Ipv6FragmentInfo? fragment = null;
+        var finalDestination = Destination;
         while (reader.TryNext(out var header))
         {
             if (header.Type == IpProtocol.Ipv6Fragment && Ipv6FragmentHeader.TryParse(header.Bytes, out var view, out _))
                 fragment = Ipv6FragmentInfo.Parse(view);
+            else if (header.Type == IpProtocol.Ipv6Route && Ipv6RoutingHeader.TryParse(header.Bytes, out var route, out _)
+                     && route.TryGetFinalDestination(out var final))
+                finalDestination = final;
         }
         error = reader.Error;
-        upperLayer = error == WireError.None ? new Ipv6UpperLayer(reader.NextHeader, reader.Offset) { Fragment = fragment } : default;
+        upperLayer = error == WireError.None
+            ? new Ipv6UpperLayer(reader.NextHeader, reader.Offset) { Fragment = fragment, FinalDestination = finalDestination }
+            : default;
         return error == WireError.None;
     }
 }
@@ -158,6 +164,12 @@ public readonly record struct Ipv6UpperLayer(IpProtocol Protocol, int Offset)
 {
     /// <summary>The fragment header's fields, when the packet is a fragment.</summary>
     public Ipv6FragmentInfo? Fragment { get; init; }
+
+    /// <summary>
+    /// The destination for the upper-layer checksum's pseudo-header (RFC 8200 §8.1): the header's destination,
+    /// or, while a routing header still has segments left, the final destination it names.
+    /// </summary>
+    public Ipv6Address FinalDestination { get; init; }
 }
 
 /// <summary>One extension header found by <see cref="Ipv6ExtensionHeaderReader"/>.</summary>
@@ -382,6 +394,30 @@ public readonly ref struct Ipv6RoutingHeader
 
     /// <summary>The type-specific data after the first four bytes.</summary>
     public Span<byte> Data => _buffer[4..];
+
+    /// <summary>
+    /// The packet's final destination while segments are left (RFC 8200 §8.1): the last address of a type 0 or
+    /// type 2 header (RFC 5095, RFC 6275 §6.4), or the first segment of a segment routing header (RFC 8754 §2,
+    /// segment list[0] is the last segment). False when no segments are left (the header's destination is final)
+    /// or the type is unknown.
+    /// </summary>
+    public bool TryGetFinalDestination(out Ipv6Address destination)
+    {
+        destination = default;
+        if (SegmentsLeft == 0 || _buffer.Length < 8 + Ipv6Address.Length) return false;
+        switch (RoutingType)
+        {
+            case 0:
+            case 2:
+                destination = Ipv6Address.Read(_buffer[^Ipv6Address.Length..]);
+                return true;
+            case 4:
+                destination = Ipv6Address.Read(_buffer[8..]);
+                return true;
+            default:
+                return false;
+        }
+    }
 }
 
 /// <summary>Well-known IPv6 Hop-by-Hop and Destination option types (IANA "Destination Options and Hop-by-Hop Options").</summary>

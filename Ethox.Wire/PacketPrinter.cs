@@ -149,8 +149,6 @@ public static class PacketPrinter
         if (ip.FlowLabel != 0) { w.Append(" flow 0x"); w.Append(ip.FlowLabel, "x5"); }
 
         var headers = ip.ExtensionHeaders;
-        var upper = ip.NextHeader;
-        int offset = 0;
         while (headers.TryNext(out var header))
         {
             w.Append(", ");
@@ -173,10 +171,9 @@ public static class PacketPrinter
             }
         }
         if (headers.Error != WireError.None) { Error(ref w, "ipv6 extension header", headers.Error); return; }
-        upper = headers.NextHeader;
-        offset = headers.Offset;
-        if (upper == IpProtocol.Ipv6NoNext) { w.Append(", no next header"); return; }
-        Transport(upper, ip.Payload[offset..], new IpAddress(ip.Source), new IpAddress(ip.Destination), ref w);
+        if (!ip.TryGetUpperLayer(out var upper, out error)) { Error(ref w, "ipv6 extension header", error); return; }
+        if (upper.Protocol == IpProtocol.Ipv6NoNext) { w.Append(", no next header"); return; }
+        Transport(upper.Protocol, ip.Payload[upper.Offset..], new IpAddress(ip.Source), new IpAddress(upper.FinalDestination), ref w);
     }
 
     private static void Transport(IpProtocol protocol, Span<byte> bytes, IpAddress source, IpAddress destination, ref SpanTextWriter w)
@@ -378,9 +375,9 @@ public static class PacketPrinter
                 w.Append(icmp.SequenceNumber);
                 break;
             case Icmpv6Type.DestinationUnreachable: w.Append("destination unreachable, code "); w.Append(icmp.Code); break;
-            case Icmpv6Type.PacketTooBig: w.Append("packet too big, mtu "); w.Append(icmp.Word); break;
+            case Icmpv6Type.PacketTooBig: w.Append("packet too big, mtu "); w.Append(icmp.Mtu); break;
             case Icmpv6Type.TimeExceeded: w.Append("time exceeded, code "); w.Append(icmp.Code); break;
-            case Icmpv6Type.ParameterProblem: w.Append("parameter problem, pointer "); w.Append(icmp.Word); break;
+            case Icmpv6Type.ParameterProblem: w.Append("parameter problem, pointer "); w.Append(icmp.Pointer); break;
             case Icmpv6Type.RouterSolicitation:
             case Icmpv6Type.RouterAdvertisement:
             case Icmpv6Type.NeighborSolicitation:

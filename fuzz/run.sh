@@ -22,11 +22,13 @@ command -v afl-fuzz >/dev/null || { echo "afl-fuzz not found (Debian package afl
 bin="$here/out/bin"
 echo "== building and instrumenting the harness"
 (cd "$root" && dotnet tool restore >/dev/null)
+rm -rf "$bin"
 dotnet publish "$here/Ethox.Fuzz/Ethox.Fuzz.csproj" -c Release -o "$bin" --nologo -v q >/dev/null
 (cd "$root" && dotnet tool run sharpfuzz "$bin/Ethox.Wire.dll" >/dev/null)
 
 if [ "${targets[0]}" = ALL ]; then
   mapfile -t targets < <(dotnet "$bin/Ethox.Fuzz.dll" 2>&1 | sed -n 's/.*targets: //p' | tr ' ' '\n')
+  [ ${#targets[@]} -gt 0 ] || { echo "could not list the fuzz targets" >&2; exit 1; }
 fi
 
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1
@@ -47,7 +49,7 @@ for t in "${targets[@]}"; do
   printf '%-10s %4ss  %8s execs  %5s paths  %s crashes\n' "$t" "$seconds" "$execs" "$paths" "$crashes"
   if [ "$crashes" -gt 0 ]; then
     status=1
-    echo "  crash inputs in $out/default/crashes; replay: dotnet $bin/Ethox.Fuzz.dll $t FILE"
+    echo "  crash inputs in $out/default/crashes; replay: dotnet run --project fuzz/Ethox.Fuzz -- $t FILE"
   fi
 done
 exit $status

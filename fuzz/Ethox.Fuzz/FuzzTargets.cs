@@ -16,8 +16,12 @@ public static class FuzzTargets
     public static readonly string[] Names =
         ["ethernet", "arp", "ipv4", "ipv6", "icmpv4", "icmpv6", "udp", "tcp", "dhcpv4", "igmp", "frame", "rawip", "pcap"];
 
-    private static readonly IpAddress V4A = new Ipv4Address(198, 18, 0, 1), V4B = new Ipv4Address(198, 18, 0, 2);
-    private static readonly IpAddress V6A = Ipv6Address.Parse("2001:db8::1"), V6B = Ipv6Address.Parse("2001:db8::2");
+    // Pseudo-header addresses. Properties, not static fields: the instrumented Ethox.Wire must not run
+    // before SharpFuzz has set up AFL's shared memory, and this class's static constructor runs earlier.
+    private static IpAddress V4A => new Ipv4Address(198, 18, 0, 1);
+    private static IpAddress V4B => new Ipv4Address(198, 18, 0, 2);
+    private static IpAddress V6A => new Ipv6Address(0x2001_0db8_0000_0000UL, 1);
+    private static IpAddress V6B => new Ipv6Address(0x2001_0db8_0000_0000UL, 2);
 
     public static bool IsKnown(string name) => Array.IndexOf(Names, name) >= 0;
 
