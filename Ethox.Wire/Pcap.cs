@@ -70,7 +70,9 @@ public sealed class PcapReader
             default: reason = "not a pcap file (unknown magic number)"; return false;
         }
         uint snap = Read32(h[16..], swapped);
-        uint link = Read32(h[20..], swapped) & 0x0FFF_FFFF; // upper bits carry FCS info (pcap-linktype)
+        // Only the low 16 bits are the link type; the upper bits carry the FCS length and its
+        // "present" flag (bit 26), and the rest must be ignored by readers (pcap-savefile(5)).
+        uint link = Read32(h[20..], swapped) & 0xFFFF;
         reader = new PcapReader(stream, swapped, nanos, (PcapLinkType)link, snap is 0 or > 0x10_0000 ? 0x10_0000 : (int)snap);
         reason = "";
         return true;
