@@ -38,7 +38,7 @@ internal static class TunTap
             error = errno switch
             {
                 Native.EPERM or Native.EACCES => $"creating {shown} needs CAP_NET_ADMIN (run as root)",
-                Native.EBUSY => $"interface '{name}' is already open in another process",
+                Native.EBUSY => $"interface '{name}' is already open (a TUN/TAP interface has one owner)",
                 Native.EINVAL => $"interface '{name}' exists and is not a {kind} interface",
                 _ => $"cannot create {shown}: {Native.Describe(errno)}",
             };
