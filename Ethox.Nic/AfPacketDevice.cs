@@ -8,7 +8,9 @@ namespace Ethox.Nic;
 /// A Linux AF_PACKET raw socket bound to one Ethernet interface (all EtherTypes): the stack sends and
 /// receives whole frames on the wire, beside (or instead of) the kernel's own stack. Either one system
 /// call per frame, or PACKET_MMAP rings shared with the kernel (<see cref="AfPacketOptions.UseMmapRings"/>).
-/// Frames this socket transmits are not received back (PACKET_IGNORE_OUTGOING).
+/// Only frames arriving from the wire are received: what is transmitted on the interface, by this socket,
+/// another one or the local kernel, is not (PACKET_IGNORE_OUTGOING, or a filter on the packet type on
+/// kernels before 4.20).
 /// </summary>
 /// <remarks>
 /// The kernel hands a packet socket what the interface delivers: with segmentation and checksum offloads

@@ -38,12 +38,14 @@ internal sealed unsafe class FdPort
     public int Receive<TRecv>(int max, ref TRecv receiver, Instant now, ref DeviceCounters counters)
         where TRecv : IRecv<RawPacket>, allows ref struct
     {
-        int n = 0;
-        while (n < max)
+        // Frames passed over (too long) count against a budget of max as well, so that a flood of them
+        // cannot hold the caller here.
+        int n = 0, skipped = 0;
+        while (n < max && skipped < max)
         {
             int length = ReadOne(ref counters);
             if (length < 0) break;
-            if (length > _maxFrame) { counters.rxTruncated++; continue; }
+            if (length > _maxFrame) { counters.rxTruncated++; skipped++; continue; }
             counters.Received(length);
             _verdict = PacketVerdict.None;
             receiver.Receive(new RawPacket(_rx.AsSpan(0, _maxFrame), length, now, ref _verdict));

@@ -27,7 +27,6 @@ internal sealed class FrameRing
         _times = new Instant[capacity];
     }
 
-    public int Capacity => _buffers.Length;
     public int Count => _count;
     public int Free => _buffers.Length - _count;
     public bool IsEmpty => _count == 0;

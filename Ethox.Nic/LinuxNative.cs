@@ -28,7 +28,7 @@ internal static unsafe partial class Native
     public const byte PACKET_OUTGOING = 4;
     public const int TPACKET_V2 = 1;
     public const uint TP_STATUS_KERNEL = 0, TP_STATUS_USER = 1;
-    public const uint TP_STATUS_AVAILABLE = 0, TP_STATUS_SEND_REQUEST = 1, TP_STATUS_WRONG_FORMAT = 4;
+    public const uint TP_STATUS_AVAILABLE = 0, TP_STATUS_SEND_REQUEST = 1;
     /// <summary>TPACKET_ALIGN(sizeof(struct tpacket2_hdr)): where the sockaddr_ll of a ring frame starts, and the data of a TX frame.</summary>
     public const int TPACKET2_HDR_ALIGNED = 32;
 
@@ -44,7 +44,7 @@ internal static unsafe partial class Native
 
     // errno values (asm-generic/errno-base.h, errno.h).
     public const int EPERM = 1, ENOENT = 2, EINTR = 4, ENXIO = 6, EAGAIN = 11, ENOMEM = 12, EACCES = 13, EBUSY = 16;
-    public const int ENODEV = 19, EINVAL = 22, ENOPROTOOPT = 92, ENOBUFS = 105;
+    public const int ENODEV = 19, EINVAL = 22, ENOBUFS = 105;
 
     [LibraryImport(Libc, EntryPoint = "socket", SetLastError = true)]
     public static partial int Socket(int domain, int type, int protocol);
@@ -104,11 +104,15 @@ internal static unsafe partial class Native
     public static int PollMilliseconds(Ethox.Layer.Duration timeout)
         => timeout.Microseconds < 0 ? -1 : (int)Math.Min(int.MaxValue, (timeout.Microseconds + 999) / 1000);
 
-    /// <summary>poll(2) on one descriptor for input; false on timeout or interruption.</summary>
+    /// <summary>
+    /// poll(2) on one descriptor for input; false on timeout or interruption. An error condition (POLLERR:
+    /// the interface went down) also returns true, so that the next receive reads and counts the error
+    /// instead of the caller waiting on a descriptor that poll keeps reporting.
+    /// </summary>
     public static bool WaitReadable(int fd, Ethox.Layer.Duration timeout)
     {
         var p = new PollFd { Fd = fd, Events = POLLIN };
-        return Poll(&p, 1, PollMilliseconds(timeout)) > 0 && (p.Revents & POLLIN) != 0;
+        return Poll(&p, 1, PollMilliseconds(timeout)) > 0;
     }
 }
 

@@ -9,24 +9,22 @@ namespace Ethox.Nic;
 /// </summary>
 public sealed class Loopback : IDevice
 {
+    private readonly FrameRing _ring;
     private readonly RingPort _port;
 
     /// <summary>A loopback holding up to <paramref name="capacity"/> frames of an <paramref name="mtu"/>-byte medium.</summary>
     public Loopback(int capacity, int mtu = 1500, Medium medium = Medium.Ethernet)
     {
         Capabilities = new DeviceCapabilities(medium, mtu);
-        var ring = new FrameRing(capacity, Capabilities.MaxFrameLength);
-        _port = new RingPort(ring, ring, Capabilities.MaxFrameLength);
-        Ring = ring;
+        _ring = new FrameRing(capacity, Capabilities.MaxFrameLength);
+        _port = new RingPort(_ring, _ring, Capabilities.MaxFrameLength);
     }
-
-    internal FrameRing Ring { get; }
 
     /// <inheritdoc/>
     public DeviceCapabilities Capabilities { get; }
 
     /// <summary>Frames waiting to be received.</summary>
-    public int Pending => Ring.Count;
+    public int Pending => _ring.Count;
 
     /// <summary>Frames and bytes moved, frames dropped.</summary>
     public DeviceCounters Counters => _port.Counters;

@@ -39,9 +39,6 @@ internal sealed unsafe class PacketRings : IDisposable
         _filterOutgoing = filterOutgoing;
     }
 
-    /// <summary>Frames per ring (each direction).</summary>
-    public int FrameCount => _frameCount;
-
     /// <summary>
     /// Sets up both rings on an unbound packet socket and maps them. Frames are a power of two when they fit
     /// a page (so none of the block is wasted), blocks are whole pages.
@@ -97,15 +94,17 @@ internal sealed unsafe class PacketRings : IDisposable
     public int Receive<TRecv>(int max, ref TRecv receiver, Instant now, ref DeviceCounters counters)
         where TRecv : IRecv<RawPacket>, allows ref struct
     {
-        int n = 0;
-        while (n < max)
+        // Frames passed over (outgoing, too long) count against one lap of the ring, so that a flood of
+        // them cannot hold the caller here.
+        int n = 0, skipped = 0;
+        while (n < max && skipped < _frameCount)
         {
             var hdr = Frame(_rxRing, _rxHead);
             // Acquire: the frame's bytes are read only after the kernel's TP_STATUS_USER is seen.
             if ((Volatile.Read(ref hdr->Status) & Native.TP_STATUS_USER) == 0) break;
             var from = (SockaddrLl*)((byte*)hdr + Native.TPACKET2_HDR_ALIGNED);
-            if (_filterOutgoing && from->PktType == Native.PACKET_OUTGOING) { }
-            else if (hdr->SnapLen < hdr->Len || hdr->Len > (uint)_maxFrame) counters.rxTruncated++;
+            if (_filterOutgoing && from->PktType == Native.PACKET_OUTGOING) skipped++;
+            else if (hdr->SnapLen < hdr->Len || hdr->Len > (uint)_maxFrame) { counters.rxTruncated++; skipped++; }
             else
             {
                 int length = (int)hdr->Len;

@@ -77,9 +77,9 @@ public sealed class PcapRecorder<TDevice> : IDevice where TDevice : IDevice
     }
 
     // The wrapped handler travels by value inside the adapter (a ref field cannot refer to a ref struct)
-    // and is copied back after the call. It is lent the same buffer with a verdict of our own (_innerVerdict), so that the
-    // length of an answer or a transmitted frame is known here (RawPacket does not expose it); PassOn
-    // records it and hands the decision to the device.
+    // and is copied back after the call. It is lent the same buffer with a verdict of our own
+    // (_innerVerdict), so that the length of an answer or of a transmitted frame is known here (RawPacket
+    // does not expose it); PassOn records that frame and hands the decision on to the device.
     private void PassOn(RawPacket packet)
     {
         int sent = _innerVerdict.SendLength;

@@ -122,6 +122,24 @@ public class AfPacketKernelTests
         Assert.That(dev.ReadKernelDrops(), Is.Zero);
     }
 
+    // With a 100-byte MTU the largest frame is 122 bytes: a 342-byte echo request is counted and dropped,
+    // never handed over cut short; a 62-byte one passes.
+    [TestCase(false)]
+    [TestCase(true)]
+    public void A_frame_longer_than_the_maximum_is_dropped_as_truncated(bool mmap)
+    {
+        using var dev = Open(new AfPacketOptions { UseMmapRings = mmap, Mtu = 100, RingFrames = 8 });
+        _veth!.Exec("ip", "neigh", "replace", VethNamespace.OurAddress, "lladdr", Kernel.OurMac.ToString(), "dev", _veth.Inner, "nud", "permanent");
+        Tool.Run("ip", "netns", "exec", _veth.Namespace, "ping", "-n", "-c", "1", "-W", "0.2", "-s", "300", VethNamespace.OurAddress);
+        Tool.Run("ip", "netns", "exec", _veth.Namespace, "ping", "-n", "-c", "1", "-W", "0.2", "-s", "20", VethNamespace.OurAddress);
+        var got = Collector.Create();
+        var clock = Stopwatch.StartNew();
+        while (got.Lengths.Count == 0 && clock.Elapsed.TotalSeconds < 5)
+            if (dev.WaitReadable(Duration.FromMilliseconds(50))) dev.Receive(16, ref got, Instant.Now);
+        Assert.That(dev.Counters.RxTruncated, Is.EqualTo(1));
+        Assert.That(got.Lengths, Is.EqualTo(new[] { 62 }));
+    }
+
     [TestCase(false)]
     [TestCase(true)]
     public void Thousands_of_exchanges_with_the_kernel_allocate_nothing(bool mmap)
