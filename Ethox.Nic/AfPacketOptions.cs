@@ -1,0 +1,49 @@
+namespace Ethox.Nic;
+
+/// <summary>How a PACKET_FANOUT group spreads received frames over its sockets (linux/if_packet.h PACKET_FANOUT_*).</summary>
+public enum FanoutMode : byte
+{
+    /// <summary>By flow hash: every frame of a flow reaches the same socket (one stack per core).</summary>
+    Hash = 0,
+    /// <summary>Round robin.</summary>
+    LoadBalance = 1,
+    /// <summary>By the CPU that received the frame.</summary>
+    Cpu = 2,
+    /// <summary>Fill one socket, then spill to the next.</summary>
+    Rollover = 3,
+    /// <summary>At random.</summary>
+    Random = 4,
+    /// <summary>By the NIC's receive queue.</summary>
+    QueueMapping = 5,
+}
+
+/// <summary>Options of <see cref="AfPacketDevice.TryOpen"/>. The defaults give a plain socket with one read(2) per frame.</summary>
+public sealed class AfPacketOptions
+{
+    /// <summary>Use PACKET_MMAP TPACKET_V2 receive and transmit rings instead of one system call per frame.</summary>
+    public bool UseMmapRings { get; init; }
+
+    /// <summary>Frames in each ring (rounded up to fill whole pages) when <see cref="UseMmapRings"/> is set.</summary>
+    public int RingFrames { get; init; } = 256;
+
+    /// <summary>The MTU to assume; 0 takes the interface's. The maximum frame length (and ring frame size) follows from it.</summary>
+    public int Mtu { get; init; }
+
+    /// <summary>Put the interface in promiscuous mode while the socket is open (frames to any MAC address).</summary>
+    public bool Promiscuous { get; init; }
+
+    /// <summary>Send straight to the driver, skipping the kernel's queueing discipline (PACKET_QDISC_BYPASS).</summary>
+    public bool BypassQdisc { get; init; }
+
+    /// <summary>Join this PACKET_FANOUT group (per interface); the sockets in it share the received frames.</summary>
+    public ushort? FanoutGroup { get; init; }
+
+    /// <summary>How the fanout group shares frames.</summary>
+    public FanoutMode FanoutMode { get; init; }
+
+    /// <summary>
+    /// Skip PACKET_IGNORE_OUTGOING and filter our own transmissions by their sockaddr_ll packet type instead,
+    /// as on kernels older than 4.20. For tests of that path.
+    /// </summary>
+    internal bool ForceOutgoingFilter { get; init; }
+}

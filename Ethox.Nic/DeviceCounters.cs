@@ -1,0 +1,40 @@
+namespace Ethox.Nic;
+
+/// <summary>
+/// What a device did: frames and bytes in each direction and frames lost, by reason. A plain value:
+/// reading it copies a few longs and allocates nothing.
+/// </summary>
+public struct DeviceCounters
+{
+    internal long rxFrames, rxBytes, txFrames, txBytes;
+    internal long rxTruncated, rxErrors, rxKernelDropped, txQueueFull, txErrors;
+
+    /// <summary>Frames handed to the receiver.</summary>
+    public readonly long RxFrames => rxFrames;
+    /// <summary>Bytes of the frames handed to the receiver.</summary>
+    public readonly long RxBytes => rxBytes;
+    /// <summary>Frames given to the medium (the peer's ring, the kernel).</summary>
+    public readonly long TxFrames => txFrames;
+    /// <summary>Bytes of the frames given to the medium.</summary>
+    public readonly long TxBytes => txBytes;
+    /// <summary>Received frames dropped because they were longer than the device's maximum frame length.</summary>
+    public readonly long RxTruncated => rxTruncated;
+    /// <summary>Receive calls the operating system failed (other than "nothing to read").</summary>
+    public readonly long RxErrors => rxErrors;
+    /// <summary>Frames the kernel dropped before we could read them (socket buffer or ring full), as last read from the kernel.</summary>
+    public readonly long RxKernelDropped => rxKernelDropped;
+    /// <summary>Frames to send dropped because the transmit queue (ring, socket buffer) had no room.</summary>
+    public readonly long TxQueueFull => txQueueFull;
+    /// <summary>Frames to send the operating system refused (too long, interface down, malformed).</summary>
+    public readonly long TxErrors => txErrors;
+    /// <summary>All frames lost, whatever the reason.</summary>
+    public readonly long Drops => rxTruncated + rxKernelDropped + txQueueFull + txErrors;
+
+    internal void Received(int length) { rxFrames++; rxBytes += length; }
+    internal void Sent(int length) { txFrames++; txBytes += length; }
+
+    /// <inheritdoc/>
+    public override readonly string ToString()
+        => $"rx {rxFrames} frames/{rxBytes} B, tx {txFrames} frames/{txBytes} B, drops: rx truncated {rxTruncated}, rx errors {rxErrors}, "
+         + $"kernel {rxKernelDropped}, tx queue full {txQueueFull}, tx errors {txErrors}";
+}

@@ -1,0 +1,116 @@
+using System;
+using Ethox.Layer;
+
+namespace Ethox.Nic;
+
+/// <summary>
+/// Frame I/O on a non-blocking file descriptor, one frame per read(2)/write(2): the one piece of code
+/// behind <see cref="TapDevice"/>, <see cref="TunDevice"/> and <see cref="AfPacketDevice"/> without rings.
+/// </summary>
+/// <remarks>
+/// Buffers are one byte longer than the largest frame, so a frame the kernel would deliver longer than
+/// that fills the extra byte and is recognised and dropped as truncated instead of being handed over cut.
+/// The verdict lives in a field so that the <see cref="RawPacket"/> referring to it can reach the receiver.
+/// </remarks>
+internal sealed unsafe class FdPort
+{
+    private readonly int _fd;
+    private readonly int _maxFrame;
+    private readonly byte[] _rx, _tx;
+    private readonly bool _filterOutgoing;
+    private PacketVerdict _verdict;
+
+    /// <param name="fd">A non-blocking descriptor (owned by the caller).</param>
+    /// <param name="maxFrameLength">The device's maximum frame length.</param>
+    /// <param name="filterOutgoing">
+    /// For a packet socket whose kernel lacks PACKET_IGNORE_OUTGOING: read with recvfrom(2) and skip frames
+    /// whose sockaddr_ll says PACKET_OUTGOING (our own transmissions, looped back to packet taps).
+    /// </param>
+    public FdPort(int fd, int maxFrameLength, bool filterOutgoing)
+    {
+        _fd = fd;
+        _maxFrame = maxFrameLength;
+        _rx = new byte[maxFrameLength + 1];
+        _tx = new byte[maxFrameLength];
+        _filterOutgoing = filterOutgoing;
+    }
+
+    public int Receive<TRecv>(int max, ref TRecv receiver, Instant now, ref DeviceCounters counters)
+        where TRecv : IRecv<RawPacket>, allows ref struct
+    {
+        // Frames passed over (too long) count against a budget of max as well, so that a flood of them
+        // cannot hold the caller here.
+        int n = 0, skipped = 0;
+        while (n < max && skipped < max)
+        {
+            int length = ReadOne(ref counters);
+            if (length < 0) break;
+            if (length > _maxFrame) { counters.rxTruncated++; skipped++; continue; }
+            counters.Received(length);
+            _verdict = PacketVerdict.None;
+            receiver.Receive(new RawPacket(_rx.AsSpan(0, _maxFrame), length, now, ref _verdict));
+            n++;
+            if (_verdict.SendLength >= 0) WriteOne(_rx, _verdict.SendLength, ref counters);
+        }
+        return n;
+    }
+
+    public int Transmit<TSend>(int max, ref TSend sender, Instant now, ref DeviceCounters counters)
+        where TSend : ISend<RawPacket>, allows ref struct
+    {
+        int n = 0;
+        while (n < max)
+        {
+            _verdict = PacketVerdict.None;
+            sender.Send(new RawPacket(_tx, 0, now, ref _verdict));
+            if (_verdict.SendLength < 0) break;
+            WriteOne(_tx, _verdict.SendLength, ref counters);
+            n++;
+        }
+        return n;
+    }
+
+    public bool WaitReadable(Duration timeout) => Native.WaitReadable(_fd, timeout);
+
+    // The length of the next frame, or -1 when there is none (or the read failed; counted).
+    private int ReadOne(ref DeviceCounters counters)
+    {
+        fixed (byte* p = _rx)
+        {
+            while (true)
+            {
+                nint r;
+                if (_filterOutgoing)
+                {
+                    SockaddrLl from;
+                    int fromLength = sizeof(SockaddrLl);
+                    r = Native.RecvFrom(_fd, p, (nuint)_rx.Length, 0, &from, &fromLength);
+                    if (r >= 0 && from.PktType == Native.PACKET_OUTGOING) continue;
+                }
+                else r = Native.Read(_fd, p, (nuint)_rx.Length);
+                if (r > 0) return (int)r;
+                if (r == 0) return -1;
+                int errno = Native.Errno;
+                if (errno == Native.EINTR) continue;
+                if (errno != Native.EAGAIN) counters.rxErrors++;
+                return -1;
+            }
+        }
+    }
+
+    private void WriteOne(byte[] buffer, int length, ref DeviceCounters counters)
+    {
+        fixed (byte* p = buffer)
+        {
+            while (true)
+            {
+                if (Native.Write(_fd, p, (nuint)length) >= 0) { counters.Sent(length); return; }
+                int errno = Native.Errno;
+                if (errno == Native.EINTR) continue;
+                if (errno is Native.EAGAIN or Native.ENOBUFS) counters.txQueueFull++;
+                else counters.txErrors++;
+                return;
+            }
+        }
+    }
+}

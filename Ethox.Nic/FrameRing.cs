@@ -1,0 +1,98 @@
+using System;
+using Ethox.Layer;
+
+namespace Ethox.Nic;
+
+/// <summary>
+/// A bounded FIFO of frames in fixed buffers allocated once. Each slot carries a length and a time tag
+/// (when it was queued, or when it is due). Frames move between rings by exchanging buffers, not by
+/// copying: a frame answered in place goes from a receive ring to a transmit ring for free.
+/// </summary>
+/// <remarks>The one ring behind <see cref="Loopback"/>, <see cref="PipeEnd"/> and the queues of <see cref="FaultInjector{TDevice}"/>.</remarks>
+internal sealed class FrameRing
+{
+    private readonly byte[][] _buffers;
+    private readonly int[] _lengths;
+    private readonly Instant[] _times;
+    private int _head, _count;
+
+    /// <summary>Allocates <paramref name="capacity"/> buffers of <paramref name="bufferLength"/> bytes.</summary>
+    public FrameRing(int capacity, int bufferLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bufferLength);
+        _buffers = new byte[capacity][];
+        for (int i = 0; i < capacity; i++) _buffers[i] = new byte[bufferLength];
+        _lengths = new int[capacity];
+        _times = new Instant[capacity];
+    }
+
+    public int Count => _count;
+    public int Free => _buffers.Length - _count;
+    public bool IsEmpty => _count == 0;
+    public bool IsFull => _count == _buffers.Length;
+
+    private int TailIndex => Wrap(_head + _count);
+    private int Wrap(int i) => i >= _buffers.Length ? i - _buffers.Length : i;
+
+    /// <summary>The free buffer the next frame is written into (only when not <see cref="IsFull"/>).</summary>
+    public Span<byte> TailBuffer => _buffers[TailIndex];
+
+    /// <summary>Queues the frame written into <see cref="TailBuffer"/>.</summary>
+    public void Push(int length, Instant time)
+    {
+        int t = TailIndex;
+        _lengths[t] = length;
+        _times[t] = time;
+        _count++;
+    }
+
+    /// <summary>The frame queued last (only when not <see cref="IsEmpty"/>).</summary>
+    public Span<byte> LastFrame
+    {
+        get
+        {
+            int last = Wrap(_head + _count - 1);
+            return _buffers[last].AsSpan(0, _lengths[last]);
+        }
+    }
+
+    /// <summary>The whole buffer of the oldest frame (only when not <see cref="IsEmpty"/>).</summary>
+    public Span<byte> HeadBuffer => _buffers[_head];
+    /// <summary>The length of the oldest frame.</summary>
+    public int HeadLength => _lengths[_head];
+    /// <summary>The time tag of the oldest frame.</summary>
+    public Instant HeadTime => _times[_head];
+
+    /// <summary>Forgets the oldest frame.</summary>
+    public void Pop()
+    {
+        _head = Wrap(_head + 1);
+        _count--;
+    }
+
+    /// <summary>
+    /// Forgets the oldest frame and queues its buffer, holding <paramref name="length"/> bytes, on
+    /// <paramref name="target"/> (which may be this ring). False when the target had no room: the frame is gone.
+    /// </summary>
+    public bool PopInto(FrameRing target, int length, Instant time)
+    {
+        int from = _head;
+        Pop();
+        if (target.IsFull) return false;
+        int to = target.TailIndex;
+        // The slot just freed here takes the target's free buffer; when target is this ring and was
+        // full, from == to and the exchange is a no-op.
+        (_buffers[from], target._buffers[to]) = (target._buffers[to], _buffers[from]);
+        target.Push(length, time);
+        return true;
+    }
+
+    /// <summary>Queues the frame written into <see cref="TailBuffer"/> on <paramref name="target"/> instead, without copying (both need room).</summary>
+    public void PushTailInto(FrameRing target, int length, Instant time)
+    {
+        int from = TailIndex, to = target.TailIndex;
+        (_buffers[from], target._buffers[to]) = (target._buffers[to], _buffers[from]);
+        target.Push(length, time);
+    }
+}

@@ -1,0 +1,53 @@
+namespace Ethox.Nic;
+
+/// <summary>Opening /dev/net/tun as a TAP (Ethernet) or TUN (IP) interface: the code shared by <see cref="TapDevice"/> and <see cref="TunDevice"/>.</summary>
+internal static class TunTap
+{
+    private const string CloneDevice = "/dev/net/tun";
+
+    /// <summary>
+    /// Creates (or attaches to) the interface <paramref name="name"/> ("" lets the kernel choose tapN/tunN)
+    /// without packet information headers, non-blocking. The interface is deleted when the descriptor is
+    /// closed unless it was made persistent beforehand (ip tuntap add).
+    /// </summary>
+    public static unsafe bool TryOpen(string name, bool tap, out FileDescriptorHandle? handle, out string actualName, out NetInterface info, out string error)
+    {
+        handle = null;
+        actualName = "";
+        info = default;
+        string kind = tap ? "TAP" : "TUN";
+        if (!IfReq.TryCreate(name, out var req)) { error = NetInterface.BadName(name); return false; }
+        int fd = Native.Open(CloneDevice, Native.O_RDWR | Native.O_NONBLOCK | Native.O_CLOEXEC);
+        if (fd < 0)
+        {
+            int errno = Native.Errno;
+            error = errno switch
+            {
+                Native.ENOENT or Native.ENODEV or Native.ENXIO => $"{CloneDevice} does not exist (load the tun module: modprobe tun)",
+                Native.EPERM or Native.EACCES => $"opening {CloneDevice} needs CAP_NET_ADMIN (run as root)",
+                _ => $"cannot open {CloneDevice}: {Native.Describe(errno)}",
+            };
+            return false;
+        }
+        var owned = new FileDescriptorHandle(fd);
+        req.Flags = (short)((tap ? Native.IFF_TAP : Native.IFF_TUN) | Native.IFF_NO_PI);
+        if (Native.Ioctl(fd, Native.TUNSETIFF, &req) != 0)
+        {
+            int errno = Native.Errno;
+            string shown = name.Length == 0 ? $"a {kind} interface" : $"{kind} interface '{name}'";
+            error = errno switch
+            {
+                Native.EPERM or Native.EACCES => $"creating {shown} needs CAP_NET_ADMIN (run as root)",
+                Native.EBUSY => $"interface '{name}' is already open (a TUN/TAP interface has one owner)",
+                Native.EINVAL => $"interface '{name}' exists and is not a {kind} interface",
+                _ => $"cannot create {shown}: {Native.Describe(errno)}",
+            };
+            owned.Dispose();
+            return false;
+        }
+        actualName = req.GetName();
+        if (!NetInterface.TryQuery(actualName, -1, out info, out error)) { owned.Dispose(); return false; }
+        handle = owned;
+        return true;
+    }
+}

@@ -1,0 +1,232 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using Ethox.Layer;
+using Ethox.Nic;
+using Ethox.Wire;
+using NUnit.Framework;
+
+namespace Ethox.Tests.Nic;
+
+public class AfPacketDeviceTests
+{
+    [Test]
+    public void A_name_that_cannot_be_an_interface_is_a_one_line_error()
+    {
+        Assert.That(AfPacketDevice.TryOpen("a-name-longer-than-15", new AfPacketOptions(), out var dev, out string error), Is.False);
+        Assert.That(dev, Is.Null);
+        Assert.That(error, Is.EqualTo("interface name 'a-name-longer-than-15' is not valid (1 to 15 printable bytes, no '/' or ':')"));
+        Assert.That(AfPacketDevice.TryOpen("", new AfPacketOptions(), out _, out error), Is.False);
+        Assert.That(error, Does.StartWith("interface name '' is not valid"));
+    }
+}
+
+/// <summary>AF_PACKET against the kernel of a namespace across a veth pair.</summary>
+[Category("Kernel")]
+[NonParallelizable]
+public class AfPacketKernelTests
+{
+    private VethNamespace? _veth;
+    private static readonly Ipv4Address Inner = TestFrames.Ip(VethNamespace.InnerAddress);
+    private static readonly Ipv4Address Ours = TestFrames.Ip(VethNamespace.OurAddress);
+
+    [SetUp]
+    public void SetUp()
+    {
+        Kernel.RequireRoot();
+        _veth = VethNamespace.Create("p");
+    }
+
+    [TearDown]
+    public void TearDown() => _veth?.Dispose();
+
+    private AfPacketDevice Open(AfPacketOptions options)
+    {
+        Assert.That(AfPacketDevice.TryOpen(_veth!.Outer, options, out var dev, out string error), Is.True, error);
+        return dev!;
+    }
+
+    [Test]
+    public void A_missing_interface_is_a_one_line_error()
+    {
+        string name = Kernel.Name("zz");
+        Assert.That(AfPacketDevice.TryOpen(name, new AfPacketOptions(), out var dev, out string error), Is.False);
+        Assert.That(dev, Is.Null);
+        Assert.That(error, Is.EqualTo($"interface '{name}' does not exist"));
+    }
+
+    [Test]
+    public void The_device_reports_the_interface_mtu_and_address()
+    {
+        using var dev = Open(new AfPacketOptions());
+        string mac = File.ReadAllText($"/sys/class/net/{_veth!.Outer}/address").Trim();
+        Assert.That(dev.HardwareAddress, Is.EqualTo(EthernetAddress.Parse(mac)));
+        Assert.That(dev.Capabilities, Is.EqualTo(new DeviceCapabilities(Medium.Ethernet, 1500)));
+        Assert.That(dev.InterfaceIndex, Is.EqualTo(int.Parse(File.ReadAllText($"/sys/class/net/{_veth.Outer}/ifindex"))));
+        using var custom = Open(new AfPacketOptions { Mtu = 9000, UseMmapRings = true, RingFrames = 8 });
+        Assert.That(custom.Capabilities.MaxFrameLength, Is.EqualTo(9022));
+    }
+
+    // The kernel in the namespace pings our address; the echo requests arrive through the device and are
+    // answered in place; ping counts the replies.
+    [TestCase(false)]
+    [TestCase(true)]
+    public void Echo_requests_from_the_kernel_arrive_and_answers_in_place_reach_it(bool mmap)
+    {
+        using var dev = Open(new AfPacketOptions { UseMmapRings = mmap });
+        Assert.That(dev.UsesMmapRings, Is.EqualTo(mmap));
+        _veth!.Exec("ip", "neigh", "replace", VethNamespace.OurAddress, "lladdr", Kernel.OurMac.ToString(), "dev", _veth.Inner, "nud", "permanent");
+        var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "netns", "exec", _veth.Namespace, "ping", "-n", "-c", "5", "-i", "0.2", "-W", "2", VethNamespace.OurAddress })
+            psi.ArgumentList.Add(a);
+        using var ping = Process.Start(psi)!;
+        var answerer = new EchoAnswerer();
+        var clock = Stopwatch.StartNew();
+        while (!ping.HasExited && clock.Elapsed.TotalSeconds < 20)
+            if (dev.WaitReadable(Duration.FromMilliseconds(50))) dev.Receive(16, ref answerer, Instant.Now);
+        string output = ping.StandardOutput.ReadToEnd();
+        ping.WaitForExit();
+        Assert.That(ping.ExitCode, Is.Zero, output);
+        Assert.That(output, Does.Contain("5 received"));
+        Assert.That(answerer.Answered, Is.EqualTo(5));
+        Assert.That(dev.Counters.RxFrames, Is.GreaterThanOrEqualTo(5));
+        Assert.That(dev.Counters.TxFrames, Is.EqualTo(5));
+    }
+
+    // Hand-made ARP requests go out, from the device and from a second socket on the same interface; the
+    // kernel's replies come back. The kernel never loops a frame back to the socket that sent it, but it
+    // does show every other socket's transmissions (packet type PACKET_OUTGOING) to packet sockets: the
+    // device must not receive the second socket's requests (PACKET_IGNORE_OUTGOING, or the fallback filter).
+    [TestCase(false, false)]
+    [TestCase(true, false)]
+    [TestCase(false, true)]
+    [TestCase(true, true)]
+    public void Arp_requests_are_answered_by_the_kernel_and_outgoing_frames_are_not_received(bool mmap, bool filterInUserSpace)
+    {
+        using var dev = Open(new AfPacketOptions { UseMmapRings = mmap, ForceOutgoingFilter = filterInUserSpace });
+        using var other = Open(new AfPacketOptions());
+        var request = new ArpRequester(Kernel.OurMac, Ours, Inner, 3);
+        Assert.That(dev.Transmit(10, ref request, Instant.Now), Is.EqualTo(3));
+        request = new ArpRequester(Kernel.OurMac, Ours, Inner, 3);
+        Assert.That(other.Transmit(10, ref request, Instant.Now), Is.EqualTo(3));
+        var replies = new ArpReplyCounter(Inner, Ours);
+        Kernel.ReceiveUntil(dev, dev.WaitReadable, ref replies, r => r.Replies >= 6);
+        Assert.That(replies.Replies, Is.EqualTo(6));
+        dev.WaitReadable(Duration.FromMilliseconds(100));
+        dev.Receive(100, ref replies, Instant.Now);
+        Assert.That(replies.OwnFrames, Is.Zero, "transmissions on the interface are not received");
+        Assert.That(replies.Others, Is.Zero);
+        Assert.That(dev.Counters.TxFrames, Is.EqualTo(3));
+        Assert.That(dev.Counters.RxFrames, Is.EqualTo(6));
+        Assert.That(dev.Counters.Drops, Is.Zero);
+        Assert.That(dev.ReadKernelDrops(), Is.Zero);
+    }
+
+    // With a 100-byte MTU the largest frame is 122 bytes: a 342-byte echo request is counted and dropped,
+    // never handed over cut short; a 62-byte one passes.
+    [TestCase(false)]
+    [TestCase(true)]
+    public void A_frame_longer_than_the_maximum_is_dropped_as_truncated(bool mmap)
+    {
+        using var dev = Open(new AfPacketOptions { UseMmapRings = mmap, Mtu = 100, RingFrames = 8 });
+        _veth!.Exec("ip", "neigh", "replace", VethNamespace.OurAddress, "lladdr", Kernel.OurMac.ToString(), "dev", _veth.Inner, "nud", "permanent");
+        Tool.Run("ip", "netns", "exec", _veth.Namespace, "ping", "-n", "-c", "1", "-W", "0.2", "-s", "300", VethNamespace.OurAddress);
+        Tool.Run("ip", "netns", "exec", _veth.Namespace, "ping", "-n", "-c", "1", "-W", "0.2", "-s", "20", VethNamespace.OurAddress);
+        var got = Collector.Create();
+        var clock = Stopwatch.StartNew();
+        while (got.Lengths.Count == 0 && clock.Elapsed.TotalSeconds < 5)
+            if (dev.WaitReadable(Duration.FromMilliseconds(50))) dev.Receive(16, ref got, Instant.Now);
+        Assert.That(dev.Counters.RxTruncated, Is.EqualTo(1));
+        Assert.That(got.Lengths, Is.EqualTo(new[] { 62 }));
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public void Thousands_of_exchanges_with_the_kernel_allocate_nothing(bool mmap)
+    {
+        using var dev = Open(new AfPacketOptions { UseMmapRings = mmap, RingFrames = 64 });
+        var replies = new ArpReplyCounter(Inner, Ours);
+        void Exchange(int rounds)
+        {
+            for (int i = 0; i < rounds; i++)
+            {
+                var request = new ArpRequester(Kernel.OurMac, Ours, Inner, 16);
+                dev.Transmit(16, ref request, Instant.Now);
+                int target = replies.Replies + 16;
+                long deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 5;
+                while (replies.Replies < target && Stopwatch.GetTimestamp() < deadline)
+                    if (dev.WaitReadable(Duration.FromMilliseconds(100))) dev.Receive(32, ref replies, Instant.Now);
+            }
+        }
+        Exchange(20);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Exchange(150);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.That(allocated, Is.Zero);
+        Assert.That(replies.Replies, Is.EqualTo(170 * 16));
+        Assert.That(dev.Counters.TxFrames, Is.EqualTo(170 * 16));
+    }
+
+    [Test]
+    public void Sockets_join_a_fanout_group_and_a_mismatched_mode_is_a_clear_error()
+    {
+        ushort group = (ushort)(Environment.ProcessId & 0xFFFF);
+        using var first = Open(new AfPacketOptions { FanoutGroup = group, FanoutMode = FanoutMode.Hash });
+        using var second = Open(new AfPacketOptions { FanoutGroup = group, FanoutMode = FanoutMode.Hash, UseMmapRings = true, RingFrames = 8 });
+        Assert.That(AfPacketDevice.TryOpen(_veth!.Outer, new AfPacketOptions { FanoutGroup = group, FanoutMode = FanoutMode.LoadBalance }, out var third, out string error), Is.False);
+        Assert.That(third, Is.Null);
+        Assert.That(error, Is.EqualTo($"cannot join fanout group {group} on '{_veth.Outer}' with mode LoadBalance: the group exists with another mode"));
+
+        // The group shares the kernel's replies: each arrives at exactly one of the two sockets.
+        var request = new ArpRequester(Kernel.OurMac, Ours, Inner, 8);
+        first.Transmit(8, ref request, Instant.Now);
+        var a = new ArpReplyCounter(Inner, Ours);
+        var b = new ArpReplyCounter(Inner, Ours);
+        var clock = Stopwatch.StartNew();
+        while (a.Replies + b.Replies < 8 && clock.Elapsed.TotalSeconds < 5)
+        {
+            first.WaitReadable(Duration.FromMilliseconds(20));
+            first.Receive(16, ref a, Instant.Now);
+            second.Receive(16, ref b, Instant.Now);
+        }
+        Assert.That(a.Replies + b.Replies, Is.EqualTo(8));
+    }
+
+    [Test]
+    public void Promiscuous_mode_and_qdisc_bypass_can_be_asked_for()
+    {
+        using var dev = Open(new AfPacketOptions { Promiscuous = true, BypassQdisc = true });
+        // Socket-level promiscuity shows as a count, not as the PROMISC flag an administrator sets.
+        Assert.That(Tool.Must("ip", "-d", "link", "show", _veth!.Outer), Does.Contain("promiscuity 1"));
+        var request = new ArpRequester(Kernel.OurMac, Ours, Inner, 1);
+        dev.Transmit(1, ref request, Instant.Now);
+        var replies = new ArpReplyCounter(Inner, Ours);
+        Kernel.ReceiveUntil(dev, dev.WaitReadable, ref replies, r => r.Replies >= 1);
+        Assert.That(replies.Replies, Is.EqualTo(1));
+        dev.Dispose();
+        Assert.That(Tool.Must("ip", "-d", "link", "show", _veth.Outer), Does.Contain("promiscuity 0"), "closing the socket leaves promiscuous mode");
+    }
+
+    [Test]
+    public void After_dispose_every_call_does_nothing()
+    {
+        var dev = Open(new AfPacketOptions { UseMmapRings = true, RingFrames = 8 });
+        dev.Dispose();
+        var request = new ArpRequester(Kernel.OurMac, Ours, Inner, 1);
+        Assert.That(dev.Transmit(1, ref request, Instant.Now), Is.Zero);
+        var replies = new ArpReplyCounter(Inner, Ours);
+        Assert.That(dev.Receive(1, ref replies, Instant.Now), Is.Zero);
+        Assert.That(dev.WaitReadable(Duration.FromMilliseconds(1)), Is.False);
+        dev.Dispose();
+    }
+
+    private struct EchoAnswerer : IRecv<RawPacket>
+    {
+        public int Answered;
+
+        public void Receive(RawPacket packet)
+        {
+            if (TestFrames.AnswerEcho(packet.Frame, Kernel.OurMac) && packet.Send(packet.Frame.Length)) Answered++;
+        }
+    }
+}
