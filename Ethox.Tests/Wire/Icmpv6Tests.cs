@@ -96,7 +96,7 @@ public class Icmpv6Tests
         Assert.That((quoted.PayloadLength, quoted.IsTruncated, quoted.Payload.Length), Is.EqualTo(((ushort)1408, true, 1192)));
         Assert.That((quoted.Source, quoted.Destination, quoted.NextHeader, quoted.HopLimit), Is.EqualTo((B, A, IpProtocol.Udp, (byte)1)));
         Assert.That(quoted.TryGetUpperLayer(out var upper, out _), Is.True);
-        Assert.That(upper, Is.EqualTo(new Ipv6UpperLayer(IpProtocol.Udp, 0)));
+        Assert.That(upper, Is.EqualTo(new Ipv6UpperLayer(IpProtocol.Udp, 0) { FinalDestination = A }));
     }
 
     [Test]

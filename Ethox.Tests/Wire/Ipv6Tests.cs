@@ -25,7 +25,7 @@ public class Ipv6Tests
         Assert.That((p.Source, p.Destination), Is.EqualTo((A, B)));
         Assert.That(p.Payload.ToArray(), Is.EqualTo(bytes[40..]));
         Assert.That(p.TryGetUpperLayer(out var upper, out _), Is.True);
-        Assert.That(upper, Is.EqualTo(new Ipv6UpperLayer(IpProtocol.Udp, 0)));
+        Assert.That(upper, Is.EqualTo(new Ipv6UpperLayer(IpProtocol.Udp, 0) { FinalDestination = B }));
 
         var repr = Ipv6Repr.Parse(p);
         Assert.That(repr, Is.EqualTo(new Ipv6Repr(A, B, IpProtocol.Udp, 13, 64) { Dscp = 46, Ecn = 1, FlowLabel = 0x12345 }));
@@ -86,8 +86,9 @@ public class Ipv6Tests
         Assert.That(reader.TryNext(out _), Is.False);
         Assert.That((reader.Error, reader.NextHeader, reader.Offset), Is.EqualTo((WireError.None, IpProtocol.Udp, 48)));
 
+        // The chain holds a routing header with segments left: the pseudo-header uses its final address (RFC 8200 §8.1).
         Assert.That(p.TryGetUpperLayer(out var upper, out _), Is.True);
-        Assert.That(upper, Is.EqualTo(new Ipv6UpperLayer(IpProtocol.Udp, 48) { Fragment = new Ipv6FragmentInfo(0, true, 0xDEADBEEF) }));
+        Assert.That(upper, Is.EqualTo(new Ipv6UpperLayer(IpProtocol.Udp, 48) { Fragment = new Ipv6FragmentInfo(0, true, 0xDEADBEEF), FinalDestination = Ipv6Address.Parse("2001:db8::9") }));
         Assert.That(p.Payload[48..].Length, Is.EqualTo(12), "UDP header and 4 bytes of data");
     }
 
