@@ -87,11 +87,15 @@ public static class PacketPrinter
 
     private static void Ipv4(Span<byte> bytes, ref SpanTextWriter w)
     {
-        if (!Ipv4Packet.TryParse(bytes, out var ip, out var error)) { Error(ref w, "ipv4", error); return; }
-        w.Append(", IPv4 ");
-        w.Append(ip.Source);
-        w.Append(" > ");
-        w.Append(ip.Destination);
+        if (!Ipv4Packet.TryParse(bytes, out var ip, out var error))
+        {
+            // A whole header whose Total Length runs past the frame still names its addresses.
+            if (error == WireError.Truncated && Ipv4Packet.TryParseQuoted(bytes, out var cut, out _))
+                Addresses(", IPv4 ", cut.Source, cut.Destination, ref w);
+            Error(ref w, "ipv4", error);
+            return;
+        }
+        Addresses(", IPv4 ", ip.Source, ip.Destination, ref w);
         w.Append(" ttl ");
         w.Append(ip.TimeToLive);
         w.Append(" id ");
@@ -107,7 +111,9 @@ public static class PacketPrinter
         }
         if (ip.HeaderLength > Ipv4Packet.MinHeaderLength) Ipv4Options(ip, ref w);
         if (!ip.VerifyChecksum()) { Error(ref w, "ipv4", WireError.BadChecksum); return; }
-        if (ip.FragmentOffset != 0) { w.Append(", fragment of "); w.Append(ProtocolName(ip.Protocol)); return; }
+        // Any fragment, the first included, holds only part of the upper-layer datagram: its length and checksum
+        // cannot be judged before reassembly (RFC 791 §3.2).
+        if (ip.IsFragment) { w.Append(", fragment of "); w.Append(ProtocolName(ip.Protocol)); return; }
         if (!Ipv4Repr.TryParse(ip, out _, out error)) { Error(ref w, "ipv4", error); return; }
         Transport(ip.Protocol, ip.Payload, new IpAddress(ip.Source), new IpAddress(ip.Destination), ref w);
     }
@@ -137,11 +143,15 @@ public static class PacketPrinter
 
     private static void Ipv6(Span<byte> bytes, ref SpanTextWriter w)
     {
-        if (!Ipv6Packet.TryParse(bytes, out var ip, out var error)) { Error(ref w, "ipv6", error); return; }
-        w.Append(", IPv6 ");
-        w.Append(ip.Source);
-        w.Append(" > ");
-        w.Append(ip.Destination);
+        if (!Ipv6Packet.TryParse(bytes, out var ip, out var error))
+        {
+            // A whole header whose Payload Length runs past the frame still names its addresses.
+            if (error == WireError.Truncated && Ipv6Packet.TryParseQuoted(bytes, out var cut, out _))
+                Addresses(", IPv6 ", cut.Source, cut.Destination, ref w);
+            Error(ref w, "ipv6", error);
+            return;
+        }
+        Addresses(", IPv6 ", ip.Source, ip.Destination, ref w);
         w.Append(" hlim ");
         w.Append(ip.HopLimit);
         w.Append(" plen ");
@@ -160,7 +170,8 @@ public static class PacketPrinter
                 if (frag.MoreFragments) w.Append('+');
                 w.Append(" id ");
                 w.Append(frag.Identification);
-                if (frag.FragmentOffset != 0) { w.Append(", fragment of "); w.Append(ProtocolName(frag.NextHeader)); return; }
+                // As for IPv4, a first fragment too holds only part of the upper-layer packet (RFC 8200 §4.5).
+                if (frag.FragmentOffset != 0 || frag.MoreFragments) { w.Append(", fragment of "); w.Append(ProtocolName(frag.NextHeader)); return; }
             }
             else if (header.Type == IpProtocol.Ipv6Route && Ipv6RoutingHeader.TryParse(header.Bytes, out var route, out _))
             {
@@ -168,6 +179,8 @@ public static class PacketPrinter
                 w.Append(route.RoutingType);
                 w.Append(" left ");
                 w.Append(route.SegmentsLeft);
+                // While segments are left, the packet is bound for another address (RFC 8200 §8.1).
+                if (route.TryGetFinalDestination(out var final)) { w.Append(" final "); w.Append(final); }
             }
         }
         if (headers.Error != WireError.None) { Error(ref w, "ipv6 extension header", headers.Error); return; }
@@ -476,6 +489,14 @@ public static class PacketPrinter
             _ => "report ",
         });
         w.Append(igmp.Group);
+    }
+
+    private static void Addresses<T>(ReadOnlySpan<char> name, T source, T destination, ref SpanTextWriter w) where T : ISpanFormattable
+    {
+        w.Append(name);
+        w.Append(source);
+        w.Append(" > ");
+        w.Append(destination);
     }
 
     private static string ProtocolName(IpProtocol protocol) => protocol switch
