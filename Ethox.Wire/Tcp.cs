@@ -2,6 +2,7 @@ using System;
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace Ethox.Wire;
 
@@ -251,39 +252,45 @@ public ref struct TcpOptionReader
     public WireError Error { get; private set; }
 
     /// <summary>Reads the next option; false at the end of the list or on a malformed option (see <see cref="Error"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // inlined into the caller's loop, the reader lives in registers
     public bool TryNext(out TcpOption option)
     {
         option = default;
-        if (_rest.IsEmpty || Error != WireError.None) return false;
-        var kind = (TcpOptionKind)_rest[0];
-        switch (kind)
+        var rest = _rest;
+        if (rest.IsEmpty) return false; // also after End of Option List and after an error, which empty the rest
+        var kind = (TcpOptionKind)rest[0];
+        if (kind == TcpOptionKind.NoOperation)
         {
-            case TcpOptionKind.EndOfList:
-                _rest = default;
-                return false;
-            case TcpOptionKind.NoOperation:
-                _rest = _rest[1..];
-                option = new TcpOption(kind, default);
-                return true;
+            _rest = rest[1..];
+            option = new TcpOption(kind, default);
+            return true;
         }
-        if (_rest.Length < 2) return Fail();
-        int length = _rest[1];
-        if (length < 2 || length > _rest.Length || !HasValidLength(kind, length)) return Fail();
-        option = new TcpOption(kind, _rest[2..length]);
-        _rest = _rest[length..];
+        if (kind == TcpOptionKind.EndOfList)
+        {
+            _rest = default;
+            return false;
+        }
+        if (rest.Length < 2) return Fail();
+        int length = rest[1];
+        if ((uint)(length - 2) > (uint)(rest.Length - 2) || !HasValidLength(kind, length)) return Fail();
+        option = new TcpOption(kind, rest[2..length]);
+        _rest = rest[length..];
         return true;
     }
 
-    private static bool HasValidLength(TcpOptionKind kind, int length) => kind switch
-    {
-        TcpOptionKind.MaxSegmentSize => length == 4,
-        TcpOptionKind.WindowScale => length == 3,
-        TcpOptionKind.SackPermitted => length == 2,
-        TcpOptionKind.Timestamps => length == 10,
-        TcpOptionKind.Sack => length is 10 or 18 or 26 or 34,
-        _ => true,
-    };
+    // The length each known kind must have (RFC 9293 §3.2, RFC 7323 §2-3, RFC 2018 §2), indexed by kind; 0 means
+    // any length. A table instead of a switch keeps the check branch-light inside the caller's loop.
+    private static ReadOnlySpan<byte> FixedLengths => [0, 0, 4, 3, 2, 0, 0, 0, 10];
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool HasValidLength(TcpOptionKind kind, int length)
+    {
+        if (kind == TcpOptionKind.Sack) return length is 10 or 18 or 26 or 34;
+        var fixedLengths = FixedLengths;
+        return (uint)kind >= (uint)fixedLengths.Length || fixedLengths[(int)kind] == 0 || fixedLengths[(int)kind] == length;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // a call would take the reader's address and keep it out of registers
     private bool Fail()
     {
         Error = WireError.Malformed;
@@ -398,18 +405,21 @@ public readonly ref struct TcpSegment
     /// <summary>The payload: everything after the header.</summary>
     public Span<byte> Payload => _buffer[HeaderLength..];
 
+    // The addresses are taken by reference (here and in TcpRepr): a by-value IpAddress (24 bytes) is copied into the
+    // argument area with wide loads right after it was built with narrow stores, which stalls store forwarding.
+
     /// <summary>True when the checksum verifies against the pseudo-header (RFC 9293 §3.1).</summary>
-    public bool VerifyChecksum(IpAddress source, IpAddress destination)
+    public bool VerifyChecksum(in IpAddress source, in IpAddress destination)
         => Wire.Checksum.Verify(PseudoHeaderSum(source, destination), _buffer);
 
     /// <summary>Computes and writes the checksum over pseudo-header, header and payload.</summary>
-    public void FillChecksum(IpAddress source, IpAddress destination)
+    public void FillChecksum(in IpAddress source, in IpAddress destination)
     {
         Checksum = 0;
         Checksum = Wire.Checksum.Compute(PseudoHeaderSum(source, destination), _buffer);
     }
 
-    private ushort PseudoHeaderSum(IpAddress source, IpAddress destination)
+    private ushort PseudoHeaderSum(in IpAddress source, in IpAddress destination)
         => Wire.Checksum.PseudoHeaderSum(source, destination, (byte)IpProtocol.Tcp, _buffer.Length);
 }
 
@@ -482,12 +492,34 @@ public readonly record struct TcpRepr
     /// options. A malformed options area is <see cref="WireError.Malformed"/>; unknown options are skipped.
     /// When an option repeats, the last one counts.
     /// </summary>
-    public static bool TryParse(TcpSegment segment, IpAddress source, IpAddress destination, out TcpRepr repr, out WireError error,
+    // Inlined: returned through an out parameter, the repr was built in a temporary and copied as a block, and that
+    // wide read of fields just written by narrow stores stalled store forwarding on every segment.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryParse(TcpSegment segment, in IpAddress source, in IpAddress destination, out TcpRepr repr, out WireError error,
         bool verifyChecksum = true)
     {
         repr = default;
         if (verifyChecksum && !segment.VerifyChecksum(source, destination)) { error = WireError.BadChecksum; return false; }
-        var result = new TcpRepr
+        // Options go into locals and the repr is built once: a `with` per option would copy the whole repr each time.
+        ushort? maxSegmentSize = null;
+        byte? windowScale = null;
+        bool sackPermitted = false;
+        TcpSackBlocks sackBlocks = default;
+        TcpTimestamps? timestamps = null;
+        var reader = segment.OptionReader;
+        while (reader.TryNext(out var option))
+        {
+            switch (option.Kind)
+            {
+                case TcpOptionKind.MaxSegmentSize: maxSegmentSize = option.MaxSegmentSize; break;
+                case TcpOptionKind.WindowScale: windowScale = Math.Min(option.WindowScale, MaxWindowScale); break;
+                case TcpOptionKind.SackPermitted: sackPermitted = true; break;
+                case TcpOptionKind.Sack: sackBlocks = option.SackBlocks; break;
+                case TcpOptionKind.Timestamps: timestamps = option.Timestamps; break;
+            }
+        }
+        if (reader.Error != WireError.None) { error = reader.Error; return false; }
+        repr = new TcpRepr
         {
             SourcePort = segment.SourcePort,
             DestinationPort = segment.DestinationPort,
@@ -497,21 +529,12 @@ public readonly record struct TcpRepr
             WindowSize = segment.WindowSize,
             UrgentPointer = segment.UrgentPointer,
             PayloadLength = segment.Payload.Length,
+            MaxSegmentSize = maxSegmentSize,
+            WindowScale = windowScale,
+            SackPermitted = sackPermitted,
+            SackBlocks = sackBlocks,
+            Timestamps = timestamps,
         };
-        var reader = segment.OptionReader;
-        while (reader.TryNext(out var option))
-        {
-            switch (option.Kind)
-            {
-                case TcpOptionKind.MaxSegmentSize: result = result with { MaxSegmentSize = option.MaxSegmentSize }; break;
-                case TcpOptionKind.WindowScale: result = result with { WindowScale = Math.Min(option.WindowScale, MaxWindowScale) }; break;
-                case TcpOptionKind.SackPermitted: result = result with { SackPermitted = true }; break;
-                case TcpOptionKind.Sack: result = result with { SackBlocks = option.SackBlocks }; break;
-                case TcpOptionKind.Timestamps: result = result with { Timestamps = option.Timestamps }; break;
-            }
-        }
-        if (reader.Error != WireError.None) { error = reader.Error; return false; }
-        repr = result;
         error = WireError.None;
         return true;
     }
@@ -523,7 +546,7 @@ public readonly record struct TcpRepr
     /// (or NOP NOP timestamps, or NOP NOP SACK-permitted); NOP window scale; NOP NOP SACK blocks.
     /// False when the buffer is too small or <see cref="PayloadLength"/> is negative.
     /// </summary>
-    public bool TryEmit(Span<byte> buffer, IpAddress source, IpAddress destination)
+    public bool TryEmit(Span<byte> buffer, in IpAddress source, in IpAddress destination)
     {
         int headerLength = HeaderLength;
         if (PayloadLength < 0 || buffer.Length - headerLength < PayloadLength) return false;

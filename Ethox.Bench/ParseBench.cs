@@ -1,0 +1,221 @@
+using System;
+using System.Buffers.Binary;
+using System.Net;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using Ethox.Wire;
+using PacketDotNet;
+using PacketDotNet.Tcp;
+
+namespace Ethox.Bench;
+
+/// <summary>
+/// Parsing Ethernet + IP + TCP (with options) with Ethox and with PacketDotNet on the same scapy-made bytes.
+/// Both sides extract the same fields (Ethernet addresses and type; IP addresses, protocol, TTL or hop limit and
+/// payload length; TCP ports, sequence and acknowledgment numbers, flags, window; the MSS, window scale,
+/// SACK-permitted and timestamps options) and return their sum. "Verified" also checks the IPv4 header checksum
+/// and the TCP checksum (pseudo-header included) on both sides; "HeadersOnly" skips both checksums.
+/// </summary>
+[MemoryDiagnoser]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
+public class ParseBench
+{
+    private byte[] _frame = [];
+
+    [Params(FrameKind.Ipv4Tcp, FrameKind.Ipv6Tcp)]
+    public FrameKind Frame { get; set; }
+
+    /// <summary>Correctness before speed: both parsers must read exactly the scapy values, and must verify.</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        _frame = BenchFrames.Bytes(Frame);
+        var expected = BenchFrames.Expected(Frame);
+        foreach (bool verify in (ReadOnlySpan<bool>)[true, false])
+        {
+            var ethox = new RecordSink();
+            Check($"Ethox (verify: {verify})", ParseEthox(_frame, verify, ref ethox), ethox.Values, expected);
+            var pdn = new RecordSink();
+            Check($"PacketDotNet (verify: {verify})", ParsePacketDotNet(_frame, verify, ref pdn), pdn.Values, expected);
+        }
+        // The verified variants must really verify: a flipped bit in the TCP payload area (here the last option
+        // byte) and, for IPv4, in the TTL (covered by the header checksum only) must be refused by both.
+        RefuseCorrupted(_frame.Length - 1);
+        if (Frame == FrameKind.Ipv4Tcp) RefuseCorrupted(EthernetFrame.HeaderLengthUntagged + 8);
+    }
+
+    private void Check(string who, bool parsed, ulong[] actual, ulong[] expected)
+    {
+        if (!parsed) throw new InvalidOperationException($"{who} on {Frame}: the frame did not parse");
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (actual[i] != expected[i])
+                throw new InvalidOperationException($"{who} on {Frame}: {(Field)i} = {actual[i]:x}, expected {expected[i]:x}");
+        }
+    }
+
+    private void RefuseCorrupted(int offset)
+    {
+        var corrupt = (byte[])_frame.Clone();
+        corrupt[offset] ^= 0x01;
+        var sink = new FoldSink();
+        if (ParseEthox(corrupt, verify: true, ref sink) || ParsePacketDotNet(corrupt, verify: true, ref sink))
+            throw new InvalidOperationException($"{Frame}: a frame with byte {offset} corrupted passed checksum verification");
+    }
+
+    [Benchmark(Description = "Ethox"), BenchmarkCategory("Verified")]
+    public ulong EthoxVerified()
+    {
+        var sink = new FoldSink();
+        return ParseEthox(_frame, verify: true, ref sink) ? sink.Sum : 0;
+    }
+
+    [Benchmark(Baseline = true, Description = "PacketDotNet"), BenchmarkCategory("Verified")]
+    public ulong PacketDotNetVerified()
+    {
+        var sink = new FoldSink();
+        return ParsePacketDotNet(_frame, verify: true, ref sink) ? sink.Sum : 0;
+    }
+
+    [Benchmark(Description = "Ethox"), BenchmarkCategory("HeadersOnly")]
+    public ulong EthoxHeadersOnly()
+    {
+        var sink = new FoldSink();
+        return ParseEthox(_frame, verify: false, ref sink) ? sink.Sum : 0;
+    }
+
+    [Benchmark(Baseline = true, Description = "PacketDotNet"), BenchmarkCategory("HeadersOnly")]
+    public ulong PacketDotNetHeadersOnly()
+    {
+        var sink = new FoldSink();
+        return ParsePacketDotNet(_frame, verify: false, ref sink) ? sink.Sum : 0;
+    }
+
+    // The receive path as a user of Ethox writes it: view, checked repr, next layer; one method per layer.
+    private static bool ParseEthox<TSink>(Span<byte> bytes, bool verify, ref TSink sink) where TSink : struct, IFieldSink
+    {
+        if (!EthernetFrame.TryParse(bytes, out var frame, out _)) return false;
+        sink.Add(Field.EthSource, frame.Source.Value);
+        sink.Add(Field.EthDestination, frame.Destination.Value);
+        var type = frame.EtherType;
+        sink.Add(Field.EtherType, (ushort)type);
+        return type switch
+        {
+            EtherType.Ipv4 => ParseEthoxIpv4(frame.Payload, verify, ref sink),
+            EtherType.Ipv6 => ParseEthoxIpv6(frame.Payload, verify, ref sink),
+            _ => false,
+        };
+    }
+
+    private static bool ParseEthoxIpv4<TSink>(Span<byte> bytes, bool verify, ref TSink sink) where TSink : struct, IFieldSink
+    {
+        if (!Ipv4Packet.TryParse(bytes, out var packet, out _)) return false;
+        Ipv4Repr ip;
+        if (verify)
+        {
+            if (!Ipv4Repr.TryParse(packet, out ip, out _)) return false;
+        }
+        else
+        {
+            ip = new Ipv4Repr(packet.Source, packet.Destination, packet.Protocol, packet.TotalLength - packet.HeaderLength, packet.TimeToLive);
+        }
+        if (ip.Protocol != IpProtocol.Tcp) return false;
+        sink.Add(Field.IpSource, ip.Source.Value);
+        sink.Add(Field.IpDestination, ip.Destination.Value);
+        sink.Add(Field.Protocol, (byte)ip.Protocol);
+        sink.Add(Field.TimeToLive, ip.TimeToLive);
+        sink.Add(Field.IpPayloadLength, (ulong)ip.PayloadLength);
+        return ParseEthoxTcp(packet.Payload, ip.Source, ip.Destination, verify, ref sink);
+    }
+
+    private static bool ParseEthoxIpv6<TSink>(Span<byte> bytes, bool verify, ref TSink sink) where TSink : struct, IFieldSink
+    {
+        if (!Ipv6Packet.TryParse(bytes, out var packet, out _)) return false;
+        var ip = Ipv6Repr.Parse(packet);
+        if (!packet.TryGetUpperLayer(out var upper, out _) || upper.Protocol != IpProtocol.Tcp) return false;
+        sink.Add(Field.IpSourceHigh, ip.Source.High);
+        sink.Add(Field.IpSource, ip.Source.Low);
+        sink.Add(Field.IpDestinationHigh, ip.Destination.High);
+        sink.Add(Field.IpDestination, ip.Destination.Low);
+        sink.Add(Field.Protocol, (byte)upper.Protocol);
+        sink.Add(Field.TimeToLive, ip.HopLimit);
+        sink.Add(Field.IpPayloadLength, (ulong)ip.PayloadLength);
+        return ParseEthoxTcp(packet.Payload[upper.Offset..], ip.Source, ip.Destination, verify, ref sink);
+    }
+
+    private static bool ParseEthoxTcp<TSink>(Span<byte> bytes, in IpAddress source, in IpAddress destination, bool verify, ref TSink sink)
+        where TSink : struct, IFieldSink
+    {
+        if (!TcpSegment.TryParse(bytes, out var segment, out _)
+            || !TcpRepr.TryParse(segment, source, destination, out var tcp, out _, verifyChecksum: verify))
+            return false;
+        sink.Add(Field.SourcePort, tcp.SourcePort);
+        sink.Add(Field.DestinationPort, tcp.DestinationPort);
+        sink.Add(Field.SequenceNumber, tcp.SequenceNumber.Value);
+        sink.Add(Field.AcknowledgmentNumber, tcp.AcknowledgmentNumber.Value);
+        sink.Add(Field.Flags, (ushort)tcp.Flags);
+        sink.Add(Field.WindowSize, tcp.WindowSize);
+        if (tcp.MaxSegmentSize is { } mss) sink.Add(Field.MaxSegmentSize, mss);
+        if (tcp.WindowScale is { } scale) sink.Add(Field.WindowScale, scale);
+        if (tcp.SackPermitted) sink.Add(Field.SackPermitted, 1);
+        if (tcp.Timestamps is { } ts)
+        {
+            sink.Add(Field.TimestampValue, ts.Value);
+            sink.Add(Field.TimestampEchoReply, ts.EchoReply);
+        }
+        return true;
+    }
+
+    // The same with PacketDotNet's public API.
+    private static bool ParsePacketDotNet<TSink>(byte[] bytes, bool verify, ref TSink sink) where TSink : struct, IFieldSink
+    {
+        if (Packet.ParsePacket(LinkLayers.Ethernet, bytes) is not EthernetPacket eth) return false;
+        sink.Add(Field.EthSource, eth.SourceHardwareAddress);
+        sink.Add(Field.EthDestination, eth.DestinationHardwareAddress);
+        sink.Add(Field.EtherType, (ushort)eth.Type);
+        if (eth.PayloadPacket is not IPPacket ip) return false;
+        if (verify && ip is IPv4Packet v4 && !v4.ValidIPChecksum) return false;
+        AddAddress(ref sink, Field.IpSourceHigh, Field.IpSource, ip.SourceAddress);
+        AddAddress(ref sink, Field.IpDestinationHigh, Field.IpDestination, ip.DestinationAddress);
+        sink.Add(Field.Protocol, (byte)ip.Protocol);
+        sink.Add(Field.TimeToLive, (byte)ip.TimeToLive);
+        sink.Add(Field.IpPayloadLength, ip.PayloadLength);
+        var tcp = eth.Extract<TcpPacket>();
+        if (tcp is null || (verify && !tcp.ValidTcpChecksum)) return false;
+        sink.Add(Field.SourcePort, tcp.SourcePort);
+        sink.Add(Field.DestinationPort, tcp.DestinationPort);
+        sink.Add(Field.SequenceNumber, tcp.SequenceNumber);
+        sink.Add(Field.AcknowledgmentNumber, tcp.AcknowledgmentNumber);
+        sink.Add(Field.Flags, tcp.Flags);
+        sink.Add(Field.WindowSize, tcp.WindowSize);
+        foreach (var option in tcp.OptionsCollection)
+        {
+            switch (option)
+            {
+                case MaximumSegmentSizeOption mss: sink.Add(Field.MaxSegmentSize, mss.Value); break;
+                case WindowScaleFactorOption scale: sink.Add(Field.WindowScale, scale.ScaleFactor); break;
+                case SelectiveAcknowledgmentPermittedOption: sink.Add(Field.SackPermitted, 1); break;
+                case TimeStampOption ts:
+                    sink.Add(Field.TimestampValue, ts.Value);
+                    sink.Add(Field.TimestampEchoReply, ts.EchoReply);
+                    break;
+            }
+        }
+        return true;
+    }
+
+    // IPAddress writes its bytes into a caller's span without allocating.
+    private static void AddAddress<TSink>(ref TSink sink, Field high, Field low, IPAddress address) where TSink : struct, IFieldSink
+    {
+        Span<byte> b = stackalloc byte[16];
+        address.TryWriteBytes(b, out int written);
+        if (written == 4)
+        {
+            sink.Add(low, BinaryPrimitives.ReadUInt32BigEndian(b));
+            return;
+        }
+        sink.Add(high, BinaryPrimitives.ReadUInt64BigEndian(b));
+        sink.Add(low, BinaryPrimitives.ReadUInt64BigEndian(b[8..]));
+    }
+}
