@@ -556,13 +556,14 @@ public readonly record struct TcpRepr
         int headerLength = HeaderLength;
         if (PayloadLength < 0 || buffer.Length - headerLength < PayloadLength) return false;
         var bytes = buffer[..(headerLength + PayloadLength)];
-        bytes[12] = (byte)(headerLength / 4 << 4);
+        // Data offset, reserved bits (zero) and flags in one store: setting the flags after a byte store of the data
+        // offset would read the word back and stall on store forwarding.
+        BinaryPrimitives.WriteUInt16BigEndian(bytes[12..], (ushort)(headerLength / 4 << 12 | ((ushort)Flags & 0x01FF)));
         TcpSegment.TryParse(bytes, out var segment, out _);
         segment.SourcePort = SourcePort;
         segment.DestinationPort = DestinationPort;
         segment.SequenceNumber = SequenceNumber;
         segment.AcknowledgmentNumber = AcknowledgmentNumber;
-        segment.Flags = Flags;
         segment.WindowSize = WindowSize;
         segment.UrgentPointer = UrgentPointer;
         WriteOptions(segment.Options);
