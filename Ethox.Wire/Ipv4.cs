@@ -1,5 +1,6 @@
 using System;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace Ethox.Wire;
 
@@ -320,6 +321,9 @@ public readonly record struct Ipv4Repr(Ipv4Address Source, Ipv4Address Destinati
     /// Reads a checked packet; a header checksum that does not verify is <see cref="WireError.BadChecksum"/>.
     /// <see cref="PayloadLength"/> comes from Total Length, so it is the original length for a quoted datagram too.
     /// </summary>
+    // Inlined: returned through an out parameter, the repr was built in a temporary and copied as a block, and that
+    // wide read of fields just written by narrow stores stalled store forwarding on every packet.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryParse(Ipv4Packet packet, out Ipv4Repr repr, out WireError error)
     {
         repr = default;

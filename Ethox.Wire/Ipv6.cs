@@ -1,5 +1,6 @@
 using System;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace Ethox.Wire;
 
@@ -136,6 +137,9 @@ public readonly ref struct Ipv6Packet
     /// collecting the fragment header's fields if there is one. In a fragment with a non-zero offset the data at the
     /// offset is the middle of the fragmentable part, not an upper-layer header (RFC 8200 §4.5).
     /// </summary>
+    // Inlined: returned through an out parameter, the result was built in a temporary and copied as a block, and that
+    // wide read of fields just written by narrow stores stalled store forwarding on every packet.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryGetUpperLayer(out Ipv6UpperLayer upperLayer, out WireError error)
     {
         var reader = ExtensionHeaders;
