@@ -9,20 +9,11 @@ namespace Ethox.Nic;
 /// interface (give it an address and bring it up with ip(8)). The kernel is the peer on the other side
 /// of the wire; the stack must use an Ethernet address other than <see cref="KernelHardwareAddress"/>.
 /// </summary>
-public sealed class TapDevice : IDevice, IDisposable
+public sealed class TapDevice : TunTapDevice
 {
-    private readonly FileDescriptorHandle _handle;
-    private readonly FdPort _port;
-    private DeviceCounters _counters;
-
     private TapDevice(FileDescriptorHandle handle, string name, NetInterface info)
-    {
-        _handle = handle;
-        Name = name;
-        KernelHardwareAddress = info.HardwareAddress;
-        Capabilities = new DeviceCapabilities(Medium.Ethernet, info.Mtu);
-        _port = new FdPort(handle.Fd, Capabilities.MaxFrameLength, filterOutgoing: false);
-    }
+        : base(handle, name, Medium.Ethernet, info.Mtu)
+        => KernelHardwareAddress = info.HardwareAddress;
 
     /// <summary>
     /// Creates the TAP interface <paramref name="name"/> ("" for a kernel-chosen tapN). False with a one-line
@@ -38,28 +29,6 @@ public sealed class TapDevice : IDevice, IDisposable
         return true;
     }
 
-    /// <inheritdoc/>
-    public DeviceCapabilities Capabilities { get; }
-    /// <summary>The interface name (the kernel's choice when none was given).</summary>
-    public string Name { get; }
     /// <summary>The MAC address of the kernel's side of the interface.</summary>
     public EthernetAddress KernelHardwareAddress { get; }
-    /// <summary>The descriptor, for an event loop that waits on several devices; owned by this device.</summary>
-    public int FileDescriptor => _handle.Fd;
-    /// <summary>Frames and bytes moved, frames dropped.</summary>
-    public DeviceCounters Counters => _counters;
-
-    /// <inheritdoc/>
-    public int Receive<TRecv>(int max, ref TRecv receiver, Instant now) where TRecv : IRecv<RawPacket>, allows ref struct
-        => _handle.IsClosed ? 0 : _port.Receive(max, ref receiver, now, ref _counters);
-
-    /// <inheritdoc/>
-    public int Transmit<TSend>(int max, ref TSend sender, Instant now) where TSend : ISend<RawPacket>, allows ref struct
-        => _handle.IsClosed ? 0 : _port.Transmit(max, ref sender, now, ref _counters);
-
-    /// <summary>Blocks until a frame can be received or <paramref name="timeout"/> passes (negative: forever); false on timeout.</summary>
-    public bool WaitReadable(Duration timeout) => !_handle.IsClosed && _port.WaitReadable(timeout);
-
-    /// <summary>Closes the descriptor, which deletes the interface (unless it was made persistent).</summary>
-    public void Dispose() => _handle.Dispose();
 }
