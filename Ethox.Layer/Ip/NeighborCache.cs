@@ -159,6 +159,18 @@ public sealed class NeighborCache
         }
     }
 
+    /// <summary>
+    /// Looks at the entry for <paramref name="address"/> without touching its state or timers: its state
+    /// (<see cref="NeighborState.Empty"/> when unknown or given up) and, when usable, its link address.
+    /// </summary>
+    public NeighborState Peek(IpAddress address, out EthernetAddress linkAddress)
+    {
+        int i = Find(address);
+        if (i < 0) { linkAddress = default; return NeighborState.Empty; }
+        linkAddress = _entries[i].LinkAddress;
+        return _entries[i].State;
+    }
+
     /// <summary>Forward progress confirmed by an upper layer (RFC 4861 §7.3.1, e.g. a TCP ACK): the entry becomes reachable.</summary>
     public void Confirm(IpAddress address, Instant now)
     {

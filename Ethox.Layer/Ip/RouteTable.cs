@@ -85,6 +85,19 @@ public sealed class RouteTable
         return false;
     }
 
+    /// <summary>Removes the default routes (IPv4 or IPv6, by the gateway's family) through <paramref name="gateway"/>; false when there was none.</summary>
+    public bool RemoveDefault(IpAddress gateway)
+    {
+        bool removed = false;
+        for (int i = _count - 1; i >= 0; i--)
+            if (_routes[i].PrefixLength == 0 && _routes[i].Gateway == gateway)
+            {
+                _routes[i] = _routes[--_count];
+                removed = true;
+            }
+        return removed;
+    }
+
     /// <summary>The longest-prefix route for <paramref name="destination"/> that has not expired.</summary>
     public bool TryLookup(IpAddress destination, Instant now, out Route route)
     {
@@ -97,6 +110,15 @@ public sealed class RouteTable
         }
         route = best < 0 ? default : _routes[best];
         return best >= 0;
+    }
+
+    /// <summary>The earliest expiry among the routes.</summary>
+    public Instant NextExpiry()
+    {
+        var next = Instant.Never;
+        foreach (ref readonly var r in Routes)
+            if (r.ExpiresAt < next) next = r.ExpiresAt;
+        return next;
     }
 
     /// <summary>Drops expired routes.</summary>

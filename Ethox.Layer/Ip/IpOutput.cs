@@ -1,0 +1,211 @@
+using System;
+using Ethox.Layer.Arp;
+using Ethox.Layer.Ndisc;
+using Ethox.Wire;
+
+namespace Ethox.Layer.Ip;
+
+/// <summary>The ICMP errors the IP layer originates.</summary>
+internal enum IcmpErrorKind : byte
+{
+    PortUnreachable,
+    ProtocolUnreachable,
+    ReassemblyTimeExceeded,
+}
+
+/// <summary>
+/// Everything the IP layer sends, for both families and both media: headers, next-hop resolution with the
+/// hold queue, in-place replies and ICMP errors. Not generic, so the upper layer's type does not multiply it.
+/// </summary>
+internal static class IpOutput
+{
+    /// <summary>The header we put on datagrams we originate: no IPv4 options, no IPv6 extension headers.</summary>
+    public static int HeaderLength(in IpAddress destination) => destination.IsV4 ? Ipv4Packet.MinHeaderLength : Ipv6Packet.HeaderLength;
+
+    /// <summary>Writes our header at the start of <paramref name="buffer"/>; returns the packet length.</summary>
+    public static int WriteHeader(IpEndpoint endpoint, Span<byte> buffer, in IpAddress source, in IpAddress destination, IpProtocol protocol, int payloadLength, byte hopLimit)
+    {
+        if (destination.IsV4)
+        {
+            new Ipv4Repr(source.V4, destination.V4, protocol, payloadLength, hopLimit) { Identification = endpoint.NextIpv4Identification() }.TryEmit(buffer);
+            return Ipv4Packet.MinHeaderLength + payloadLength;
+        }
+        new Ipv6Repr(source.V6, destination.V6, protocol, payloadLength, hopLimit).TryEmit(buffer);
+        return Ipv6Packet.HeaderLength + payloadLength;
+    }
+
+    public static IpOutcome SendPrepared(IpEndpoint endpoint, LinkFrame link, ref IpExchange x)
+    {
+        int length = WriteHeader(endpoint, link.Buffer, x.Source, x.Destination, x.Protocol, x.PayloadLength, x.HopLimit);
+        return Transmit(endpoint, link, x.Destination, length);
+    }
+
+    /// <summary>
+    /// Sends the IP packet of <paramref name="length"/> bytes at the start of the link buffer toward
+    /// <paramref name="destination"/>. Over Ethernet the next hop's link address comes from the group mapping
+    /// (RFC 1112 §6.4, RFC 2464 §7), broadcast, or the neighbour cache; an unknown neighbour gets the packet
+    /// parked in the hold queue and this buffer turned into the ARP request or neighbour solicitation.
+    /// </summary>
+    public static IpOutcome Transmit(IpEndpoint endpoint, LinkFrame link, in IpAddress destination, int length)
+    {
+        var type = destination.IsV4 ? EtherType.Ipv4 : EtherType.Ipv6;
+        if (endpoint.Link is null)
+            return Count(endpoint, link.Send(default, type, length));
+        if (TryGroupAddress(endpoint, destination, out var group))
+            return Count(endpoint, link.Send(group, type, length));
+        var now = link.Now;
+        if (!endpoint.TryGetNextHop(destination, now, out var nextHop))
+        {
+            endpoint._counters.DroppedNoRoute++;
+            return IpOutcome.Failed;
+        }
+        var neighbors = endpoint.Neighbors!;
+        var lookup = neighbors.Lookup(nextHop, now, out var mac);
+        endpoint.Wake(now + neighbors.RetransmitInterval);
+        if (lookup == NeighborLookup.Found)
+            return Count(endpoint, link.Send(mac, type, length));
+        var deadline = now + neighbors.RetransmitInterval * neighbors.MaxRequests;
+        if (endpoint.Hold is { } hold && hold.TryHold(nextHop, link.Buffer[..length], deadline))
+            endpoint._counters.Held++;
+        else
+            endpoint._counters.DroppedUnresolved++;
+        if (lookup == NeighborLookup.RequestNeeded) SendResolution(endpoint, link, nextHop, null);
+        return IpOutcome.Held;
+    }
+
+    private static IpOutcome Count(IpEndpoint endpoint, bool sent)
+    {
+        if (!sent) return IpOutcome.Failed;
+        endpoint._counters.PacketsOut++;
+        return IpOutcome.Sent;
+    }
+
+    /// <summary>The link address of a destination that needs no resolution: broadcast or multicast.</summary>
+    private static bool TryGroupAddress(IpEndpoint endpoint, in IpAddress destination, out EthernetAddress group)
+    {
+        group = EthernetAddress.Broadcast;
+        if (destination.IsV6)
+        {
+            if (!destination.V6.IsMulticast) return false;
+            group = EthernetAddress.FromIpv6Multicast(destination.V6);
+            return true;
+        }
+        var d = destination.V4;
+        if (d.IsBroadcast) return true;
+        if (d.IsMulticast) { group = EthernetAddress.FromIpv4Multicast(d); return true; }
+        foreach (ref readonly var a in endpoint.Addresses)
+            if (a.Address.IsV4 && a.PrefixLength < 31 && new Ipv4Cidr(a.Address.V4, a.PrefixLength).BroadcastAddress == d) return true;
+        return false;
+    }
+
+    /// <summary>Turns the buffer into an ARP request (IPv4) or a neighbour solicitation (IPv6) for <paramref name="target"/>; unicast when revalidating.</summary>
+    public static bool SendResolution(IpEndpoint endpoint, LinkFrame link, in IpAddress target, EthernetAddress? unicast)
+        => target.IsV4
+            ? ArpHandler.SendRequest(endpoint, link, target.V4, unicast)
+            : NdiscHandler.SendSolicitation(endpoint, link, target.V6, unicast, dad: false);
+
+    /// <summary>
+    /// Sends the payload of a received datagram (rewritten by the layer above) back to its sender, in place:
+    /// a fresh header ends right before the payload's standard position, the payload moves there if options
+    /// or extension headers had pushed it further. A reassembled datagram is copied into the device buffer.
+    /// </summary>
+    public static bool Reply(IpEndpoint endpoint, LinkFrame link, Span<byte> datagram, ref IpExchange x, int payloadLength)
+    {
+        var destination = x.Source;
+        IpAddress source;
+        if (x.Multicast) { if (!endpoint.TrySelectSource(destination, out source)) return false; }
+        else source = x.Destination;
+        int header = HeaderLength(destination);
+        if (header + payloadLength > endpoint.Mtu || header + payloadLength > link.Buffer.Length)
+        {
+            endpoint._counters.DroppedTooBig++;
+            return false;
+        }
+        datagram.Slice(x.PayloadOffset, payloadLength).CopyTo(link.Buffer[header..]);
+        int length = WriteHeader(endpoint, link.Buffer, source, destination, x.Protocol, payloadLength, endpoint.HopLimit);
+        if (endpoint.Link is null || x.Multicast || link.Peer.IsMulticast || link.Peer == default)
+            return Transmit(endpoint, link, destination, length) == IpOutcome.Sent;
+        // The answer goes back through the station that brought the question (RFC 1122 §3.3.1.2 allows
+        // it); no cache lookup on the echo path.
+        return Count(endpoint, link.Send(link.Peer, destination.IsV4 ? EtherType.Ipv4 : EtherType.Ipv6, length)) == IpOutcome.Sent;
+    }
+
+    /// <summary>
+    /// Answers the offending datagram with an ICMP error quoting as much of it as fits (RFC 1812 §4.3.2.3 and
+    /// RFC 4443 §2.4(c): up to 576 / 1280 bytes), unless forbidden: never about an ICMP error or redirect,
+    /// a multicast or broadcast, a link-layer broadcast, or a source that is not a unicast host
+    /// (RFC 1122 §3.2.2, RFC 4443 §2.4(e)); and at most as often as the rate limit allows (RFC 4443 §2.4(f)).
+    /// </summary>
+    public static bool SendError(IpEndpoint endpoint, LinkFrame link, ReadOnlySpan<byte> offending, ref IpExchange x, IcmpErrorKind kind, int pointer)
+    {
+        ref var icmp = ref endpoint._icmp;
+        if (!MayAnswerWithError(offending, ref x, link.LinkMulticast))
+        {
+            icmp.ErrorsSuppressed++;
+            return false;
+        }
+        if (!endpoint._icmpErrors.TryTake(link.Now))
+        {
+            icmp.ErrorsRateLimited++;
+            return false;
+        }
+        var destination = x.Source;
+        var source = x.Destination;
+        if (!endpoint.IsOurAddress(source) && !endpoint.TrySelectSource(destination, out source)) return false;
+        var buffer = link.Buffer;
+        int header = HeaderLength(destination);
+        int room = Math.Min(buffer.Length, endpoint.Mtu) - header - 8;
+        int length;
+        if (destination.IsV4)
+        {
+            var repr = kind switch
+            {
+                IcmpErrorKind.PortUnreachable => Icmpv4Repr.DestinationUnreachable(Icmpv4UnreachableCode.PortUnreachable, offending.Length),
+                IcmpErrorKind.ProtocolUnreachable => Icmpv4Repr.DestinationUnreachable(Icmpv4UnreachableCode.ProtocolUnreachable, offending.Length),
+                _ => Icmpv4Repr.TimeExceeded(Icmpv4TimeExceededCode.FragmentReassemblyTimeExceeded, offending.Length),
+            };
+            repr = repr with { PayloadLength = Math.Min(repr.PayloadLength, room) };
+            var quote = buffer.Slice(header + Icmpv4Packet.HeaderLength, repr.PayloadLength);
+            offending[..repr.PayloadLength].CopyTo(quote); // memmove: the offending datagram may sit in this very buffer
+            repr.TryEmit(buffer[header..], quote);
+            length = WriteHeader(endpoint, buffer, source, destination, IpProtocol.Icmp, repr.BufferLength, endpoint.HopLimit);
+        }
+        else
+        {
+            var repr = kind switch
+            {
+                IcmpErrorKind.PortUnreachable => Icmpv6Repr.DestinationUnreachable(Icmpv6UnreachableCode.PortUnreachable, offending.Length),
+                IcmpErrorKind.ProtocolUnreachable => Icmpv6Repr.ParameterProblem(Icmpv6ParameterProblemCode.UnrecognizedNextHeader, (uint)pointer, offending.Length),
+                _ => Icmpv6Repr.TimeExceeded(Icmpv6TimeExceededCode.FragmentReassemblyTimeExceeded, offending.Length),
+            };
+            repr = repr with { PayloadLength = Math.Min(repr.PayloadLength, room) };
+            var quote = buffer.Slice(header + Icmpv6Packet.MinimumLength, repr.PayloadLength);
+            offending[..repr.PayloadLength].CopyTo(quote);
+            repr.TryEmit(buffer[header..], source.V6, destination.V6, quote);
+            length = WriteHeader(endpoint, buffer, source, destination, IpProtocol.Icmpv6, repr.BufferLength, endpoint.HopLimit);
+        }
+        bool sent = endpoint.Link is null || link.Peer == default
+            ? Transmit(endpoint, link, destination, length) == IpOutcome.Sent
+            : Count(endpoint, link.Send(link.Peer, destination.IsV4 ? EtherType.Ipv4 : EtherType.Ipv6, length)) == IpOutcome.Sent;
+        if (sent) icmp.ErrorsSent++;
+        return sent;
+    }
+
+    private static bool MayAnswerWithError(ReadOnlySpan<byte> offending, ref IpExchange x, bool linkMulticast)
+    {
+        if (x.Multicast || linkMulticast) return false;
+        var s = x.Source;
+        if (s.IsUnspecified || s.IsMulticast || (s.IsV4 ? s.V4.IsLoopback : s.V6.IsLoopback)) return false;
+        if (x.Protocol == IpProtocol.Icmp && x.PayloadLength > 0)
+        {
+            var type = (Icmpv4Type)offending[x.PayloadOffset];
+            if (Icmpv4Repr.IsErrorType(type) || type == Icmpv4Type.Redirect) return false;
+        }
+        if (x.Protocol == IpProtocol.Icmpv6 && x.PayloadLength > 0)
+        {
+            byte type = offending[x.PayloadOffset];
+            if (type < 128 || type == (byte)Icmpv6Type.Redirect) return false;
+        }
+        return true;
+    }
+}

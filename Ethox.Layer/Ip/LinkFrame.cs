@@ -1,0 +1,39 @@
+using System;
+using Ethox.Layer.Eth;
+using Ethox.Wire;
+
+namespace Ethox.Layer.Ip;
+
+/// <summary>
+/// The device buffer as the IP layer sees it on either medium: over Ethernet the IP packet (or ARP
+/// message) starts after our link header and is sent through the Ethernet endpoint; on an IP medium it
+/// starts at byte 0 and goes out as it is. One type so that every IP code path serves both media.
+/// </summary>
+internal readonly ref struct LinkFrame
+{
+    public readonly RawPacket Raw;
+    public readonly EthernetEndpoint? Ethernet;
+    /// <summary>The station that sent the received frame (where in-place answers go).</summary>
+    public readonly EthernetAddress Peer;
+    /// <summary>The received frame went to a link broadcast or group address.</summary>
+    public readonly bool LinkMulticast;
+
+    public LinkFrame(RawPacket raw, EthernetEndpoint? ethernet, EthernetAddress peer, bool linkMulticast)
+    {
+        Raw = raw;
+        Ethernet = ethernet;
+        Peer = peer;
+        LinkMulticast = linkMulticast;
+    }
+
+    /// <summary>Where the network-layer packet starts in the buffer.</summary>
+    public int Offset => Ethernet is null ? 0 : Ethernet.HeaderLength;
+    /// <summary>The buffer after the link header, to its capacity.</summary>
+    public Span<byte> Buffer => Raw.Capacity[Offset..];
+    /// <summary>The time of the call.</summary>
+    public Instant Now => Raw.Timestamp;
+
+    /// <summary>Sends <paramref name="length"/> bytes of <see cref="Buffer"/> to <paramref name="destination"/> (ignored on an IP medium).</summary>
+    public bool Send(EthernetAddress destination, EtherType type, int length)
+        => Ethernet is null ? Raw.Send(length) : Ethernet.Transmit(Raw, destination, type, length);
+}

@@ -1,0 +1,56 @@
+using System.Diagnostics.CodeAnalysis;
+using Ethox.Layer.Ip;
+using Ethox.Wire;
+
+namespace Ethox.Layer.Udp;
+
+/// <summary>
+/// The UDP layer (RFC 768): checks length and checksum, delivers datagrams for bound ports to
+/// <typeparamref name="TUser"/>, answers the rest with port unreachable (RFC 1122 §4.1.3.1), refuses other
+/// protocols back to the IP layer, and lends transmit buffers to the application.
+/// </summary>
+public struct UdpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>
+    where TUser : IRecv<UdpPacket>, ISend<UdpPacket>
+{
+    private readonly UdpEndpoint _endpoint;
+    private TUser _user;
+
+    /// <summary>The layer for <paramref name="endpoint"/> with the application <paramref name="user"/> above it.</summary>
+    public UdpLayer(UdpEndpoint endpoint, TUser user)
+    {
+        _endpoint = endpoint;
+        _user = user;
+    }
+
+    /// <summary>The UDP state.</summary>
+    public readonly UdpEndpoint Endpoint => _endpoint;
+
+    /// <summary>The application, by reference.</summary>
+    [UnscopedRef]
+    public ref TUser User => ref _user;
+
+    /// <summary>One datagram from the IP layer.</summary>
+    public void Receive(IpPacket packet)
+    {
+        if (packet.Protocol != IpProtocol.Udp)
+        {
+            packet.RejectProtocol();
+            return;
+        }
+        ref var counters = ref _endpoint._counters;
+        counters.DatagramsIn++;
+        if (!UdpDatagram.TryParse(packet.Payload, out var datagram, out var error)) { counters.Errors.Count(error); return; }
+        if (_endpoint.VerifyChecksums && !datagram.VerifyChecksum(packet.Source, packet.Destination)) { counters.Errors.Count(WireError.BadChecksum); return; }
+        if (!_endpoint.IsBound(datagram.DestinationPort))
+        {
+            counters.NoPort++;
+            packet.SendPortUnreachable();
+            return;
+        }
+        counters.Delivered++;
+        _user.Receive(new UdpPacket(packet, _endpoint));
+    }
+
+    /// <summary>One transmit buffer for the application.</summary>
+    public void Send(IpPacket packet) => _user.Send(new UdpPacket(packet, _endpoint));
+}
