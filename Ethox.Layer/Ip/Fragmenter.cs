@@ -195,7 +195,7 @@ public sealed class Fragmenter
         var fragment = destination[..total];
         datagram.Slice(_headerLength + _offset, chunk).CopyTo(fragment[header..]);
         if (_isV6) WriteIpv6Header(datagram, fragment, more);
-        else WriteIpv4Header(datagram, fragment, header, more);
+        else WriteIpv4Header(datagram, fragment, header, more, first: _offset == 0);
         _offset += chunk;
         _pending = more;
         length = total;
@@ -203,9 +203,9 @@ public sealed class Fragmenter
         return true;
     }
 
-    private void WriteIpv4Header(Span<byte> datagram, Span<byte> fragment, int header, bool more)
+    private void WriteIpv4Header(Span<byte> datagram, Span<byte> fragment, int header, bool more, bool first)
     {
-        if (header == _headerLength)
+        if (first)
             datagram[..header].CopyTo(fragment);
         else
         {

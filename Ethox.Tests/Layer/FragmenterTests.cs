@@ -237,6 +237,20 @@ public class FragmenterTests
     }
 
     [Test]
+    public void Uncopied_option_is_left_out_even_when_the_header_length_would_not_change()
+    {
+        // A 2-byte option with the copied flag (type 0x99) and a 2-byte one without (type 0x19): both headers are 24 bytes.
+        byte[] options = [0x99, 2, 0x19, 2];
+        var f = new Fragmenter(new byte[4000]);
+        int length = WriteIcmpv4Echo(f.Reserve(2000), 1000, 3, options: options);
+        Assert.That(f.Commit(length, 3, 600), Is.EqualTo(FragmentationStatus.Ready));
+        var fragments = EmitAll(f, 600);
+        Assert.That(fragments[0].AsSpan(20, 4).ToArray(), Is.EqualTo(options));
+        for (int i = 1; i < fragments.Count; i++)
+            Assert.That(fragments[i].AsSpan(20, 4).ToArray(), Is.EqualTo(new byte[] { 0x99, 2, 0, 0 }), "copied option, then End of Option List");
+    }
+
+    [Test]
     public void Ipv4_datagram_with_dont_fragment_is_refused_when_larger_than_the_mtu()
     {
         var f = new Fragmenter(new byte[4000]);
