@@ -93,7 +93,7 @@ public readonly ref struct ExpiredDatagram
 /// Since overlaps are refused, counting the blocks received says when the datagram is whole.
 /// </para>
 /// <para>
-/// Overlaps drop the whole datagram for IPv6 (RFC 5722 §4) and, by the same reasoning (RFC 1858 §4, and what Linux
+/// Overlaps drop the whole datagram for IPv6 (RFC 5722 §4) and, by the same reasoning (RFC 1858, and what Linux
 /// does since 2018), for IPv4 too: overlapping data is only ever made by attackers or broken stacks, and which copy
 /// wins decides what a firewall and the host each see. An exact duplicate (same offset, length and bytes) is
 /// ignored, as RFC 5722 §4 allows, since networks do duplicate packets.
