@@ -78,6 +78,10 @@ public sealed class IpEndpoint
     public NeighborCache? Neighbors { get; }
     /// <summary>Where packets wait for address resolution; without one they are dropped and counted.</summary>
     public HoldQueue? Hold { get; init; }
+    /// <summary>Reassembles IPv4 and IPv6 fragments addressed to us; without one, fragments are dropped and counted.</summary>
+    public Reassembler? Reassembler { get; init; }
+    /// <summary>Fragments our datagrams larger than the MTU (replies to reassembled requests included); without one they are dropped and counted.</summary>
+    public Fragmenter? Fragmenter { get; init; }
     /// <summary>Neighbour solicitations sent per address by duplicate address detection (RFC 4862 DupAddrDetectTransmits; 0 turns DAD off).</summary>
     public int DadTransmits { get; set; } = 1;
     /// <summary>Whether router advertisements configure addresses and routes (RFC 4862 SLAAC).</summary>
@@ -159,6 +163,8 @@ public sealed class IpEndpoint
         var next = Routes.NextExpiry();
         if (Neighbors is not null) next = Instant.Min(next, Neighbors.NextDeadline());
         if (Hold is not null) next = Instant.Min(next, Hold.NextDeadline());
+        if (Reassembler is not null) next = Instant.Min(next, Reassembler.NextDeadline());
+        if (Fragmenter is { HasPending: true }) next = Instant.Zero;
         if (_announcementsDue > 0) next = Instant.Zero;
         if (_routerSolicitationsLeft > 0) next = Instant.Min(next, _nextRouterSolicitation);
         foreach (ref readonly var a in Addresses)
@@ -336,6 +342,11 @@ public sealed class IpEndpoint
 
     /// <summary>Brings housekeeping forward to <paramref name="at"/> at the latest.</summary>
     internal void Wake(Instant at) => _housekeepingDue = Instant.Min(_housekeepingDue, at);
+
+    /// <summary>Where the pending fragmented datagram goes: its next hop, its link address once known, and when to give up.</summary>
+    internal IpAddress _fragmentNextHop;
+    internal EthernetAddress? _fragmentLinkAddress;
+    internal Instant _fragmentDeadline;
 
     internal ushort NextIpv4Identification() => _nextIpv4Id++;
     internal uint NextIpv6Identification() => _nextIpv6Id++;

@@ -81,6 +81,30 @@ public struct IpLayer<TUpper> : IRecv<EthernetPacket>, ISend<EthernetPacket>, IR
         ref var counters = ref _endpoint._counters;
         if (!Ipv4Packet.TryParse(bytes, out var packet, out var error)) { counters.Errors.Count(error); return; }
         if (!packet.VerifyChecksum()) { counters.Errors.Count(WireError.BadChecksum); return; }
+        if (!_endpoint.AcceptsDestination(packet.Destination, out bool multicast)) { counters.DroppedNotForUs++; return; }
+        var source = packet.Source;
+        if (source.IsBroadcast || source.IsMulticast || (source.IsUnspecified && packet.Protocol != IpProtocol.Udp))
+        {
+            // Only a DHCP client may speak from 0.0.0.0 (RFC 1122 §3.2.1.3 (a)).
+            counters.DroppedMartianSource++;
+            return;
+        }
+        if (!packet.IsFragment)
+        {
+            DeliverIpv4(link, packet, bytes[..packet.TotalLength], multicast, detached: false);
+            return;
+        }
+        counters.FragmentsIn++;
+        if (_endpoint.Reassembler is not { } reassembler) { counters.FragmentsDropped++; return; }
+        var status = reassembler.TryAddIpv4(packet, link.Now, out var whole);
+        if (!Reassembled(status, link.Now)) return;
+        if (Ipv4Packet.TryParse(whole, out var datagram, out error)) DeliverIpv4(link, datagram, whole, multicast, detached: true);
+        else counters.Errors.Count(error);
+        reassembler.Release();
+    }
+
+    private void DeliverIpv4(LinkFrame link, Ipv4Packet packet, Span<byte> datagram, bool multicast, bool detached)
+    {
         var x = new IpExchange
         {
             Source = packet.Source,
@@ -90,29 +114,36 @@ public struct IpLayer<TUpper> : IRecv<EthernetPacket>, ISend<EthernetPacket>, IR
             PayloadOffset = packet.HeaderLength,
             PayloadLength = packet.TotalLength - packet.HeaderLength,
             Received = true,
+            Multicast = multicast,
+            Detached = detached,
         };
-        if (!_endpoint.AcceptsDestination(x.Destination, out x.Multicast)) { counters.DroppedNotForUs++; return; }
-        var source = packet.Source;
-        if (source.IsBroadcast || source.IsMulticast || (source.IsUnspecified && packet.Protocol != IpProtocol.Udp))
-        {
-            // Only a DHCP client may speak from 0.0.0.0 (RFC 1122 §3.2.1.3 (a)).
-            counters.DroppedMartianSource++;
-            return;
-        }
-        if (packet.IsFragment)
-        {
-            counters.FragmentsIn++;
-            counters.FragmentsDropped++; // reassembly arrives with the reassembler
-            return;
-        }
-        var datagram = bytes[..packet.TotalLength];
         if (x.Protocol == IpProtocol.Icmp)
         {
             if (IcmpHandler.ReceiveV4(_endpoint, link, datagram, ref x)) DeliverIcmp(link, datagram, ref x);
             return;
         }
-        if (x.Protocol == IpProtocol.Igmp) { counters.Delivered++; return; } // we join no IPv4 groups beyond all-hosts
+        if (x.Protocol == IpProtocol.Igmp) { _endpoint._counters.Delivered++; return; } // we join no IPv4 groups beyond all-hosts
         Deliver(link, datagram, ref x, quoteOffset: 9);
+    }
+
+    // Counts a fragment's fate; true when it completed a datagram.
+    private readonly bool Reassembled(ReassemblyStatus status, Instant now)
+    {
+        ref var counters = ref _endpoint._counters;
+        switch (status)
+        {
+            case ReassemblyStatus.Complete:
+                counters.Reassembled++;
+                return true;
+            case ReassemblyStatus.Incomplete:
+                _endpoint.Wake(now + _endpoint.Reassembler!.Timeout);
+                return false;
+            case ReassemblyStatus.Duplicate:
+                return false;
+            default:
+                counters.FragmentsDropped++;
+                return false;
+        }
     }
 
     // RFC 8200 §3-§4: header, extension chain (bounded), routing and fragment headers; then the address filter.
@@ -121,6 +152,38 @@ public struct IpLayer<TUpper> : IRecv<EthernetPacket>, ISend<EthernetPacket>, IR
         ref var counters = ref _endpoint._counters;
         if (!Ipv6Packet.TryParse(bytes, out var packet, out var error)) { counters.Errors.Count(error); return; }
         if (!packet.TryGetUpperLayer(out var upper, out error)) { counters.Errors.Count(error); return; }
+        if (!_endpoint.AcceptsDestination(packet.Destination, out bool multicast)) { counters.DroppedNotForUs++; return; }
+        if (packet.Source.IsMulticast) { counters.DroppedMartianSource++; return; }
+        if (upper.FinalDestination != packet.Destination)
+        {
+            // Segments left in a routing header: a host that does not forward cannot go on (RFC 8200 §4.4).
+            counters.DroppedRoutingHeader++;
+            return;
+        }
+        if (upper.Fragment is null)
+        {
+            DeliverIpv6(link, packet, upper, multicast, detached: false);
+            return;
+        }
+        counters.FragmentsIn++;
+        if (_endpoint.Reassembler is not { } reassembler) { counters.FragmentsDropped++; return; }
+        var status = reassembler.TryAddIpv6(packet, link.Now, out var whole);
+        if (status == ReassemblyStatus.NotFragment)
+        {
+            DeliverIpv6(link, packet, upper with { Fragment = null }, multicast, detached: false); // atomic fragment (RFC 6946)
+            return;
+        }
+        if (!Reassembled(status, link.Now)) return;
+        if (Ipv6Packet.TryParse(whole, out var datagram, out error) && datagram.TryGetUpperLayer(out upper, out error))
+            DeliverIpv6(link, datagram, upper, multicast, detached: true);
+        else
+            counters.Errors.Count(error);
+        reassembler.Release();
+    }
+
+    private void DeliverIpv6(LinkFrame link, Ipv6Packet packet, Ipv6UpperLayer upper, bool multicast, bool detached)
+    {
+        var datagram = packet.Bytes[..(Ipv6Packet.HeaderLength + packet.PayloadLength)];
         var x = new IpExchange
         {
             Source = packet.Source,
@@ -130,28 +193,15 @@ public struct IpLayer<TUpper> : IRecv<EthernetPacket>, ISend<EthernetPacket>, IR
             PayloadOffset = Ipv6Packet.HeaderLength + upper.Offset,
             PayloadLength = packet.PayloadLength - upper.Offset,
             Received = true,
+            Multicast = multicast,
+            Detached = detached,
         };
-        if (!_endpoint.AcceptsDestination(x.Destination, out x.Multicast)) { counters.DroppedNotForUs++; return; }
-        if (packet.Source.IsMulticast) { counters.DroppedMartianSource++; return; }
-        if (upper.FinalDestination != packet.Destination)
-        {
-            // Segments left in a routing header: a host that does not forward cannot go on (RFC 8200 §4.4).
-            counters.DroppedRoutingHeader++;
-            return;
-        }
-        if (upper.Fragment is not null)
-        {
-            counters.FragmentsIn++;
-            counters.FragmentsDropped++;
-            return;
-        }
-        var datagram = bytes[..(Ipv6Packet.HeaderLength + packet.PayloadLength)];
         if (x.Protocol == IpProtocol.Icmpv6)
         {
             if (IcmpHandler.ReceiveV6(_endpoint, link, datagram, ref x, packet.Destination)) DeliverIcmp(link, datagram, ref x);
             return;
         }
-        if (x.Protocol == IpProtocol.Ipv6NoNext) { counters.Delivered++; return; }
+        if (x.Protocol == IpProtocol.Ipv6NoNext) { _endpoint._counters.Delivered++; return; }
         Deliver(link, datagram, ref x, quoteOffset: NextHeaderFieldOffset(packet));
     }
 
@@ -210,7 +260,7 @@ public struct IpLayer<TUpper> : IRecv<EthernetPacket>, ISend<EthernetPacket>, IR
     {
         var endpoint = _endpoint;
         var now = link.Now;
-        if (endpoint.Link is null) return false;
+        if (endpoint.Fragmenter is { HasPending: true } && IpOutput.SendNextFragment(endpoint, link)) return true;
         if (endpoint._announcementsDue > 0 && ArpHandler.SendAnnouncement(endpoint, link)) return true;
         if (now >= endpoint._housekeepingDue)
         {
@@ -224,6 +274,10 @@ public struct IpLayer<TUpper> : IRecv<EthernetPacket>, ISend<EthernetPacket>, IR
     {
         var endpoint = _endpoint;
         endpoint.Expire(now);
+        if (endpoint.Reassembler is { } reassembler)
+            while (reassembler.TryTakeExpired(now, out var expired))
+                if (SendReassemblyTimeout(link, expired.FirstFragment)) return true;
+        if (endpoint.Link is null) return false;
         var addresses = endpoint.Addresses;
         for (int i = 0; i < addresses.Length; i++)
         {
@@ -252,6 +306,34 @@ public struct IpLayer<TUpper> : IRecv<EthernetPacket>, ISend<EthernetPacket>, IR
             return IpOutput.SendResolution(endpoint, link, due.Address, unicast);
         }
         return false;
+    }
+
+    // RFC 792 / RFC 4443 §3.3 code 1: fragment zero arrived but the datagram never completed.
+    private readonly bool SendReassemblyTimeout(LinkFrame link, Span<byte> firstFragment)
+    {
+        var x = new IpExchange { Received = true };
+        if (Ipv4Packet.TryParse(firstFragment, out var v4, out _))
+        {
+            if (!_endpoint.AcceptsDestination(v4.Destination, out x.Multicast)) return false;
+            x.Source = v4.Source;
+            x.Destination = v4.Destination;
+            x.Protocol = v4.Protocol;
+            x.PayloadOffset = v4.HeaderLength;
+            x.PayloadLength = v4.TotalLength - v4.HeaderLength;
+        }
+        else if (Ipv6Packet.TryParse(firstFragment, out var v6, out _) && v6.TryGetUpperLayer(out var upper, out _))
+        {
+            if (!_endpoint.AcceptsDestination(v6.Destination, out x.Multicast)) return false;
+            x.Source = v6.Source;
+            x.Destination = v6.Destination;
+            x.Protocol = upper.Protocol;
+            x.PayloadOffset = Ipv6Packet.HeaderLength + upper.Offset;
+            x.PayloadLength = Math.Max(0, v6.PayloadLength - upper.Offset);
+        }
+        else return false;
+        x.PayloadLength = Math.Min(x.PayloadLength, firstFragment.Length - x.PayloadOffset);
+        var quiet = new LinkFrame(link.Raw, link.Ethernet, default, false);
+        return IpOutput.SendError(_endpoint, quiet, firstFragment, ref x, IcmpErrorKind.ReassemblyTimeExceeded, 0);
     }
 
     // RFC 4862 §5.4: wait for our link-local address to pass DAD before soliciting routers from it.

@@ -36,8 +36,88 @@ internal static class IpOutput
 
     public static IpOutcome SendPrepared(IpEndpoint endpoint, LinkFrame link, ref IpExchange x)
     {
+        if (x.Large)
+        {
+            var buffer = ReserveLarge(endpoint, x.PayloadOffset + x.PayloadLength);
+            int total = WriteHeader(endpoint, buffer, x.Source, x.Destination, x.Protocol, x.PayloadLength, x.HopLimit);
+            return CommitLarge(endpoint, link, buffer[..total], x.Destination, null);
+        }
         int length = WriteHeader(endpoint, link.Buffer, x.Source, x.Destination, x.Protocol, x.PayloadLength, x.HopLimit);
         return Transmit(endpoint, link, x.Destination, length);
+    }
+
+    /// <summary>The fragmenter's buffer for a datagram of <paramref name="length"/> bytes, or empty when there is none free.</summary>
+    public static Span<byte> ReserveLarge(IpEndpoint endpoint, int length)
+        => endpoint.Fragmenter is { HasPending: false } fragmenter && length <= ushort.MaxValue ? fragmenter.Reserve(length) : default;
+
+    /// <summary>
+    /// Hands the datagram written in the fragmenter's buffer to the fragmenter and settles where its
+    /// fragments go: <paramref name="linkAddress"/> when known (a reply), else by resolution, started now
+    /// in this buffer when needed. The fragments leave one per transmit buffer, before other traffic.
+    /// </summary>
+    public static IpOutcome CommitLarge(IpEndpoint endpoint, LinkFrame link, Span<byte> datagram, in IpAddress destination, EthernetAddress? linkAddress)
+    {
+        var fragmenter = endpoint.Fragmenter!;
+        uint identification = destination.IsV4 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram[4..]) : endpoint.NextIpv6Identification();
+        if (fragmenter.Commit(datagram.Length, identification, endpoint.Mtu) != FragmentationStatus.Ready)
+        {
+            endpoint._counters.DroppedTooBig++;
+            return IpOutcome.Failed;
+        }
+        var now = link.Now;
+        endpoint._fragmentLinkAddress = linkAddress;
+        endpoint._fragmentNextHop = destination;
+        endpoint.Wake(now);
+        if (endpoint.Link is null || linkAddress is not null) return IpOutcome.Sent;
+        if (TryGroupAddress(endpoint, destination, out var group)) { endpoint._fragmentLinkAddress = group; return IpOutcome.Sent; }
+        if (!endpoint.TryGetNextHop(destination, now, out var nextHop))
+        {
+            fragmenter.Cancel();
+            endpoint._counters.DroppedNoRoute++;
+            return IpOutcome.Failed;
+        }
+        var neighbors = endpoint.Neighbors!;
+        endpoint._fragmentNextHop = nextHop;
+        endpoint._fragmentDeadline = now + neighbors.RetransmitInterval * neighbors.MaxRequests;
+        var lookup = neighbors.Lookup(nextHop, now, out var mac);
+        if (lookup == NeighborLookup.Found) endpoint._fragmentLinkAddress = mac;
+        else if (lookup == NeighborLookup.RequestNeeded) SendResolution(endpoint, link, nextHop, null);
+        return IpOutcome.Sent;
+    }
+
+    /// <summary>Sends the next fragment of the pending datagram; false when none went out (still resolving, or given up and counted).</summary>
+    public static bool SendNextFragment(IpEndpoint endpoint, LinkFrame link)
+    {
+        var fragmenter = endpoint.Fragmenter!;
+        if (endpoint.Link is not null && endpoint._fragmentLinkAddress is null)
+        {
+            var state = endpoint.Neighbors!.Peek(endpoint._fragmentNextHop, out var mac);
+            if (state is NeighborState.Reachable or NeighborState.Stale or NeighborState.Delay or NeighborState.Probe)
+            {
+                endpoint._fragmentLinkAddress = mac;
+            }
+            else
+            {
+                if (state == NeighborState.Empty || link.Now >= endpoint._fragmentDeadline)
+                {
+                    fragmenter.Cancel();
+                    endpoint._counters.DroppedUnresolved++;
+                }
+                return false;
+            }
+        }
+        var buffer = link.Buffer;
+        if (!fragmenter.TryEmitNext(buffer[..Math.Min(buffer.Length, endpoint.Mtu)], out int length))
+        {
+            fragmenter.Cancel();
+            endpoint._counters.DroppedTooBig++;
+            return false;
+        }
+        var type = (buffer[0] >> 4) == 4 ? EtherType.Ipv4 : EtherType.Ipv6;
+        if (!link.Send(endpoint._fragmentLinkAddress ?? default, type, length)) return false;
+        endpoint._counters.PacketsOut++;
+        endpoint._counters.FragmentsOut++;
+        return true;
     }
 
     /// <summary>
@@ -116,12 +196,22 @@ internal static class IpOutput
         if (x.Multicast) { if (!endpoint.TrySelectSource(destination, out source)) return false; }
         else source = x.Destination;
         int header = HeaderLength(destination);
-        if (header + payloadLength > endpoint.Mtu || header + payloadLength > link.Buffer.Length)
+        var payload = datagram.Slice(x.PayloadOffset, payloadLength);
+        if (header + payloadLength > Math.Min(endpoint.Mtu, link.Buffer.Length))
         {
-            endpoint._counters.DroppedTooBig++;
-            return false;
+            // Only a reassembled request gets a reply this large: it leaves in fragments.
+            var large = ReserveLarge(endpoint, header + payloadLength);
+            if (large.IsEmpty)
+            {
+                endpoint._counters.DroppedTooBig++;
+                return false;
+            }
+            payload.CopyTo(large[header..]);
+            WriteHeader(endpoint, large, source, destination, x.Protocol, payloadLength, endpoint.HopLimit);
+            EthernetAddress? back = endpoint.Link is null || x.Multicast || link.Peer.IsMulticast || link.Peer == default ? null : link.Peer;
+            return CommitLarge(endpoint, link, large, destination, back) == IpOutcome.Sent;
         }
-        datagram.Slice(x.PayloadOffset, payloadLength).CopyTo(link.Buffer[header..]);
+        payload.CopyTo(link.Buffer[header..]);
         int length = WriteHeader(endpoint, link.Buffer, source, destination, x.Protocol, payloadLength, endpoint.HopLimit);
         if (endpoint.Link is null || x.Multicast || link.Peer.IsMulticast || link.Peer == default)
             return Transmit(endpoint, link, destination, length) == IpOutcome.Sent;

@@ -30,6 +30,8 @@ internal struct IpExchange
     /// <summary>The datagram lives outside the device buffer (it was reassembled).</summary>
     public bool Detached;
     public bool Prepared;
+    /// <summary>The prepared datagram is larger than the MTU and is written into the fragmenter's buffer.</summary>
+    public bool Large;
     public IpOutcome Outcome;
 }
 
@@ -78,9 +80,11 @@ public readonly ref struct IpPacket
     /// <summary>The upper-layer payload: received bytes, or the space reserved by <see cref="TryPrepare"/>.</summary>
     public Span<byte> Payload => _x.Received
         ? _datagram.Slice(_x.PayloadOffset, _x.PayloadLength)
-        : _x.Prepared ? _link.Buffer.Slice(_x.PayloadOffset, _x.PayloadLength) : default;
+        : _x.Prepared ? PreparedBuffer().Slice(_x.PayloadOffset, _x.PayloadLength) : default;
 
-    /// <summary>The largest payload that goes out unfragmented to <paramref name="destination"/>.</summary>
+    private Span<byte> PreparedBuffer() => _x.Large ? _endpoint.Fragmenter!.Reserve(_x.PayloadOffset + _x.PayloadLength) : _link.Buffer;
+
+    /// <summary>The largest payload that goes out unfragmented to <paramref name="destination"/> (<see cref="TryPrepare"/> accepts more when the endpoint has a <see cref="Fragmenter"/>).</summary>
     public int MaxPayload(in IpAddress destination) => _endpoint.Mtu - IpOutput.HeaderLength(destination);
 
     /// <summary>
@@ -131,14 +135,17 @@ public readonly ref struct IpPacket
     /// <summary>
     /// Reserves a payload of <paramref name="payloadLength"/> bytes for a datagram of
     /// <paramref name="protocol"/> to <paramref name="destination"/>, choosing our source address
-    /// (<see cref="Source"/>). False when there is no route, no source address, or it does not fit the MTU.
+    /// (<see cref="Source"/>). A datagram larger than the MTU is written into the fragmenter's buffer and
+    /// sent in fragments (RFC 791 §3.2, RFC 8200 §4.5). False when there is no route or source address, or
+    /// it is too large and the fragmenter is missing or busy.
     /// </summary>
     public bool TryPrepare(in IpAddress destination, IpProtocol protocol, int payloadLength, out Span<byte> payload)
     {
         payload = default;
         if (_x.Received || _x.Outcome != IpOutcome.None) return false;
         int header = IpOutput.HeaderLength(destination);
-        if (payloadLength < 0 || header + payloadLength > _endpoint.Mtu || header + payloadLength > _link.Buffer.Length)
+        bool large = header + payloadLength > Math.Min(_endpoint.Mtu, _link.Buffer.Length);
+        if (payloadLength < 0 || (large && IpOutput.ReserveLarge(_endpoint, header + payloadLength).IsEmpty))
         {
             _endpoint._counters.DroppedTooBig++;
             return false;
@@ -155,7 +162,8 @@ public readonly ref struct IpPacket
         _x.PayloadOffset = header;
         _x.PayloadLength = payloadLength;
         _x.Prepared = true;
-        payload = _link.Buffer.Slice(header, payloadLength);
+        _x.Large = large;
+        payload = PreparedBuffer().Slice(header, payloadLength);
         return true;
     }
 

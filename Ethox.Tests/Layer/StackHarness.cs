@@ -1,3 +1,4 @@
+using System.Linq;
 using System;
 using Ethox.Layer;
 using Ethox.Layer.Common;
@@ -12,7 +13,7 @@ namespace Ethox.Tests.Layer;
 /// <summary>A UDP application for tests: echoes what arrives on bound ports, sends queued datagrams, records what it got.</summary>
 public sealed class UdpApp
 {
-    private readonly byte[] _pending = new byte[2048];
+    private readonly byte[] _pending = new byte[65536];
     private int _pendingLength = -1;
     private TransportAddress _pendingTo;
     private ushort _pendingFrom;
@@ -84,6 +85,8 @@ public sealed class TestHost
         Ip = new IpEndpoint(Ethernet, mtu, 8, new RouteTable(16), new NeighborCache(32, SipHash.WithRandomKey()))
         {
             Hold = new HoldQueue(new byte[holdSlots * mtu], mtu),
+            Reassembler = new Reassembler(new byte[4 * Reassembler.LargestUsefulSlot], Reassembler.LargestUsefulSlot),
+            Fragmenter = new Fragmenter(new byte[ushort.MaxValue]),
         };
         Stack = new(Ethernet, new(Ip, new(Udp, new UdpAppHandler(App, keepPayloads))));
     }
@@ -134,4 +137,11 @@ public sealed class TwoHosts
         Now += d;
         Run();
     }
+}
+
+/// <summary>Counter structs as text for assertion messages.</summary>
+public static class Dump
+{
+    public static string Of<T>(T value) where T : struct
+        => string.Join(" ", typeof(T).GetFields().Select(f => $"{f.Name}={f.GetValue(value)}"));
 }
