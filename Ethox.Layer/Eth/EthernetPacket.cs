@@ -56,5 +56,10 @@ public readonly ref struct EthernetPacket
     public bool Reply(EtherType type, int payloadLength) => IsReceived && Send(_frame.Source, type, payloadLength);
 
     /// <summary>Tells the Ethernet layer no layer above handles this frame's type (counted, then dropped).</summary>
-    public void RejectType() => Endpoint._counters.DroppedUnknownType++;
+    public void RejectType()
+    {
+        // The frame was counted delivered before the layer above looked at it; it is a drop after all.
+        Endpoint._counters.Delivered--;
+        Endpoint._counters.DroppedUnknownType++;
+    }
 }

@@ -246,8 +246,10 @@ public struct IpLayer<TUpper> : IRecv<EthernetPacket>, ISend<EthernetPacket>, IR
         {
             var x = new IpExchange();
             _upper.Send(new IpPacket(link, _endpoint, ref x, default));
-            // Parked for resolution without a request to send: offer the same buffer again.
-            if (x.Outcome != IpOutcome.Held || link.Raw.IsQueued) return;
+            if (link.Raw.IsQueued || x.Outcome is IpOutcome.None or IpOutcome.Failed) return;
+            // Accepted without using the buffer (parked for resolution, or handed to the fragmenter):
+            // the buffer carries the first fragment, or is offered to the layer above again.
+            if (SendControl(link)) return;
         }
     }
 
