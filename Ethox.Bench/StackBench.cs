@@ -18,7 +18,7 @@ namespace Ethox.Bench;
 /// ARP, neighbour solicitation and DAD run in the global setup with explicit time, so the measured path is
 /// the steady state: resolved neighbours, no timer due. Sizes are the bytes above the ICMP or UDP header.
 /// </remarks>
-[MemoryDiagnoser]
+[MemoryDiagnoser, MinColumn]
 public class StackBench
 {
     /// <summary>Requests in flight per invocation: one transmit call, one receive call on each side.</summary>
