@@ -36,6 +36,21 @@ public static class Checksum
     /// <summary>True when the pseudo-header sum <paramref name="initial"/> plus <paramref name="data"/> sums to all ones.</summary>
     public static bool Verify(ushort initial, ReadOnlySpan<byte> data) => Add(initial, Sum(data)) == 0xFFFF;
 
+    /// <summary>
+    /// True when a TCP or UDP checksum verifies: <paramref name="addresses"/> are the pseudo-header's source and
+    /// destination as they lie in the IP header (8 or 32 bytes), followed by <paramref name="protocol"/> and the
+    /// upper-layer <paramref name="length"/> (RFC 9293 §3.1, RFC 768, RFC 8200 §8.1), then <paramref name="data"/>.
+    /// All of it is summed into one accumulator and folded once.
+    /// </summary>
+    internal static bool VerifyWithPseudoHeader(ReadOnlySpan<byte> addresses, byte protocol, int length, ReadOnlySpan<byte> data)
+    {
+        // The sums are of little-endian words (see the remarks): the big-endian words protocol and length go in swapped.
+        ulong acc = SumLittleEndian(addresses) + SumLittleEndian(data)
+                  + BinaryPrimitives.ReverseEndianness((ushort)protocol)
+                  + BinaryPrimitives.ReverseEndianness((ushort)length) + BinaryPrimitives.ReverseEndianness((ushort)((uint)length >> 16));
+        return Fold(acc) == 0xFFFF; // all ones reads the same in either byte order
+    }
+
     /// <summary>One's complement addition of two 16-bit sums.</summary>
     public static ushort Add(ushort a, ushort b)
     {
@@ -77,7 +92,8 @@ public static class Checksum
     public static ushort Update(ushort checksum, uint oldValue, uint newValue)
         => Update(Update(checksum, (ushort)(oldValue >> 16), (ushort)(newValue >> 16)), (ushort)oldValue, (ushort)newValue);
 
-    private static ulong SumWords(ulong v) => (v >> 48) + ((v >> 32) & 0xFFFF) + ((v >> 16) & 0xFFFF) + (v & 0xFFFF);
+    // Two 32-bit halves are enough: Fold takes any 64-bit sum to 16 bits, since 2^16 is 1 modulo 0xFFFF.
+    private static ulong SumWords(ulong v) => (v >> 32) + (v & 0xFFFF_FFFF);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ushort Fold(ulong s)
@@ -130,7 +146,8 @@ public static class Checksum
                 total += WidenSum(sum.GetLower() + sum.GetUpper());
             }
         }
-        else if (Vector128.IsHardwareAccelerated && length >= (nuint)Vector128<byte>.Count * 2)
+        // Below 64 bytes the scalar tail is faster: the vector sum's reduction to a scalar costs more latency than it saves.
+        else if (Vector128.IsHardwareAccelerated && length >= (nuint)Vector128<byte>.Count * 4)
         {
             var mask = Vector128.Create(0xFFFFu);
             while (length - offset >= (nuint)Vector128<byte>.Count)

@@ -1,5 +1,7 @@
 using System;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Ethox.Wire;
 
@@ -51,20 +53,31 @@ public readonly ref struct EthernetFrame
     /// <summary>Checks that <paramref name="buffer"/> holds a whole header (tags included) and views it.</summary>
     public static bool TryParse(Span<byte> buffer, out EthernetFrame frame, out WireError error)
     {
-        frame = default;
-        if (buffer.Length < HeaderLengthUntagged) { error = WireError.Truncated; return false; }
-        int tags = 0;
-        while (IsTagType(BinaryPrimitives.ReadUInt16BigEndian(buffer[(12 + TagLength * tags)..])))
-        {
-            if (++tags > MaxTags) { error = WireError.TooLong; return false; }
-            if (buffer.Length < HeaderLengthUntagged + TagLength * tags) { error = WireError.Truncated; return false; }
-        }
-        frame = new EthernetFrame(buffer, tags);
-        error = WireError.None;
-        return true;
+        error = Validate(buffer, out int tags);
+        frame = error == WireError.None ? new EthernetFrame(buffer, tags) : default;
+        return error == WireError.None;
     }
 
-    /// <summary>Views a buffer whose header is about to be written (by <see cref="EthernetRepr.TryEmit"/>); no checks on content.</summary>
+    /// <summary>
+    /// The checks of <see cref="TryParse"/>, shared with <see cref="HeaderStack"/>: a whole header with at most
+    /// <see cref="MaxTags"/> tags. Gives the number of tags.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static WireError Validate(ReadOnlySpan<byte> buffer, out int tags)
+    {
+        tags = 0;
+        if (buffer.Length < HeaderLengthUntagged) return WireError.Truncated;
+        ref byte start = ref MemoryMarshal.GetReference(buffer);
+        // The type field read is always inside the header length just checked.
+        while (IsTagType(BigEndian.Read16(ref start, 12 + TagLength * tags)))
+        {
+            if (++tags > MaxTags) return WireError.TooLong;
+            if (buffer.Length < HeaderLengthUntagged + TagLength * tags) return WireError.Truncated;
+        }
+        return WireError.None;
+    }
+
+    /// <summary>Views a buffer whose header is about to be written (by <see cref="EthernetRepr.TryEmit"/>) or was checked by <see cref="HeaderStack"/>; no checks on content.</summary>
     internal static EthernetFrame Unchecked(Span<byte> buffer, int tags) => new(buffer, tags);
 
     private static bool IsTagType(ushort type) => type is (ushort)EtherType.Vlan or (ushort)EtherType.QinQ;

@@ -19,7 +19,8 @@ public readonly struct EthernetAddress : IEquatable<EthernetAddress>, ISpanForma
     /// <summary>00:00:00:00:00:00.</summary>
     public static EthernetAddress Unspecified => default;
 
-    private EthernetAddress(ulong value) => _value = value & 0xFFFF_FFFF_FFFFUL;
+    /// <summary>Wraps a 48-bit value (first octet most significant); higher bits are dropped.</summary>
+    internal EthernetAddress(ulong value) => _value = value & 0xFFFF_FFFF_FFFFUL;
 
     /// <summary>Reads an address from its six wire bytes.</summary>
     public EthernetAddress(ReadOnlySpan<byte> bytes)

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Ethox.Wire;
 
@@ -43,20 +44,33 @@ public readonly ref struct Ipv4Packet
 
     private static bool TryParse(Span<byte> buffer, bool quoted, out Ipv4Packet packet, out WireError error)
     {
-        packet = default;
-        if (buffer.Length < MinHeaderLength) { error = WireError.Truncated; return false; }
-        if (buffer[0] >> 4 != 4) { error = WireError.Malformed; return false; }
-        int headerLength = (buffer[0] & 0x0F) * 4;
-        int totalLength = BinaryPrimitives.ReadUInt16BigEndian(buffer[2..]);
-        if (headerLength < MinHeaderLength || totalLength < headerLength) { error = WireError.Malformed; return false; }
-        if (buffer.Length < headerLength) { error = WireError.Truncated; return false; }
-        if (buffer.Length < totalLength && !quoted) { error = WireError.Truncated; return false; }
-        packet = new Ipv4Packet(buffer[..Math.Min(totalLength, buffer.Length)]);
-        error = WireError.None;
-        return true;
+        error = Validate(buffer, quoted, out _, out int length);
+        packet = error == WireError.None ? new Ipv4Packet(buffer[..length]) : default;
+        return error == WireError.None;
     }
 
-    /// <summary>Views a buffer whose header is being written by <see cref="Ipv4Repr.TryEmit(Span{byte})"/>.</summary>
+    /// <summary>
+    /// The checks of <see cref="TryParse(Span{byte}, out Ipv4Packet, out WireError)"/> (and of the quoted form), shared
+    /// with <see cref="HeaderStack"/>. Gives IHL × 4 and the packet's length in <paramref name="buffer"/>: Total Length,
+    /// or less for a quote cut short.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static WireError Validate(ReadOnlySpan<byte> buffer, bool quoted, out int headerLength, out int length)
+    {
+        headerLength = length = 0;
+        if (buffer.Length < MinHeaderLength) return WireError.Truncated;
+        ref byte start = ref MemoryMarshal.GetReference(buffer); // the fixed header is there: read it without slicing
+        if (start >> 4 != 4) return WireError.Malformed;
+        headerLength = (start & 0x0F) * 4;
+        int totalLength = BigEndian.Read16(ref start, 2);
+        if (headerLength < MinHeaderLength || totalLength < headerLength) return WireError.Malformed;
+        if (buffer.Length < headerLength) return WireError.Truncated;
+        if (buffer.Length < totalLength && !quoted) return WireError.Truncated;
+        length = Math.Min(totalLength, buffer.Length);
+        return WireError.None;
+    }
+
+    /// <summary>Views a buffer whose header is being written by <see cref="Ipv4Repr.TryEmit(Span{byte})"/>, or a packet checked by <see cref="HeaderStack"/>.</summary>
     internal static Ipv4Packet Unchecked(Span<byte> buffer) => new(buffer);
 
     /// <summary>The packet: header, options and payload, ending at Total Length (or at the end of a quote).</summary>

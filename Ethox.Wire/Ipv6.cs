@@ -1,6 +1,7 @@
 using System;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Ethox.Wire;
 
@@ -37,17 +38,30 @@ public readonly ref struct Ipv6Packet
 
     private static bool TryParse(Span<byte> buffer, bool quoted, out Ipv6Packet packet, out WireError error)
     {
-        packet = default;
-        if (buffer.Length < HeaderLength) { error = WireError.Truncated; return false; }
-        if (buffer[0] >> 4 != 6) { error = WireError.Malformed; return false; }
-        int total = HeaderLength + BinaryPrimitives.ReadUInt16BigEndian(buffer[4..]);
-        if (buffer.Length < total && !quoted) { error = WireError.Truncated; return false; }
-        packet = new Ipv6Packet(buffer[..Math.Min(total, buffer.Length)]);
-        error = WireError.None;
-        return true;
+        error = Validate(buffer, quoted, out int length);
+        packet = error == WireError.None ? new Ipv6Packet(buffer[..length]) : default;
+        return error == WireError.None;
     }
 
-    /// <summary>Views a buffer whose header is being written by <see cref="Ipv6Repr.TryEmit"/>.</summary>
+    /// <summary>
+    /// The checks of <see cref="TryParse(Span{byte}, out Ipv6Packet, out WireError)"/> (and of the quoted form), shared
+    /// with <see cref="HeaderStack"/>. Gives the packet's length in <paramref name="buffer"/>: 40 + Payload Length, or
+    /// less for a quote cut short.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static WireError Validate(ReadOnlySpan<byte> buffer, bool quoted, out int length)
+    {
+        length = 0;
+        if (buffer.Length < HeaderLength) return WireError.Truncated;
+        ref byte start = ref MemoryMarshal.GetReference(buffer); // the fixed header is there: read it without slicing
+        if (start >> 4 != 6) return WireError.Malformed;
+        int total = HeaderLength + BigEndian.Read16(ref start, 4);
+        if (buffer.Length < total && !quoted) return WireError.Truncated;
+        length = Math.Min(total, buffer.Length);
+        return WireError.None;
+    }
+
+    /// <summary>Views a buffer whose header is being written by <see cref="Ipv6Repr.TryEmit"/>, or a packet checked by <see cref="HeaderStack"/>.</summary>
     internal static Ipv6Packet Unchecked(Span<byte> buffer) => new(buffer);
 
     /// <summary>The packet: header and payload, ending at 40 + Payload Length (or at the end of a quote).</summary>

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Ethox.Wire;
 
@@ -251,6 +252,7 @@ public ref struct TcpOptionReader
     /// <summary>Why the walk stopped early; <see cref="WireError.None"/> at a clean end.</summary>
     public WireError Error { get; private set; }
 
+
     /// <summary>Reads the next option; false at the end of the list or on a malformed option (see <see cref="Error"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // inlined into the caller's loop, the reader lives in registers
     public bool TryNext(out TcpOption option)
@@ -280,12 +282,25 @@ public ref struct TcpOptionReader
 
     // The length each known kind must have (RFC 9293 §3.2, RFC 7323 §2-3, RFC 2018 §2), indexed by kind; 0 means
     // any length. A table instead of a switch keeps the check branch-light inside the caller's loop.
-    private static ReadOnlySpan<byte> FixedLengths => [0, 0, 4, 3, 2, 0, 0, 0, 10];
+    private static ReadOnlySpan<byte> FixedLengths => [0, 0, MaxSegmentSizeLength, WindowScaleLength, SackPermittedLength, 0, 0, 0, TimestampsLength];
+
+    /// <summary>The length of an MSS option (RFC 9293 §3.2).</summary>
+    internal const byte MaxSegmentSizeLength = 4;
+    /// <summary>The length of a window scale option (RFC 7323 §2.2).</summary>
+    internal const byte WindowScaleLength = 3;
+    /// <summary>The length of a SACK-permitted option (RFC 2018 §2).</summary>
+    internal const byte SackPermittedLength = 2;
+    /// <summary>The length of a timestamps option (RFC 7323 §3.2).</summary>
+    internal const byte TimestampsLength = 10;
+
+    /// <summary>A SACK option holds one to four 8-byte blocks after its kind and length (RFC 2018 §3).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool IsValidSackLength(int length) => length is 10 or 18 or 26 or 34;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool HasValidLength(TcpOptionKind kind, int length)
     {
-        if (kind == TcpOptionKind.Sack) return length is 10 or 18 or 26 or 34;
+        if (kind == TcpOptionKind.Sack) return IsValidSackLength(length);
         var fixedLengths = FixedLengths;
         return (uint)kind >= (uint)fixedLengths.Length || fixedLengths[(int)kind] == 0 || fixedLengths[(int)kind] == length;
     }
@@ -295,6 +310,126 @@ public ref struct TcpOptionReader
     {
         Error = WireError.Malformed;
         _rest = default;
+        return false;
+    }
+}
+
+/// <summary>
+/// The options of one TCP header that this library speaks, decoded in one walk of the options area (RFC 9293 §3.2):
+/// MSS (RFC 9293 §3.7.1), window scale (RFC 7323 §2), SACK-permitted (RFC 2018 §2), timestamps (RFC 7323 §3), and
+/// where the SACK blocks are (RFC 2018 §3), which <see cref="ReadSackBlocks"/> reads from the same area on demand.
+/// 20 bytes, no references: it is what <see cref="TcpRepr.TryParse"/> and <see cref="HeaderStack"/> both keep.
+/// The walk is <see cref="TcpOptionReader"/>'s, so the same layouts are refused; unknown kinds are skipped, and when
+/// an option repeats, the last one counts.
+/// </summary>
+public struct TcpOptionSet
+{
+    // Fields are private and written only by TryParse, directly into the caller's variable: built in a temporary and
+    // copied out as a block, the copy's wide reads of just-written narrow stores would stall store forwarding.
+    private TcpTimestamps _timestamps;
+    private ushort _maxSegmentSize;
+    private byte _windowScale;
+    private Present _present;
+    private int _sackOffset;
+    private byte _sackLength;
+
+    [Flags]
+    private enum Present : byte
+    {
+        MaxSegmentSize = 1,
+        WindowScale = 2,
+        SackPermitted = 4,
+        Timestamps = 8,
+    }
+
+    /// <summary>The MSS option's value, if the option was present.</summary>
+    public readonly ushort? MaxSegmentSize => (_present & Present.MaxSegmentSize) != 0 ? _maxSegmentSize : null;
+
+    /// <summary>The window scale shift, if present, clamped to <see cref="TcpRepr.MaxWindowScale"/> (RFC 7323 §2.3).</summary>
+    public readonly byte? WindowScale => (_present & Present.WindowScale) != 0 ? _windowScale : null;
+
+    /// <summary>True when the SACK-permitted option was present.</summary>
+    public readonly bool SackPermitted => (_present & Present.SackPermitted) != 0;
+
+    /// <summary>The timestamps option's values, if present.</summary>
+    public readonly TcpTimestamps? Timestamps => (_present & Present.Timestamps) != 0 ? _timestamps : null;
+
+    /// <summary>The number of blocks in the (last) SACK option: 0 when there is none, otherwise 1..4.</summary>
+    public readonly int SackBlockCount => _sackLength / 8;
+
+    /// <summary>
+    /// The SACK blocks, read from <paramref name="options"/>, which must be the options area this set was parsed from
+    /// (for another area, or a shorter one, the result is empty or meaningless but never a fault).
+    /// </summary>
+    public readonly TcpSackBlocks ReadSackBlocks(ReadOnlySpan<byte> options)
+    {
+        if (_sackLength == 0 || _sackOffset + _sackLength > options.Length) return default;
+        return new TcpOption(TcpOptionKind.Sack, options.Slice(_sackOffset, _sackLength)).SackBlocks;
+    }
+
+    /// <summary>
+    /// Walks <paramref name="options"/> (the bytes from 20 up to the data offset) once. A malformed area (see
+    /// <see cref="TcpOptionReader"/>) is <see cref="WireError.Malformed"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryParse(ReadOnlySpan<byte> options, out TcpOptionSet set, out WireError error)
+    {
+        set = default;
+        ref byte area = ref MemoryMarshal.GetReference(options);
+        int end = options.Length;
+        var present = (Present)0;
+        // The walk of TcpOptionReader.TryNext, with each kind's length rule checked where the kind is decoded. Every
+        // read is inside the area: the kind byte at i < end, the length byte once 2 bytes remain, the data once the
+        // length is known to fit. Compares rather than a switch: the JIT makes a switch an indirect jump through a
+        // table, which costs more per option than these well-predicted branches.
+        for (int i = 0; i < end;)
+        {
+            var kind = (TcpOptionKind)Unsafe.Add(ref area, i);
+            if (kind == TcpOptionKind.NoOperation) { i++; continue; }
+            if (kind == TcpOptionKind.EndOfList) break;
+            int remaining = end - i;
+            if (remaining < 2) goto Malformed;
+            int length = Unsafe.Add(ref area, i + 1);
+            if ((uint)(length - 2) > (uint)(remaining - 2)) goto Malformed;
+            ref byte data = ref Unsafe.Add(ref area, i + 2);
+            if (kind == TcpOptionKind.Timestamps)
+            {
+                if (length != TcpOptionReader.TimestampsLength) goto Malformed;
+                set._timestamps = new TcpTimestamps(BigEndian.Read32(ref data, 0), BigEndian.Read32(ref data, 4));
+                present |= Present.Timestamps;
+            }
+            else if (kind == TcpOptionKind.MaxSegmentSize)
+            {
+                if (length != TcpOptionReader.MaxSegmentSizeLength) goto Malformed;
+                set._maxSegmentSize = BigEndian.Read16(ref data, 0);
+                present |= Present.MaxSegmentSize;
+            }
+            else if (kind == TcpOptionKind.WindowScale)
+            {
+                if (length != TcpOptionReader.WindowScaleLength) goto Malformed;
+                set._windowScale = Math.Min(data, TcpRepr.MaxWindowScale);
+                present |= Present.WindowScale;
+            }
+            else if (kind == TcpOptionKind.SackPermitted)
+            {
+                if (length != TcpOptionReader.SackPermittedLength) goto Malformed;
+                present |= Present.SackPermitted;
+            }
+            else if (kind == TcpOptionKind.Sack)
+            {
+                if (!TcpOptionReader.IsValidSackLength(length)) goto Malformed;
+                set._sackOffset = i + 2;
+                set._sackLength = (byte)(length - 2);
+            }
+            i += length; // unknown kinds are skipped by their length
+        }
+        set._present = present;
+        error = WireError.None;
+        return true;
+
+    Malformed:
+        set = default;
+        error = WireError.Malformed;
         return false;
     }
 }
@@ -320,15 +455,25 @@ public readonly ref struct TcpSegment
     /// </summary>
     public static bool TryParse(Span<byte> buffer, out TcpSegment segment, out WireError error)
     {
-        segment = default;
-        if (buffer.Length < MinHeaderLength) { error = WireError.Truncated; return false; }
-        int headerLength = (buffer[12] >> 4) * 4;
-        if (headerLength < MinHeaderLength) { error = WireError.Malformed; return false; }
-        if (headerLength > buffer.Length) { error = WireError.Truncated; return false; }
-        segment = new TcpSegment(buffer);
-        error = WireError.None;
-        return true;
+        error = Validate(buffer, out _);
+        segment = error == WireError.None ? new TcpSegment(buffer) : default;
+        return error == WireError.None;
     }
+
+    /// <summary>The checks of <see cref="TryParse"/>, shared with <see cref="HeaderStack"/>. Gives the header length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static WireError Validate(ReadOnlySpan<byte> buffer, out int headerLength)
+    {
+        headerLength = 0;
+        if (buffer.Length < MinHeaderLength) return WireError.Truncated;
+        headerLength = (Unsafe.Add(ref MemoryMarshal.GetReference(buffer), 12) >> 4) * 4; // inside the 20 bytes just checked
+        if (headerLength < MinHeaderLength) return WireError.Malformed;
+        if (headerLength > buffer.Length) return WireError.Truncated;
+        return WireError.None;
+    }
+
+    /// <summary>Views a segment checked by <see cref="HeaderStack"/>.</summary>
+    internal static TcpSegment Unchecked(Span<byte> buffer) => new(buffer);
 
     /// <summary>The whole segment, header and payload.</summary>
     public Span<byte> Bytes => _buffer;
@@ -500,30 +645,8 @@ public readonly record struct TcpRepr
     {
         repr = default;
         if (verifyChecksum && !segment.VerifyChecksum(source, destination)) { error = WireError.BadChecksum; return false; }
-        // Options go into locals and the repr is built once: a `with` per option would copy the whole repr each time.
-        ushort? maxSegmentSize = null;
-        byte? windowScale = null;
-        bool sackPermitted = false;
-        TcpSackBlocks sackBlocks = default;
-        TcpTimestamps? timestamps = null;
-        var reader = segment.OptionReader;
-        while (reader.TryNext(out var option))
-        {
-            // Compares rather than a switch: the JIT makes a switch an indirect jump through a table, which costs
-            // more per option than these well-predicted branches.
-            var kind = option.Kind;
-            if (kind == TcpOptionKind.NoOperation) continue;
-            if (kind == TcpOptionKind.Timestamps) timestamps = option.Timestamps;
-            else if (kind == TcpOptionKind.Sack)
-            {
-                var sack = option; // the getter is a call: taking the loop variable's address would keep it in memory
-                sackBlocks = sack.SackBlocks;
-            }
-            else if (kind == TcpOptionKind.MaxSegmentSize) maxSegmentSize = option.MaxSegmentSize;
-            else if (kind == TcpOptionKind.WindowScale) windowScale = Math.Min(option.WindowScale, MaxWindowScale);
-            else if (kind == TcpOptionKind.SackPermitted) sackPermitted = true;
-        }
-        if (reader.Error != WireError.None) { error = reader.Error; return false; }
+        var area = segment.Options;
+        if (!TcpOptionSet.TryParse(area, out var options, out error)) return false;
         repr = new TcpRepr
         {
             SourcePort = segment.SourcePort,
@@ -534,13 +657,12 @@ public readonly record struct TcpRepr
             WindowSize = segment.WindowSize,
             UrgentPointer = segment.UrgentPointer,
             PayloadLength = segment.Payload.Length,
-            MaxSegmentSize = maxSegmentSize,
-            WindowScale = windowScale,
-            SackPermitted = sackPermitted,
-            SackBlocks = sackBlocks,
-            Timestamps = timestamps,
+            MaxSegmentSize = options.MaxSegmentSize,
+            WindowScale = options.WindowScale,
+            SackPermitted = options.SackPermitted,
+            SackBlocks = options.ReadSackBlocks(area),
+            Timestamps = options.Timestamps,
         };
-        error = WireError.None;
         return true;
     }
 

@@ -1,5 +1,7 @@
 using System;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Ethox.Wire;
 
@@ -22,15 +24,25 @@ public readonly ref struct UdpDatagram
     /// </summary>
     public static bool TryParse(Span<byte> buffer, out UdpDatagram datagram, out WireError error)
     {
-        datagram = default;
-        if (buffer.Length < HeaderLength) { error = WireError.Truncated; return false; }
-        int length = BinaryPrimitives.ReadUInt16BigEndian(buffer[4..]);
-        if (length < HeaderLength) { error = WireError.Malformed; return false; }
-        if (length > buffer.Length) { error = WireError.Truncated; return false; }
-        datagram = new UdpDatagram(buffer[..length]);
-        error = WireError.None;
-        return true;
+        error = Validate(buffer, out int length);
+        datagram = error == WireError.None ? new UdpDatagram(buffer[..length]) : default;
+        return error == WireError.None;
     }
+
+    /// <summary>The checks of <see cref="TryParse"/>, shared with <see cref="HeaderStack"/>. Gives the length field.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static WireError Validate(ReadOnlySpan<byte> buffer, out int length)
+    {
+        length = 0;
+        if (buffer.Length < HeaderLength) return WireError.Truncated;
+        length = BigEndian.Read16(ref MemoryMarshal.GetReference(buffer), 4); // inside the 8 bytes just checked
+        if (length < HeaderLength) return WireError.Malformed;
+        if (length > buffer.Length) return WireError.Truncated;
+        return WireError.None;
+    }
+
+    /// <summary>Views a datagram checked by <see cref="HeaderStack"/> (exactly its length).</summary>
+    internal static UdpDatagram Unchecked(Span<byte> buffer) => new(buffer);
 
     /// <summary>The datagram, header and payload, exactly <see cref="Length"/> bytes.</summary>
     public Span<byte> Bytes => _buffer;
@@ -62,12 +74,15 @@ public readonly ref struct UdpDatagram
     /// <summary>The payload: exactly <see cref="Length"/> − 8 bytes.</summary>
     public Span<byte> Payload => _buffer[HeaderLength..];
 
+    // The addresses are taken by reference, as in TcpSegment: a by-value IpAddress (24 bytes) is copied into the
+    // argument area with wide loads right after it was built with narrow stores, which stalls store forwarding.
+
     /// <summary>
     /// True when the checksum verifies against the pseudo-header of <paramref name="source"/> and
     /// <paramref name="destination"/>. Over IPv4 a zero field means the sender computed none (RFC 768) and
     /// passes; over IPv6 a zero field fails, since the checksum is mandatory there (RFC 8200 §8.1).
     /// </summary>
-    public bool VerifyChecksum(IpAddress source, IpAddress destination)
+    public bool VerifyChecksum(in IpAddress source, in IpAddress destination)
     {
         if (Checksum == 0) return !source.IsV6;
         return Wire.Checksum.Verify(PseudoHeaderSum(source, destination), _buffer);
@@ -77,14 +92,14 @@ public readonly ref struct UdpDatagram
     /// Computes and writes the checksum over the pseudo-header, header and payload. A computed zero is
     /// sent as 0xFFFF, its one's complement twin, because zero on the wire means "none" (RFC 768).
     /// </summary>
-    public void FillChecksum(IpAddress source, IpAddress destination)
+    public void FillChecksum(in IpAddress source, in IpAddress destination)
     {
         Checksum = 0;
         ushort sum = Wire.Checksum.Compute(PseudoHeaderSum(source, destination), _buffer);
         Checksum = sum == 0 ? (ushort)0xFFFF : sum;
     }
 
-    private ushort PseudoHeaderSum(IpAddress source, IpAddress destination)
+    private ushort PseudoHeaderSum(in IpAddress source, in IpAddress destination)
         => Wire.Checksum.PseudoHeaderSum(source, destination, (byte)IpProtocol.Udp, _buffer.Length);
 }
 
@@ -105,7 +120,7 @@ public readonly record struct UdpRepr(ushort SourcePort, ushort DestinationPort,
     /// verifying the checksum (see <see cref="UdpDatagram.VerifyChecksum"/>) unless
     /// <paramref name="verifyChecksum"/> is false because the NIC already did (checksum offload).
     /// </summary>
-    public static bool TryParse(UdpDatagram datagram, IpAddress source, IpAddress destination, out UdpRepr repr, out WireError error,
+    public static bool TryParse(UdpDatagram datagram, in IpAddress source, in IpAddress destination, out UdpRepr repr, out WireError error,
         bool verifyChecksum = true)
     {
         repr = default;
@@ -120,7 +135,7 @@ public readonly record struct UdpRepr(ushort SourcePort, ushort DestinationPort,
     /// <see cref="PayloadLength"/> bytes of payload the caller has already placed after it.
     /// False when the buffer cannot hold header and payload, or the length does not fit the 16-bit field.
     /// </summary>
-    public bool TryEmit(Span<byte> buffer, IpAddress source, IpAddress destination)
+    public bool TryEmit(Span<byte> buffer, in IpAddress source, in IpAddress destination)
     {
         if (PayloadLength is < 0 or > MaxPayloadLength || buffer.Length < EmittedLength) return false;
         var bytes = buffer[..EmittedLength];

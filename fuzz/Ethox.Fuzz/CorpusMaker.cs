@@ -39,6 +39,7 @@ public static class CorpusMaker
         {
             Save(outDir, "frame", data, counts);
             Save(outDir, "ethernet", data, counts);
+            Save(outDir, "stack", data, counts);
             if (!EthernetFrame.TryParse(data, out var eth, out _)) return;
             if (eth.EtherType == EtherType.Arp) { Save(outDir, "arp", eth.Payload, counts); return; }
             ip = eth.Payload;

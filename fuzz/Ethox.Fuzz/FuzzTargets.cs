@@ -5,8 +5,8 @@ using Ethox.Wire;
 namespace Ethox.Fuzzing;
 
 /// <summary>
-/// One fuzz target per wire parser, plus "frame" (a whole Ethernet frame through the pretty-printer)
-/// and "pcap". Each target parses the input, walks every option/extension reader, and where it
+/// One fuzz target per wire parser, plus "frame" (a whole Ethernet frame through the pretty-printer),
+/// "stack" (a whole Ethernet frame through HeaderStack, which must agree with the views and reprs) and "pcap". Each target parses the input, walks every option/extension reader, and where it
 /// parses, checks the round trip (repr → emit → parse gives the same repr). A failed invariant throws,
 /// which AFL++ records as a crash. The unit tests run the same code over the seed corpora, over
 /// every truncation of the fixtures and over a million seeded mutations.
@@ -14,7 +14,7 @@ namespace Ethox.Fuzzing;
 public static class FuzzTargets
 {
     public static readonly string[] Names =
-        ["ethernet", "arp", "ipv4", "ipv6", "icmpv4", "icmpv6", "udp", "tcp", "dhcpv4", "igmp", "frame", "rawip", "pcap"];
+        ["ethernet", "arp", "ipv4", "ipv6", "icmpv4", "icmpv6", "udp", "tcp", "dhcpv4", "igmp", "frame", "rawip", "stack", "pcap"];
 
     // Pseudo-header addresses. Properties, not static fields: the instrumented Ethox.Wire must not run
     // before SharpFuzz has set up AFL's shared memory, and this class's static constructor runs earlier.
@@ -42,6 +42,7 @@ public static class FuzzTargets
             case "igmp": Igmp(data); break;
             case "frame": Print(data, PcapLinkType.Ethernet); break;
             case "rawip": Print(data, PcapLinkType.RawIp); break;
+            case "stack": Stack(data); break;
             case "pcap": Pcap(data); break;
             default: throw new ArgumentException($"unknown target {name}");
         }
@@ -208,6 +209,131 @@ public static class FuzzTargets
         Span<char> line = stackalloc char[512];
         int n = PacketPrinter.Format(data, link, line);
         Check(n <= line.Length, "printer length");
+    }
+
+    private static void Stack(Span<byte> data)
+    {
+        CompareHeaderStack(data, verifyChecksums: true);
+        CompareHeaderStack(data, verifyChecksums: false);
+    }
+
+    /// <summary>
+    /// Walks <paramref name="frame"/> with <see cref="HeaderStack.TryParse"/> and with the views and reprs, layer by layer
+    /// as the stack documents it, and throws unless both give the same status and, on success, the same value for every
+    /// field and the same slices (same memory, same length). Returns the status. Allocates nothing.
+    /// </summary>
+    public static WireError CompareHeaderStack(Span<byte> frame, bool verifyChecksums)
+    {
+        bool parsed = HeaderStack.TryParse(frame, out var stack, out var error, verifyChecksums);
+        var expected = ReferenceWalk(frame, verifyChecksums, parsed, stack);
+        Check(parsed == (expected == WireError.None) && error == expected, "stack status equals the views' status");
+        return error;
+    }
+
+    // The reference: the views and reprs in the order HeaderStack's remarks give. Fields are compared only while the
+    // stack parsed (a stack that failed is empty).
+    private static WireError ReferenceWalk(Span<byte> frame, bool verify, bool parsed, in HeaderStack stack)
+    {
+        if (!EthernetFrame.TryParse(frame, out var eth, out var error)) return error;
+        if (parsed)
+        {
+            Check(stack.Bytes == frame && stack.EtherType == eth.EtherType && stack.TagCount == eth.TagCount
+                  && stack.EthernetSource == eth.Source && stack.EthernetDestination == eth.Destination
+                  && stack.NetworkBytes == eth.Payload && stack.Ethernet.HeaderLength == eth.HeaderLength, "stack ethernet");
+        }
+        if (eth.EtherType == EtherType.Ipv4)
+        {
+            if (!Ipv4Packet.TryParse(eth.Payload, out var ip, out error)) return error;
+            if (verify && !Ipv4Repr.TryParse(ip, out _, out error)) return error;
+            if (parsed)
+            {
+                Check(stack.IpVersion == IpVersion.V4 && stack.Ipv4Source == ip.Source && stack.Ipv4Destination == ip.Destination
+                      && stack.IpSource == ip.Source && stack.IpDestination == ip.Destination && stack.Ipv6Source == default
+                      && stack.HopLimit == ip.TimeToLive && stack.Protocol == ip.Protocol && stack.IsFragment == ip.IsFragment
+                      && stack.IpPayloadLength == ip.TotalLength - ip.HeaderLength && stack.IpPayload == ip.Payload
+                      && stack.Ipv4.Bytes == ip.Bytes && stack.Ipv6.Bytes.IsEmpty, "stack ipv4");
+            }
+            if (ip.IsFragment) return NoTransport(parsed, stack, ip.Payload);
+            return ReferenceTransport(ip.Protocol, ip.Payload, new IpAddress(ip.Source), new IpAddress(ip.Destination), verify, parsed, stack);
+        }
+        if (eth.EtherType == EtherType.Ipv6)
+        {
+            if (!Ipv6Packet.TryParse(eth.Payload, out var ip, out error)) return error;
+            if (!ip.TryGetUpperLayer(out var upper, out error)) return error;
+            bool fragment = upper.Fragment is { } f && (f.FragmentOffset != 0 || f.MoreFragments);
+            if (parsed)
+            {
+                Check(stack.IpVersion == IpVersion.V6 && stack.Ipv6Source == ip.Source && stack.Ipv6Destination == ip.Destination
+                      && stack.IpSource == ip.Source && stack.IpDestination == ip.Destination && stack.Ipv4Source == default
+                      && stack.HopLimit == ip.HopLimit && stack.Protocol == upper.Protocol && stack.IsFragment == fragment
+                      && stack.IpPayloadLength == ip.PayloadLength && stack.IpPayload == ip.Payload
+                      && stack.Ipv6.Bytes == ip.Bytes && stack.Ipv4.Bytes.IsEmpty, "stack ipv6");
+            }
+            var upperBytes = ip.Payload[upper.Offset..];
+            if (fragment) return NoTransport(parsed, stack, upperBytes);
+            return ReferenceTransport(upper.Protocol, upperBytes, new IpAddress(ip.Source), new IpAddress(upper.FinalDestination), verify, parsed, stack);
+        }
+        if (parsed)
+        {
+            Check(stack.IpVersion == IpVersion.Unspecified && stack.IpPayload.IsEmpty && stack.IpPayloadLength == 0 && stack.HopLimit == 0
+                  && stack.Ipv4.Bytes.IsEmpty && stack.Ipv6.Bytes.IsEmpty && stack.TransportBytes.IsEmpty, "stack without ip");
+            NoTransport(parsed, stack, stack.TransportBytes);
+        }
+        return WireError.None;
+    }
+
+    private static WireError ReferenceTransport(IpProtocol protocol, Span<byte> bytes, in IpAddress source, in IpAddress destination,
+        bool verify, bool parsed, in HeaderStack stack)
+    {
+        WireError error;
+        if (protocol == IpProtocol.Tcp)
+        {
+            if (!TcpSegment.TryParse(bytes, out var segment, out error)
+                || !TcpRepr.TryParse(segment, source, destination, out var tcp, out error, verify))
+                return error;
+            if (parsed)
+            {
+                ref readonly var options = ref stack.TcpOptions;
+                Check(stack.Transport == TransportKind.Tcp && stack.SourcePort == tcp.SourcePort && stack.DestinationPort == tcp.DestinationPort
+                      && stack.SequenceNumber == tcp.SequenceNumber && stack.AcknowledgmentNumber == tcp.AcknowledgmentNumber
+                      && stack.TcpFlags == tcp.Flags && stack.WindowSize == tcp.WindowSize && stack.UrgentPointer == tcp.UrgentPointer
+                      && options.MaxSegmentSize == tcp.MaxSegmentSize && options.WindowScale == tcp.WindowScale
+                      && options.SackPermitted == tcp.SackPermitted && options.Timestamps == tcp.Timestamps
+                      && options.SackBlockCount == tcp.SackBlocks.Count && stack.TcpSackBlocks == tcp.SackBlocks
+                      && stack.Tcp.Bytes == segment.Bytes && stack.Udp.Bytes.IsEmpty && stack.TransportBytes == segment.Bytes
+                      && stack.Payload == segment.Payload && stack.Payload.Length == tcp.PayloadLength, "stack tcp");
+            }
+            return WireError.None;
+        }
+        if (protocol == IpProtocol.Udp)
+        {
+            if (!UdpDatagram.TryParse(bytes, out var datagram, out error)
+                || !UdpRepr.TryParse(datagram, source, destination, out var udp, out error, verify))
+                return error;
+            if (parsed)
+            {
+                Check(stack.Transport == TransportKind.Udp && stack.SourcePort == udp.SourcePort && stack.DestinationPort == udp.DestinationPort
+                      && stack.SequenceNumber == default && stack.TcpFlags == TcpFlags.None && stack.TcpOptions.MaxSegmentSize is null
+                      && stack.Udp.Bytes == datagram.Bytes && stack.Tcp.Bytes.IsEmpty && stack.TransportBytes == datagram.Bytes
+                      && stack.Payload == datagram.Payload && stack.Payload.Length == udp.PayloadLength, "stack udp");
+            }
+            return WireError.None;
+        }
+        return NoTransport(parsed, stack, bytes);
+    }
+
+    // Not TCP or UDP, or a fragment: the walk ends at the IP layer, and every transport getter reads zeros.
+    private static WireError NoTransport(bool parsed, in HeaderStack stack, Span<byte> upperBytes)
+    {
+        if (parsed)
+        {
+            Check(stack.Transport == TransportKind.None && stack.TransportBytes == upperBytes && stack.Payload.IsEmpty
+                  && stack.SourcePort == 0 && stack.DestinationPort == 0 && stack.SequenceNumber == default
+                  && stack.AcknowledgmentNumber == default && stack.TcpFlags == TcpFlags.None && stack.WindowSize == 0
+                  && stack.UrgentPointer == 0 && stack.TcpOptions.Timestamps is null && stack.TcpSackBlocks.Count == 0
+                  && stack.Tcp.Bytes.IsEmpty && stack.Udp.Bytes.IsEmpty, "stack without transport");
+        }
+        return WireError.None;
     }
 
     private static void Pcap(Span<byte> data)
