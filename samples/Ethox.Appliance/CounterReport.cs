@@ -7,7 +7,7 @@ namespace Ethox.Appliance;
 /// <summary>Every counter of the appliance, one per line as <c>layer.name value</c>, for the operator and for scripts.</summary>
 internal static class CounterReport
 {
-    public static void Write(Appliance app, TextWriter w)
+    public static void Write(RawNicAppliance app, TextWriter w)
     {
         if (app.Ethernet is { } eth)
         {

@@ -37,7 +37,7 @@ namespace Ethox.Appliance
                 Console.Error.WriteLine("ethox-appliance: error: raw devices (AF_PACKET, TAP, TUN) need Linux");
                 return 1;
             }
-            if (!Appliance.TryOpen(options, Console.Out, out var app, out error))
+            if (!RawNicAppliance.TryOpen(options, Console.Out, out var app, out error))
             {
                 Console.Error.WriteLine("ethox-appliance: error: " + error);
                 return 1;

@@ -17,7 +17,7 @@ namespace Ethox.Appliance;
 /// fault injector), the stack Ethernet → IP → UDP → echo (or IP → UDP → echo on TUN) and the poll loop.
 /// Everything is allocated by <see cref="TryOpen"/>; <see cref="Run"/> allocates nothing per frame.
 /// </summary>
-internal sealed class Appliance : IDisposable
+internal sealed class RawNicAppliance : IDisposable
 {
     /// <summary>Frames handed over per receive or transmit call.</summary>
     private const int Batch = 64;
@@ -34,7 +34,7 @@ internal sealed class Appliance : IDisposable
     private volatile bool _stop;
     private Func<FaultCounters>? _receiveFaults, _transmitFaults;
 
-    private Appliance(ApplianceOptions options, AfPacketDevice? afPacket, TunTapDevice? tunTap, EthernetAddress? mac, int mtu, FileStream? pcap, TextWriter? verbose)
+    private RawNicAppliance(ApplianceOptions options, AfPacketDevice? afPacket, TunTapDevice? tunTap, EthernetAddress? mac, int mtu, FileStream? pcap, TextWriter? verbose)
     {
         Options = options;
         _afPacket = afPacket;
@@ -81,7 +81,7 @@ internal sealed class Appliance : IDisposable
     /// Opens the device and the pcap file and builds the stack with the configured addresses and routes.
     /// False with a one-line reason (missing interface, missing privilege, unwritable file…).
     /// </summary>
-    public static bool TryOpen(ApplianceOptions options, TextWriter? verbose, out Appliance? appliance, out string error)
+    public static bool TryOpen(ApplianceOptions options, TextWriter? verbose, out RawNicAppliance? appliance, out string error)
     {
         appliance = null;
         if (!TryOpenDevice(options, out var afPacket, out var tunTap, out var mac, out int deviceMtu, out error)) return false;
@@ -97,7 +97,7 @@ internal sealed class Appliance : IDisposable
             }
             if (mtu < 576) { error = $"the MTU of '{options.DeviceName}' ({mtu}) is below the IPv4 minimum of 576"; return false; }
             if (options.PcapFile is { } path && !TryCreate(path, out pcap, out error)) return false;
-            appliance = new Appliance(options, afPacket, tunTap, mac, mtu, pcap, options.Verbose ? verbose : null);
+            appliance = new RawNicAppliance(options, afPacket, tunTap, mac, mtu, pcap, options.Verbose ? verbose : null);
             if (!appliance.Configure(out error))
             {
                 appliance.Dispose();
@@ -140,7 +140,7 @@ internal sealed class Appliance : IDisposable
                 afPacket = probe!;
                 mac = options.Mac ?? hardware;
                 mtu = afPacket.Capabilities.Mtu;
-                if (!mac.Value.IsUnicast)
+                if (!mac.Value.IsUnicast || mac.Value == default)
                 {
                     error = $"interface '{options.DeviceName}' has no unicast hardware address ({mac}); give one with --mac";
                     afPacket.Dispose();
