@@ -20,16 +20,26 @@ public enum PcapDirections : byte
 /// <summary>
 /// Wraps a device and writes every frame it receives and transmits to a pcap file (link type Ethernet or
 /// raw IP, after the device's medium), stamped with the <see cref="Instant"/> of the call. No allocation
-/// per frame: the receiver and sender are wrapped in struct adapters and the frame bytes go straight to
-/// the stream (give it a buffered stream, such as a <see cref="FileStream"/>).
+/// per frame: frames pass through one receive and one transmit buffer of the recorder's own, and the
+/// frame bytes go straight to the stream (give it a buffered stream, such as a <see cref="FileStream"/>).
 /// </summary>
+/// <remarks>
+/// Frames are copied between the wrapped device's buffers and the recorder's, so the adapters that reach
+/// the wrapped device are fixed types. An adapter generic over the caller's handler (the natural way to
+/// pass it down in place) makes the device's generic methods recurse through their own type arguments
+/// (a recorder around a recorder), which the NativeAOT compiler cannot expand for by-ref-like handlers:
+/// it rejects the whole assembly ("will always throw", BadImageFormatException) in unrelated methods.
+/// An answer in place is recorded and handed to the wrapped device's transmit path.
+/// </remarks>
 /// <typeparam name="TDevice">The wrapped device; a struct device is held by value and reached through <see cref="Inner"/>.</typeparam>
 public sealed class PcapRecorder<TDevice> : IDevice where TDevice : IDevice
 {
     private TDevice _device;
     private readonly PcapWriter _writer;
     private readonly PcapDirections _directions;
-    private PacketVerdict _innerVerdict; // the verdict the wrapped handler sees; copied out once recorded
+    private readonly byte[] _rx, _tx;
+    private int _rxLength, _txLength;
+    private PacketVerdict _verdict; // the verdict the caller's handler gives on our buffers
 
     /// <summary>Records the traffic of <paramref name="device"/> into <paramref name="stream"/> (the pcap file header is written now).</summary>
     public PcapRecorder(TDevice device, Stream stream, PcapDirections directions = PcapDirections.Both, bool nanosecond = false)
@@ -39,6 +49,8 @@ public sealed class PcapRecorder<TDevice> : IDevice where TDevice : IDevice
         Capabilities = device.Capabilities;
         _directions = directions;
         _writer = new PcapWriter(stream, LinkTypeOf(Capabilities.Medium), nanosecond, Math.Max(Capabilities.MaxFrameLength, 65535));
+        _rx = new byte[Capabilities.MaxFrameLength];
+        _tx = new byte[Capabilities.MaxFrameLength];
     }
 
     /// <summary>The pcap link type of frames on <paramref name="medium"/>.</summary>
@@ -56,19 +68,44 @@ public sealed class PcapRecorder<TDevice> : IDevice where TDevice : IDevice
     /// <inheritdoc/>
     public int Receive<TRecv>(int max, ref TRecv receiver, Instant now) where TRecv : IRecv<RawPacket>, allows ref struct
     {
-        var tap = new ReceiveTap<TRecv>(this, receiver);
-        int n = _device.Receive(max, ref tap, now);
-        receiver = tap.Inner;
+        int n = 0;
+        var take = new TakeOne(this);
+        while (n < max)
+        {
+            _rxLength = -1;
+            if (_device.Receive(1, ref take, now) == 0 || _rxLength < 0) break;
+            Record(_rx.AsSpan(0, _rxLength), now, PcapDirections.Receive);
+            _verdict = PacketVerdict.None;
+            receiver.Receive(new RawPacket(_rx, _rxLength, now, ref _verdict));
+            n++;
+            if (_verdict.SendLength >= 0) Send(_rx, _verdict.SendLength, now);
+        }
         return n;
     }
 
     /// <inheritdoc/>
     public int Transmit<TSend>(int max, ref TSend sender, Instant now) where TSend : ISend<RawPacket>, allows ref struct
     {
-        var tap = new TransmitTap<TSend>(this, sender);
-        int n = _device.Transmit(max, ref tap, now);
-        sender = tap.Inner;
+        int n = 0;
+        while (n < max)
+        {
+            _verdict = PacketVerdict.None;
+            sender.Send(new RawPacket(_tx, 0, now, ref _verdict));
+            if (_verdict.SendLength < 0) break;
+            Send(_tx, _verdict.SendLength, now);
+            n++;
+        }
         return n;
+    }
+
+    // Records a frame and hands it to the wrapped device's transmit path.
+    private void Send(byte[] frame, int length, Instant now)
+    {
+        Record(frame.AsSpan(0, length), now, PcapDirections.Transmit);
+        frame.AsSpan(0, length).CopyTo(_tx);
+        _txLength = length;
+        var give = new GiveOne(this);
+        _device.Transmit(1, ref give, now);
     }
 
     private void Record(ReadOnlySpan<byte> frame, Instant at, PcapDirections direction)
@@ -76,46 +113,27 @@ public sealed class PcapRecorder<TDevice> : IDevice where TDevice : IDevice
         if ((_directions & direction) != 0) _writer.Write(frame, at.Microseconds * 1000);
     }
 
-    // The wrapped handler travels by value inside the adapter (a ref field cannot refer to a ref struct)
-    // and is copied back after the call. It is lent the same buffer with a verdict of our own
-    // (_innerVerdict), so that the length of an answer or of a transmitted frame is known here (RawPacket
-    // does not expose it); PassOn records that frame and hands the decision on to the device.
-    private void PassOn(RawPacket packet)
+    // Copies the one frame the wrapped device receives into the recorder's receive buffer.
+    private readonly struct TakeOne(PcapRecorder<TDevice> owner) : IRecv<RawPacket>
     {
-        int sent = _innerVerdict.SendLength;
-        if (sent < 0) return;
-        Record(packet.Capacity[..sent], packet.Timestamp, PcapDirections.Transmit);
-        packet.Send(sent);
-    }
-
-    private ref struct ReceiveTap<TRecv> : IRecv<RawPacket> where TRecv : IRecv<RawPacket>, allows ref struct
-    {
-        private readonly PcapRecorder<TDevice> _owner;
-        public TRecv Inner;
-
-        public ReceiveTap(PcapRecorder<TDevice> owner, TRecv inner) { _owner = owner; Inner = inner; }
-
         public void Receive(RawPacket packet)
         {
-            _owner.Record(packet.Frame, packet.Timestamp, PcapDirections.Receive);
-            _owner._innerVerdict = PacketVerdict.None;
-            Inner.Receive(new RawPacket(packet.Capacity, packet.Frame.Length, packet.Timestamp, ref _owner._innerVerdict));
-            _owner.PassOn(packet);
+            var frame = packet.Frame;
+            // The wrapped device lends frames of at most its maximum frame length, the size of our buffer.
+            if (!frame.TryCopyTo(owner._rx)) return;
+            owner._rxLength = frame.Length;
         }
     }
 
-    private ref struct TransmitTap<TSend> : ISend<RawPacket> where TSend : ISend<RawPacket>, allows ref struct
+    // Fills the wrapped device's transmit buffer with the frame waiting in the recorder's transmit buffer.
+    private readonly struct GiveOne(PcapRecorder<TDevice> owner) : ISend<RawPacket>
     {
-        private readonly PcapRecorder<TDevice> _owner;
-        public TSend Inner;
-
-        public TransmitTap(PcapRecorder<TDevice> owner, TSend inner) { _owner = owner; Inner = inner; }
-
         public void Send(RawPacket packet)
         {
-            _owner._innerVerdict = PacketVerdict.None;
-            Inner.Send(new RawPacket(packet.Capacity, 0, packet.Timestamp, ref _owner._innerVerdict));
-            _owner.PassOn(packet);
+            int length = owner._txLength;
+            if (length < 0 || !owner._tx.AsSpan(0, length).TryCopyTo(packet.Capacity)) return;
+            packet.Send(length);
+            owner._txLength = -1;
         }
     }
 }

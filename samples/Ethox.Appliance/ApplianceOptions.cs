@@ -1,0 +1,291 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using Ethox.Layer;
+using Ethox.Nic;
+using Ethox.Wire;
+
+namespace Ethox.Appliance;
+
+/// <summary>Which kind of device the appliance owns.</summary>
+internal enum DeviceKind : byte
+{
+    /// <summary>An AF_PACKET socket on an existing Ethernet interface.</summary>
+    AfPacket,
+    /// <summary>A TAP interface created by the appliance (Ethernet frames, the kernel on the other side).</summary>
+    Tap,
+    /// <summary>A TUN interface created by the appliance (bare IP packets, no link layer).</summary>
+    Tun,
+}
+
+/// <summary>An interface address given with <c>--ip</c>.</summary>
+internal readonly record struct AddressOption(IpAddress Address, int PrefixLength)
+{
+    public override string ToString() => $"{Address}/{PrefixLength}";
+}
+
+/// <summary>The command line, parsed and checked. Parsing never throws: a bad argument is one line of text.</summary>
+internal sealed class ApplianceOptions
+{
+    public const string Usage = """
+        usage: ethox-appliance (--iface NAME [--mmap] | --tap NAME | --tun NAME) --ip CIDR... [options]
+
+        A user-space network stack on a raw device: answers ARP, neighbour discovery, ping (v4 and v6)
+        and UDP echo, and prints its counters when it stops (Ctrl-C, SIGTERM or --duration).
+
+        device (exactly one):
+          --iface NAME       AF_PACKET socket on the Ethernet interface NAME (needs CAP_NET_RAW)
+          --mmap             with --iface: use PACKET_MMAP rings instead of one system call per frame
+          --tap NAME         create the TAP interface NAME (Ethernet; needs CAP_NET_ADMIN)
+          --tun NAME         create the TUN interface NAME (bare IP, no Ethernet/ARP; needs CAP_NET_ADMIN)
+
+        addresses:
+          --mac MAC          our Ethernet address (default: the interface's for --iface, a random
+                             locally administered one for --tap)
+          --ip CIDR          an address with its prefix, e.g. 198.18.0.1/24 or 2001:db8::1/64 (repeatable)
+          --gateway ADDR     the default router, IPv4 or IPv6 (once per family)
+          --slaac            IPv6 stateless autoconfiguration from router advertisements
+          --mtu N            the IP MTU (default: the interface's)
+
+        services and output:
+          --udp-echo PORT    UDP echo service port, 0 to turn it off (default 7)
+          --pcap FILE        write every frame on the device to FILE (pcap)
+          --verbose          print one line per frame received and sent
+          --duration SEC     stop after SEC seconds (default: run until Ctrl-C or SIGTERM)
+
+        fault injection (both directions; --rx-X / --tx-X for one direction only):
+          --drop P           probability that a frame is lost
+          --duplicate P      probability that a frame is delivered twice
+          --reorder P        probability that a frame is held back behind the next one
+          --corrupt P        probability that one bit of a frame is flipped
+          --delay MS         delay every frame by MS milliseconds
+          --seed N           seed of the fault generator (default: random, printed at start)
+
+          --help             this text
+
+        exit status: 0 after a clean stop, 1 on a runtime error, 2 on a usage error
+        """;
+
+    /// <summary>How long a frame held back for reordering waits for another one to overtake it.</summary>
+    public static readonly Duration ReorderTimeout = Duration.FromMilliseconds(20);
+
+    public DeviceKind Kind { get; private set; }
+    public string DeviceName { get; private set; } = "";
+    public bool Mmap { get; private set; }
+    public EthernetAddress? Mac { get; private set; }
+    public List<AddressOption> Addresses { get; } = [];
+    public List<IpAddress> Gateways { get; } = [];
+    public bool Slaac { get; private set; }
+    public int Mtu { get; private set; }
+    public ushort EchoPort { get; private set; } = 7;
+    public string? PcapFile { get; private set; }
+    public bool Verbose { get; private set; }
+    public Duration? RunFor { get; private set; }
+    public FaultSettings ReceiveFaults { get; private set; }
+    public FaultSettings TransmitFaults { get; private set; }
+    public ulong? Seed { get; private set; }
+    public bool Help { get; private set; }
+
+    /// <summary>True when any fault is configured (the device is then wrapped in a <see cref="FaultInjector{TDevice}"/>).</summary>
+    public bool HasFaults => ReceiveFaults != FaultSettings.None || TransmitFaults != FaultSettings.None;
+
+    /// <summary>Parses <paramref name="args"/>; on failure <paramref name="error"/> is one line naming the problem.</summary>
+    public static bool TryParse(ReadOnlySpan<string> args, out ApplianceOptions options, out string error)
+    {
+        options = new ApplianceOptions();
+        error = "";
+        int devices = 0;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string arg = args[i];
+            string name = arg;
+            string? inline = null;
+            int eq = arg.IndexOf('=');
+            if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 2)
+            {
+                name = arg[..eq];
+                inline = arg[(eq + 1)..];
+            }
+            switch (name)
+            {
+                case "--help" or "-h": options.Help = true; return true;
+                case "--mmap": options.Mmap = true; continue;
+                case "--slaac": options.Slaac = true; continue;
+                case "--verbose" or "-v": options.Verbose = true; continue;
+            }
+            if (!name.StartsWith("--", StringComparison.Ordinal) || !IsValued(name))
+            {
+                error = name.StartsWith('-') ? $"unknown option '{name}' (see --help)" : $"unexpected argument '{arg}' (see --help)";
+                return false;
+            }
+            string? value = inline;
+            if (value is null)
+            {
+                if (i + 1 >= args.Length) { error = $"{name} needs a value"; return false; }
+                value = args[++i];
+            }
+            if (!options.Apply(name, value, ref devices, out error)) return false;
+        }
+        return options.Check(devices, out error);
+    }
+
+    private static bool IsValued(string name) => name switch
+    {
+        "--iface" or "--tap" or "--tun" or "--mac" or "--ip" or "--gateway" or "--mtu" or "--udp-echo" or "--pcap"
+            or "--duration" or "--seed" => true,
+        _ => FaultName(name, out _, out _) is not null,
+    };
+
+    private bool Apply(string name, string value, ref int devices, out string error)
+    {
+        error = "";
+        switch (name)
+        {
+            case "--iface": return SetDevice(DeviceKind.AfPacket, value, ref devices, out error);
+            case "--tap": return SetDevice(DeviceKind.Tap, value, ref devices, out error);
+            case "--tun": return SetDevice(DeviceKind.Tun, value, ref devices, out error);
+            case "--mac":
+                if (!EthernetAddress.TryParse(value, out var mac) || !mac.IsUnicast)
+                {
+                    error = $"--mac '{value}' is not a unicast Ethernet address (aa:bb:cc:dd:ee:ff)";
+                    return false;
+                }
+                Mac = mac;
+                return true;
+            case "--ip":
+                if (!TryParseCidr(value, out var address))
+                {
+                    error = $"--ip '{value}' is not an IPv4 or IPv6 unicast address with a prefix length (198.18.0.1/24, 2001:db8::1/64)";
+                    return false;
+                }
+                Addresses.Add(address);
+                return true;
+            case "--gateway":
+                if (!IpAddress.TryParse(value, out var gateway) || gateway.IsUnspecified || gateway.IsMulticast)
+                {
+                    error = $"--gateway '{value}' is not an IPv4 or IPv6 unicast address";
+                    return false;
+                }
+                Gateways.Add(gateway);
+                return true;
+            case "--mtu":
+                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int mtu) || mtu is < 576 or > 65535)
+                {
+                    error = $"--mtu '{value}' is not a number from 576 to 65535";
+                    return false;
+                }
+                Mtu = mtu;
+                return true;
+            case "--udp-echo":
+                if (!ushort.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out ushort port))
+                {
+                    error = $"--udp-echo '{value}' is not a port number (0 to 65535)";
+                    return false;
+                }
+                EchoPort = port;
+                return true;
+            case "--pcap":
+                if (value.Length == 0) { error = "--pcap needs a file name"; return false; }
+                PcapFile = value;
+                return true;
+            case "--duration":
+                if (!double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double seconds) || seconds > 1e9)
+                {
+                    error = $"--duration '{value}' is not a number of seconds";
+                    return false;
+                }
+                RunFor = new Duration((long)(seconds * 1e6));
+                return true;
+            case "--seed":
+                if (!ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out ulong seed))
+                {
+                    error = $"--seed '{value}' is not a non-negative integer";
+                    return false;
+                }
+                Seed = seed;
+                return true;
+        }
+        return ApplyFault(name, value, out error);
+    }
+
+    private bool SetDevice(DeviceKind kind, string name, ref int devices, out string error)
+    {
+        error = "";
+        if (++devices > 1) { error = "give exactly one of --iface, --tap and --tun"; return false; }
+        if (name.Length is 0 or > 15) { error = $"interface name '{name}' is not valid (1 to 15 characters)"; return false; }
+        Kind = kind;
+        DeviceName = name;
+        return true;
+    }
+
+    // --drop, --rx-drop, --tx-drop and the like: the fault and which directions it applies to.
+    private static string? FaultName(string option, out bool receive, out bool transmit)
+    {
+        receive = transmit = true;
+        string fault = option;
+        if (fault.StartsWith("--rx-", StringComparison.Ordinal)) { transmit = false; fault = "--" + fault[5..]; }
+        else if (fault.StartsWith("--tx-", StringComparison.Ordinal)) { receive = false; fault = "--" + fault[5..]; }
+        return fault is "--drop" or "--duplicate" or "--reorder" or "--corrupt" or "--delay" ? fault : null;
+    }
+
+    private bool ApplyFault(string option, string value, out string error)
+    {
+        error = "";
+        string fault = FaultName(option, out bool receive, out bool transmit)!;
+        if (!double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double number))
+        {
+            error = $"{option} '{value}' is not a number";
+            return false;
+        }
+        if (fault == "--delay" ? number > 60_000 : number > 1)
+        {
+            error = fault == "--delay" ? $"{option} '{value}' is more than a minute" : $"{option} '{value}' is not a probability from 0 to 1";
+            return false;
+        }
+        if (receive) ReceiveFaults = With(ReceiveFaults, fault, number);
+        if (transmit) TransmitFaults = With(TransmitFaults, fault, number);
+        return true;
+    }
+
+    private static FaultSettings With(FaultSettings s, string fault, double value) => fault switch
+    {
+        "--drop" => s with { DropProbability = value },
+        "--duplicate" => s with { DuplicateProbability = value },
+        "--reorder" => s with { ReorderProbability = value, ReorderTimeout = ReorderTimeout },
+        "--corrupt" => s with { CorruptProbability = value },
+        _ => s with { Delay = new Duration((long)(value * 1000)) },
+    };
+
+    private static bool TryParseCidr(string text, out AddressOption address)
+    {
+        address = default;
+        if (text.IndexOf('/') < 0) return false;
+        if (Ipv4Cidr.TryParse(text, null, out var v4))
+        {
+            if (!v4.Address.IsUnicast) return false;
+            address = new AddressOption(v4.Address, v4.PrefixLength);
+            return true;
+        }
+        if (Ipv6Cidr.TryParse(text, null, out var v6))
+        {
+            if (!v6.Address.IsUnicast) return false;
+            address = new AddressOption(v6.Address, v6.PrefixLength);
+            return true;
+        }
+        return false;
+    }
+
+    private bool Check(int devices, out string error)
+    {
+        error = "";
+        if (devices == 0) error = "give one of --iface NAME, --tap NAME or --tun NAME (see --help)";
+        else if (Mmap && Kind != DeviceKind.AfPacket) error = "--mmap goes with --iface only";
+        else if (Kind == DeviceKind.Tun && Mac is not null) error = "--mac has no meaning on a TUN device (no Ethernet)";
+        else if (Kind == DeviceKind.Tun && Slaac) error = "--slaac needs Ethernet (use --iface or --tap)";
+        else if (Addresses.Count == 0 && !Slaac) error = "give at least one --ip CIDR (or --slaac)";
+        else if (Addresses.Count > 14) error = "at most 14 --ip addresses";
+        else if (Gateways.FindAll(g => g.IsV4).Count > 1 || Gateways.FindAll(g => g.IsV6).Count > 1) error = "one --gateway per address family (one IPv4, one IPv6)";
+        else if (Mtu is > 0 and < 1280 && (Slaac || Addresses.Exists(a => a.Address.IsV6))) error = "IPv6 needs an MTU of at least 1280 (RFC 8200 §5)";
+        return error.Length == 0;
+    }
+}

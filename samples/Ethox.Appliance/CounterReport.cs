@@ -1,0 +1,140 @@
+using System.IO;
+using Ethox.Layer.Common;
+using Ethox.Nic;
+
+namespace Ethox.Appliance;
+
+/// <summary>Every counter of the appliance, one per line as <c>layer.name value</c>, for the operator and for scripts.</summary>
+internal static class CounterReport
+{
+    public static void Write(RawNicAppliance app, TextWriter w)
+    {
+        if (app.Ethernet is { } eth)
+        {
+            ref readonly var e = ref eth.Counters;
+            Line(w, "ethernet.frames_in", e.FramesIn);
+            Line(w, "ethernet.bytes_in", e.BytesIn);
+            Line(w, "ethernet.frames_out", e.FramesOut);
+            Line(w, "ethernet.bytes_out", e.BytesOut);
+            Line(w, "ethernet.delivered", e.Delivered);
+            Line(w, "ethernet.dropped_malformed", e.DroppedMalformed);
+            Line(w, "ethernet.dropped_not_for_us", e.DroppedNotForUs);
+            Line(w, "ethernet.dropped_wrong_vlan", e.DroppedWrongVlan);
+            Line(w, "ethernet.dropped_unknown_type", e.DroppedUnknownType);
+            Line(w, "ethernet.dropped_own_source", e.DroppedOwnSource);
+        }
+
+        var ip = app.Ip;
+        ref readonly var i = ref ip.Counters;
+        Line(w, "ip.packets_in", i.PacketsIn);
+        Line(w, "ip.packets_out", i.PacketsOut);
+        Line(w, "ip.delivered", i.Delivered);
+        Errors(w, "ip.errors", i.Errors);
+        Line(w, "ip.dropped_not_for_us", i.DroppedNotForUs);
+        Line(w, "ip.dropped_martian_source", i.DroppedMartianSource);
+        Line(w, "ip.dropped_unknown_protocol", i.DroppedUnknownProtocol);
+        Line(w, "ip.dropped_routing_header", i.DroppedRoutingHeader);
+        Line(w, "ip.dropped_no_route", i.DroppedNoRoute);
+        Line(w, "ip.dropped_unresolved", i.DroppedUnresolved);
+        Line(w, "ip.dropped_too_big", i.DroppedTooBig);
+        Line(w, "ip.fragments_in", i.FragmentsIn);
+        Line(w, "ip.fragments_dropped", i.FragmentsDropped);
+        Line(w, "ip.reassembled", i.Reassembled);
+        Line(w, "ip.fragments_out", i.FragmentsOut);
+        Line(w, "ip.held", i.Held);
+
+        if (app.Ethernet is not null)
+        {
+            ref readonly var a = ref ip.ArpCounters;
+            Line(w, "arp.packets_in", a.PacketsIn);
+            Errors(w, "arp.errors", a.Errors);
+            Line(w, "arp.replies_sent", a.RepliesSent);
+            Line(w, "arp.requests_sent", a.RequestsSent);
+            Line(w, "arp.announcements", a.Announcements);
+            Line(w, "arp.conflicts", a.Conflicts);
+            Line(w, "arp.not_for_us", a.NotForUs);
+        }
+
+        ref readonly var c = ref ip.IcmpCounters;
+        Line(w, "icmp.messages_in", c.MessagesIn);
+        Errors(w, "icmp.errors", c.Errors);
+        Line(w, "icmp.echo_replies_sent", c.EchoRepliesSent);
+        Line(w, "icmp.echo_ignored", c.EchoIgnored);
+        Line(w, "icmp.errors_received", c.ErrorsReceived);
+        Line(w, "icmp.errors_sent", c.ErrorsSent);
+        Line(w, "icmp.errors_rate_limited", c.ErrorsRateLimited);
+        Line(w, "icmp.errors_suppressed", c.ErrorsSuppressed);
+        Line(w, "icmp.ignored", c.Ignored);
+
+        if (app.Ethernet is not null)
+        {
+            ref readonly var n = ref ip.NdiscCounters;
+            Line(w, "ndisc.messages_in", n.MessagesIn);
+            Errors(w, "ndisc.errors", n.Errors);
+            Line(w, "ndisc.solicitations_sent", n.SolicitationsSent);
+            Line(w, "ndisc.advertisements_sent", n.AdvertisementsSent);
+            Line(w, "ndisc.router_solicitations_sent", n.RouterSolicitationsSent);
+            Line(w, "ndisc.router_advertisements_in", n.RouterAdvertisementsIn);
+            Line(w, "ndisc.addresses_autoconfigured", n.AddressesAutoconfigured);
+            Line(w, "ndisc.duplicates_detected", n.DuplicatesDetected);
+            Line(w, "ndisc.ignored", n.Ignored);
+        }
+
+        ref readonly var u = ref app.Udp.Counters;
+        Line(w, "udp.datagrams_in", u.DatagramsIn);
+        Line(w, "udp.delivered", u.Delivered);
+        Line(w, "udp.datagrams_out", u.DatagramsOut);
+        Errors(w, "udp.errors", u.Errors);
+        Line(w, "udp.no_port", u.NoPort);
+        Line(w, "echo.echoed", app.Echo.Echoed);
+        Line(w, "echo.bytes", app.Echo.Bytes);
+        Line(w, "echo.ignored_multicast", app.Echo.IgnoredMulticast);
+        Line(w, "echo.failed", app.Echo.Failed);
+
+        var d = app.DeviceCounters;
+        Line(w, "device.rx_frames", d.RxFrames);
+        Line(w, "device.rx_bytes", d.RxBytes);
+        Line(w, "device.tx_frames", d.TxFrames);
+        Line(w, "device.tx_bytes", d.TxBytes);
+        Line(w, "device.rx_truncated", d.RxTruncated);
+        Line(w, "device.rx_errors", d.RxErrors);
+        Line(w, "device.rx_kernel_dropped", d.RxKernelDropped);
+        Line(w, "device.tx_queue_full", d.TxQueueFull);
+        Line(w, "device.tx_errors", d.TxErrors);
+
+        if (app.Options.HasFaults)
+        {
+            Faults(w, "faults.rx", app.ReceiveFaults);
+            Faults(w, "faults.tx", app.TransmitFaults);
+        }
+    }
+
+    private static void Faults(TextWriter w, string prefix, FaultCounters f)
+    {
+        Line(w, prefix + ".offered", f.Offered);
+        Line(w, prefix + ".delivered", f.Delivered);
+        Line(w, prefix + ".dropped", f.Dropped);
+        Line(w, prefix + ".rate_limited", f.RateLimited);
+        Line(w, prefix + ".corrupted", f.Corrupted);
+        Line(w, prefix + ".duplicated", f.Duplicated);
+        Line(w, prefix + ".reordered", f.Reordered);
+        Line(w, prefix + ".delayed", f.Delayed);
+        Line(w, prefix + ".queue_full", f.QueueFull);
+    }
+
+    private static void Errors(TextWriter w, string prefix, in WireErrorCounts e)
+    {
+        Line(w, prefix + ".truncated", e.Truncated);
+        Line(w, prefix + ".malformed", e.Malformed);
+        Line(w, prefix + ".bad_checksum", e.BadChecksum);
+        Line(w, prefix + ".unsupported", e.Unsupported);
+        Line(w, prefix + ".other", e.Other);
+    }
+
+    private static void Line(TextWriter w, string name, long value)
+    {
+        w.Write(name);
+        w.Write(' ');
+        w.WriteLine(value);
+    }
+}

@@ -1,0 +1,351 @@
+using System;
+using System.IO;
+using System.Security.Cryptography;
+using System.Text;
+using Ethox.Layer;
+using Ethox.Layer.Common;
+using Ethox.Layer.Eth;
+using Ethox.Layer.Ip;
+using Ethox.Layer.Udp;
+using Ethox.Nic;
+using Ethox.Wire;
+
+namespace Ethox.Appliance;
+
+/// <summary>
+/// The appliance: one device (AF_PACKET, TAP or TUN; optionally recorded to pcap and run through the
+/// fault injector), the stack Ethernet → IP → UDP → echo (or IP → UDP → echo on TUN) and the poll loop.
+/// Everything is allocated by <see cref="TryOpen"/>; <see cref="Run"/> allocates nothing per frame.
+/// </summary>
+internal sealed class RawNicAppliance : IDisposable
+{
+    /// <summary>Frames handed over per receive or transmit call.</summary>
+    private const int Batch = 64;
+    /// <summary>The longest sleep: how quickly a stop request (a signal) is noticed when nothing arrives.</summary>
+    private static readonly Duration MaxWait = Duration.FromMilliseconds(100);
+    /// <summary>The sleep when a deadline is due but nothing moved (a timer the stack did not act on yet).</summary>
+    private static readonly Duration IdleWait = Duration.FromMilliseconds(1);
+    private const int AddressCapacity = 16, RouteCapacity = 32, NeighborCapacity = 128, HoldSlots = 16;
+
+    private readonly AfPacketDevice? _afPacket;
+    private readonly TunTapDevice? _tunTap;
+    private readonly FileStream? _pcap;
+    private readonly FrameLog? _log;
+    private volatile bool _stop;
+    private Func<FaultCounters>? _receiveFaults, _transmitFaults;
+
+    private RawNicAppliance(ApplianceOptions options, AfPacketDevice? afPacket, TunTapDevice? tunTap, EthernetAddress? mac, int mtu, FileStream? pcap, TextWriter? verbose)
+    {
+        Options = options;
+        _afPacket = afPacket;
+        _tunTap = tunTap;
+        _pcap = pcap;
+        Mtu = mtu;
+        Seed = options.Seed ?? BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
+        Ethernet = mac is { } address ? new EthernetEndpoint(address) : null;
+        Ip = new IpEndpoint(Ethernet, mtu, AddressCapacity, new RouteTable(RouteCapacity),
+            Ethernet is null ? null : new NeighborCache(NeighborCapacity, SipHash.WithRandomKey()))
+        {
+            Hold = Ethernet is null ? null : new HoldQueue(new byte[HoldSlots * mtu], mtu),
+        };
+        if (options.EchoPort != 0) Udp.Bind(options.EchoPort);
+        Medium = Ethernet is null ? Medium.Ip : Medium.Ethernet;
+        if (verbose is not null) _log = new FrameLog(verbose, PcapRecorder<AfPacketDevice>.LinkTypeOf(Medium), Instant.Now);
+    }
+
+    public ApplianceOptions Options { get; }
+    public Medium Medium { get; }
+    public int Mtu { get; }
+    public ulong Seed { get; }
+    public EthernetEndpoint? Ethernet { get; }
+    public IpEndpoint Ip { get; }
+    public UdpEndpoint Udp { get; } = new();
+    public EchoCounters Echo { get; } = new();
+
+    /// <summary>The device's counters (AF_PACKET: with the kernel's drop count read now).</summary>
+    public DeviceCounters DeviceCounters
+    {
+        get
+        {
+            _afPacket?.ReadKernelDrops();
+            return _afPacket?.Counters ?? _tunTap!.Counters;
+        }
+    }
+
+    /// <summary>The fault injector's counters per direction (zero without faults).</summary>
+    public FaultCounters ReceiveFaults => _receiveFaults?.Invoke() ?? default;
+    /// <inheritdoc cref="ReceiveFaults"/>
+    public FaultCounters TransmitFaults => _transmitFaults?.Invoke() ?? default;
+
+    /// <summary>
+    /// Opens the device and the pcap file and builds the stack with the configured addresses and routes.
+    /// False with a one-line reason (missing interface, missing privilege, unwritable file…).
+    /// </summary>
+    public static bool TryOpen(ApplianceOptions options, TextWriter? verbose, out RawNicAppliance? appliance, out string error)
+    {
+        appliance = null;
+        if (!TryOpenDevice(options, out var afPacket, out var tunTap, out var mac, out int deviceMtu, out error)) return false;
+        var device = (IDisposable?)afPacket ?? tunTap!;
+        FileStream? pcap = null;
+        try
+        {
+            int mtu = Math.Min(options.Mtu > 0 ? options.Mtu : deviceMtu, 65535);
+            if (options.Mtu > deviceMtu)
+            {
+                error = $"--mtu {options.Mtu} is larger than the MTU of '{options.DeviceName}' ({deviceMtu}); raise it first with: ip link set {options.DeviceName} mtu {options.Mtu}";
+                return false;
+            }
+            if (mtu < 576) { error = $"the MTU of '{options.DeviceName}' ({mtu}) is below the IPv4 minimum of 576"; return false; }
+            if (options.PcapFile is { } path && !TryCreate(path, out pcap, out error)) return false;
+            appliance = new RawNicAppliance(options, afPacket, tunTap, mac, mtu, pcap, options.Verbose ? verbose : null);
+            if (!appliance.Configure(out error))
+            {
+                appliance.Dispose();
+                appliance = null;
+                return false;
+            }
+            return true;
+        }
+        finally
+        {
+            if (appliance is null)
+            {
+                pcap?.Dispose();
+                device.Dispose();
+            }
+        }
+    }
+
+    private static bool TryOpenDevice(ApplianceOptions options, out AfPacketDevice? afPacket, out TunTapDevice? tunTap,
+        out EthernetAddress? mac, out int mtu, out string error)
+    {
+        afPacket = null;
+        tunTap = null;
+        mac = null;
+        mtu = 0;
+        switch (options.Kind)
+        {
+            case DeviceKind.AfPacket:
+            {
+                // Without our own MAC on the interface, or with IPv6 (solicited-node groups the NIC does
+                // not know), frames for us only get past a real NIC's filter in promiscuous mode.
+                if (!AfPacketDevice.TryOpen(options.DeviceName, new AfPacketOptions { UseMmapRings = options.Mmap, Mtu = options.Mtu }, out var probe, out error)) return false;
+                var hardware = probe!.HardwareAddress;
+                bool promiscuous = (options.Mac is { } wanted && wanted != hardware) || options.Slaac || options.Addresses.Exists(a => a.Address.IsV6);
+                if (promiscuous)
+                {
+                    probe.Dispose();
+                    if (!AfPacketDevice.TryOpen(options.DeviceName, new AfPacketOptions { UseMmapRings = options.Mmap, Mtu = options.Mtu, Promiscuous = true }, out probe, out error)) return false;
+                }
+                afPacket = probe!;
+                mac = options.Mac ?? hardware;
+                mtu = afPacket.Capabilities.Mtu;
+                if (!mac.Value.IsUnicast || mac.Value == default)
+                {
+                    error = $"interface '{options.DeviceName}' has no unicast hardware address ({mac}); give one with --mac";
+                    afPacket.Dispose();
+                    afPacket = null;
+                    return false;
+                }
+                return true;
+            }
+            case DeviceKind.Tap:
+            {
+                if (!TapDevice.TryOpen(options.DeviceName, out var tap, out error)) return false;
+                var kernel = tap!.KernelHardwareAddress;
+                if (options.Mac == kernel)
+                {
+                    error = $"--mac {kernel} is the kernel's own address on '{tap.Name}'; the appliance needs another one";
+                    tap.Dispose();
+                    return false;
+                }
+                tunTap = tap;
+                mac = options.Mac ?? RandomLocalMac(kernel);
+                mtu = tap.Capabilities.Mtu;
+                return true;
+            }
+            default:
+            {
+                if (!TunDevice.TryOpen(options.DeviceName, out var tun, out error)) return false;
+                tunTap = tun;
+                mtu = tun!.Capabilities.Mtu;
+                return true;
+            }
+        }
+    }
+
+    // A random unicast, locally administered address (IEEE 802 U/L bit set, I/G bit clear).
+    private static EthernetAddress RandomLocalMac(EthernetAddress avoid)
+    {
+        Span<byte> b = stackalloc byte[6];
+        EthernetAddress mac;
+        do
+        {
+            RandomNumberGenerator.Fill(b);
+            b[0] = (byte)(b[0] & 0xFC | 0x02);
+            mac = new EthernetAddress(b);
+        } while (mac == avoid);
+        return mac;
+    }
+
+    private static bool TryCreate(string path, out FileStream? stream, out string error)
+    {
+        stream = null;
+        error = "";
+        try
+        {
+            stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            error = $"cannot create the pcap file '{path}': {e.Message}";
+            return false;
+        }
+    }
+
+    private bool Configure(out string error)
+    {
+        error = "";
+        var now = Instant.Now;
+        bool v6 = false;
+        foreach (var a in Options.Addresses)
+        {
+            v6 |= a.Address.IsV6;
+            var result = Ip.AddAddress(a.Address, a.PrefixLength, now);
+            if (result is not (AddressUpdate.Added or AddressUpdate.Updated))
+            {
+                error = $"cannot add address {a}: {result}";
+                return false;
+            }
+        }
+        if (Ethernet is not null && Options.Slaac) Ip.EnableAutoconfiguration(now);
+        else if (Ethernet is not null && v6)
+        {
+            // Every IPv6 interface has a link-local address (RFC 4291 §2.1); NDISC with routers needs it.
+            var linkLocal = Ipv6Address.LinkLocalFromMac(Ethernet.Address);
+            if (!Options.Addresses.Exists(a => a.Address == linkLocal)) Ip.AddAddress(linkLocal, 64, now);
+        }
+        foreach (var gateway in Options.Gateways)
+        {
+            var result = Ip.Routes.AddDefault(gateway);
+            if (result is not (RouteUpdate.Added or RouteUpdate.Replaced))
+            {
+                error = $"cannot add the default route via {gateway}: {result}";
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Asks <see cref="Run"/> to return (from any thread, e.g. a signal handler).</summary>
+    public void Stop() => _stop = true;
+
+    /// <summary>
+    /// Runs the poll loop until <see cref="Stop"/> or the <c>--duration</c> ends: receive a batch, transmit
+    /// a batch, then sleep on the device until a frame arrives or the stack's next deadline.
+    /// </summary>
+    public void Run()
+    {
+        if (_afPacket is not null) WithPcap(_afPacket, _afPacket.WaitReadable);
+        else WithPcap(_tunTap!, _tunTap!.WaitReadable);
+    }
+
+    // The pcap recorder sits right on the device, so the capture shows the wire: frames as they were
+    // received, and as they were sent after the transmit faults.
+    private void WithPcap<TDevice>(TDevice device, Func<Duration, bool> wait) where TDevice : IDevice
+    {
+        if (_pcap is null)
+        {
+            WithFaults(device, wait);
+            return;
+        }
+        var recorder = new PcapRecorder<TDevice>(device, _pcap);
+        try
+        {
+            WithFaults(recorder, wait);
+        }
+        finally
+        {
+            recorder.Flush();
+        }
+    }
+
+    private void WithFaults<TDevice>(TDevice device, Func<Duration, bool> wait) where TDevice : IDevice
+    {
+        if (!Options.HasFaults)
+        {
+            WithStack(device, wait, null);
+            return;
+        }
+        var faults = new FaultInjector<TDevice>(device, Options.ReceiveFaults, Options.TransmitFaults, Seed, queueCapacity: 256);
+        _receiveFaults = () => faults.ReceiveCounters;
+        _transmitFaults = () => faults.TransmitCounters;
+        WithStack(faults, wait, () => faults.NextDue);
+    }
+
+    private void WithStack<TDevice>(TDevice device, Func<Duration, bool> wait, Func<Instant>? faultsDue) where TDevice : IDevice
+    {
+        var udp = new UdpLayer<EchoService>(Udp, new EchoService(Options.EchoPort, Echo));
+        if (Ethernet is not null)
+        {
+            var stack = new Traced<EthernetLayer<IpLayer<UdpLayer<EchoService>>>>(new(Ethernet, new(Ip, udp)), _log);
+            Loop(device, ref stack, wait, faultsDue);
+        }
+        else
+        {
+            var stack = new Traced<IpLayer<UdpLayer<EchoService>>>(new(Ip, udp), _log);
+            Loop(device, ref stack, wait, faultsDue);
+        }
+    }
+
+    private void Loop<TDevice, TStack>(TDevice device, ref TStack stack, Func<Duration, bool> wait, Func<Instant>? faultsDue)
+        where TDevice : IDevice where TStack : IRecv<RawPacket>, ISend<RawPacket>
+    {
+        var until = Options.RunFor is { } runFor ? Instant.Now + runFor : Instant.Never;
+        while (!_stop)
+        {
+            var now = Instant.Now;
+            if (now >= until) break;
+            int received = device.Receive(Batch, ref stack, now);
+            int sent = device.Transmit(Batch, ref stack, now);
+            if (received == Batch || sent == Batch) continue; // more is waiting
+            var deadline = Instant.Min(Ip.NextDeadline(), until);
+            if (faultsDue is not null) deadline = Instant.Min(deadline, faultsDue());
+            var timeout = deadline == Instant.Never ? MaxWait : deadline - Instant.Now;
+            if (timeout > MaxWait) timeout = MaxWait;
+            if (received + sent == 0 && timeout < IdleWait) timeout = IdleWait;
+            if (timeout > Duration.Zero) wait(timeout);
+        }
+    }
+
+    /// <summary>The start-up line: device, MAC, MTU, addresses, routes, services, faults, capture.</summary>
+    public string Describe()
+    {
+        var s = new StringBuilder("ethox-appliance: running on ");
+        s.Append(Options.Kind switch { DeviceKind.AfPacket => "af-packet", DeviceKind.Tap => "tap", _ => "tun" });
+        s.Append(' ').Append(Options.DeviceName);
+        if (Options.Mmap) s.Append(" (mmap rings)");
+        if (Ethernet is not null) s.Append(", mac ").Append(Ethernet.Address.ToString());
+        s.Append(", mtu ").Append(Mtu);
+        s.Append(", ip");
+        foreach (ref readonly var a in Ip.Addresses)
+        {
+            s.Append(' ').Append(a.Address.ToString()).Append('/').Append(a.PrefixLength);
+            if (a.State == AddressState.Tentative) s.Append(" (tentative)");
+        }
+        if (Options.Slaac) s.Append(" + slaac");
+        foreach (var g in Options.Gateways) s.Append(", gateway ").Append(g.ToString());
+        s.Append(Options.EchoPort != 0 ? $", udp echo on port {Options.EchoPort}" : ", udp echo off");
+        if (Options.HasFaults) s.Append(", faults with seed ").Append(Seed);
+        if (Options.PcapFile is { } pcap) s.Append(", pcap ").Append(pcap);
+        return s.ToString();
+    }
+
+    public void Dispose()
+    {
+        _pcap?.Dispose();
+        _afPacket?.Dispose();
+        _tunTap?.Dispose();
+    }
+}
