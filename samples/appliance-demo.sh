@@ -14,9 +14,15 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "appliance-demo: needs root (network namespaces, raw sockets): run it as root, e.g. sudo $0"
   exit 1
 fi
-for tool in ip ping arping socat; do
-  command -v "$tool" >/dev/null || { echo "appliance-demo: '$tool' is missing (Debian: apt-get install iproute2 iputils-ping arping socat)"; exit 1; }
+missing=()
+for pair in ip:iproute2 ping:iputils-ping arping:arping socat:socat ethtool:ethtool; do
+  command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
 done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "appliance-demo: installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
+    || { echo "appliance-demo: could not install ${missing[*]} (Debian: apt-get install ${missing[*]})"; exit 1; }
+fi
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 tag=$$

@@ -25,7 +25,7 @@ internal sealed class RawNicAppliance : IDisposable
     private static readonly Duration MaxWait = Duration.FromMilliseconds(100);
     /// <summary>The sleep when a deadline is due but nothing moved (a timer the stack did not act on yet).</summary>
     private static readonly Duration IdleWait = Duration.FromMilliseconds(1);
-    private const int AddressCapacity = 16, RouteCapacity = 32, NeighborCapacity = 128, HoldSlots = 16;
+    private const int AddressCapacity = 16, RouteCapacity = 32, NeighborCapacity = 128, HoldSlots = 16, ReassemblySlots = 4;
 
     private readonly AfPacketDevice? _afPacket;
     private readonly TunTapDevice? _tunTap;
@@ -47,6 +47,8 @@ internal sealed class RawNicAppliance : IDisposable
             Ethernet is null ? null : new NeighborCache(NeighborCapacity, SipHash.WithRandomKey()))
         {
             Hold = Ethernet is null ? null : new HoldQueue(new byte[HoldSlots * mtu], mtu),
+            Reassembler = new Reassembler(new byte[ReassemblySlots * Reassembler.LargestUsefulSlot], Reassembler.LargestUsefulSlot),
+            Fragmenter = new Fragmenter(new byte[ushort.MaxValue]),
         };
         if (options.EchoPort != 0) Udp.Bind(options.EchoPort);
         Medium = Ethernet is null ? Medium.Ip : Medium.Ethernet;
