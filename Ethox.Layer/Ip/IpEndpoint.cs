@@ -280,13 +280,9 @@ public sealed class IpEndpoint
         {
             var d = destination.V4;
             if (d.IsBroadcast || d == new Ipv4Address(224, 0, 0, 1)) { multicast = true; return true; }
-            foreach (ref readonly var a in Addresses)
-            {
-                if (!a.Address.IsV4 || !a.IsUsable) continue;
-                if (a.Address.V4 == d) return true;
-                if (a.PrefixLength < 31 && new Ipv4Cidr(a.Address.V4, a.PrefixLength).BroadcastAddress == d) { multicast = true; return true; }
-            }
-            return false;
+            if (IsOurAddress(destination)) return true;
+            multicast = IsDirectedBroadcast(d);
+            return multicast;
         }
         var v6 = destination.V6;
         if (v6.IsMulticast)
@@ -298,6 +294,14 @@ public sealed class IpEndpoint
             return false;
         }
         return IsOurAddress(destination);
+    }
+
+    /// <summary>True when <paramref name="address"/> is the directed broadcast of one of our IPv4 prefixes (none for /31 and /32, RFC 3021).</summary>
+    internal bool IsDirectedBroadcast(Ipv4Address address)
+    {
+        foreach (ref readonly var a in Addresses)
+            if (a.Address.IsV4 && a.IsUsable && a.PrefixLength < 31 && new Ipv4Cidr(a.Address.V4, a.PrefixLength).BroadcastAddress == address) return true;
+        return false;
     }
 
     /// <summary>

@@ -105,18 +105,7 @@ public struct IpLayer<TUpper> : IRecv<EthernetPacket>, ISend<EthernetPacket>, IR
 
     private void DeliverIpv4(LinkFrame link, Ipv4Packet packet, Span<byte> datagram, bool multicast, bool detached)
     {
-        var x = new IpExchange
-        {
-            Source = packet.Source,
-            Destination = packet.Destination,
-            Protocol = packet.Protocol,
-            HopLimit = packet.TimeToLive,
-            PayloadOffset = packet.HeaderLength,
-            PayloadLength = packet.TotalLength - packet.HeaderLength,
-            Received = true,
-            Multicast = multicast,
-            Detached = detached,
-        };
+        var x = IpExchange.Receiving(packet, multicast, detached);
         if (x.Protocol == IpProtocol.Icmp)
         {
             if (IcmpHandler.ReceiveV4(_endpoint, link, datagram, ref x)) DeliverIcmp(link, datagram, ref x);
@@ -184,18 +173,7 @@ public struct IpLayer<TUpper> : IRecv<EthernetPacket>, ISend<EthernetPacket>, IR
     private void DeliverIpv6(LinkFrame link, Ipv6Packet packet, Ipv6UpperLayer upper, bool multicast, bool detached)
     {
         var datagram = packet.Bytes[..(Ipv6Packet.HeaderLength + packet.PayloadLength)];
-        var x = new IpExchange
-        {
-            Source = packet.Source,
-            Destination = packet.Destination,
-            Protocol = upper.Protocol,
-            HopLimit = packet.HopLimit,
-            PayloadOffset = Ipv6Packet.HeaderLength + upper.Offset,
-            PayloadLength = packet.PayloadLength - upper.Offset,
-            Received = true,
-            Multicast = multicast,
-            Detached = detached,
-        };
+        var x = IpExchange.Receiving(packet, upper, multicast, detached);
         if (x.Protocol == IpProtocol.Icmpv6)
         {
             if (IcmpHandler.ReceiveV6(_endpoint, link, datagram, ref x, packet.Destination)) DeliverIcmp(link, datagram, ref x);
@@ -313,27 +291,21 @@ public struct IpLayer<TUpper> : IRecv<EthernetPacket>, ISend<EthernetPacket>, IR
     // RFC 792 / RFC 4443 §3.3 code 1: fragment zero arrived but the datagram never completed.
     private readonly bool SendReassemblyTimeout(LinkFrame link, Span<byte> firstFragment)
     {
-        var x = new IpExchange { Received = true };
+        IpExchange x;
+        bool multicast;
         if (Ipv4Packet.TryParse(firstFragment, out var v4, out _))
         {
-            if (!_endpoint.AcceptsDestination(v4.Destination, out x.Multicast)) return false;
-            x.Source = v4.Source;
-            x.Destination = v4.Destination;
-            x.Protocol = v4.Protocol;
-            x.PayloadOffset = v4.HeaderLength;
-            x.PayloadLength = v4.TotalLength - v4.HeaderLength;
+            if (!_endpoint.AcceptsDestination(v4.Destination, out multicast)) return false;
+            x = IpExchange.Receiving(v4, multicast, detached: true);
         }
         else if (Ipv6Packet.TryParse(firstFragment, out var v6, out _) && v6.TryGetUpperLayer(out var upper, out _))
         {
-            if (!_endpoint.AcceptsDestination(v6.Destination, out x.Multicast)) return false;
-            x.Source = v6.Source;
-            x.Destination = v6.Destination;
-            x.Protocol = upper.Protocol;
-            x.PayloadOffset = Ipv6Packet.HeaderLength + upper.Offset;
-            x.PayloadLength = Math.Max(0, v6.PayloadLength - upper.Offset);
+            if (!_endpoint.AcceptsDestination(v6.Destination, out multicast)) return false;
+            x = IpExchange.Receiving(v6, upper, multicast, detached: true);
         }
         else return false;
-        x.PayloadLength = Math.Min(x.PayloadLength, firstFragment.Length - x.PayloadOffset);
+        // Fragment zero holds only the start of the payload the headers announce.
+        x.PayloadLength = Math.Clamp(x.PayloadLength, 0, firstFragment.Length - x.PayloadOffset);
         var quiet = new LinkFrame(link.Raw, link.Ethernet, default, false);
         return IpOutput.SendError(_endpoint, quiet, firstFragment, ref x, IcmpErrorKind.ReassemblyTimeExceeded, 0);
     }
@@ -355,7 +327,7 @@ public struct IpLayer<TUpper> : IRecv<EthernetPacket>, ISend<EthernetPacket>, IR
         {
             if (!hold.IsUsed(i, out var nextHop, out var deadline)) continue;
             var state = neighbors.Peek(nextHop, out var mac);
-            if (state is NeighborState.Reachable or NeighborState.Stale or NeighborState.Delay or NeighborState.Probe)
+            if (NeighborCache.IsUsable(state))
             {
                 var packet = hold.Packet(i);
                 packet.CopyTo(link.Buffer);

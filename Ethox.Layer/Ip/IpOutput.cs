@@ -1,4 +1,6 @@
 using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Ethox.Layer.Arp;
 using Ethox.Layer.Ndisc;
 using Ethox.Wire;
@@ -92,7 +94,7 @@ internal static class IpOutput
         if (endpoint.Link is not null && endpoint._fragmentLinkAddress is null)
         {
             var state = endpoint.Neighbors!.Peek(endpoint._fragmentNextHop, out var mac);
-            if (state is NeighborState.Reachable or NeighborState.Stale or NeighborState.Delay or NeighborState.Probe)
+            if (NeighborCache.IsUsable(state))
             {
                 endpoint._fragmentLinkAddress = mac;
             }
@@ -173,9 +175,7 @@ internal static class IpOutput
         var d = destination.V4;
         if (d.IsBroadcast) return true;
         if (d.IsMulticast) { group = EthernetAddress.FromIpv4Multicast(d); return true; }
-        foreach (ref readonly var a in endpoint.Addresses)
-            if (a.Address.IsV4 && a.PrefixLength < 31 && new Ipv4Cidr(a.Address.V4, a.PrefixLength).BroadcastAddress == d) return true;
-        return false;
+        return endpoint.IsDirectedBroadcast(d);
     }
 
     /// <summary>Turns the buffer into an ARP request (IPv4) or a neighbour solicitation (IPv6) for <paramref name="target"/>; unicast when revalidating.</summary>
@@ -208,17 +208,27 @@ internal static class IpOutput
             }
             payload.CopyTo(large[header..]);
             WriteHeader(endpoint, large, source, destination, x.Protocol, payloadLength, endpoint.HopLimit);
-            EthernetAddress? back = endpoint.Link is null || x.Multicast || link.Peer.IsMulticast || link.Peer == default ? null : link.Peer;
-            return CommitLarge(endpoint, link, large, destination, back) == IpOutcome.Sent;
+            return CommitLarge(endpoint, link, large, destination, AnswerLinkAddress(endpoint, link, x.Multicast)) == IpOutcome.Sent;
         }
-        payload.CopyTo(link.Buffer[header..]);
+        var target = link.Buffer.Slice(header, payloadLength);
+        // An echo answered in place usually has its payload where it already is: no copy then.
+        if (!Unsafe.AreSame(ref MemoryMarshal.GetReference(payload), ref MemoryMarshal.GetReference(target))) payload.CopyTo(target);
         int length = WriteHeader(endpoint, link.Buffer, source, destination, x.Protocol, payloadLength, endpoint.HopLimit);
-        if (endpoint.Link is null || x.Multicast || link.Peer.IsMulticast || link.Peer == default)
-            return Transmit(endpoint, link, destination, length) == IpOutcome.Sent;
-        // The answer goes back through the station that brought the question (RFC 1122 §3.3.1.2 allows
-        // it); no cache lookup on the echo path.
-        return Count(endpoint, link.Send(link.Peer, destination.IsV4 ? EtherType.Ipv4 : EtherType.Ipv6, length)) == IpOutcome.Sent;
+        return SendAnswer(endpoint, link, destination, length, AnswerLinkAddress(endpoint, link, x.Multicast));
     }
+
+    /// <summary>
+    /// Where an answer to a received packet goes on the link: back to the station that brought the
+    /// question (RFC 1122 §3.3.1.2 allows it; no cache lookup on the echo path), or null when that is not
+    /// known or not a unicast station and the next hop must be resolved.
+    /// </summary>
+    private static EthernetAddress? AnswerLinkAddress(IpEndpoint endpoint, LinkFrame link, bool multicast)
+        => endpoint.Link is null || multicast || link.Peer.IsMulticast || link.Peer == default ? null : link.Peer;
+
+    private static bool SendAnswer(IpEndpoint endpoint, LinkFrame link, in IpAddress destination, int length, EthernetAddress? linkAddress)
+        => linkAddress is { } mac
+            ? Count(endpoint, link.Send(mac, destination.IsV4 ? EtherType.Ipv4 : EtherType.Ipv6, length)) == IpOutcome.Sent
+            : Transmit(endpoint, link, destination, length) == IpOutcome.Sent;
 
     /// <summary>
     /// Answers the offending datagram with an ICMP error quoting as much of it as fits (RFC 1812 §4.3.2.3 and
@@ -274,9 +284,7 @@ internal static class IpOutput
             repr.TryEmit(buffer[header..], source.V6, destination.V6, quote);
             length = WriteHeader(endpoint, buffer, source, destination, IpProtocol.Icmpv6, repr.BufferLength, endpoint.HopLimit);
         }
-        bool sent = endpoint.Link is null || link.Peer == default
-            ? Transmit(endpoint, link, destination, length) == IpOutcome.Sent
-            : Count(endpoint, link.Send(link.Peer, destination.IsV4 ? EtherType.Ipv4 : EtherType.Ipv6, length)) == IpOutcome.Sent;
+        bool sent = SendAnswer(endpoint, link, destination, length, AnswerLinkAddress(endpoint, link, x.Multicast));
         if (sent) icmp.ErrorsSent++;
         return sent;
     }

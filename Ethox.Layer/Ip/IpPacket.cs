@@ -33,6 +33,34 @@ internal struct IpExchange
     /// <summary>The prepared datagram is larger than the MTU and is written into the fragmenter's buffer.</summary>
     public bool Large;
     public IpOutcome Outcome;
+
+    /// <summary>The exchange for a received IPv4 datagram.</summary>
+    public static IpExchange Receiving(Ipv4Packet packet, bool multicast, bool detached) => new()
+    {
+        Source = packet.Source,
+        Destination = packet.Destination,
+        Protocol = packet.Protocol,
+        HopLimit = packet.TimeToLive,
+        PayloadOffset = packet.HeaderLength,
+        PayloadLength = packet.TotalLength - packet.HeaderLength,
+        Received = true,
+        Multicast = multicast,
+        Detached = detached,
+    };
+
+    /// <summary>The exchange for a received IPv6 datagram whose upper layer starts where <paramref name="upper"/> says.</summary>
+    public static IpExchange Receiving(Ipv6Packet packet, Ipv6UpperLayer upper, bool multicast, bool detached) => new()
+    {
+        Source = packet.Source,
+        Destination = packet.Destination,
+        Protocol = upper.Protocol,
+        HopLimit = packet.HopLimit,
+        PayloadOffset = Ipv6Packet.HeaderLength + upper.Offset,
+        PayloadLength = packet.PayloadLength - upper.Offset,
+        Received = true,
+        Multicast = multicast,
+        Detached = detached,
+    };
 }
 
 /// <summary>

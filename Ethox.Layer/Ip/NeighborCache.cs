@@ -171,6 +171,10 @@ public sealed class NeighborCache
         return _entries[i].State;
     }
 
+    /// <summary>True for the states whose link address may be used to send (RFC 4861 §7.3.3: stale, delay and probe too).</summary>
+    public static bool IsUsable(NeighborState state)
+        => state is NeighborState.Reachable or NeighborState.Stale or NeighborState.Delay or NeighborState.Probe;
+
     /// <summary>Forward progress confirmed by an upper layer (RFC 4861 §7.3.1, e.g. a TCP ACK): the entry becomes reachable.</summary>
     public void Confirm(IpAddress address, Instant now)
     {
