@@ -37,18 +37,50 @@ public static class Checksum
     public static bool Verify(ushort initial, ReadOnlySpan<byte> data) => Add(initial, Sum(data)) == 0xFFFF;
 
     /// <summary>
+    /// True when an IPv4 header of <paramref name="headerLength"/> bytes (already checked to be there) sums to all ones
+    /// (RFC 791 §3.1). The usual header, 20 bytes without options, is summed without a loop as two 8-byte words and one
+    /// 4-byte word: the all-ones test reads the same in either byte order, so the words need no swapping.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // see VerifyWithPseudoHeader
+    internal static bool VerifyIpv4Header(ref byte header, int headerLength)
+    {
+        if (headerLength != 20) return Verify(MemoryMarshal.CreateReadOnlySpan(ref header, headerLength));
+        ulong a = Unsafe.ReadUnaligned<ulong>(ref header), b = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref header, 8));
+        ulong sum = SumWords(a) + SumWords(b) + Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref header, 16));
+        return SumsToAllOnes(sum);
+    }
+
+    /// <summary>
     /// True when a TCP or UDP checksum verifies: <paramref name="addresses"/> are the pseudo-header's source and
     /// destination as they lie in the IP header (8 or 32 bytes), followed by <paramref name="protocol"/> and the
     /// upper-layer <paramref name="length"/> (RFC 9293 §3.1, RFC 768, RFC 8200 §8.1), then <paramref name="data"/>.
     /// All of it is summed into one accumulator and folded once.
     /// </summary>
+    // Never inlined, as VerifyIpv4Header: the receive walk that calls both is itself inlined into its caller, whose
+    // inlining budget the field getters need more than these loops do.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal static bool VerifyWithPseudoHeader(ReadOnlySpan<byte> addresses, byte protocol, int length, ReadOnlySpan<byte> data)
     {
         // The sums are of little-endian words (see the remarks): the big-endian words protocol and length go in swapped.
-        ulong acc = SumLittleEndian(addresses) + SumLittleEndian(data)
+        ulong acc = SumAddressPair(addresses) + SumLittleEndian(data)
                   + BinaryPrimitives.ReverseEndianness((ushort)protocol)
                   + BinaryPrimitives.ReverseEndianness((ushort)length) + BinaryPrimitives.ReverseEndianness((ushort)((uint)length >> 16));
-        return Fold(acc) == 0xFFFF; // all ones reads the same in either byte order
+        return SumsToAllOnes(acc); // all ones reads the same in either byte order
+    }
+
+    // The pseudo-header's two addresses, 8 bytes (IPv4) or 32 (IPv6), as unrolled 4-byte words: no loop, no length tests.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong SumAddressPair(ReadOnlySpan<byte> addresses)
+    {
+        ref byte at = ref MemoryMarshal.GetReference(addresses);
+        if (addresses.Length == 2 * Ipv4Address.Length)
+            return (ulong)ReadLittleEndian32(ref at, 0) + ReadLittleEndian32(ref at, 4);
+        if (addresses.Length != 2 * Ipv6Address.Length) return SumLittleEndian(addresses);
+        ulong first = (ulong)ReadLittleEndian32(ref at, 0) + ReadLittleEndian32(ref at, 4)
+                    + ReadLittleEndian32(ref at, 8) + ReadLittleEndian32(ref at, 12);
+        ulong second = (ulong)ReadLittleEndian32(ref at, 16) + ReadLittleEndian32(ref at, 20)
+                     + ReadLittleEndian32(ref at, 24) + ReadLittleEndian32(ref at, 28);
+        return first + second;
     }
 
     /// <summary>One's complement addition of two 16-bit sums.</summary>
@@ -93,7 +125,14 @@ public static class Checksum
         => Update(Update(checksum, (ushort)(oldValue >> 16), (ushort)(newValue >> 16)), (ushort)oldValue, (ushort)newValue);
 
     // Two 32-bit halves are enough: Fold takes any 64-bit sum to 16 bits, since 2^16 is 1 modulo 0xFFFF.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong SumWords(ulong v) => (v >> 32) + (v & 0xFFFF_FFFF);
+
+    // Whether Fold(s) is 0xFFFF, without folding: each end-around carry keeps the sum's value modulo 0xFFFF (2^16 is 1
+    // modulo 0xFFFF) and keeps a non-zero sum non-zero, so the folded sum is all ones exactly when s is a non-zero
+    // multiple of 0xFFFF. The JIT turns the remainder by a constant into a multiply, shorter than the four folds.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool SumsToAllOnes(ulong s) => s != 0 && s % 0xFFFF == 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ushort Fold(ulong s)
@@ -165,19 +204,25 @@ public static class Checksum
             }
         }
 
-        // The tail (and short data such as a 20-byte IPv4 header): 8, then 4, 2 and 1 bytes, without a per-word loop.
-        while (length - offset >= 8)
+        // The tail (and short data such as a TCP header): 16 bytes a step into two sums that do not wait for each other,
+        // then 8, 4, 2 and 1 bytes, without a per-word loop.
+        // A 4-byte word is one load and one add into a 64-bit sum; an 8-byte word would also need its halves split.
+        ulong second = 0;
+        while (length - offset >= 16)
         {
-            ulong w = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, offset));
-            if (!BitConverter.IsLittleEndian) w = BinaryPrimitives.ReverseEndianness(w);
-            total += (w & 0xFFFF_FFFF) + (w >> 32);
+            total += (ulong)ReadLittleEndian32(ref start, offset) + ReadLittleEndian32(ref start, offset + 4);
+            second += (ulong)ReadLittleEndian32(ref start, offset + 8) + ReadLittleEndian32(ref start, offset + 12);
+            offset += 16;
+        }
+        total += second;
+        if (length - offset >= 8)
+        {
+            total += (ulong)ReadLittleEndian32(ref start, offset) + ReadLittleEndian32(ref start, offset + 4);
             offset += 8;
         }
         if (length - offset >= 4)
         {
-            uint w = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref start, offset));
-            if (!BitConverter.IsLittleEndian) w = BinaryPrimitives.ReverseEndianness(w);
-            total += w;
+            total += ReadLittleEndian32(ref start, offset);
             offset += 4;
         }
         if (length - offset >= 2)
@@ -188,6 +233,13 @@ public static class Checksum
         if (offset < length)
             total += Unsafe.Add(ref start, offset); // a trailing odd byte is the high byte of a zero-padded big-endian word
         return total;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint ReadLittleEndian32(ref byte at, nuint offset)
+    {
+        uint w = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref at, offset));
+        return BitConverter.IsLittleEndian ? w : BinaryPrimitives.ReverseEndianness(w);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

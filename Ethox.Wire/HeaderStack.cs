@@ -81,8 +81,10 @@ public ref struct HeaderStack
     /// <paramref name="verifyChecksums"/> false (the NIC verified them) neither the IPv4 header checksum nor the TCP or
     /// UDP checksum is checked. On failure <paramref name="stack"/> is empty and <paramref name="error"/> says why.
     /// </summary>
-    // Never inlined: the walk is large, and inlined it would spend the caller's inlining budget, which the getters need.
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    // Inlined into the caller, so that the walk's results stay in registers for the getters instead of being stored
+    // into the caller's variable and loaded back. To leave the caller's inlining budget to the getters, everything
+    // long or rare is a call: the checksums, the general TCP option walk, the IPv6 extension header chain.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryParse(Span<byte> frame, out HeaderStack stack, out WireError error, bool verifyChecksums = true)
     {
         stack = default;
@@ -119,7 +121,7 @@ public ref struct HeaderStack
         var e = Ipv4Packet.Validate(ip, quoted: false, out int headerLength, out int length);
         if (e != WireError.None) return e;
         ref byte header = ref MemoryMarshal.GetReference(ip);
-        if (verifyChecksums && !Checksum.Verify(MemoryMarshal.CreateReadOnlySpan(ref header, headerLength))) return WireError.BadChecksum;
+        if (verifyChecksums && !Checksum.VerifyIpv4Header(ref header, headerLength)) return WireError.BadChecksum;
         _ipv4 = ref header;
         _ipVersion = IpVersion.V4;
         int protocol = Unsafe.Add(ref header, 9); // an int: see WalkIpv6
@@ -227,6 +229,7 @@ public ref struct HeaderStack
     }
 
     // A zero checksum field means "none" over IPv4 but is an error over IPv6 (RFC 768, RFC 8200 §8.1), as in the view.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static bool VerifyUdpChecksum(Span<byte> datagram, bool zeroChecksumPasses, scoped ReadOnlySpan<byte> addresses)
         => UdpDatagram.Unchecked(datagram).Checksum == 0
             ? zeroChecksumPasses

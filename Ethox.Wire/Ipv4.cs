@@ -197,7 +197,11 @@ public readonly ref struct Ipv4Packet
     public Span<byte> Payload => _buffer[HeaderLength..];
 
     /// <summary>True when the header checksum verifies (RFC 791 §3.1 "Header Checksum", RFC 1071).</summary>
-    public bool VerifyChecksum() => Checksum.Verify(Header);
+    public bool VerifyChecksum()
+    {
+        var header = Header;
+        return Checksum.VerifyIpv4Header(ref MemoryMarshal.GetReference(header), header.Length);
+    }
 
     /// <summary>Computes and stores the header checksum over the current header.</summary>
     public void FillChecksum()

@@ -60,6 +60,71 @@ public class ChecksumTests
     }
 
     [Test]
+    public void Ipv4_header_check_agrees_with_the_definition_at_every_header_length_rfc791_3_1()
+    {
+        var rng = new Random(791);
+        var header = new byte[60];
+        for (int round = 0; round < 2000; round++)
+        {
+            int length = 4 * rng.Next(5, 16);
+            var h = header.AsSpan(0, length);
+            rng.NextBytes(h);
+            if (round % 2 == 0)
+            {
+                BinaryPrimitives.WriteUInt16BigEndian(h[10..], 0);
+                BinaryPrimitives.WriteUInt16BigEndian(h[10..], Reference(h));
+            }
+            Assert.That(Checksum.VerifyIpv4Header(ref h[0], length), Is.EqualTo(Reference(h) == 0), Convert.ToHexString(h));
+        }
+        // The extremes of the sum: all zeros (sum 0, never valid) and all ones (a multiple of 0xFFFF, valid).
+        Array.Clear(header);
+        Assert.That(Checksum.VerifyIpv4Header(ref header[0], 20), Is.False);
+        Array.Fill(header, (byte)0xFF);
+        Assert.That(Checksum.VerifyIpv4Header(ref header[0], 20), Is.True);
+        Assert.That(Checksum.VerifyIpv4Header(ref header[0], 60), Is.True);
+    }
+
+    [Test]
+    public void Transport_check_agrees_with_the_definition_over_both_pseudo_headers_rfc9293_3_1_rfc8200_8_1()
+    {
+        var rng = new Random(9293);
+        var data = new byte[200];
+        foreach (int addressLength in new[] { 8, 32 })
+        {
+            var addresses = new byte[addressLength];
+            for (int length = 0; length <= data.Length; length++)
+            {
+                rng.NextBytes(addresses);
+                var segment = data.AsSpan(0, length);
+                rng.NextBytes(segment);
+                byte protocol = (byte)(length % 2 == 0 ? 6 : 17);
+                // The pseudo-header laid out as RFC 768/9293 (IPv4) or RFC 8200 §8.1 (IPv6) define it, then the data.
+                var whole = new byte[(addressLength == 8 ? 12 : 40) + length];
+                addresses.CopyTo(whole, 0);
+                if (addressLength == 8)
+                {
+                    whole[9] = protocol;
+                    BinaryPrimitives.WriteUInt16BigEndian(whole.AsSpan(10), (ushort)length);
+                }
+                else
+                {
+                    BinaryPrimitives.WriteUInt32BigEndian(whole.AsSpan(32), (uint)length);
+                    whole[39] = protocol;
+                }
+                if (length >= 8 && length % 3 != 0) // most with a correct checksum, the rest as random
+                {
+                    BinaryPrimitives.WriteUInt16BigEndian(segment[6..], 0);
+                    segment.CopyTo(whole.AsSpan(whole.Length - length));
+                    BinaryPrimitives.WriteUInt16BigEndian(segment[6..], Reference(whole));
+                }
+                segment.CopyTo(whole.AsSpan(whole.Length - length));
+                Assert.That(Checksum.VerifyWithPseudoHeader(addresses, protocol, length, segment), Is.EqualTo(Reference(whole) == 0),
+                    $"addresses {addressLength}, length {length}");
+            }
+        }
+    }
+
+    [Test]
     public void Pseudo_header_sums_match_the_byte_layout()
     {
         var s4 = Ipv4Address.Parse("198.18.0.1"); var d4 = Ipv4Address.Parse("198.18.0.2");

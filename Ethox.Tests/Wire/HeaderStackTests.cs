@@ -314,18 +314,64 @@ public class HeaderStackTests
                     1 => lengths[rng.Next(lengths.Length)],
                     _ => kinds[rng.Next(kinds.Length)],
                 };
-            var options = area.AsSpan(0, length);
-            bool ok = TcpOptionSet.TryParse(options, out var set, out var error);
-            var expected = ReaderWalk(options, out ushort? mss, out byte? scale, out bool sackPermitted, out TcpTimestamps? timestamps,
-                out TcpSackBlocks sack);
-            Assert.That(error, Is.EqualTo(expected), Convert.ToHexString(options));
-            Assert.That(ok, Is.EqualTo(expected == WireError.None));
-            if (!ok) continue;
-            Assert.That((set.MaxSegmentSize, set.WindowScale, set.SackPermitted, set.Timestamps), Is.EqualTo((mss, scale, sackPermitted, timestamps)),
-                Convert.ToHexString(options));
-            Assert.That(set.ReadSackBlocks(options) == sack, Is.True, Convert.ToHexString(options));
-            Assert.That(set.SackBlockCount, Is.EqualTo(sack.Count));
+            AssertAgreesWithReader(area.AsSpan(0, length));
         }
+    }
+
+    // The layouts TcpOptionSet predicts (RFC 7323 Appendix A, Linux's SACK and SYN layouts), with values that vary.
+    private static readonly string[] PredictedLayouts =
+    [
+        "",
+        "0101080a0001e2400009fbf1",                                                  // NOP NOP TS
+        "0101080a0001e2400009fbf10101050a0000006400000190",                          // + 1 SACK block
+        "0101080a0001e2400009fbf10101051200000064000001900000032000000384",          // + 2 SACK blocks
+        "0101080affffffff000000000101051a000000640000019000000320000003840000044c00000514", // + 3 SACK blocks
+        "020405b40402080a0001e2400009fbf101030307",                                  // MSS SACKOK TS NOP WS
+        "0204ffff0402080a000000000000000001030309",                                  // same, scale above 14 (clamped)
+    ];
+
+    [Test]
+    public void Predicted_option_layouts_decode_as_the_walk_does_and_any_changed_byte_falls_back_rfc7323_appendix_a()
+    {
+        // Each predicted layout, every byte of it set to every value, every prefix of it and it followed by padding:
+        // the option set must be exactly what the reader finds (or refuse exactly what the reader refuses).
+        int cases = 0;
+        foreach (string hex in PredictedLayouts)
+        {
+            var layout = Convert.FromHexString(hex);
+            AssertAgreesWithReader(layout);
+            for (int at = 0; at < layout.Length; at++)
+            {
+                var mutant = (byte[])layout.Clone();
+                for (int value = 0; value < 256; value++)
+                {
+                    mutant[at] = (byte)value;
+                    AssertAgreesWithReader(mutant);
+                    cases++;
+                }
+            }
+            for (int length = 0; length < layout.Length; length++) AssertAgreesWithReader(layout.AsSpan(0, length));
+            if (layout.Length <= 36)
+            {
+                AssertAgreesWithReader([.. layout, 0, 0, 0, 0]);
+                AssertAgreesWithReader([.. layout, 1, 1, 1, 1]);
+            }
+        }
+        Assert.That(cases, Is.GreaterThan(30_000));
+    }
+
+    private static void AssertAgreesWithReader(ReadOnlySpan<byte> options)
+    {
+        bool ok = TcpOptionSet.TryParse(options, out var set, out var error);
+        var expected = ReaderWalk(options, out ushort? mss, out byte? scale, out bool sackPermitted, out TcpTimestamps? timestamps,
+            out TcpSackBlocks sack);
+        Assert.That(error, Is.EqualTo(expected), Convert.ToHexString(options));
+        Assert.That(ok, Is.EqualTo(expected == WireError.None));
+        if (!ok) return;
+        Assert.That((set.MaxSegmentSize, set.WindowScale, set.SackPermitted, set.Timestamps), Is.EqualTo((mss, scale, sackPermitted, timestamps)),
+            Convert.ToHexString(options));
+        Assert.That(set.ReadSackBlocks(options) == sack, Is.True, Convert.ToHexString(options));
+        Assert.That(set.SackBlockCount, Is.EqualTo(sack.Count));
     }
 
     // The reference for the option set: the reader, item by item, the last of each kind counting.
