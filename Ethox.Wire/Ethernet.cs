@@ -53,27 +53,31 @@ public readonly ref struct EthernetFrame
     /// <summary>Checks that <paramref name="buffer"/> holds a whole header (tags included) and views it.</summary>
     public static bool TryParse(Span<byte> buffer, out EthernetFrame frame, out WireError error)
     {
-        error = Validate(buffer, out int tags);
+        error = Validate(buffer, out int tags, out _);
         frame = error == WireError.None ? new EthernetFrame(buffer, tags) : default;
         return error == WireError.None;
     }
 
     /// <summary>
     /// The checks of <see cref="TryParse"/>, shared with <see cref="HeaderStack"/>: a whole header with at most
-    /// <see cref="MaxTags"/> tags. Gives the number of tags.
+    /// <see cref="MaxTags"/> tags. Gives the number of tags and the EtherType after them.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static WireError Validate(ReadOnlySpan<byte> buffer, out int tags)
+    internal static WireError Validate(ReadOnlySpan<byte> buffer, out int tags, out EtherType etherType)
     {
         tags = 0;
+        etherType = 0;
         if (buffer.Length < HeaderLengthUntagged) return WireError.Truncated;
         ref byte start = ref MemoryMarshal.GetReference(buffer);
-        // The type field read is always inside the header length just checked.
-        while (IsTagType(BigEndian.Read16(ref start, 12 + TagLength * tags)))
+        // Each type field read is inside the header length checked just before it.
+        ushort type = BigEndian.Read16(ref start, 12);
+        while (IsTagType(type))
         {
             if (++tags > MaxTags) return WireError.TooLong;
             if (buffer.Length < HeaderLengthUntagged + TagLength * tags) return WireError.Truncated;
+            type = BigEndian.Read16(ref start, 12 + TagLength * tags);
         }
+        etherType = (EtherType)type;
         return WireError.None;
     }
 

@@ -62,7 +62,7 @@ public ref struct HeaderStack
     private ref byte _ipv4;       // the IPv4 header, or zeros
     private ref byte _ipv6;       // the IPv6 fixed header, or zeros
     private ref byte _tcp;        // the TCP header, or zeros
-    private ref byte _udp;        // the UDP header, or zeros
+    private ref byte _ports;      // the TCP or the UDP header (both start with the ports), or zeros
     private int _ipHeaderEnd;     // where the IP payload starts (after the IPv4 options or the IPv6 fixed header)
     private int _ipEnd;           // where the IP packet ends (Total Length, 40 + Payload Length)
     private int _transportOffset; // where the upper-layer data starts (after any IPv6 extension headers)
@@ -88,7 +88,7 @@ public ref struct HeaderStack
     public static bool TryParse(Span<byte> frame, out HeaderStack stack, out WireError error, bool verifyChecksums = true)
     {
         stack = default;
-        var e = EthernetFrame.Validate(frame, out int tags);
+        var e = EthernetFrame.Validate(frame, out int tags, out var etherType);
         if (e == WireError.None)
         {
             ref byte zeros = ref MemoryMarshal.GetArrayDataReference(s_zeros);
@@ -96,10 +96,9 @@ public ref struct HeaderStack
             stack._ipv4 = ref zeros;
             stack._ipv6 = ref zeros;
             stack._tcp = ref zeros;
-            stack._udp = ref zeros;
+            stack._ports = ref zeros;
             stack._tagCount = (byte)tags;
             int offset = EthernetFrame.HeaderLengthUntagged + EthernetFrame.TagLength * tags;
-            var etherType = (EtherType)BigEndian.Read16(ref MemoryMarshal.GetReference(frame), offset - 2);
             stack._etherType = etherType;
             if (etherType == EtherType.Ipv4) e = stack.WalkIpv4(frame, offset, verifyChecksums);
             else if (etherType == EtherType.Ipv6) e = stack.WalkIpv6(frame, offset, verifyChecksums);
@@ -117,7 +116,7 @@ public ref struct HeaderStack
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private WireError WalkIpv4(Span<byte> frame, int offset, bool verifyChecksums)
     {
-        var ip = frame[offset..];
+        var ip = Within(frame, offset, frame.Length);
         var e = Ipv4Packet.Validate(ip, quoted: false, out int headerLength, out int length);
         if (e != WireError.None) return e;
         ref byte header = ref MemoryMarshal.GetReference(ip);
@@ -137,14 +136,14 @@ public ref struct HeaderStack
         }
         if (protocol is not ((int)IpProtocol.Tcp or (int)IpProtocol.Udp)) return WireError.None;
         // The pseudo-header's addresses (RFC 9293 §3.1, RFC 768) lie together in the header.
-        return WalkTransport(frame[transportOffset..end], transportOffset, protocol, verifyChecksums,
+        return WalkTransport(Within(frame, transportOffset, end), transportOffset, protocol, verifyChecksums,
             MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref header, 12), 2 * Ipv4Address.Length), zeroUdpChecksumPasses: true);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private WireError WalkIpv6(Span<byte> frame, int offset, bool verifyChecksums)
     {
-        var ip = frame[offset..];
+        var ip = Within(frame, offset, frame.Length);
         var e = Ipv6Packet.Validate(ip, quoted: false, out int length);
         if (e != WireError.None) return e;
         ref byte header = ref MemoryMarshal.GetReference(ip);
@@ -213,6 +212,7 @@ public ref struct HeaderStack
                     headerLength - TcpSegment.MinHeaderLength), out _tcpOptions, out e))
                 return e;
             _tcp = ref header;
+            _ports = ref header;
             _transport = TransportKind.Tcp;
             _payloadOffset = offset + headerLength;
             _payloadEnd = offset + bytes.Length;
@@ -221,7 +221,7 @@ public ref struct HeaderStack
         e = UdpDatagram.Validate(bytes, out int length);
         if (e != WireError.None) return e;
         if (verifyChecksums && !VerifyUdpChecksum(bytes[..length], zeroUdpChecksumPasses, pseudoHeader)) return WireError.BadChecksum;
-        _udp = ref header;
+        _ports = ref header;
         _transport = TransportKind.Udp;
         _payloadOffset = offset + UdpDatagram.HeaderLength;
         _payloadEnd = offset + length;
@@ -242,6 +242,12 @@ public ref struct HeaderStack
         private byte _first;
     }
 
+    // A slice of the frame that the checks so far have proven to lie inside it, made without checking again: the
+    // Ethernet header's end (Ethernet validation), the IPv4 header's end and Total Length (IPv4 validation).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Span<byte> Within(Span<byte> frame, int start, int end)
+        => MemoryMarshal.CreateSpan(ref Unsafe.Add(ref MemoryMarshal.GetReference(frame), start), end - start);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Ipv6Address ReadIpv6(ref byte at, int offset) => new(BigEndian.Read64(ref at, offset), BigEndian.Read64(ref at, offset + 8));
 
@@ -254,11 +260,13 @@ public ref struct HeaderStack
     /// <summary>The whole frame as given to <see cref="TryParse"/>.</summary>
     public readonly Span<byte> Bytes => _frame;
 
+    // Each address is the top six bytes of one 8-byte read, which stays inside the 14-byte header.
+
     /// <summary>The Ethernet destination address.</summary>
-    public readonly EthernetAddress EthernetDestination => new EthernetAddress((ulong)BigEndian.Read16(ref FrameStart, 0) << 32 | BigEndian.Read32(ref FrameStart, 2));
+    public readonly EthernetAddress EthernetDestination => new EthernetAddress(BigEndian.Read64(ref FrameStart, 0) >> 16);
 
     /// <summary>The Ethernet source address.</summary>
-    public readonly EthernetAddress EthernetSource => new EthernetAddress((ulong)BigEndian.Read16(ref FrameStart, 6) << 32 | BigEndian.Read32(ref FrameStart, 8));
+    public readonly EthernetAddress EthernetSource => new EthernetAddress(BigEndian.Read64(ref FrameStart, 6) >> 16);
 
     /// <summary>The EtherType after any VLAN tags.</summary>
     public readonly EtherType EtherType => _etherType;
@@ -336,11 +344,10 @@ public ref struct HeaderStack
     public readonly TransportKind Transport => _transport;
 
     /// <summary>The TCP or UDP source port (0 when <see cref="Transport"/> is <see cref="TransportKind.None"/>).</summary>
-    // One of the two headers is the zero block, so the other's field is the answer without a branch.
-    public readonly ushort SourcePort => (ushort)(BigEndian.Read16(ref _tcp, 0) | BigEndian.Read16(ref _udp, 0));
+    public readonly ushort SourcePort => BigEndian.Read16(ref _ports, 0);
 
     /// <summary>The TCP or UDP destination port (0 when <see cref="Transport"/> is <see cref="TransportKind.None"/>).</summary>
-    public readonly ushort DestinationPort => (ushort)(BigEndian.Read16(ref _tcp, 2) | BigEndian.Read16(ref _udp, 2));
+    public readonly ushort DestinationPort => BigEndian.Read16(ref _ports, 2);
 
     /// <summary>The TCP sequence number (0 unless <see cref="Transport"/> is <see cref="TransportKind.Tcp"/>).</summary>
     public readonly TcpSeqNumber SequenceNumber => new(BigEndian.Read32(ref _tcp, 4));
