@@ -12,6 +12,12 @@ public enum FrameKind
     Ipv4Tcp,
     /// <summary>Ethernet + IPv6 + TCP SYN-ACK with the same options.</summary>
     Ipv6Tcp,
+    /// <summary>
+    /// Ethernet + IPv4 + TCP SYN-ACK with the same option values in the order FreeBSD and macOS send them (MSS, NOP,
+    /// window scale, NOP, NOP, timestamps, SACK-permitted, EOL): a layout the option prediction does not know, so the
+    /// general option walk decodes it.
+    /// </summary>
+    Ipv4TcpOtherOrder,
 }
 
 /// <summary>
@@ -21,7 +27,9 @@ public enum FrameKind
 ///   / TCP(sport=40000, dport=80, seq=1000, ack=2000, flags="SA", window=65535,
 ///         options=[("MSS",1460), ("SAckOK",b""), ("Timestamp",(123456,654321)), ("NOP",None), ("WScale",7)])
 /// </code>
-/// and the same TCP segment over <c>IPv6(src="2001:db8::1", dst="2001:db8::2", hlim=64)</c>.
+/// and the same TCP segment over <c>IPv6(src="2001:db8::1", dst="2001:db8::2", hlim=64)</c>; the third is the IPv4 frame with
+/// <c>options=[("MSS",1460), ("NOP",None), ("WScale",7), ("NOP",None), ("NOP",None), ("Timestamp",(123456,654321)),
+/// ("SAckOK",b""), ("EOL",None)]</c> (scapy pads the list to 24 bytes with a second EOL).
 /// </summary>
 internal static class BenchFrames
 {
@@ -32,6 +40,10 @@ internal static class BenchFrames
     public const string Ipv6TcpHex =
         "02000000000202000000000186dd600000000028064020010db800000000000000000000000120010db8000000000000000000000002"
         + "9c400050000003e8000007d0a012ffff65f60000020405b40402080a0001e2400009fbf101030307";
+
+    public const string Ipv4TcpOtherOrderHex =
+        "020000000002020000000001080045000040000100004006ee8fc6120001c61200029c400050000003e8000007d0b012ffff243e0000"
+        + "020405b4010303070101080a0001e2400009fbf104020000";
 
     public static readonly EthernetAddress SourceMac = new(0x02, 0, 0, 0, 0, 0x01);
     public static readonly EthernetAddress DestinationMac = new(0x02, 0, 0, 0, 0, 0x02);
@@ -53,13 +65,23 @@ internal static class BenchFrames
     public const uint TimestampEchoReply = 654321;
     /// <summary>TCP header with its 20 option bytes; the segment has no payload.</summary>
     public const int TcpHeaderLength = 40;
+    /// <summary>The same with the 24 option bytes of <see cref="FrameKind.Ipv4TcpOtherOrder"/>.</summary>
+    public const int OtherOrderTcpHeaderLength = 44;
 
-    public static byte[] Bytes(FrameKind kind) => Convert.FromHexString(kind == FrameKind.Ipv4Tcp ? Ipv4TcpHex : Ipv6TcpHex);
+    public static byte[] Bytes(FrameKind kind) => Convert.FromHexString(kind switch
+    {
+        FrameKind.Ipv4Tcp => Ipv4TcpHex,
+        FrameKind.Ipv6Tcp => Ipv6TcpHex,
+        _ => Ipv4TcpOtherOrderHex,
+    });
+
+    /// <summary>True for the frames over IPv4.</summary>
+    public static bool IsIpv4(FrameKind kind) => kind != FrameKind.Ipv6Tcp;
 
     /// <summary>The field values every parser must report for <paramref name="kind"/>, indexed by <see cref="Field"/>.</summary>
     public static ulong[] Expected(FrameKind kind)
     {
-        bool v4 = kind == FrameKind.Ipv4Tcp;
+        bool v4 = IsIpv4(kind);
         var v = new ulong[FieldSinks.Count];
         v[(int)Field.EthSource] = SourceMac.Value;
         v[(int)Field.EthDestination] = DestinationMac.Value;
@@ -70,7 +92,7 @@ internal static class BenchFrames
         v[(int)Field.IpDestination] = v4 ? DestinationV4.Value : DestinationV6.Low;
         v[(int)Field.Protocol] = (byte)IpProtocol.Tcp;
         v[(int)Field.TimeToLive] = TimeToLive;
-        v[(int)Field.IpPayloadLength] = TcpHeaderLength;
+        v[(int)Field.IpPayloadLength] = (ulong)(kind == FrameKind.Ipv4TcpOtherOrder ? OtherOrderTcpHeaderLength : TcpHeaderLength);
         v[(int)Field.SourcePort] = SourcePort;
         v[(int)Field.DestinationPort] = DestinationPort;
         v[(int)Field.SequenceNumber] = SequenceNumber;

@@ -55,7 +55,7 @@ public static class Checksum
     /// True when a TCP or UDP checksum verifies: <paramref name="addresses"/> are the pseudo-header's source and
     /// destination as they lie in the IP header (8 or 32 bytes), followed by <paramref name="protocol"/> and the
     /// upper-layer <paramref name="length"/> (RFC 9293 §3.1, RFC 768, RFC 8200 §8.1), then <paramref name="data"/>.
-    /// All of it is summed into one accumulator and folded once.
+    /// All of it is summed into one accumulator, tested once for all ones.
     /// </summary>
     // Inlined, as VerifyIpv4Header: the address words and the final test are a few instructions; the loop over the data
     // is the call, to a leaf that needs no saved registers.
@@ -208,8 +208,8 @@ public static class Checksum
         }
 
         // The tail (and short data such as a TCP header): 16 bytes a step into two sums that do not wait for each other,
-        // then 8, 4, 2 and 1 bytes, without a per-word loop.
-        // A 4-byte word is one load and one add into a 64-bit sum; an 8-byte word would also need its halves split.
+        // then 8, 4, 2 and 1 bytes, without a per-word loop. A 4-byte word is one load and one add into a 64-bit sum; an
+        // 8-byte word would also need its halves split.
         ulong second = 0;
         while (length - offset >= 16)
         {

@@ -171,8 +171,7 @@ public static class FuzzTargets
     private static void Tcp(Span<byte> data)
     {
         if (!TcpSegment.TryParse(data, out var segment, out _)) return;
-        var options = segment.OptionReader;
-        while (options.TryNext(out _)) { }
+        TcpOptionSetAgreesWithReader(segment.Options);
         if (!TcpRepr.TryParse(segment, V4A, V4B, out var repr, out _, verifyChecksum: false)) return;
         Span<byte> scratch = stackalloc byte[2048];
         if (repr.EmittedLength > scratch.Length) return;
@@ -185,6 +184,36 @@ public static class FuzzTargets
               && repr2.MaxSegmentSize == repr.MaxSegmentSize && repr2.WindowScale == repr.WindowScale
               && repr2.SackPermitted == repr.SackPermitted && repr2.Timestamps == repr.Timestamps
               && repr2.SackBlocks.Count == repr.EmittedSackBlockCount, "tcp round trip");
+    }
+
+    /// <summary>
+    /// The option set (by prediction of the usual layouts or by its general walk) must refuse exactly what the option
+    /// reader refuses and otherwise hold the last option of each kind the reader finds.
+    /// </summary>
+    public static void TcpOptionSetAgreesWithReader(ReadOnlySpan<byte> area)
+    {
+        bool parsed = TcpOptionSet.TryParse(area, out var set, out var error);
+        var reader = new TcpOptionReader(area);
+        ushort? mss = null;
+        byte? scale = null;
+        bool sackPermitted = false;
+        TcpTimestamps? timestamps = null;
+        TcpSackBlocks sack = default;
+        while (reader.TryNext(out var option))
+        {
+            switch (option.Kind)
+            {
+                case TcpOptionKind.MaxSegmentSize: mss = option.MaxSegmentSize; break;
+                case TcpOptionKind.WindowScale: scale = Math.Min(option.WindowScale, TcpRepr.MaxWindowScale); break;
+                case TcpOptionKind.SackPermitted: sackPermitted = true; break;
+                case TcpOptionKind.Timestamps: timestamps = option.Timestamps; break;
+                case TcpOptionKind.Sack: sack = option.SackBlocks; break;
+            }
+        }
+        Check(parsed == (reader.Error == WireError.None) && error == reader.Error, "tcp option set verdict");
+        if (!parsed) return;
+        Check(set.MaxSegmentSize == mss && set.WindowScale == scale && set.SackPermitted == sackPermitted && set.Timestamps == timestamps
+              && set.ReadSackBlocks(area) == sack, "tcp option set values");
     }
 
     private static void Dhcpv4(Span<byte> data)
