@@ -294,7 +294,10 @@ internal sealed class Capture : IDisposable
     public static Capture Start(string ns, string iface, string file)
     {
         var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "netns", "exec", ns, "tcpdump", "-i", iface, "-U", "-n", "-Z", "root", "-w", file }) psi.ArgumentList.Add(a);
+        // --immediate-mode: without it libpcap hands frames over a block at a time (or after a 1 s timeout), and the
+        // frames of the last moments before the SIGTERM of Dispose, still in an unfinished block, never reach the file.
+        foreach (var a in new[] { "netns", "exec", ns, "tcpdump", "-i", iface, "--immediate-mode", "-U", "-n", "-Z", "root", "-w", file })
+            psi.ArgumentList.Add(a);
         var p = Process.Start(psi)!;
         var listening = new ManualResetEventSlim();
         p.ErrorDataReceived += (_, e) => { if (e.Data?.Contains("listening on") == true) listening.Set(); };
