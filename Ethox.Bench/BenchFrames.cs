@@ -13,7 +13,7 @@ public enum FrameKind
     /// <summary>Ethernet + IPv6 + TCP SYN-ACK with the same options.</summary>
     Ipv6Tcp,
     /// <summary>
-    /// Ethernet + IPv4 + TCP SYN-ACK with the same option values in the order FreeBSD and macOS send them (MSS, NOP,
+    /// Ethernet + IPv4 + TCP SYN-ACK with the same option values in the order macOS sends them (MSS, NOP,
     /// window scale, NOP, NOP, timestamps, SACK-permitted, EOL): a layout the option prediction does not know, so the
     /// general option walk decodes it.
     /// </summary>
