@@ -213,7 +213,7 @@ public static class FuzzTargets
         Check(parsed == (reader.Error == WireError.None) && error == reader.Error, "tcp option set verdict");
         if (!parsed) return;
         Check(set.MaxSegmentSize == mss && set.WindowScale == scale && set.SackPermitted == sackPermitted && set.Timestamps == timestamps
-              && set.ReadSackBlocks(area) == sack, "tcp option set values");
+              && set.ReadSackBlocks(area) == sack && set.SackBlockCount == sack.Count, "tcp option set values");
     }
 
     private static void Dhcpv4(Span<byte> data)
