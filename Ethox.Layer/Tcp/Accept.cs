@@ -1,0 +1,221 @@
+using System;
+using Ethox.Wire;
+
+namespace Ethox.Layer.Tcp;
+
+// Passive open: listening ports, the backlog of half-open connections, SYN cookies beyond it (RFC 4987),
+// and the set-up of a connection from a SYN (RFC 9293 §3.10.7.2) or from a cookie's ACK.
+public sealed partial class TcpEndpoint
+{
+    /// <summary>The window scale we offer in a cookie's SYN-ACK, before any buffer is known: 2^7 steps cover 8 MiB rings.</summary>
+    private const byte CookieWindowScale = 7;
+
+    /// <summary>
+    /// Listens on <paramref name="port"/> (every local address): SYNs to it reach the user as <see cref="TcpOpen"/>
+    /// while fewer than <paramref name="backlog"/> connections are half-open there; beyond that each SYN is
+    /// answered with a SYN cookie and no state (RFC 4987 §3.6), and the user sees the connection once the
+    /// client's ACK proves the cookie.
+    /// </summary>
+    public TcpStatus Listen(ushort port, int backlog = 128, bool alwaysCookies = false)
+    {
+        if (port == 0 || backlog < 0) return TcpStatus.InvalidArgument;
+        if (FindListener(port) >= 0) return TcpStatus.InUse;
+        for (int i = 0; i < _listeners.Length; i++)
+        {
+            if (_listeners[i].Port != 0) continue;
+            _listeners[i] = new Listener { Port = port, Backlog = backlog, AlwaysCookies = alwaysCookies };
+            return TcpStatus.Ok;
+        }
+        return TcpStatus.InUse;
+    }
+
+    /// <summary>Stops listening on <paramref name="port"/>; connections already made stay.</summary>
+    public bool StopListening(ushort port)
+    {
+        int i = FindListener(port);
+        if (i < 0) return false;
+        _listeners[i].Port = 0;
+        return true;
+    }
+
+    /// <summary>True when <paramref name="port"/> is listening.</summary>
+    public bool IsListening(ushort port) => FindListener(port) >= 0;
+
+    internal int FindListener(ushort port)
+    {
+        if (port == 0) return -1;
+        for (int i = 0; i < _listeners.Length; i++)
+            if (_listeners[i].Port == port) return i;
+        return -1;
+    }
+
+    /// <summary>True when a SYN to the listener may take a slot; false when it must be answered with a cookie.</summary>
+    internal bool BacklogHasRoom(int listener)
+    {
+        ref var l = ref _listeners[listener];
+        return !l.AlwaysCookies && l.HalfOpen < l.Backlog && _slots.Count < _slots.Capacity;
+    }
+
+    private void LeaveBacklog(ref TcpConnection c)
+    {
+        c.Clear(ConnectionFlags.InBacklog);
+        if ((uint)c.Listener < (uint)_listeners.Length && _listeners[c.Listener].HalfOpen > 0) _listeners[c.Listener].HalfOpen--;
+    }
+
+    /// <summary>
+    /// A connection in SYN-RECEIVED from the SYN <paramref name="syn"/> (RFC 9293 §3.10.7.2): options
+    /// negotiated, our ISN chosen, the SYN-ACK due. <paramref name="listener"/> is −1 for a connection the
+    /// user accepted from a stray SYN (transparent mode).
+    /// </summary>
+    internal TcpStatus AcceptSyn(in FourTuple tuple, in Segment syn, TcpBuffers buffers, TcpConnectionOptions options, int listener, Instant now, out SlotKey key)
+    {
+        key = default;
+        if (!buffers.IsUsable) return TcpStatus.InvalidArgument;
+        if (!TryAllocate(tuple, out int slot, out key)) return TcpStatus.NoSlot;
+        ref var c = ref _connections[slot];
+        Initialize(ref c, tuple, buffers, options, now);
+        c.State = TcpState.SynReceived;
+        c.Set(ConnectionFlags.Passive | ConnectionFlags.SynDue);
+        c.Iss = _isn.Next(tuple, now);
+        c.SndUna = c.SndNxt = c.SndMax = c.Iss;
+        TakePeerSyn(ref c, tuple, syn, now);
+        if (syn.Header.WindowScale is not null) c.ReceiveScale = ScaleFor(c.Receive.Capacity);
+        c.RcvAdv = c.RcvNxt + Math.Min(c.Receive.Window, ushort.MaxValue << c.ReceiveScale);
+        if (listener >= 0)
+        {
+            c.Listener = (short)listener;
+            c.Set(ConnectionFlags.InBacklog);
+            _listeners[listener].HalfOpen++;
+        }
+        _counters.PassiveOpens++;
+        MarkReady(slot);
+        return TcpStatus.Ok;
+    }
+
+    /// <summary>The cookie our SYN-ACK carries as its sequence number, and the SYN-ACK's options, for a SYN met with a full backlog.</summary>
+    internal TcpRepr CookieSynAck(in FourTuple tuple, in Segment syn, Instant now)
+    {
+        int peerMss = syn.Header.MaxSegmentSize ?? DefaultMss(tuple);
+        var cookie = _cookies.Encode(tuple, syn.Seq, (ushort)Math.Min(peerMss, OurMss(tuple, now)), now);
+        _counters.SynCookiesSent++;
+        var repr = new TcpRepr
+        {
+            SourcePort = tuple.LocalPort,
+            DestinationPort = tuple.RemotePort,
+            Flags = TcpFlags.Syn | TcpFlags.Ack,
+            SequenceNumber = cookie,
+            AcknowledgmentNumber = syn.Seq + 1,
+            WindowSize = ushort.MaxValue,
+            MaxSegmentSize = (ushort)OurMss(tuple, now),
+        };
+        // Without timestamps the cookie has no room for window scale and SACK: offer neither (as Linux does),
+        // so both ends agree to go without them (RFC 7323 §2.2, RFC 2018 §2).
+        if (syn.Header.Timestamps is not { } ts) return repr;
+        byte peerScale = syn.Header.WindowScale is { } s ? Math.Min(s, TcpRepr.MaxWindowScale) : (byte)0xF;
+        uint tsval = _cookies.EncodeTimestamp(TsClock(tuple, now), syn.Header.WindowScale is null ? (byte)0xF : peerScale, syn.Header.SackPermitted);
+        return repr with
+        {
+            Timestamps = new TcpTimestamps(tsval, ts.Value),
+            WindowScale = syn.Header.WindowScale is null ? null : CookieWindowScale,
+            SackPermitted = syn.Header.SackPermitted,
+        };
+    }
+
+    /// <summary>True when the ACK <paramref name="ack"/> returns a cookie we made for <paramref name="tuple"/> within its lifetime.</summary>
+    internal bool IsValidCookie(in FourTuple tuple, in Segment ack, Instant now, out ushort mss)
+    {
+        bool valid = _cookies.TryDecode(tuple, ack.Seq - 1, ack.Ack - 1, now, out mss);
+        if (!valid) _counters.SynCookiesFailed++;
+        return valid;
+    }
+
+    /// <summary>An ESTABLISHED connection from a valid cookie's ACK: the options come back from the cookie and our echoed timestamp.</summary>
+    internal TcpStatus AcceptCookie(in FourTuple tuple, in Segment ack, ushort mss, TcpBuffers buffers, TcpConnectionOptions options, Instant now, out SlotKey key)
+    {
+        key = default;
+        if (!buffers.IsUsable) return TcpStatus.InvalidArgument;
+        if (!TryAllocate(tuple, out int slot, out key)) return TcpStatus.NoSlot;
+        ref var c = ref _connections[slot];
+        Initialize(ref c, tuple, buffers, options, now);
+        c.State = TcpState.Established;
+        c.Set(ConnectionFlags.Passive);
+        c.Iss = ack.Ack - 1;
+        c.SndUna = c.SndNxt = c.SndMax = ack.Ack;
+        c.Irs = ack.Seq - 1;
+        c.RcvNxt = c.LastAckSent = ack.Seq;
+        SetSendMss(ref c, tuple, mss, now);
+        if (ack.Header.Timestamps is { } ts && SynCookies.TryDecodeTimestamp(ts.EchoReply, out byte peerScale, out bool sack))
+        {
+            c.Set(ConnectionFlags.Timestamps);
+            c.TsRecent = ts.Value;
+            c.TsRecentAge = AgeSeconds(now);
+            if (sack) c.Set(ConnectionFlags.Sack);
+            if (peerScale != 0xF)
+            {
+                c.Set(ConnectionFlags.WindowScale);
+                c.SendScale = peerScale;
+                c.ReceiveScale = CookieWindowScale;
+            }
+        }
+        c.SndWnd = c.MaxSndWnd = (uint)ack.Header.WindowSize << c.SendScale;
+        c.SndWl1 = ack.Seq;
+        c.SndWl2 = ack.Ack;
+        c.RcvAdv = c.RcvNxt + Math.Min(c.Receive.Window, ushort.MaxValue << c.ReceiveScale);
+        c.Congestion = CongestionControl.Create(c.Algorithm, c.SendMss);
+        _counters.SynCookiesAccepted++;
+        _counters.PassiveOpens++;
+        ScheduleKeepAlive(slot, ref c, now);
+        return TcpStatus.Ok;
+    }
+
+    /// <summary>The parts every new connection starts with: rings, options, timers off, estimator and congestion state fresh.</summary>
+    private void Initialize(ref TcpConnection c, in FourTuple tuple, TcpBuffers buffers, TcpConnectionOptions options, Instant now)
+    {
+        c = default;
+        c.Send = new SendRing(buffers.Send);
+        c.Receive = new ReceiveRing(buffers.Receive);
+        c.Algorithm = options.Congestion;
+        if (options.Nagle) c.Set(ConnectionFlags.Nagle);
+        if (options.KeepAlive) c.Set(ConnectionFlags.KeepAlive);
+        c.Rtt = RttEstimator.Create(Settings);
+        c.TsOffset = TsOffsetFor(tuple);
+        c.RetransmitAt = c.DelayedAckAt = c.IdleAt = Instant.Never;
+        c.ReceiveMss = (ushort)OurMss(tuple, now);
+        SetSendMss(ref c, tuple, DefaultMss(tuple), now);
+        c.Listener = -1;
+    }
+
+    /// <summary>
+    /// Takes the peer's SYN: its ISN (RCV.NXT = SEG.SEQ + 1) and options (RFC 9293 §3.7.1 MSS, RFC 7323 §2.2
+    /// window scale and §3.2 timestamps, RFC 2018 §2 SACK-permitted); its window is never scaled (RFC 7323 §2.2).
+    /// </summary>
+    private void TakePeerSyn(ref TcpConnection c, in FourTuple tuple, in Segment syn, Instant now)
+    {
+        var h = syn.Header;
+        c.Irs = syn.Seq;
+        c.RcvNxt = c.LastAckSent = syn.Seq + 1;
+        SetSendMss(ref c, tuple, h.MaxSegmentSize ?? DefaultMss(tuple), now);
+        if (h.WindowScale is { } scale)
+        {
+            c.Set(ConnectionFlags.WindowScale);
+            c.SendScale = Math.Min(scale, TcpRepr.MaxWindowScale);
+        }
+        if (h.SackPermitted) c.Set(ConnectionFlags.Sack);
+        if (h.Timestamps is { } ts)
+        {
+            c.Set(ConnectionFlags.Timestamps);
+            c.TsRecent = ts.Value;
+        }
+        c.SndWnd = c.MaxSndWnd = h.WindowSize;
+        c.SndWl1 = syn.Seq;
+        c.Congestion = CongestionControl.Create(c.Algorithm, c.SendMss);
+    }
+
+    /// <summary>The smallest shift that lets a 16-bit window field cover the whole receive ring (RFC 7323 §2.3), at most 14.</summary>
+    private static byte ScaleFor(int capacity)
+    {
+        byte shift = 0;
+        while (shift < TcpRepr.MaxWindowScale && (capacity >> shift) > ushort.MaxValue) shift++;
+        return shift;
+    }
+}

@@ -1,0 +1,246 @@
+using System;
+using Ethox.Wire;
+
+namespace Ethox.Layer.Tcp;
+
+// What a connection sends next (RFC 9293 §3.8.6 windows, §3.7.4 Nagle, §3.8.6.2.1 sender SWS avoidance),
+// how a segment is written straight into the transmit buffer (one copy out of the send ring, one checksum),
+// and the segments that belong to no connection (RSTs, cookie SYN-ACKs).
+public sealed partial class TcpEndpoint
+{
+    /// <summary>
+    /// Decides the next segment of the connection in <paramref name="slot"/> that fits <paramref name="maxLength"/>
+    /// bytes of TCP header and data: a SYN or SYN-ACK, a recovery retransmission, data (and FIN) as the send and
+    /// congestion windows, Nagle and SWS avoidance allow, a window probe, a keep-alive, or a bare ACK when one is owed.
+    /// False when nothing is due.
+    /// </summary>
+    internal bool TryPlan(int slot, ref TcpConnection c, int maxLength, Instant now, out TcpRepr repr)
+    {
+        ref readonly var tuple = ref _table.TupleOf(slot);
+        repr = new TcpRepr
+        {
+            SourcePort = tuple.LocalPort,
+            DestinationPort = tuple.RemotePort,
+            Flags = TcpFlags.Ack,
+            SequenceNumber = c.SndNxt,
+            AcknowledgmentNumber = c.RcvNxt,
+        };
+        switch (c.State)
+        {
+            case TcpState.Closed:
+                return false;
+            case TcpState.SynSent or TcpState.SynReceived:
+                if (!c.Has(ConnectionFlags.SynDue) && !c.Has(ConnectionFlags.AckNow)) return false;
+                repr = SynFor(ref c, repr, now);
+                return repr.HeaderLength <= maxLength;
+            case TcpState.TimeWait:
+                repr = WithOptions(ref c, repr, now);
+                return c.Has(ConnectionFlags.AckNow) && repr.HeaderLength <= maxLength;
+        }
+        repr = WithOptions(ref c, repr, now);
+        int maxData = Math.Min(c.SendMss + TcpSegment.MinHeaderLength, maxLength) - repr.HeaderLength;
+        if (maxData < 0) return false;
+        if (TryPlanData(ref c, maxData, out var seq, out int length))
+        {
+            repr = repr with { SequenceNumber = seq, PayloadLength = length };
+            if (c.Has(ConnectionFlags.FinQueued) && seq + length == c.FinSequence) repr = repr with { Flags = TcpFlags.Ack | TcpFlags.Fin | TcpFlags.Psh };
+            else if (length > 0 && seq + length == c.FinSequence) repr = repr with { Flags = TcpFlags.Ack | TcpFlags.Psh };
+            return true;
+        }
+        if (c.Has(ConnectionFlags.KeepAliveDue))
+        {
+            // RFC 1122 §4.2.3.6: a segment with SEG.SEQ = SND.NXT − 1 makes the peer answer with an ACK.
+            repr = repr with { SequenceNumber = c.SndUna - 1 };
+            return true;
+        }
+        StartPersistIfStalled(ref c, now);
+        return c.Has(ConnectionFlags.AckNow);
+    }
+
+    /// <summary>The data (and FIN) part of <see cref="TryPlan"/>: where the segment starts and how many bytes it carries.</summary>
+    private static bool TryPlanData(ref TcpConnection c, int maxData, out TcpSeqNumber seq, out int length)
+    {
+        seq = c.SndNxt;
+        length = 0;
+        if (c.Has(ConnectionFlags.InRecovery) && TryRecoveryRetransmit(ref c, maxData, out seq, out length))
+        {
+            length = Math.Min(length, Math.Max(0, c.Send.Length - c.DataOffset(seq)));
+            return length > 0 || (c.Has(ConnectionFlags.FinQueued) && seq == c.FinSequence);
+        }
+        seq = c.SndNxt;
+        int unsent = c.UnsentBytes;
+        bool finDue = c.Has(ConnectionFlags.FinQueued) && c.State != TcpState.SynReceived && c.SndNxt <= c.FinSequence;
+        if (c.Has(ConnectionFlags.ProbeDue))
+        {
+            // RFC 9293 §3.8.6.1: a probe of one byte beyond the zero window; the byte at SND.UNA again once one is out.
+            c.Clear(ConnectionFlags.ProbeDue);
+            if (unsent == 0 && c.SndNxt == c.SndUna) return false;
+            seq = c.SndNxt == c.SndUna ? c.SndNxt : c.SndUna;
+            length = Math.Min(1, c.Send.Length - c.DataOffset(seq));
+            return length > 0;
+        }
+        if (unsent == 0) return finDue && c.SndNxt == c.FinSequence;
+        long sendRoom = (long)c.SndWnd - c.FlightSize;
+        long congestionRoom = c.Has(ConnectionFlags.InRecovery) ? RecoveryRoom(c) : (long)c.Congestion.Window - c.FlightSize;
+        length = (int)Math.Max(0, Math.Min(Math.Min(sendRoom, congestionRoom), Math.Min(unsent, maxData)));
+        if (length == 0) return false;
+        if (length < maxData)
+        {
+            if (length < unsent)
+            {
+                // Window-limited: RFC 9293 §3.8.6.2.1, send less than a full segment only when it is at least half
+                // the largest window the peer has offered (the persist timer covers the rest).
+                if (length < c.MaxSndWnd / 2 && c.SndWnd > 0) return false;
+            }
+            else if (c.Has(ConnectionFlags.Nagle) && c.FlightSize > 0 && !finDue)
+            {
+                // RFC 896 / RFC 9293 §3.7.4: a small segment waits while data is unacknowledged.
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), with the options RFC 9293 §3.7.1, RFC 7323 and RFC 2018 let us offer.</summary>
+    private TcpRepr SynFor(ref TcpConnection c, TcpRepr repr, Instant now)
+    {
+        bool active = c.State == TcpState.SynSent;
+        repr = repr with
+        {
+            Flags = active ? TcpFlags.Syn : TcpFlags.Syn | TcpFlags.Ack,
+            SequenceNumber = c.Iss,
+            AcknowledgmentNumber = active ? default : c.RcvNxt,
+            WindowSize = (ushort)Math.Min(c.Receive.Window, ushort.MaxValue), // never scaled in a SYN (RFC 7323 §2.2)
+            MaxSegmentSize = c.ReceiveMss,
+        };
+        // An active open offers everything; a passive one answers only what the peer offered.
+        if (active || c.Has(ConnectionFlags.WindowScale)) repr = repr with { WindowScale = c.ReceiveScale };
+        if (active || c.Has(ConnectionFlags.Sack)) repr = repr with { SackPermitted = true };
+        if (active || c.Has(ConnectionFlags.Timestamps)) repr = repr with { Timestamps = new TcpTimestamps(TsValue(c, now), active ? 0 : c.TsRecent) };
+        return repr;
+    }
+
+    /// <summary>The window field and the options of a segment after the handshake: timestamps, SACK blocks (a D-SACK block first, RFC 2883 §4).</summary>
+    private TcpRepr WithOptions(ref TcpConnection c, TcpRepr repr, Instant now)
+    {
+        repr = repr with { WindowSize = WindowField(ref c) };
+        if (c.Has(ConnectionFlags.Timestamps)) repr = repr with { Timestamps = new TcpTimestamps(TsValue(c, now), c.TsRecent) };
+        if (!c.Has(ConnectionFlags.Sack) || (!c.Has(ConnectionFlags.DuplicateSack) && !c.Receive.HasOutOfOrder)) return repr;
+        var blocks = new TcpSackBlocks();
+        if (c.Has(ConnectionFlags.DuplicateSack)) blocks.TryAdd(new TcpSackBlock(c.DsackLeft, c.DsackRight), out blocks);
+        Span<ReceivedRange> ranges = stackalloc ReceivedRange[TcpSackBlocks.Capacity];
+        int n = c.Receive.GetSackRanges(ranges);
+        for (int i = 0; i < n; i++)
+            if (!blocks.TryAdd(new TcpSackBlock(c.RcvNxt + ranges[i].Start, c.RcvNxt + ranges[i].End), out blocks)) break;
+        return repr with { SackBlocks = blocks };
+    }
+
+    /// <summary>
+    /// The window we advertise: the room in the receive ring, but its right edge moves only by at least
+    /// min(half the ring, one MSS) at a time (receiver SWS avoidance, RFC 9293 §3.8.6.2.2) and never moves left.
+    /// </summary>
+    private static ushort WindowField(ref TcpConnection c)
+    {
+        var right = c.RcvNxt + c.Receive.Window;
+        if (right - c.RcvAdv >= Math.Min(c.Receive.Capacity / 2, (int)c.ReceiveMss) || c.RcvAdv < c.RcvNxt) c.RcvAdv = right;
+        int window = Math.Max(0, c.RcvAdv - c.RcvNxt);
+        return (ushort)Math.Min(window >> c.ReceiveScale, ushort.MaxValue);
+    }
+
+    /// <summary>Writes the planned segment into <paramref name="buffer"/>: the data copied once out of the send ring, then header, options and checksum.</summary>
+    internal int Write(int slot, ref TcpConnection c, in TcpRepr repr, Span<byte> buffer)
+    {
+        ref readonly var tuple = ref _table.TupleOf(slot);
+        if (repr.PayloadLength > 0) c.Send.CopyOut(c.DataOffset(repr.SequenceNumber), buffer.Slice(repr.HeaderLength, repr.PayloadLength));
+        repr.TryEmit(buffer, tuple.Local.Address, tuple.Remote.Address);
+        return repr.EmittedLength;
+    }
+
+    /// <summary>The segment is on its way: sequence variables, RTT timing (Karn's rule), the retransmission timer, and the ACK owed is paid.</summary>
+    internal void Commit(int slot, ref TcpConnection c, in TcpRepr repr, Instant now)
+    {
+        _counters.SegmentsOut++;
+        var end = repr.SequenceNumber + repr.SequenceLength;
+        bool resent = repr.SequenceLength > 0 && repr.SequenceNumber < c.SndMax;
+        if (resent) _counters.Retransmits++;
+        if (c.Has(ConnectionFlags.KeepAliveDue) && repr.SequenceLength == 0 && repr.SequenceNumber == c.SndUna - 1) _counters.KeepAliveProbes++;
+        if (repr.SequenceNumber == c.SndNxt && end > c.SndNxt) c.SndNxt = end;
+        else if (resent && end > c.HighRxt) c.HighRxt = end;
+        if (end > c.SndMax)
+        {
+            if (c.SndWnd == 0 && repr.PayloadLength == 1) _counters.WindowProbes++;
+            c.SndMax = end;
+        }
+        if (repr.SequenceLength > 0)
+        {
+            if (!resent && !c.Has(ConnectionFlags.Timing) && !c.Has(ConnectionFlags.Timestamps))
+            {
+                c.Set(ConnectionFlags.Timing);
+                c.RttSeq = repr.SequenceNumber;
+                c.RttStart = now;
+            }
+            if (c.RetransmitAt == Instant.Never) c.RetransmitAt = now + c.Rtt.Rto;
+        }
+        if ((repr.Flags & TcpFlags.Ack) != 0)
+        {
+            c.Clear(ConnectionFlags.AckNow | ConnectionFlags.DuplicateSack);
+            c.DelayedAckAt = Instant.Never;
+            c.UnackedBytes = 0;
+            c.LastAckSent = c.RcvNxt;
+        }
+        c.Clear(ConnectionFlags.SynDue | ConnectionFlags.KeepAliveDue);
+        Rearm(slot, ref c);
+        if (c.UnsentBytes > 0 || c.Has(ConnectionFlags.InRecovery) || (c.Has(ConnectionFlags.FinQueued) && c.SndNxt == c.FinSequence)) MarkReady(slot);
+    }
+
+    /// <summary>The RST that answers <paramref name="seg"/> (RFC 9293 §3.10.7.1): at its ACK number, or ACKing it when it had no ACK.</summary>
+    internal static TcpRepr ResetFor(in Segment seg)
+    {
+        var reset = new TcpRepr { SourcePort = seg.Header.DestinationPort, DestinationPort = seg.Header.SourcePort };
+        return seg.Has(TcpFlags.Ack)
+            ? reset with { Flags = TcpFlags.Rst, SequenceNumber = seg.Ack }
+            : reset with { Flags = TcpFlags.Rst | TcpFlags.Ack, AcknowledgmentNumber = seg.Seq + seg.Length };
+    }
+
+    /// <summary>The next RST owed for an aborted connection, if any (sent before other traffic).</summary>
+    internal bool TryPeekQueuedReset(out FourTuple tuple, out TcpRepr reset)
+    {
+        reset = default;
+        if (!_resets.TryPeek(out tuple, out var seq, out var ack)) return false;
+        reset = new TcpRepr
+        {
+            SourcePort = tuple.LocalPort,
+            DestinationPort = tuple.RemotePort,
+            Flags = TcpFlags.Rst | TcpFlags.Ack,
+            SequenceNumber = seq,
+            AcknowledgmentNumber = ack,
+        };
+        return true;
+    }
+
+    internal void DropQueuedReset(bool sent)
+    {
+        _resets.Drop();
+        if (sent) CountReset();
+    }
+
+    internal void CountReset() { _counters.ResetsOut++; _counters.SegmentsOut++; }
+
+    // ---- segment sizes --------------------------------------------------------------------------
+
+    private static int IpHeaderLength(in FourTuple tuple) => tuple.Version == IpVersion.V4 ? 20 : 40;
+
+    /// <summary>RFC 9293 §3.7.1: without an MSS option the peer takes 536 (IPv4) or 1220 (IPv6, RFC 8200 §5) bytes.</summary>
+    private static int DefaultMss(in FourTuple tuple) => tuple.Version == IpVersion.V4 ? 536 : 1220;
+
+    /// <summary>The MSS we announce: what our interface's MTU carries after the IP and TCP headers (RFC 9293 §3.7.1, RFC 6691).</summary>
+    private int OurMss(in FourTuple tuple, Instant now) => Math.Clamp(_ip.Mtu - IpHeaderLength(tuple) - TcpSegment.MinHeaderLength, 64, ushort.MaxValue);
+
+    /// <summary>The most data a segment carries before options: the peer's MSS, and the path MTU (RFC 1191, RFC 8201) below it.</summary>
+    private void SetSendMss(ref TcpConnection c, in FourTuple tuple, int peerMss, Instant now)
+    {
+        c.PeerMss = (ushort)Math.Clamp(peerMss, 64, ushort.MaxValue);
+        int path = _ip.PathMtuFor(tuple.Remote.Address, now) - IpHeaderLength(tuple) - TcpSegment.MinHeaderLength;
+        c.SendMss = (ushort)Math.Clamp(Math.Min(peerMss, path), 64, ushort.MaxValue);
+    }
+}

@@ -1,0 +1,29 @@
+using System;
+
+namespace Ethox.Layer.Tcp;
+
+/// <summary>
+/// The memory one connection uses, given by the user when it opens or accepts the connection: the
+/// send ring holds what was written and is not yet acknowledged, the receive ring what arrived and was
+/// not yet read (its free space is the window we advertise). The user gets the memory back with
+/// <see cref="TcpEvents.Closed"/>; carving one large array into slices allocates nothing.
+/// </summary>
+public readonly record struct TcpBuffers(Memory<byte> Send, Memory<byte> Receive)
+{
+    /// <summary>True when both rings have room for at least one byte.</summary>
+    public bool IsUsable => !Send.IsEmpty && !Receive.IsEmpty;
+}
+
+/// <summary>Per-connection choices (RFC 9293 §3.7.4 Nagle, RFC 1122 §4.2.3.6 keep-alive, congestion control).</summary>
+public readonly record struct TcpConnectionOptions
+{
+    /// <summary>The defaults: Nagle on, keep-alive off, CUBIC.</summary>
+    public TcpConnectionOptions() { }
+
+    /// <summary>Nagle's algorithm (RFC 896): hold a small segment while data is unacknowledged. On by default.</summary>
+    public bool Nagle { get; init; } = true;
+    /// <summary>Send keep-alive probes on an idle connection (RFC 1122 §4.2.3.6). Off by default, as the RFC asks.</summary>
+    public bool KeepAlive { get; init; }
+    /// <summary>The congestion control (RFC 5681 NewReno or RFC 9438 CUBIC).</summary>
+    public CongestionAlgorithm Congestion { get; init; } = CongestionAlgorithm.Cubic;
+}

@@ -1,0 +1,149 @@
+using Ethox.Wire;
+
+namespace Ethox.Layer.Tcp;
+
+/// <summary>Bits of a connection's state that are yes or no.</summary>
+[System.Flags]
+internal enum ConnectionFlags : uint
+{
+    None = 0,
+    /// <summary>Both sides sent SACK-permitted (RFC 2018 §2).</summary>
+    Sack = 1 << 0,
+    /// <summary>Both sides sent timestamps (RFC 7323 §3.2).</summary>
+    Timestamps = 1 << 1,
+    /// <summary>Both sides sent window scale (RFC 7323 §2.2).</summary>
+    WindowScale = 1 << 2,
+    /// <summary>Opened by a listener (a RST in SYN-RECEIVED frees it instead of reporting a refusal).</summary>
+    Passive = 1 << 3,
+    /// <summary>The user closed its sending side: a FIN follows the data.</summary>
+    FinQueued = 1 << 4,
+    /// <summary>Our FIN has been sent (it sits at SND.MAX − 1).</summary>
+    FinSent = 1 << 5,
+    /// <summary>An ACK must go out at the next chance (out-of-order data, window update, challenge).</summary>
+    AckNow = 1 << 6,
+    /// <summary>In loss recovery (RFC 6675 / RFC 6582) until SND.UNA passes <see cref="TcpConnection.Recover"/>.</summary>
+    InRecovery = 1 << 7,
+    /// <summary>Nagle's algorithm is on.</summary>
+    Nagle = 1 << 8,
+    /// <summary>Keep-alive probes are on.</summary>
+    KeepAlive = 1 << 9,
+    /// <summary>The peer's FIN arrived beyond a hole; it counts once the hole fills.</summary>
+    FinPending = 1 << 10,
+    /// <summary>The peer's FIN has been taken in (RCV.NXT is past it).</summary>
+    FinReceived = 1 << 11,
+    /// <summary>The user has been told the connection is over; the slot only waits out TIME-WAIT or a last send.</summary>
+    Detached = 1 << 12,
+    /// <summary>An RTT measurement without timestamps is running on <see cref="TcpConnection.RttSeq"/> (Karn's rule).</summary>
+    Timing = 1 << 13,
+    /// <summary>The last receive carried a duplicate (RFC 2883): the next ACK reports it as a D-SACK block.</summary>
+    DuplicateSack = 1 << 14,
+    /// <summary>The retransmit timer is running as the persist timer (zero window, RFC 9293 §3.8.6.1).</summary>
+    Persisting = 1 << 15,
+    /// <summary>The SYN (or SYN-ACK) must be (re)sent.</summary>
+    SynDue = 1 << 17,
+    /// <summary>A keep-alive probe is due.</summary>
+    KeepAliveDue = 1 << 18,
+    /// <summary>A zero-window probe is due.</summary>
+    ProbeDue = 1 << 19,
+    /// <summary>Counts toward its listener's backlog while half-open.</summary>
+    InBacklog = 1 << 20,
+    /// <summary>Loss recovery just started or a partial ACK came: the segment at SND.UNA goes first (RFC 6582 §3.2, RFC 6675 §5 step 4).</summary>
+    RetransmitHead = 1 << 21,
+}
+
+/// <summary>
+/// The transmission control block of one connection (RFC 9293 §3.3.1), stored by value in the endpoint's
+/// slot array. The four-tuple lives in the <see cref="ConnectionTable"/>, the data in the caller's rings.
+/// Sequence variables follow the RFC's names.
+/// </summary>
+internal struct TcpConnection
+{
+    public TcpState State;
+    public ConnectionFlags Flags;
+    public CongestionAlgorithm Algorithm;
+    /// <summary>Shift applied to the windows the peer sends us (its window scale).</summary>
+    public byte SendScale;
+    /// <summary>Shift we apply to the windows we send.</summary>
+    public byte ReceiveScale;
+    /// <summary>Consecutive duplicate ACKs (RFC 5681 §2).</summary>
+    public byte DuplicateAcks;
+    /// <summary>Retransmissions of the same data, or unanswered keep-alive probes.</summary>
+    public byte Retries;
+    /// <summary>Index of the listener this half-open connection counts against.</summary>
+    public short Listener;
+
+    public TcpSeqNumber Iss, Irs;
+    public TcpSeqNumber SndUna, SndNxt, SndMax, SndWl1, SndWl2;
+    /// <summary>The send window the peer offers, scaled (bytes from SND.UNA).</summary>
+    public uint SndWnd;
+    /// <summary>The largest window the peer ever offered (RFC 5961 §5 MAX.SND.WND; sender SWS avoidance).</summary>
+    public uint MaxSndWnd;
+    public TcpSeqNumber RcvNxt;
+    /// <summary>The right edge of the window we last advertised (RCV.NXT + RCV.WND then): never moved left.</summary>
+    public TcpSeqNumber RcvAdv;
+    /// <summary>RCV.NXT when we last sent an ACK (RFC 7323 §4.3 Last.ACK.sent).</summary>
+    public TcpSeqNumber LastAckSent;
+    /// <summary>SND.MAX when recovery started (RFC 6582 "recover", RFC 6675 RecoveryPoint).</summary>
+    public TcpSeqNumber Recover;
+    /// <summary>The highest sequence retransmitted in this recovery (RFC 6675 HighRxt).</summary>
+    public TcpSeqNumber HighRxt;
+    /// <summary>The segment timed for an RTT sample when timestamps are off.</summary>
+    public TcpSeqNumber RttSeq;
+    /// <summary>Where the peer's FIN sits when it arrived beyond a hole.</summary>
+    public TcpSeqNumber FinSeq;
+    /// <summary>The duplicate range the next ACK reports first as a D-SACK block (RFC 2883 §4).</summary>
+    public TcpSeqNumber DsackLeft, DsackRight;
+
+    /// <summary>The largest payload we send before options (peer's MSS and the path MTU).</summary>
+    public ushort SendMss;
+    /// <summary>The MSS the peer announced (or the default), kept to recompute <see cref="SendMss"/> when the path MTU falls.</summary>
+    public ushort PeerMss;
+    /// <summary>The MSS we announced (our receive side's segment size).</summary>
+    public ushort ReceiveMss;
+    /// <summary>In-order bytes received since our last ACK (delayed ACK: every second full segment).</summary>
+    public int UnackedBytes;
+
+    /// <summary>The peer's latest timestamp to echo (RFC 7323 §4.3 TS.Recent).</summary>
+    public uint TsRecent;
+    /// <summary>Our random timestamp offset (RFC 7323 §5.4).</summary>
+    public uint TsOffset;
+    /// <summary>When TS.Recent was taken (seconds since the endpoint's epoch; RFC 7323 §5.5 24-day rule).</summary>
+    public uint TsRecentAge;
+
+    public Instant RttStart;
+    /// <summary>The retransmission, SYN or persist timer.</summary>
+    public Instant RetransmitAt;
+    /// <summary>The delayed-ACK timer.</summary>
+    public Instant DelayedAckAt;
+    /// <summary>The keep-alive, FIN-WAIT-2 or TIME-WAIT timer.</summary>
+    public Instant IdleAt;
+    /// <summary>When this data was first retransmitted (the R2 deadline counts from here, RFC 1122 §4.2.3.5).</summary>
+    public Instant RetransmitSince;
+
+    public RttEstimator Rtt;
+    public CongestionControl Congestion;
+    public SackScoreboard Scoreboard;
+    public SendRing Send;
+    public ReceiveRing Receive;
+
+    public readonly bool Has(ConnectionFlags flag) => (Flags & flag) != 0;
+    public void Set(ConnectionFlags flag) => Flags |= flag;
+    public void Clear(ConnectionFlags flag) => Flags &= ~flag;
+
+    /// <summary>SYN-SENT and SYN-RECEIVED: the handshake is not complete.</summary>
+    public readonly bool IsHandshaking => State is TcpState.SynSent or TcpState.SynReceived;
+    /// <summary>States in which we may still send data (RFC 9293 §3.10.2 SEND).</summary>
+    public readonly bool CanSendData => State is TcpState.Established or TcpState.CloseWait && !Has(ConnectionFlags.FinQueued);
+    /// <summary>States in which data from the peer is taken in (RFC 9293 §3.10.7.4 seventh step).</summary>
+    public readonly bool CanReceiveData => State is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2;
+    /// <summary>Sequence space sent and not acknowledged (RFC 5681 FlightSize; after a timeout, only what was resent).</summary>
+    public readonly int FlightSize => SndNxt - SndUna;
+    /// <summary>The sequence number of the first byte in the send ring: past our SYN once that is acknowledged.</summary>
+    public readonly TcpSeqNumber DataStart => SndUna == Iss ? Iss + 1 : SndUna;
+    /// <summary>Offset in the send ring of the byte at <paramref name="seq"/>.</summary>
+    public readonly int DataOffset(TcpSeqNumber seq) => seq - DataStart;
+    /// <summary>Bytes in the send ring not sent yet (from SND.NXT on).</summary>
+    public readonly int UnsentBytes => System.Math.Max(0, Send.Length - DataOffset(SndNxt));
+    /// <summary>The sequence number our FIN takes: right after the last byte written.</summary>
+    public readonly TcpSeqNumber FinSequence => DataStart + Send.Length;
+}

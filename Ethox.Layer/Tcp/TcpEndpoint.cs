@@ -1,0 +1,285 @@
+using System;
+using Ethox.Layer.Common;
+using Ethox.Layer.Ip;
+using Ethox.Wire;
+
+namespace Ethox.Layer.Tcp;
+
+/// <summary>
+/// The TCP state of one stack: a fixed number of connection slots (given at construction, never grown),
+/// found through a keyed <see cref="ConnectionTable"/>, with RFC 6528 initial sequence numbers, RFC 6056
+/// ephemeral ports, listening ports with a bounded backlog and SYN cookies beyond it (RFC 4987), and the
+/// timers of every connection on one <see cref="TimerWheel"/>. The protocol itself is split by concern:
+/// Accept.cs (listening, SYN cookies), Connect.cs (active open, SYN-SENT), Receive.cs (segment
+/// processing), Send.cs (what goes out next), Recovery.cs (duplicate ACKs, SACK and NewReno recovery),
+/// Timestamps.cs (RFC 7323), Timers.cs (RTO, persist, delayed ACK, keep-alive, TIME-WAIT). The user
+/// drives it through the methods below, with the <see cref="SlotKey"/> each connection is known by; the
+/// layer (<see cref="TcpLayer{TUser}"/>) moves segments in and out.
+/// </summary>
+public sealed partial class TcpEndpoint
+{
+    private readonly IpEndpoint _ip;
+    private readonly TcpConnection[] _connections;
+    private readonly SlotMap _slots;
+    private readonly ConnectionTable _table;
+    private readonly IsnGenerator _isn;
+    private readonly SynCookies _cookies;
+    private readonly EphemeralPorts _ports;
+    private readonly TimerWheel _timers;
+    private readonly SlotQueue _ready;
+    private readonly SlotQueue _timeWaits;
+    private readonly Listener[] _listeners;
+    private readonly ResetQueue _resets;
+    private readonly IsnGenerator _tsOffsets;
+    private TokenBucket _challengeAcks;
+    internal TcpCounters _counters;
+
+    /// <summary>
+    /// An endpoint for the interface <paramref name="ip"/> with room for <paramref name="capacity"/>
+    /// connections (TIME-WAIT and half-open ones included) and <paramref name="listenerCapacity"/> listening
+    /// ports. <paramref name="key"/> keys every hash the peer could aim at (tuple table, ISNs, cookies, ports):
+    /// give a random one (<see cref="SipHash.WithRandomKey"/>) unless a test needs determinism.
+    /// </summary>
+    public TcpEndpoint(IpEndpoint ip, int capacity, SipHash key, TcpTimerSettings? settings = null, int listenerCapacity = 16, Instant start = default)
+    {
+        ArgumentNullException.ThrowIfNull(ip);
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        _ip = ip;
+        Settings = settings ?? new TcpTimerSettings();
+        _connections = new TcpConnection[capacity];
+        _slots = new SlotMap(capacity);
+        _table = new ConnectionTable(capacity, Derive(key, 1));
+        _isn = new IsnGenerator(Derive(key, 2));
+        _cookies = new SynCookies(Derive(key, 3));
+        _ports = new EphemeralPorts(Derive(key, 4));
+        _tsOffsets = new IsnGenerator(Derive(key, 5));
+        _timers = new TimerWheel(capacity, Duration.FromMilliseconds(1), TimerBuckets(capacity), start);
+        _ready = new SlotQueue(capacity);
+        _timeWaits = new SlotQueue(capacity);
+        _listeners = new Listener[listenerCapacity];
+        _resets = new ResetQueue(64);
+        _challengeAcks = new TokenBucket(10, Duration.FromMilliseconds(100)); // RFC 5961 §7: 100 per second, Linux's default
+        Epoch = start;
+    }
+
+    // One independent key per use, so that learning one hash's outputs says nothing about another's.
+    private static SipHash Derive(SipHash key, ulong use)
+    {
+        Span<byte> label = stackalloc byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(label, use);
+        ulong k0 = key.Hash(label);
+        label[7] = 0xA5;
+        return new SipHash(k0, key.Hash(label));
+    }
+
+    private static int TimerBuckets(int capacity) => capacity <= 1024 ? 1024 : capacity >= 1 << 16 ? 1 << 16 : (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)capacity);
+
+    /// <summary>The timers and limits every connection uses.</summary>
+    public TcpTimerSettings Settings { get; }
+    /// <summary>The IP interface the connections run over.</summary>
+    public IpEndpoint Ip => _ip;
+    /// <summary>The counters.</summary>
+    public ref readonly TcpCounters Counters => ref _counters;
+    /// <summary>Slots in use (TIME-WAIT included).</summary>
+    public int Count => _slots.Count;
+    /// <summary>Slots in all.</summary>
+    public int Capacity => _slots.Capacity;
+    /// <summary>The time the endpoint was made at: the base of timestamp ages.</summary>
+    internal Instant Epoch { get; }
+
+    /// <summary>The RFC 5961 §7 limit on challenge ACKs: <paramref name="burst"/> per <paramref name="interval"/>.</summary>
+    public void SetChallengeAckLimit(int burst, Duration interval) => _challengeAcks = new TokenBucket(burst, interval);
+
+    /// <summary>When the endpoint next needs a transmit call: a timer, or now when a connection has something to send.</summary>
+    public Instant NextDeadline() => _ready.Count > 0 || _resets.Count > 0 ? Instant.Zero : _timers.NextDeadline();
+
+    // ---- the user's calls ------------------------------------------------------------------------
+
+    /// <summary>The state of the connection <paramref name="key"/>; <see cref="TcpState.Closed"/> for a stale key.</summary>
+    public TcpState StateOf(SlotKey key) => TryResolve(key, out int slot) ? _connections[slot].State : TcpState.Closed;
+
+    /// <summary>What there is to know about the connection <paramref name="key"/>.</summary>
+    public TcpStatus GetInfo(SlotKey key, out TcpConnectionInfo info)
+    {
+        info = default;
+        if (!TryResolve(key, out int slot)) return TcpStatus.StaleKey;
+        ref var c = ref _connections[slot];
+        info = new TcpConnectionInfo(_table.TupleOf(slot), c.State, c.Receive.Readable, c.Send.Free, c.Send.Length,
+            c.Congestion.Window, c.Congestion.SlowStartThreshold, c.Rtt.SmoothedRtt, c.Rtt.Rto, c.SendMss, c.SndWnd,
+            c.Has(ConnectionFlags.Sack), c.Has(ConnectionFlags.Timestamps), c.Has(ConnectionFlags.WindowScale), c.Algorithm,
+            c.Has(ConnectionFlags.FinReceived));
+        return TcpStatus.Ok;
+    }
+
+    /// <summary>
+    /// Copies as much of <paramref name="data"/> as fits into the send ring of <paramref name="key"/>;
+    /// it leaves with the next segments the windows allow. <see cref="TcpStatus.InvalidState"/> after
+    /// <see cref="Close"/> or before the connection is set up for data.
+    /// </summary>
+    public TcpStatus Write(SlotKey key, ReadOnlySpan<byte> data, out int written)
+    {
+        written = 0;
+        if (!TryResolveUser(key, out int slot)) return TcpStatus.StaleKey;
+        ref var c = ref _connections[slot];
+        // RFC 9293 §3.10.2: data may be queued in SYN-SENT and SYN-RECEIVED; it goes once the handshake is done.
+        if (!(c.CanSendData || (c.IsHandshaking && !c.Has(ConnectionFlags.FinQueued)))) return TcpStatus.InvalidState;
+        written = c.Send.Write(data);
+        if (written > 0 && !c.IsHandshaking) MarkReady(slot);
+        return TcpStatus.Ok;
+    }
+
+    /// <summary>Copies up to <paramref name="destination"/>'s length of received bytes out of the ring of <paramref name="key"/> and opens the window by as much.</summary>
+    public TcpStatus Read(SlotKey key, Span<byte> destination, out int read)
+    {
+        read = 0;
+        if (!TryResolveUser(key, out int slot)) return TcpStatus.StaleKey;
+        ref var c = ref _connections[slot];
+        read = c.Receive.Read(destination);
+        if (read > 0) OnReceiveWindowOpened(slot, ref c);
+        return TcpStatus.Ok;
+    }
+
+    /// <summary>The received bytes of <paramref name="key"/> in place (two pieces when they wrap the ring); release them with <see cref="Consume"/>.</summary>
+    public TcpStatus Peek(SlotKey key, out ReadOnlySpan<byte> first, out ReadOnlySpan<byte> second)
+    {
+        first = second = default;
+        if (!TryResolveUser(key, out int slot)) return TcpStatus.StaleKey;
+        _connections[slot].Receive.GetReadable(out first, out second);
+        return TcpStatus.Ok;
+    }
+
+    /// <summary>Releases the first <paramref name="count"/> bytes shown by <see cref="Peek"/>.</summary>
+    public TcpStatus Consume(SlotKey key, int count)
+    {
+        if (!TryResolveUser(key, out int slot)) return TcpStatus.StaleKey;
+        ref var c = ref _connections[slot];
+        if ((uint)count > (uint)c.Receive.Readable) return TcpStatus.InvalidArgument;
+        c.Receive.Consume(count);
+        if (count > 0) OnReceiveWindowOpened(slot, ref c);
+        return TcpStatus.Ok;
+    }
+
+    /// <summary>
+    /// Closes our sending side (RFC 9293 §3.10.4): a FIN follows the data already written. Reading goes on
+    /// until the peer closes too (half-close). Closing twice is fine.
+    /// </summary>
+    public TcpStatus Close(SlotKey key)
+    {
+        if (!TryResolveUser(key, out int slot)) return TcpStatus.StaleKey;
+        ref var c = ref _connections[slot];
+        if (c.Has(ConnectionFlags.FinQueued)) return TcpStatus.Ok;
+        switch (c.State)
+        {
+            case TcpState.SynSent:
+                // Nothing was agreed yet: the attempt just ends.
+                Release(slot, ref c);
+                return TcpStatus.Ok;
+            case TcpState.SynReceived or TcpState.Established:
+                c.Set(ConnectionFlags.FinQueued);
+                if (c.State == TcpState.Established) c.State = TcpState.FinWait1;
+                break;
+            case TcpState.CloseWait:
+                c.Set(ConnectionFlags.FinQueued);
+                c.State = TcpState.LastAck;
+                break;
+            default:
+                return TcpStatus.InvalidState;
+        }
+        MarkReady(slot);
+        return TcpStatus.Ok;
+    }
+
+    /// <summary>Aborts the connection (RFC 9293 §3.10.5): a RST goes to the peer, the slot is freed at once and the key goes stale.</summary>
+    public TcpStatus Abort(SlotKey key)
+    {
+        if (!TryResolveUser(key, out int slot)) return TcpStatus.StaleKey;
+        ref var c = ref _connections[slot];
+        if (c.State is not TcpState.SynSent) _resets.TryAdd(_table.TupleOf(slot), c.SndNxt, c.RcvNxt);
+        _counters.Resets++;
+        Release(slot, ref c);
+        return TcpStatus.Ok;
+    }
+
+    /// <summary>Changes the per-connection options of <paramref name="key"/> (Nagle, keep-alive, congestion control before data flows).</summary>
+    public TcpStatus Configure(SlotKey key, TcpConnectionOptions options)
+    {
+        if (!TryResolveUser(key, out int slot)) return TcpStatus.StaleKey;
+        ref var c = ref _connections[slot];
+        ApplyOptions(ref c, options);
+        if (c.State == TcpState.Established) ScheduleKeepAlive(slot, ref c, c.IdleAt == Instant.Never ? Epoch : c.IdleAt - Settings.KeepAliveIdle);
+        MarkReady(slot);
+        return TcpStatus.Ok;
+    }
+
+    private void ApplyOptions(ref TcpConnection c, TcpConnectionOptions options)
+    {
+        if (options.Nagle) c.Set(ConnectionFlags.Nagle); else c.Clear(ConnectionFlags.Nagle);
+        if (options.KeepAlive) c.Set(ConnectionFlags.KeepAlive); else c.Clear(ConnectionFlags.KeepAlive);
+        if (options.Congestion != c.Algorithm && c.FlightSize <= 1)
+        {
+            c.Algorithm = options.Congestion;
+            c.Congestion = CongestionControl.Create(options.Congestion, Math.Max((int)c.SendMss, 536));
+        }
+    }
+
+    // ---- slots ----------------------------------------------------------------------------------
+
+    internal bool TryResolve(SlotKey key, out int slot) => _slots.TryResolve(key, out slot);
+
+    // A key the user may still use: TIME-WAIT and detached slots belong to the endpoint alone.
+    private bool TryResolveUser(SlotKey key, out int slot)
+        => _slots.TryResolve(key, out slot) && !_connections[slot].Has(ConnectionFlags.Detached);
+
+    internal ref TcpConnection ConnectionAt(int slot) => ref _connections[slot];
+    internal ref readonly FourTuple TupleOf(int slot) => ref _table.TupleOf(slot);
+    internal SlotKey KeyOf(int slot) => _slots.KeyOf(slot);
+    internal FourTuple TupleOf(SlotKey key) => _slots.TryResolve(key, out int slot) ? _table.TupleOf(slot) : default;
+    internal bool TryFind(in FourTuple tuple, out int slot) => _table.TryFind(tuple, out slot);
+    internal bool TryTakeReady(out int slot) => _ready.TryTake(out slot);
+
+    /// <summary>Checks received checksums (turn off only when the device verified them already).</summary>
+    public bool VerifyChecksums { get; set; } = true;
+
+    /// <summary>Takes a slot for <paramref name="tuple"/>; a TIME-WAIT slot is reclaimed when none is free.</summary>
+    private bool TryAllocate(in FourTuple tuple, out int slot, out SlotKey key)
+    {
+        slot = -1;
+        if (!_slots.TryAllocate(out key) && !(ReclaimTimeWait() && _slots.TryAllocate(out key))) return false;
+        _slots.TryResolve(key, out slot);
+        if (!_table.TryInsert(tuple, slot))
+        {
+            _slots.Free(key);
+            return false;
+        }
+        _connections[slot] = default;
+        return true;
+    }
+
+    /// <summary>Frees the slot: out of the table, the timers and the ready queue; the key goes stale.</summary>
+    internal void Release(int slot, ref TcpConnection c)
+    {
+        if (c.Has(ConnectionFlags.InBacklog)) LeaveBacklog(ref c);
+        _timers.Cancel(slot);
+        _table.Remove(slot);
+        _ready.Remove(slot);
+        _timeWaits.Remove(slot);
+        _slots.Free(_slots.KeyOf(slot));
+        c = default;
+    }
+
+    internal void MarkReady(int slot) => _ready.Add(slot);
+
+    /// <summary>Frees the oldest TIME-WAIT slot for a new connection (as Linux does when its TIME-WAIT buckets run out): a late segment of the old one then meets a RST at worst.</summary>
+    private bool ReclaimTimeWait()
+    {
+        if (!_timeWaits.TryTake(out int slot)) return false;
+        Release(slot, ref _connections[slot]);
+        return true;
+    }
+}
+
+/// <summary>A snapshot of one connection, from <see cref="TcpEndpoint.GetInfo"/>.</summary>
+public readonly record struct TcpConnectionInfo(
+    FourTuple Tuple, TcpState State, int Readable, int Writable, int Queued,
+    int CongestionWindow, int SlowStartThreshold, Duration SmoothedRtt, Duration Rto, int SendMss, uint SendWindow,
+    bool Sack, bool Timestamps, bool WindowScale, CongestionAlgorithm Congestion, bool PeerClosed);

@@ -1,0 +1,241 @@
+using System;
+using System.Diagnostics.CodeAnalysis;
+using Ethox.Layer.Ip;
+using Ethox.Wire;
+
+namespace Ethox.Layer.Tcp;
+
+/// <summary>
+/// The TCP layer over <see cref="IpPacket"/>: parses and checks each segment, finds its connection, applies it
+/// (<see cref="TcpEndpoint"/>), tells <typeparamref name="TUser"/> what happened as one of three variants
+/// (<see cref="TcpOpen"/>, <see cref="TcpStray"/>, <see cref="TcpInPacket"/>), and answers in the same buffer
+/// (ACK with data, SYN-ACK, RST). On transmit it sends owed resets, runs due timers, then gives each connection
+/// with something to send its turn, and offers the buffer to the user when none had anything.
+/// </summary>
+public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITransportErrors
+    where TUser : IRecv<TcpOpen>, IRecv<TcpStray>, IRecv<TcpInPacket>, ISend<TcpSender>
+{
+    private readonly TcpEndpoint _endpoint;
+    private TUser _user;
+
+    /// <summary>The layer for <paramref name="endpoint"/> with the application <paramref name="user"/> above it.</summary>
+    public TcpLayer(TcpEndpoint endpoint, TUser user)
+    {
+        _endpoint = endpoint;
+        _user = user;
+    }
+
+    /// <summary>The TCP state.</summary>
+    public readonly TcpEndpoint Endpoint => _endpoint;
+
+    /// <summary>The application, by reference.</summary>
+    [UnscopedRef]
+    public ref TUser User => ref _user;
+
+    /// <summary>When the layer next needs a transmit call: the earliest connection timer, or now when one has something to send.</summary>
+    public readonly Instant NextDeadline() => _endpoint.NextDeadline();
+
+    /// <summary>One datagram from the IP layer.</summary>
+    public void Receive(IpPacket packet)
+    {
+        if (packet.Protocol != IpProtocol.Tcp)
+        {
+            packet.RejectProtocol();
+            return;
+        }
+        ref var counters = ref _endpoint._counters;
+        counters.SegmentsIn++;
+        if (!TcpSegment.TryParse(packet.Payload, out var view, out var error)
+            || !TcpRepr.TryParse(view, packet.Source, packet.Destination, out var header, out error, _endpoint.VerifyChecksums))
+        {
+            counters.Errors.Count(error);
+            return;
+        }
+        // RFC 1122 §4.2.3.10 / RFC 9293 §3.9.1: TCP is unicast; a segment to a broadcast or multicast address is dropped.
+        if (packet.IsMulticast || header.SourcePort == 0 || header.DestinationPort == 0)
+        {
+            counters.Errors.Count(WireError.Malformed);
+            return;
+        }
+        var seg = new Segment(header, view.Payload);
+        var tuple = new FourTuple(new TransportAddress(packet.Destination, header.DestinationPort), new TransportAddress(packet.Source, header.SourcePort));
+        if (_endpoint.TryFind(tuple, out int slot) && ReceiveKnown(packet, slot, seg)) return;
+        ReceiveUnknown(packet, tuple, seg);
+    }
+
+    // False when the segment reopened a TIME-WAIT tuple and must be handled as new.
+    private bool ReceiveKnown(IpPacket packet, int slot, in Segment seg)
+    {
+        var now = packet.Timestamp;
+        ref var c = ref _endpoint.ConnectionAt(slot);
+        var key = _endpoint.KeyOf(slot);
+        bool opening = c.State == TcpState.SynSent;
+        var events = TcpEvents.None;
+        var fate = _endpoint.Process(slot, ref c, seg, now, ref events, out var reply);
+        if (fate == SegmentFate.Reopen) return false;
+        Notify(key, events, now, opening);
+        if (fate == SegmentFate.Release && _endpoint.TryResolve(key, out _)) _endpoint.Release(slot, ref c);
+        if (reply == ReplyKind.Reset) ReplyReset(packet, seg);
+        else if (_endpoint.TryResolve(key, out _)) ReplyOutput(packet, slot);
+        return true;
+    }
+
+    private void ReceiveUnknown(IpPacket packet, in FourTuple tuple, in Segment seg)
+    {
+        var now = packet.Timestamp;
+        var decision = new AcceptDecision();
+        int listener = _endpoint.FindListener(tuple.LocalPort);
+        if (listener >= 0 && _endpoint.Ip.IsOurAddress(tuple.Local.Address))
+        {
+            // RFC 9293 §3.10.7.2, LISTEN: a RST is ignored, a SYN may open, anything else with ACK is reset.
+            if (seg.Has(TcpFlags.Rst)) return;
+            var kind = seg.Flags & (TcpFlags.Syn | TcpFlags.Ack);
+            if (kind == TcpFlags.Syn)
+            {
+                if (!_endpoint.BacklogHasRoom(listener))
+                {
+                    var synAck = _endpoint.CookieSynAck(tuple, seg, now);
+                    ReplyStateless(packet, synAck);
+                    return;
+                }
+                _user.Receive(new TcpOpen(_endpoint, TcpOpenKind.Incoming, tuple, seg, ref decision, now));
+                Decided(packet, seg, decision);
+                return;
+            }
+            if (kind == TcpFlags.Ack && _endpoint.IsValidCookie(tuple, seg, now, out ushort mss))
+            {
+                _user.Receive(new TcpOpen(_endpoint, TcpOpenKind.Cookie, tuple, seg, ref decision, now, cookieMss: mss));
+                if (decision.Verdict == AcceptVerdict.Accepted && _endpoint.TryResolve(decision.Key, out int slot))
+                {
+                    // The cookie's ACK may already carry data or a FIN: it is the connection's first segment.
+                    ReceiveKnown(packet, slot, seg);
+                    return;
+                }
+                Decided(packet, seg, decision);
+                return;
+            }
+        }
+        _endpoint._counters.Strays++;
+        _user.Receive(new TcpStray(_endpoint, tuple, seg, ref decision, now));
+        Decided(packet, seg, decision);
+    }
+
+    // Answers a SYN or stray the user decided on: SYN-ACK for an accepted one, RST for a refused or undecided stray.
+    private void Decided(IpPacket packet, in Segment seg, AcceptDecision decision)
+    {
+        switch (decision.Verdict)
+        {
+            case AcceptVerdict.Accepted when _endpoint.TryResolve(decision.Key, out int slot):
+                ReplyOutput(packet, slot);
+                return;
+            case AcceptVerdict.Ignored:
+                return;
+            case AcceptVerdict.None when seg.Has(TcpFlags.Syn) && !seg.Has(TcpFlags.Ack) && _endpoint.FindListener(seg.Header.DestinationPort) >= 0:
+                // Nobody took a SYN on a listening port: drop it; the client tries again.
+                _endpoint._counters.ListenDrops++;
+                return;
+        }
+        if (!seg.Has(TcpFlags.Rst)) ReplyReset(packet, seg);
+    }
+
+    private void Notify(SlotKey key, TcpEvents events, Instant now, bool opening)
+    {
+        if (events == TcpEvents.None) return;
+        if (opening && (events & TcpEvents.Connected) != 0)
+        {
+            var decision = new AcceptDecision();
+            var none = default(Segment);
+            _user.Receive(new TcpOpen(_endpoint, TcpOpenKind.Connected, _endpoint.TupleOf(key), none, ref decision, now, key));
+            events &= ~TcpEvents.Connected;
+            if (events == TcpEvents.None) return;
+        }
+        _user.Receive(new TcpInPacket(_endpoint, key, events, now));
+    }
+
+    private readonly void ReplyOutput(IpPacket packet, int slot)
+    {
+        ref var c = ref _endpoint.ConnectionAt(slot);
+        var room = packet.ReplyPayload;
+        var now = packet.Timestamp;
+        if (!_endpoint.TryPlan(slot, ref c, room.Length, now, out var repr)) return;
+        int length = _endpoint.Write(slot, ref c, repr, room);
+        if (packet.Reply(length, IpSendOptions.DontFragment)) _endpoint.Commit(slot, ref c, repr, now);
+        else _endpoint._counters.SendFailures++;
+    }
+
+    private readonly void ReplyReset(IpPacket packet, in Segment seg)
+    {
+        if (ReplyStateless(packet, TcpEndpoint.ResetFor(seg))) _endpoint.CountReset();
+    }
+
+    private readonly bool ReplyStateless(IpPacket packet, in TcpRepr repr)
+    {
+        var room = packet.ReplyPayload;
+        if (room.Length < repr.EmittedLength || !repr.TryEmit(room, packet.ReplySource, packet.Source)) return false;
+        if (packet.Reply(repr.EmittedLength, IpSendOptions.DontFragment)) return true;
+        _endpoint._counters.SendFailures++;
+        return false;
+    }
+
+    /// <summary>One transmit buffer: owed resets, due timers, then the connections in turn, then the user.</summary>
+    public void Send(IpPacket packet)
+    {
+        var now = packet.Timestamp;
+        if (SendQueuedReset(packet)) return;
+        while (_endpoint.TryTakeExpired(now, out int slot))
+        {
+            var key = _endpoint.KeyOf(slot);
+            var events = TcpEvents.None;
+            bool over = _endpoint.OnTimers(slot, now, ref events);
+            if (events != TcpEvents.None && _endpoint.TryResolve(key, out _)) Notify(key, events, now, opening: false);
+            if (over && _endpoint.TryResolve(key, out _)) _endpoint.Release(slot, ref _endpoint.ConnectionAt(slot));
+        }
+        if (SendReady(packet)) return;
+        _user.Send(new TcpSender(_endpoint, now));
+        if (!packet.IsUsed && !SendQueuedReset(packet)) SendReady(packet);
+    }
+
+    private readonly bool SendQueuedReset(IpPacket packet)
+    {
+        if (!_endpoint.TryPeekQueuedReset(out var tuple, out var reset)) return false;
+        bool sent = packet.TryPrepare(tuple.Local.Address, tuple.Remote.Address, IpProtocol.Tcp, reset.EmittedLength, IpSendOptions.DontFragment, out var buffer)
+            && reset.TryEmit(buffer, tuple.Local.Address, tuple.Remote.Address) && packet.Send();
+        _endpoint.DropQueuedReset(sent);
+        return sent;
+    }
+
+    // Each connection with work sends one segment per buffer and goes to the back of the queue: round robin.
+    private readonly bool SendReady(IpPacket packet)
+    {
+        var now = packet.Timestamp;
+        while (_endpoint.TryTakeReady(out int slot))
+        {
+            ref var c = ref _endpoint.ConnectionAt(slot);
+            ref readonly var tuple = ref _endpoint.TupleOf(slot);
+            int max = packet.MaxPayload(tuple.Remote.Address);
+            if (!_endpoint.TryPlan(slot, ref c, max, now, out var repr)) continue;
+            if (!packet.TryPrepare(tuple.Local.Address, tuple.Remote.Address, IpProtocol.Tcp, repr.EmittedLength, IpSendOptions.DontFragment, out var buffer))
+            {
+                _endpoint._counters.SendFailures++;
+                if (packet.IsUsed) return true;
+                continue;
+            }
+            _endpoint.Write(slot, ref c, repr, buffer);
+            if (packet.Send()) _endpoint.Commit(slot, ref c, repr, now);
+            else _endpoint._counters.SendFailures++;
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>An ICMP error quoting one of our segments (RFC 5927).</summary>
+    public void ReceiveError(in IcmpTransportError error)
+    {
+        var events = TcpEvents.None;
+        bool over = _endpoint.OnIcmpError(error, out int slot, ref events);
+        if (events == TcpEvents.None) return;
+        var key = _endpoint.KeyOf(slot);
+        Notify(key, events, error.Timestamp, opening: false);
+        if (over && _endpoint.TryResolve(key, out _)) _endpoint.Release(slot, ref _endpoint.ConnectionAt(slot));
+    }
+}

@@ -1,0 +1,130 @@
+using System;
+
+namespace Ethox.Layer.Tcp;
+
+// The timers of a connection, all on one wheel entry (its earliest deadline): retransmission (RFC 6298),
+// SYN retransmission, persist for a zero window (RFC 9293 §3.8.6.1), delayed ACK (RFC 1122 §4.2.3.2),
+// keep-alive (RFC 1122 §4.2.3.6) and TIME-WAIT (RFC 9293 §3.6.1).
+public sealed partial class TcpEndpoint
+{
+    /// <summary>Puts the connection on the wheel at its earliest deadline (or takes it off).</summary>
+    private void Rearm(int slot, ref TcpConnection c)
+    {
+        var at = Instant.Min(c.RetransmitAt, Instant.Min(c.DelayedAckAt, c.IdleAt));
+        if (at == Instant.Never) _timers.Cancel(slot);
+        else if (!_timers.IsScheduled(slot) || _timers.DeadlineOf(slot) != at) _timers.Schedule(slot, at);
+    }
+
+    /// <summary>The next connection whose timer is due, if any.</summary>
+    internal bool TryTakeExpired(Instant now, out int slot) => _timers.TryTakeExpired(now, out slot);
+
+    /// <summary>
+    /// Runs the due timers of <paramref name="slot"/>; <paramref name="events"/> gets what the user must hear.
+    /// True when the connection is over and the slot must be freed after the user has been told.
+    /// </summary>
+    internal bool OnTimers(int slot, Instant now, ref TcpEvents events)
+    {
+        ref var c = ref _connections[slot];
+        if (c.IdleAt <= now)
+        {
+            if (c.State == TcpState.TimeWait)
+            {
+                Release(slot, ref c);
+                return false;
+            }
+            if (OnIdleTimer(slot, ref c, now, ref events)) return true;
+        }
+        if (c.DelayedAckAt <= now)
+        {
+            c.DelayedAckAt = Instant.Never;
+            c.Set(ConnectionFlags.AckNow);
+            MarkReady(slot);
+        }
+        if (c.RetransmitAt <= now)
+        {
+            if (c.Has(ConnectionFlags.Persisting)) OnPersistTimer(slot, ref c, now);
+            else if (OnRetransmitTimeout(slot, ref c, now, ref events)) return true;
+        }
+        Rearm(slot, ref c);
+        return false;
+    }
+
+    /// <summary>
+    /// RFC 6298 §5.4-§5.7: the oldest unacknowledged segment goes again, the timer backs off, the congestion
+    /// window falls to the loss window (RFC 5681 §3.1); everything sent is resent from SND.UNA (go-back-N, with
+    /// the SACK scoreboard cleared as RFC 6675 §5.1 allows). Gives up after the R2 time (RFC 1122 §4.2.3.5).
+    /// </summary>
+    private bool OnRetransmitTimeout(int slot, ref TcpConnection c, Instant now, ref TcpEvents events)
+    {
+        if (c.RetransmitSince == Instant.Never) c.RetransmitSince = now;
+        var limit = c.IsHandshaking ? Settings.SynConnectionTimeout : Settings.ConnectionTimeout;
+        if (now - c.RetransmitSince >= limit)
+        {
+            if (c.IsHandshaking) _counters.AttemptFails++;
+            events |= TcpEvents.TimedOut | TcpEvents.Closed;
+            return true;
+        }
+        _counters.Timeouts++;
+        if (c.Retries < byte.MaxValue) c.Retries++;
+        c.Rtt.BackOff();
+        if (c.IsHandshaking)
+        {
+            c.Set(ConnectionFlags.SynDue);
+        }
+        else
+        {
+            c.Congestion.OnRetransmitTimeout(c.FlightSize, now);
+            c.Recover = c.SndMax;
+            c.Clear(ConnectionFlags.InRecovery | ConnectionFlags.RetransmitHead);
+            c.Scoreboard.Reset();
+            c.SndNxt = c.SndUna;
+            c.DuplicateAcks = 0;
+        }
+        c.Clear(ConnectionFlags.Timing);
+        c.RetransmitAt = now + c.Rtt.Rto;
+        MarkReady(slot);
+        return false;
+    }
+
+    /// <summary>RFC 9293 §3.8.6.1: probe a zero window, backing off like the retransmission timer, for as long as the peer answers.</summary>
+    private void OnPersistTimer(int slot, ref TcpConnection c, Instant now)
+    {
+        c.Set(ConnectionFlags.ProbeDue);
+        c.Rtt.BackOff();
+        c.RetransmitAt = now + Duration.Clamp(c.Rtt.Rto, Settings.PersistMin, Settings.PersistMax);
+        MarkReady(slot);
+    }
+
+    /// <summary>Starts the persist timer when data waits behind a zero window and nothing is in flight to bring a window update.</summary>
+    private void StartPersistIfStalled(ref TcpConnection c, Instant now)
+    {
+        if (c.SndWnd != 0 || c.UnsentBytes == 0 || c.SndNxt != c.SndMax || c.SndUna != c.SndMax || c.Has(ConnectionFlags.Persisting)) return;
+        c.Set(ConnectionFlags.Persisting);
+        c.RetransmitAt = now + Duration.Clamp(c.Rtt.Rto, Settings.PersistMin, Settings.PersistMax);
+    }
+
+    /// <summary>Keep-alive (RFC 1122 §4.2.3.6): after the idle time, probes at the interval; no answer to the last one ends the connection.</summary>
+    private bool OnIdleTimer(int slot, ref TcpConnection c, Instant now, ref TcpEvents events)
+    {
+        c.IdleAt = Instant.Never;
+        if (!c.Has(ConnectionFlags.KeepAlive) || c.State is not (TcpState.Established or TcpState.CloseWait or TcpState.FinWait2)) return false;
+        if (c.Retries >= Settings.KeepAliveProbes)
+        {
+            events |= TcpEvents.TimedOut | TcpEvents.Closed;
+            return true;
+        }
+        c.Retries++;
+        c.Set(ConnectionFlags.KeepAliveDue);
+        c.IdleAt = now + Settings.KeepAliveInterval;
+        MarkReady(slot);
+        return false;
+    }
+
+    /// <summary>(Re)starts the keep-alive idle time from the last segment received.</summary>
+    private void ScheduleKeepAlive(int slot, ref TcpConnection c, Instant lastHeard)
+    {
+        if (c.State == TcpState.TimeWait) return;
+        c.IdleAt = c.Has(ConnectionFlags.KeepAlive) ? lastHeard + Settings.KeepAliveIdle : Instant.Never;
+        Rearm(slot, ref c);
+    }
+}
