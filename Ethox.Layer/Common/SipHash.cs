@@ -34,34 +34,71 @@ public readonly struct SipHash
     /// <summary>SipHash-2-4 of <paramref name="data"/>.</summary>
     public ulong Hash(ReadOnlySpan<byte> data)
     {
-        ulong v0 = 0x736f6d6570736575UL ^ _k0, v1 = 0x646f72616e646f6dUL ^ _k1;
-        ulong v2 = 0x6c7967656e657261UL ^ _k0, v3 = 0x7465646279746573UL ^ _k1;
+        var state = new State(_k0, _k1);
         int i = 0;
-        for (; i + 8 <= data.Length; i += 8)
-        {
-            ulong m = BinaryPrimitives.ReadUInt64LittleEndian(data[i..]);
-            v3 ^= m;
-            Round(ref v0, ref v1, ref v2, ref v3);
-            Round(ref v0, ref v1, ref v2, ref v3);
-            v0 ^= m;
-        }
+        for (; i + 8 <= data.Length; i += 8) state.Compress(BinaryPrimitives.ReadUInt64LittleEndian(data[i..]));
         ulong last = (ulong)data.Length << 56;
         for (int j = 0; i + j < data.Length; j++) last |= (ulong)data[i + j] << (8 * j);
-        v3 ^= last;
-        Round(ref v0, ref v1, ref v2, ref v3);
-        Round(ref v0, ref v1, ref v2, ref v3);
-        v0 ^= last;
-        v2 ^= 0xFF;
-        for (int r = 0; r < 4; r++) Round(ref v0, ref v1, ref v2, ref v3);
-        return v0 ^ v1 ^ v2 ^ v3;
+        return state.Finish(last);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Round(ref ulong v0, ref ulong v1, ref ulong v2, ref ulong v3)
+    /// <summary>
+    /// SipHash-2-4 of whole 64-bit words: the same value as <see cref="Hash(ReadOnlySpan{byte})"/> over the
+    /// words' little-endian bytes, without reading them byte by byte. The fast path for fixed-size keys
+    /// such as a four-tuple.
+    /// </summary>
+    public ulong Hash(ReadOnlySpan<ulong> words)
     {
-        v0 += v1; v1 = BitOperations.RotateLeft(v1, 13); v1 ^= v0; v0 = BitOperations.RotateLeft(v0, 32);
-        v2 += v3; v3 = BitOperations.RotateLeft(v3, 16); v3 ^= v2;
-        v0 += v3; v3 = BitOperations.RotateLeft(v3, 21); v3 ^= v0;
-        v2 += v1; v1 = BitOperations.RotateLeft(v1, 17); v1 ^= v2; v2 = BitOperations.RotateLeft(v2, 32);
+        var state = new State(_k0, _k1);
+        foreach (ulong word in words) state.Compress(word);
+        // The message length is a multiple of 8, so the final block holds only the length byte.
+        return state.Finish((ulong)(words.Length * 8) << 56);
+    }
+
+    /// <summary>SipHash-2-4 of five 64-bit words (e.g. a four-tuple): the same as <see cref="Hash(ReadOnlySpan{ulong})"/> of them, without a span.</summary>
+    public ulong Hash(ulong m0, ulong m1, ulong m2, ulong m3, ulong m4)
+    {
+        var state = new State(_k0, _k1);
+        state.Compress(m0); state.Compress(m1); state.Compress(m2); state.Compress(m3); state.Compress(m4);
+        return state.Finish(5UL * 8 << 56);
+    }
+
+    // The four words of SipHash state; Compress is one message block (c = 2 rounds), Finish the last block and d = 4 rounds.
+    private struct State
+    {
+        private ulong _v0, _v1, _v2, _v3;
+
+        public State(ulong k0, ulong k1)
+        {
+            _v0 = 0x736f6d6570736575UL ^ k0; _v1 = 0x646f72616e646f6dUL ^ k1;
+            _v2 = 0x6c7967656e657261UL ^ k0; _v3 = 0x7465646279746573UL ^ k1;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Compress(ulong m)
+        {
+            _v3 ^= m;
+            Round();
+            Round();
+            _v0 ^= m;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public ulong Finish(ulong lastBlock)
+        {
+            Compress(lastBlock);
+            _v2 ^= 0xFF;
+            Round(); Round(); Round(); Round();
+            return _v0 ^ _v1 ^ _v2 ^ _v3;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Round()
+        {
+            _v0 += _v1; _v1 = BitOperations.RotateLeft(_v1, 13); _v1 ^= _v0; _v0 = BitOperations.RotateLeft(_v0, 32);
+            _v2 += _v3; _v3 = BitOperations.RotateLeft(_v3, 16); _v3 ^= _v2;
+            _v0 += _v3; _v3 = BitOperations.RotateLeft(_v3, 21); _v3 ^= _v0;
+            _v2 += _v1; _v1 = BitOperations.RotateLeft(_v1, 17); _v1 ^= _v2; _v2 = BitOperations.RotateLeft(_v2, 32);
+        }
     }
 }

@@ -1,0 +1,112 @@
+using System;
+using System.Runtime.CompilerServices;
+
+namespace Ethox.Layer.Tcp;
+
+/// <summary>
+/// The bookkeeping of out-of-order data: up to <see cref="Capacity"/> disjoint, non-adjacent ranges of
+/// received bytes, held inline (no heap). Ranges that overlap or touch are merged. They are kept in the order
+/// they last changed, most recent first, which is the order SACK blocks must be sent in (RFC 2018 §4: the
+/// first block holds the segment that triggered the ACK, the others the most recently reported ones).
+/// </summary>
+public struct OutOfOrderRanges
+{
+    /// <summary>The most ranges held; four is what a SACK option without timestamps can report (RFC 2018 §3).</summary>
+    public const int Capacity = 4;
+
+    [InlineArray(Capacity)]
+    private struct RangeArray
+    {
+        private ReceivedRange _element;
+    }
+
+    private RangeArray _ranges;  // [0, _count): most recently changed first
+    private int _count;
+
+    /// <summary>The number of ranges held.</summary>
+    public readonly int Count => _count;
+
+    /// <summary>The range at <paramref name="index"/> in recency order (0 is the most recently changed); empty when out of range.</summary>
+    public readonly ReceivedRange this[int index] => (uint)index < (uint)_count ? _ranges[index] : default;
+
+    /// <summary>
+    /// Records the bytes [<paramref name="start"/>, <paramref name="end"/>), merging them with every range they
+    /// overlap or touch; the result becomes the most recent range. Returns how many of the bytes were not held
+    /// before. When they touch no range and the table is full, nothing changes and <paramref name="dropped"/> is true.
+    /// </summary>
+    public int Add(int start, int end, out bool dropped)
+    {
+        dropped = false;
+        if (start >= end) return 0;
+        Span<ReceivedRange> ranges = _ranges;
+        int mergedStart = start, mergedEnd = end, alreadyHeld = 0, touched = 0, kept = 0;
+        for (int i = 0; i < _count; i++)
+        {
+            ReceivedRange range = ranges[i];
+            if (range.Start <= end && range.End >= start)
+            {
+                alreadyHeld += Math.Max(0, Math.Min(end, range.End) - Math.Max(start, range.Start));
+                mergedStart = Math.Min(mergedStart, range.Start);
+                mergedEnd = Math.Max(mergedEnd, range.End);
+                touched++;
+            }
+            else ranges[kept++] = range;
+        }
+        if (touched == 0 && _count == Capacity)
+        {
+            dropped = true;
+            return 0;
+        }
+        ranges[..kept].CopyTo(ranges[1..]);
+        ranges[0] = new ReceivedRange(mergedStart, mergedEnd);
+        _count = kept + 1;
+        return end - start - alreadyHeld;
+    }
+
+    /// <summary>
+    /// When a range starts at 0 (it now joins the in-order data), removes it, shifts the others down by its end
+    /// and returns that end: how far RCV.NXT moves. Otherwise returns 0.
+    /// </summary>
+    public int TakeFront()
+    {
+        for (int i = 0; i < _count; i++)
+        {
+            int end = _ranges[i].End;
+            if (_ranges[i].Start > 0) continue;
+            RemoveAt(i);
+            Shift(end);
+            return end;
+        }
+        return 0;
+    }
+
+    /// <summary>Moves every range down by <paramref name="count"/> bytes (RCV.NXT advanced); the parts that fall below 0 are dropped.</summary>
+    public void Shift(int count)
+    {
+        for (int i = _count - 1; i >= 0; i--)
+        {
+            ref ReceivedRange range = ref _ranges[i];
+            if (range.End <= count) RemoveAt(i);
+            else range = new ReceivedRange(Math.Max(range.Start - count, 0), range.End - count);
+        }
+    }
+
+    /// <summary>Copies the ranges, most recently changed first, into <paramref name="destination"/>; returns how many were copied.</summary>
+    public readonly int CopyTo(Span<ReceivedRange> destination)
+    {
+        int n = Math.Min(_count, destination.Length);
+        ReadOnlySpan<ReceivedRange> ranges = _ranges;
+        ranges[..n].CopyTo(destination);
+        return n;
+    }
+
+    /// <summary>Forgets every range.</summary>
+    public void Clear() => _count = 0;
+
+    private void RemoveAt(int index)
+    {
+        Span<ReceivedRange> ranges = _ranges;
+        ranges[(index + 1).._count].CopyTo(ranges[index..]);
+        _count--;
+    }
+}

@@ -1,0 +1,203 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using Ethox.Layer.Tcp;
+using NUnit.Framework;
+
+namespace Ethox.Tests.Tcp;
+
+public class SlotMapTests
+{
+    [Test]
+    public void Keys_start_at_generation_one_and_default_is_never_valid()
+    {
+        var map = new SlotMap(4);
+        Assert.That(map.TryAllocate(out SlotKey key), Is.True);
+        Assert.That(key, Is.EqualTo(new SlotKey(0, 1)));
+        Assert.That(key.IsSome, Is.True);
+        Assert.That(SlotKey.None.IsSome, Is.False);
+        Assert.That(map.TryResolve(default, out int index), Is.False);
+        Assert.That(index, Is.EqualTo(-1));
+        Assert.That(map.TryResolve(new SlotKey(0, 0), out _), Is.False);
+        Assert.That(map.Free(default), Is.False);
+        Assert.That(map.Count, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void Allocates_every_slot_once_then_reports_full()
+    {
+        var map = new SlotMap(5);
+        var seen = new HashSet<int>();
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.That(map.TryAllocate(out SlotKey key), Is.True);
+            Assert.That(seen.Add(key.Index), Is.True);
+            Assert.That(map.TryResolve(key, out int index), Is.True);
+            Assert.That(index, Is.EqualTo(key.Index));
+        }
+        Assert.That(map.Count, Is.EqualTo(5));
+        Assert.That(map.Capacity, Is.EqualTo(5));
+        Assert.That(map.TryAllocate(out SlotKey none), Is.False);
+        Assert.That(none, Is.EqualTo(SlotKey.None));
+        Assert.That(map.Count, Is.EqualTo(5));
+    }
+
+    [Test]
+    public void A_stale_key_is_never_aliased_to_the_next_occupant_of_its_slot()
+    {
+        var map = new SlotMap(1);
+        Assert.That(map.TryAllocate(out SlotKey old), Is.True);
+        Assert.That(map.Free(old), Is.True);
+        Assert.That(map.TryResolve(old, out _), Is.False, "freed");
+        Assert.That(map.TryAllocate(out SlotKey current), Is.True);
+        Assert.That(current.Index, Is.EqualTo(old.Index));
+        Assert.That(current.Generation, Is.Not.EqualTo(old.Generation));
+        Assert.That(map.TryResolve(old, out _), Is.False, "reused by another occupant");
+        Assert.That(map.Free(old), Is.False, "a stale key cannot free the new occupant");
+        Assert.That(map.TryResolve(current, out int index), Is.True);
+        Assert.That(index, Is.EqualTo(0));
+    }
+
+    [Test]
+    public void Freeing_twice_or_with_a_forged_key_changes_nothing()
+    {
+        var map = new SlotMap(3);
+        Assert.That(map.TryAllocate(out SlotKey a), Is.True);
+        Assert.That(map.TryAllocate(out SlotKey b), Is.True);
+        Assert.That(map.Free(a), Is.True);
+        Assert.That(map.Free(a), Is.False);
+        Assert.That(map.Free(b with { Generation = b.Generation + 1 }), Is.False);
+        Assert.That(map.Free(new SlotKey(2, 1)), Is.False, "never allocated");
+        Assert.That(map.Count, Is.EqualTo(1));
+        Assert.That(map.TryResolve(b, out _), Is.True);
+    }
+
+    [Test]
+    public void Out_of_range_indices_are_refused_without_throwing()
+    {
+        var map = new SlotMap(2);
+        Assert.That(map.TryAllocate(out _), Is.True);
+        foreach (int index in new[] { -1, 2, int.MaxValue, int.MinValue })
+        {
+            Assert.That(map.TryResolve(new SlotKey(index, 1), out _), Is.False);
+            Assert.That(map.Free(new SlotKey(index, 1)), Is.False);
+            Assert.That(map.IsOccupied(index), Is.False);
+            Assert.That(map.KeyOf(index), Is.EqualTo(SlotKey.None));
+        }
+    }
+
+    [Test]
+    public void KeyOf_gives_the_current_key_of_an_occupied_slot_only()
+    {
+        var map = new SlotMap(2);
+        Assert.That(map.TryAllocate(out SlotKey key), Is.True);
+        Assert.That(map.IsOccupied(key.Index), Is.True);
+        Assert.That(map.KeyOf(key.Index), Is.EqualTo(key));
+        Assert.That(map.IsOccupied(1), Is.False);
+        Assert.That(map.KeyOf(1), Is.EqualTo(SlotKey.None));
+        Assert.That(map.Free(key), Is.True);
+        Assert.That(map.KeyOf(key.Index), Is.EqualTo(SlotKey.None));
+    }
+
+    [Test]
+    public void Freed_slots_are_reused_oldest_first_so_generations_advance_slowly()
+    {
+        var map = new SlotMap(3);
+        var keys = new SlotKey[3];
+        for (int i = 0; i < 3; i++) Assert.That(map.TryAllocate(out keys[i]), Is.True);
+        Assert.That(map.Free(keys[1]), Is.True);
+        Assert.That(map.Free(keys[0]), Is.True);
+        Assert.That(map.Free(keys[2]), Is.True);
+        Assert.That(map.TryAllocate(out SlotKey k), Is.True);
+        Assert.That(k.Index, Is.EqualTo(1));
+        Assert.That(map.Free(k), Is.True);
+        Assert.That(map.TryAllocate(out k), Is.True);
+        Assert.That(k.Index, Is.EqualTo(0), "slot 1 went to the back of the queue");
+        Assert.That(map.TryAllocate(out k), Is.True);
+        Assert.That(k.Index, Is.EqualTo(2));
+        Assert.That(map.TryAllocate(out k), Is.True);
+        Assert.That(k, Is.EqualTo(new SlotKey(1, 3)));
+    }
+
+    [Test]
+    public void The_generation_wraps_past_zero_and_old_keys_stay_stale()
+    {
+        var map = new SlotMap(1);
+        map.SetGeneration(0, uint.MaxValue - 1);
+        Assert.That(map.TryAllocate(out SlotKey last), Is.True);
+        Assert.That(last.Generation, Is.EqualTo(uint.MaxValue));
+        Assert.That(map.Free(last), Is.True);
+        Assert.That(map.TryAllocate(out SlotKey wrapped), Is.True);
+        Assert.That(wrapped.Generation, Is.EqualTo(1u), "0 is skipped");
+        Assert.That(map.TryResolve(last, out _), Is.False);
+        Assert.That(map.TryResolve(new SlotKey(0, 0), out _), Is.False);
+        Assert.That(map.TryResolve(wrapped, out _), Is.True);
+    }
+
+    [Test]
+    public void Random_churn_agrees_with_a_reference_model()
+    {
+        var random = new Random(9293);
+        var map = new SlotMap(64);
+        var live = new List<SlotKey>();
+        var dead = new List<SlotKey>();
+        for (int step = 0; step < 200_000; step++)
+        {
+            if (random.Next(2) == 0)
+            {
+                bool ok = map.TryAllocate(out SlotKey key);
+                Assert.That(ok, Is.EqualTo(live.Count < 64));
+                if (ok)
+                {
+                    Assert.That(live.Exists(k => k.Index == key.Index), Is.False);
+                    live.Add(key);
+                }
+            }
+            else if (live.Count > 0)
+            {
+                int i = random.Next(live.Count);
+                Assert.That(map.Free(live[i]), Is.True);
+                dead.Add(live[i]);
+                live.RemoveAt(i);
+            }
+            if (step % 1000 == 0)
+            {
+                foreach (var key in live) Assert.That(map.TryResolve(key, out _), Is.True);
+                foreach (var key in dead) Assert.That(map.TryResolve(key, out _), Is.False);
+                if (dead.Count > 1000) dead.RemoveRange(0, 500);
+            }
+            Assert.That(map.Count, Is.EqualTo(live.Count));
+        }
+    }
+
+    [Test]
+    public void A_map_holds_8_bytes_per_slot_and_a_key_is_8_bytes()
+    {
+        const int slots = 1 << 16;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var map = new SlotMap(slots);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.That(map.Capacity, Is.EqualTo(slots));
+        Assert.That(allocated / (double)slots, Is.EqualTo(8.0).Within(0.01));
+        Assert.That(Unsafe.SizeOf<SlotKey>(), Is.EqualTo(8));
+    }
+
+    [Test]
+    public void Allocating_resolving_and_freeing_allocates_nothing()
+    {
+        var map = new SlotMap(16);
+        Assert.That(map.TryAllocate(out SlotKey warm), Is.True);
+        Assert.That(map.Free(warm), Is.True);
+        int succeeded = 0;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10_000; i++)
+        {
+            if (map.TryAllocate(out SlotKey key) && map.TryResolve(key, out int index) && index == key.Index
+                && map.KeyOf(index) == key && map.Free(key) && !map.TryResolve(key, out _))
+                succeeded++;
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.That(succeeded, Is.EqualTo(10_000));
+        Assert.That(allocated, Is.Zero);
+    }
+}
