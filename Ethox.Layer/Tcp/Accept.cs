@@ -111,8 +111,8 @@ public sealed partial class TcpEndpoint
         // Without timestamps the cookie has no room for window scale and SACK: offer neither (as Linux does),
         // so both ends agree to go without them (RFC 7323 §2.2, RFC 2018 §2).
         if (syn.Header.Timestamps is not { } ts) return repr;
-        byte peerScale = syn.Header.WindowScale is { } s ? Math.Min(s, TcpRepr.MaxWindowScale) : (byte)0xF;
-        uint tsval = _cookies.EncodeTimestamp(TsClock(tuple, now), syn.Header.WindowScale is null ? (byte)0xF : peerScale, syn.Header.SackPermitted);
+        byte peerScale = syn.Header.WindowScale is { } s ? Math.Min(s, TcpRepr.MaxWindowScale) : SynCookies.NoWindowScale;
+        uint tsval = _cookies.EncodeTimestamp(TsClock(tuple, now), peerScale, syn.Header.SackPermitted);
         return repr with
         {
             Timestamps = new TcpTimestamps(tsval, ts.Value),
@@ -150,7 +150,7 @@ public sealed partial class TcpEndpoint
             c.TsRecent = ts.Value;
             c.TsRecentAge = AgeSeconds(now);
             if (sack) c.Set(ConnectionFlags.Sack);
-            if (peerScale != 0xF)
+            if (peerScale != SynCookies.NoWindowScale)
             {
                 c.Set(ConnectionFlags.WindowScale);
                 c.SendScale = peerScale;
