@@ -6,6 +6,7 @@ using System.Threading;
 using Ethox.Appliance;
 using Ethox.Layer.Ip;
 using Ethox.Tests.Nic;
+using Ethox.Tests.Tools;
 using NUnit.Framework;
 
 namespace Ethox.Tests.Appliance;
@@ -76,6 +77,7 @@ internal static partial class Shell
     /// <summary>Runs a command with a timeout; returns its exit status (-1 on timeout), its standard output, and both outputs for messages.</summary>
     public static (int ExitCode, string Output, string All) Run(double timeoutSeconds, string? input, string file, params string[] args)
     {
+        Tool.Require(file);
         var psi = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = input is not null, UseShellExecute = false,
@@ -101,7 +103,7 @@ internal static partial class Shell
 
     /// <summary>Runs <paramref name="command"/> in namespace <paramref name="ns"/>.</summary>
     public static (int ExitCode, string Output, string All) InNamespace(string ns, double timeoutSeconds, string? input, params string[] command)
-        => Run(timeoutSeconds, input, "ip", ["netns", "exec", ns, .. command]);
+        => Run(timeoutSeconds, input, "ip", Tool.InNamespace(ns, command));
 
     /// <summary>Pings <paramref name="address"/> from namespace <paramref name="ns"/>; returns (sent, received) from ping's summary line.</summary>
     public static (int Sent, int Received, string Output) Ping(string ns, string address, int count, double interval, int size = 56, bool v6 = false)
@@ -192,10 +194,13 @@ internal sealed class PeerNamespace : IDisposable
         }
     }
 
-    /// <summary>The appliance's usual arguments on our end of the veth pair: our test MAC (never the interface's, so the
+    /// <summary>The appliance's usual arguments on our end of the veth pair (see <see cref="ApplianceArgsOn"/>).</summary>
+    public string[] ApplianceArgs(params string[] extra) => ApplianceArgsOn(Veth.Outer, extra);
+
+    /// <summary>The appliance's usual arguments on interface <paramref name="iface"/>: our test MAC (never the interface's, so the
     /// local kernel ignores frames to us), one IPv4 and one IPv6 address, UDP echo on port 7.</summary>
-    public string[] ApplianceArgs(params string[] extra)
-        => ["--iface", Veth.Outer, "--mac", OurMac, "--ip", OurV4 + "/24", "--ip", OurV6 + "/64", .. extra];
+    public static string[] ApplianceArgsOn(string iface, params string[] extra)
+        => ["--iface", iface, "--mac", OurMac, "--ip", OurV4 + "/24", "--ip", OurV6 + "/64", .. extra];
 
     /// <summary>The kernel's neighbour entry for <paramref name="address"/> (e.g. "198.18.0.3 lladdr 02:… REACHABLE").</summary>
     public string Neighbour(string address) => Veth.Exec("ip", "neigh", "show", address, "dev", Veth.Inner).Trim();

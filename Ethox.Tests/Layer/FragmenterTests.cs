@@ -113,7 +113,7 @@ public class FragmenterTests
         var fragments = EmitAll(f, 1500);
         Assert.That(fragments, Has.Count.EqualTo(6), "8008 bytes in 1480-byte pieces");
         var frames = fragments.ConvertAll(Frame);
-        Tshark.RequireOrIgnore();
+        Tool.Require("tshark");
         var rows = Tshark.FieldsWithPreferences(frames, PcapLinkType.Ethernet, ["ip.defragment:TRUE"],
             "ip.checksum.status", "ip.id", "ip.flags.mf", "ip.frag_offset", "ip.reassembled.length", "icmp.type", "icmp.checksum.status", "_ws.expert");
         for (int i = 0; i < rows.Count; i++)
@@ -139,7 +139,7 @@ public class FragmenterTests
         Assert.That(f.Commit(length, 0xDEADBEEF, 1280), Is.EqualTo(FragmentationStatus.Ready));
         var fragments = EmitAll(f, 1280);
         var frames = fragments.ConvertAll(Frame);
-        Tshark.RequireOrIgnore();
+        Tool.Require("tshark");
         var rows = Tshark.FieldsWithPreferences(frames, PcapLinkType.Ethernet, ["ipv6.defragment:TRUE"],
             "ipv6.nxt", "ipv6.hopopts.nxt", "ipv6.routing.nxt", "ipv6.fraghdr.nxt", "ipv6.fraghdr.ident", "ipv6.reassembled.length", "udp.length", "udp.checksum.status", "_ws.expert");
         foreach (var row in rows)
@@ -169,7 +169,7 @@ public class FragmenterTests
         udp.TryEmit(span[20..], V4A, V4B);
         Assert.That(f.Commit(span.Length, 77, 576), Is.EqualTo(FragmentationStatus.Ready));
         var frames = EmitAll(f, 576).ConvertAll(Frame);
-        Tshark.RequireOrIgnore();
+        Tool.Require("tshark");
         var rows = Tshark.FieldsWithPreferences(frames, PcapLinkType.Ethernet, ["ip.defragment:TRUE"],
             "ip.reassembled.length", "udp.checksum.status", "_ws.expert");
         Assert.That(rows[^1]["ip.reassembled.length"], Is.EqualTo("3008"));

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO;
 using Ethox.Layer;
 using Ethox.Nic;
+using Ethox.Tests.Tools;
 using Ethox.Wire;
 using NUnit.Framework;
 
@@ -77,7 +78,7 @@ public class AfPacketKernelTests
         Assert.That(dev.UsesMmapRings, Is.EqualTo(mmap));
         _veth!.Exec("ip", "neigh", "replace", VethNamespace.OurAddress, "lladdr", Kernel.OurMac.ToString(), "dev", _veth.Inner, "nud", "permanent");
         var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "netns", "exec", _veth.Namespace, "ping", "-n", "-c", "5", "-i", "0.2", "-W", "2", VethNamespace.OurAddress })
+        foreach (var a in Tool.InNamespace(_veth.Namespace, ["ping", "-n", "-c", "5", "-i", "0.2", "-W", "2", VethNamespace.OurAddress]))
             psi.ArgumentList.Add(a);
         using var ping = Process.Start(psi)!;
         var answerer = new EchoAnswerer();
@@ -130,8 +131,8 @@ public class AfPacketKernelTests
     {
         using var dev = Open(new AfPacketOptions { UseMmapRings = mmap, Mtu = 100, RingFrames = 8 });
         _veth!.Exec("ip", "neigh", "replace", VethNamespace.OurAddress, "lladdr", Kernel.OurMac.ToString(), "dev", _veth.Inner, "nud", "permanent");
-        Tool.Run("ip", "netns", "exec", _veth.Namespace, "ping", "-n", "-c", "1", "-W", "0.2", "-s", "300", VethNamespace.OurAddress);
-        Tool.Run("ip", "netns", "exec", _veth.Namespace, "ping", "-n", "-c", "1", "-W", "0.2", "-s", "20", VethNamespace.OurAddress);
+        Tool.Run("ip", Tool.InNamespace(_veth.Namespace, ["ping", "-n", "-c", "1", "-W", "0.2", "-s", "300", VethNamespace.OurAddress]));
+        Tool.Run("ip", Tool.InNamespace(_veth.Namespace, ["ping", "-n", "-c", "1", "-W", "0.2", "-s", "20", VethNamespace.OurAddress]));
         var got = Collector.Create();
         var clock = Stopwatch.StartNew();
         while (got.Lengths.Count == 0 && clock.Elapsed.TotalSeconds < 5)

@@ -251,6 +251,7 @@ public class FaultInjectorTests
     {
         var (a, b) = Link(Everything, Everything, 11);
         var now = Instant.Zero;
+        long answered = 0, received = 0;
         long bytes = Allocation.Measure(() =>
         {
             for (int round = 0; round < 1000; round++)
@@ -263,10 +264,14 @@ public class FaultInjectorTests
                 b.Transmit(4, ref more, now);
                 var counter = new Counter();
                 a.Receive(64, ref counter, now);
+                answered += answerer.Answered;
+                received += counter.Frames;
                 now += Duration.FromMilliseconds(1);
             }
         });
         Assert.That(bytes, Is.Zero);
+        Assert.That(answered, Is.EqualTo(b.ReceiveCounters.Delivered), "every frame delivered to B was answered");
+        Assert.That(received, Is.EqualTo(a.Counters.RxFrames));
         Assert.That(b.ReceiveCounters.Delivered, Is.GreaterThan(20_000));
         Assert.That(b.TransmitCounters.Delivered, Is.GreaterThan(20_000));
     }

@@ -2,6 +2,7 @@ using System;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using Ethox.Layer;
+using Ethox.Tests.Tools;
 using Ethox.Wire;
 using NUnit.Framework;
 
@@ -21,6 +22,23 @@ internal static class Kernel
 
     /// <summary>An interface name unique to this process: exnic&lt;pid&gt;&lt;tag&gt; (at most 15 bytes).</summary>
     public static string Name(string tag) => $"exnic{Environment.ProcessId}{tag}";
+
+    /// <summary>The start of the name of every network namespace the tests of this process create: ethoxnic-&lt;pid&gt;-.</summary>
+    public static string NamespacePrefix => $"ethoxnic-{Environment.ProcessId}-";
+
+    /// <summary>
+    /// Deletes every network namespace named with this process's <see cref="NamespacePrefix"/>, and with it the veth
+    /// ends inside and their other ends: what a test that failed to clean up left behind. For the end of the run.
+    /// </summary>
+    public static void SweepLeftovers()
+    {
+        if (!OperatingSystem.IsLinux() || !Environment.IsPrivilegedProcess || Tool.Find("ip") is null) return;
+        foreach (string line in Tool.Run("ip", "netns", "list").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string name = line.Split(' ')[0];
+            if (name.StartsWith(NamespacePrefix, StringComparison.Ordinal)) Tool.Try("ip", "netns", "del", name);
+        }
+    }
 
     /// <summary>Turns IPv6 off on an interface of the current namespace, so that the kernel sends nothing on its own.</summary>
     public static void Quiet(string iface) => Tool.Must("sysctl", "-q", "-w", $"net.ipv6.conf.{iface}.disable_ipv6=1");
@@ -50,7 +68,7 @@ internal sealed class VethNamespace : IDisposable
 
     private VethNamespace(string tag)
     {
-        Namespace = $"ethoxnic-{Environment.ProcessId}-{tag}";
+        Namespace = Kernel.NamespacePrefix + tag;
         Outer = Kernel.Name(tag + "a");
         Inner = Kernel.Name(tag + "b");
     }
@@ -78,7 +96,7 @@ internal sealed class VethNamespace : IDisposable
     }
 
     /// <summary>Runs a command inside the namespace; it must succeed.</summary>
-    public string Exec(params string[] command) => Tool.Must("ip", ["netns", "exec", Namespace, .. command]);
+    public string Exec(params string[] command) => Tool.Must("ip", Tool.InNamespace(Namespace, command));
 
     public void Dispose()
     {

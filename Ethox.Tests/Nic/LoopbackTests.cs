@@ -104,6 +104,7 @@ public class LoopbackTests
     public void Steady_state_allocates_nothing()
     {
         var lo = new Loopback(64);
+        long answered = 0, counted = 0;
         long bytes = Allocation.Measure(() =>
         {
             for (int round = 0; round < 1000; round++)
@@ -114,10 +115,14 @@ public class LoopbackTests
                 lo.Receive(16, ref answerer, Instant.Zero);
                 var counter = new Counter();
                 lo.Receive(64, ref counter, Instant.Zero);
+                answered += answerer.Answered;
+                counted += counter.Frames;
             }
         });
         Assert.That(bytes, Is.Zero);
-        Assert.That(lo.Counters.RxFrames, Is.GreaterThan(60_000));
+        // Two runs of 1000 rounds (warm-up, measured): 16 of the 32 frames answered, then the other 16 and the 16 answers counted.
+        Assert.That((answered, counted), Is.EqualTo((2000L * 16, 2000L * 32)));
+        Assert.That(lo.Counters.RxFrames, Is.EqualTo(2000 * 48));
     }
 
     private struct CapacityProbe : IRecv<RawPacket>, ISend<RawPacket>

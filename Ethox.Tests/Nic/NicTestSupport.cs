@@ -1,7 +1,6 @@
 using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
-using System.Diagnostics;
 using Ethox.Layer;
 using NUnit.Framework;
 
@@ -80,34 +79,5 @@ internal static class Allocation
         long before = GC.GetAllocatedBytesForCurrentThread();
         action();
         return GC.GetAllocatedBytesForCurrentThread() - before;
-    }
-}
-
-/// <summary>Runs external tools for the tests (tshark, ip, sysctl, ping).</summary>
-internal static class Tool
-{
-    public static (int ExitCode, string Output, string Error) Run(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        string stdout = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stdout, stderr.Result);
-    }
-
-    /// <summary>Runs a command that must succeed.</summary>
-    public static string Must(string file, params string[] args)
-    {
-        var (code, output, error) = Run(file, args);
-        if (code != 0) Assert.Fail($"{file} {string.Join(' ', args)} exited with {code}: {error.Trim()}");
-        return output;
-    }
-
-    /// <summary>Runs a cleanup command whose failure does not matter (the object may already be gone).</summary>
-    public static void Try(string file, params string[] args)
-    {
-        try { Run(file, args); } catch (Exception) { /* cleanup is best effort */ }
     }
 }

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using Ethox.Layer;
 using Ethox.Nic;
+using Ethox.Tests.Tools;
 using Ethox.Wire;
 using NUnit.Framework;
 

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using Ethox.Fuzzing;
+using Ethox.Tests.Tools;
 using Ethox.Wire;
 using NUnit.Framework;
 
@@ -23,15 +24,34 @@ public class RobustnessTests
         if (_frames is not null) return _frames;
         var frames = new List<byte[]>();
         var dir = Path.Combine(TestContext.CurrentContext.TestDirectory, "Fixtures");
-        var buffer = new byte[1 << 16];
-        foreach (var file in Directory.EnumerateFiles(dir, "*.pcap").Order())
-        {
-            using var stream = File.OpenRead(file);
-            if (!PcapReader.TryOpen(stream, out var reader, out _) || reader!.LinkType != PcapLinkType.Ethernet) continue;
-            while (reader.TryReadNext(buffer, out var record) == PcapReadStatus.Record)
-                frames.Add(buffer.AsSpan(0, record.CapturedLength).ToArray());
-        }
+        foreach (var file in Directory.EnumerateFiles(dir, "*.pcap").Order()) frames.AddRange(EthernetFramesOf(file));
         return _frames = frames;
+    }
+
+    /// <summary>The frames of one Ethernet pcap file.</summary>
+    internal static List<byte[]> EthernetFramesOf(string file)
+    {
+        var frames = new List<byte[]>();
+        var buffer = new byte[1 << 16];
+        using var stream = File.OpenRead(file);
+        if (!PcapReader.TryOpen(stream, out var reader, out _) || reader!.LinkType != PcapLinkType.Ethernet) return frames;
+        while (reader.TryReadNext(buffer, out var record) == PcapReadStatus.Record)
+            frames.Add(buffer.AsSpan(0, record.CapturedLength).ToArray());
+        return frames;
+    }
+
+    /// <summary>Every seed of every packet target (all but "pcap"), with the target's index in <see cref="FuzzTargets.Names"/>.</summary>
+    private static List<(int Target, byte[] Seed)> PacketSeeds()
+    {
+        var seeds = new List<(int, byte[])>();
+        var root = Path.Combine(TestContext.CurrentContext.TestDirectory, "corpus");
+        for (int t = 0; t < FuzzTargets.Names.Length; t++)
+        {
+            var dir = Path.Combine(root, FuzzTargets.Names[t]);
+            if (FuzzTargets.Names[t] == "pcap" || !Directory.Exists(dir)) continue;
+            foreach (var file in Directory.EnumerateFiles(dir).Order()) seeds.Add((t, File.ReadAllBytes(file)));
+        }
+        return seeds;
     }
 
     [Test]
@@ -101,15 +121,46 @@ public class RobustnessTests
     }
 
     [Test]
-    public void Parsing_and_emitting_every_fixture_frame_allocates_nothing()
+    public void Parsing_and_emitting_every_fixture_frame_and_every_seed_allocates_nothing()
     {
+        // Whole frames reach the Ethernet-level targets; each protocol's parser gets its own layer from its seeds.
         var frames = FixtureFrames();
+        var seeds = PacketSeeds();
+        int targets = FuzzTargets.Names.Length;
         var scratch = new byte[1 << 16];
-        foreach (var frame in frames) FuzzTargets.RunAllPacketTargets(frame, scratch); // warm up (JIT, statics)
+        var warmUp = new long[2 * targets]; // per target: fixture frames accepted, then seeds accepted
+        var measured = new long[2 * targets];
+        void Pass(long[] accepted)
+        {
+            foreach (var frame in frames)
+            {
+                int mask = FuzzTargets.RunAllPacketTargets(frame, scratch);
+                for (int t = 0; t < targets; t++) accepted[t] += (mask >> t) & 1;
+            }
+            foreach (var (target, seed) in seeds)
+            {
+                seed.CopyTo(scratch, 0);
+                if (FuzzTargets.Run(FuzzTargets.Names[target], scratch.AsSpan(0, seed.Length))) accepted[targets + target]++;
+            }
+        }
+        Pass(warmUp); // JIT, statics
         long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int round = 0; round < 20; round++)
-            foreach (var frame in frames) FuzzTargets.RunAllPacketTargets(frame, scratch);
+        for (int round = 0; round < 20; round++) Pass(measured);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.That(allocated, Is.Zero, $"{allocated} bytes allocated over {20 * frames.Count} frames x {FuzzTargets.Names.Length - 1} parsers");
+
+        Assert.That(allocated, Is.Zero, $"{allocated} bytes allocated over {20 * frames.Count} frames and {20 * seeds.Count} seeds");
+        Assert.That(measured, Is.EqualTo(warmUp.Select(n => 20 * n)), "every measured round did what the warm-up did");
+        // And that was parsing, not refusing: the frame-level parsers take every frame, the header stack every one but
+        // the deliberately broken, and every protocol's parser most of the seeds cut from these captures.
+        int Target(string name) => Array.IndexOf(FuzzTargets.Names, name);
+        foreach (var name in new[] { "ethernet", "frame", "rawip" })
+            Assert.That(warmUp[Target(name)], Is.EqualTo(frames.Count), name);
+        int broken = EthernetFramesOf(Fixture.Path("crafted-broken.pcap")).Count;
+        Assert.That(warmUp[Target("stack")], Is.InRange(frames.Count - broken, frames.Count - 1), "stack");
+        for (int t = 0; t < targets; t++)
+        {
+            int own = seeds.Count(s => s.Target == t);
+            if (FuzzTargets.Names[t] != "pcap") Assert.That(warmUp[targets + t], Is.GreaterThan(own / 2), $"{FuzzTargets.Names[t]}: seeds accepted of {own}");
+        }
     }
 }

@@ -38,22 +38,13 @@ public static class Tshark
     ];
 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private static readonly Lazy<string?> Executable = new(FindExecutable);
-
-    /// <summary>True when a tshark executable is on the PATH.</summary>
-    public static bool IsAvailable => Executable.Value is not null;
-
-    /// <summary>Marks the current test as ignored when tshark is not installed (CI installs it).</summary>
-    public static void RequireOrIgnore()
-    {
-        if (!IsAvailable) Assert.Ignore("tshark is not installed (Debian package: tshark)");
-    }
 
     /// <summary>
     /// Decodes <paramref name="pcapPath"/> and returns, per frame in file order, the value of each requested
     /// field (a tshark display-filter field name such as <c>ip.src</c>). A field that occurs several times in a
     /// frame (tunnels, ICMP quotes, options) has its values joined by commas in order; a field absent from a
-    /// frame maps to the empty string. Throws when tshark fails, e.g. on an unknown field name.
+    /// frame maps to the empty string. Throws when tshark fails, e.g. on an unknown field name; skips the test
+    /// (fails it in CI) when tshark is not installed (<see cref="Tool.Require"/>).
     /// </summary>
     public static IReadOnlyList<Dictionary<string, string>> Fields(string pcapPath, params string[] fields)
         => FieldsWithPreferences(pcapPath, [], fields);
@@ -66,8 +57,8 @@ public static class Tshark
         string pcapPath, IReadOnlyList<string> preferences, params string[] fields)
     {
         if (fields.Length == 0) throw new ArgumentException("ask for at least one field", nameof(fields));
-        string exe = Executable.Value ?? throw new InvalidOperationException("tshark is not installed");
-        var psi = new ProcessStartInfo(exe)
+        Tool.Require("tshark");
+        var psi = new ProcessStartInfo("tshark")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -147,17 +138,5 @@ public static class Tshark
             rows.Add(row);
         }
         return rows;
-    }
-
-    private static string? FindExecutable()
-    {
-        string? path = Environment.GetEnvironmentVariable("PATH");
-        if (path is null) return null;
-        foreach (string dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            string candidate = Path.Combine(dir, OperatingSystem.IsWindows() ? "tshark.exe" : "tshark");
-            if (File.Exists(candidate)) return candidate;
-        }
-        return null;
     }
 }

@@ -98,9 +98,10 @@ public class Dhcpv4Tests
         var offer = Offer;
         long before = GC.GetAllocatedBytesForCurrentThread();
         uint sum = 0;
-        Dhcpv4Repr.TryParse(offer, out repr, out _);
+        bool parsed = Dhcpv4Repr.TryParse(offer, out repr, out _);
         foreach (var dns in repr.DnsServers) sum += dns.Value & 0xFFFF;
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+        Assert.That(parsed, Is.True);
         Assert.That(sum, Is.EqualTo(0x0035u + 0x0135 + 0x0235));
     }
 
@@ -286,13 +287,23 @@ public class Dhcpv4Tests
         var buf = Request;
         var scratch = new byte[400];
         ParseEverything(buf);
+        int done = 0;
+        var type = Dhcpv4MessageType.Discover;
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 1000; i++)
         {
-            Dhcpv4Repr.TryParse(buf, out var repr, out _);
-            repr.TryEmit(scratch);
+            if (Dhcpv4Repr.TryParse(buf, out var repr, out _) && repr.TryEmit(scratch))
+            {
+                done++;
+                type = repr.MessageType;
+            }
         }
-        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.That(allocated, Is.Zero);
+        Assert.That(done, Is.EqualTo(1000));
+        Assert.That(type, Is.EqualTo(Dhcpv4MessageType.Request));
+        Assert.That(Dhcpv4Repr.TryParse(scratch, out var emitted, out var error), Is.True, error.Describe());
+        Assert.That(emitted.MessageType, Is.EqualTo(Dhcpv4MessageType.Request), "what was emitted reads back");
     }
 
     private static WireError ParseEverything(Span<byte> buffer)

@@ -166,13 +166,20 @@ public class Icmpv4Tests
     {
         var message = MessageOf(IpScapyVectors.Icmpv4PortUnreachable);
         var output = new byte[message.Length];
+        int done = 0;
+        Icmpv4Repr last = default;
         long allocated = AllocatedBy(1000, () =>
         {
-            Icmpv4Packet.TryParse(message, out var p, out _);
-            Icmpv4Repr.TryParse(p, out var repr, out _);
-            repr.TryEmit(output, p.Payload);
+            if (Icmpv4Packet.TryParse(message, out var p, out _) && Icmpv4Repr.TryParse(p, out var repr, out _) && repr.TryEmit(output, p.Payload))
+            {
+                done++;
+                last = repr;
+            }
         });
         Assert.That(allocated, Is.Zero);
+        Assert.That(done, Is.EqualTo(1 + 1000), "the warm-up and every measured run parsed and emitted");
+        Assert.That((last.Type, last.Code, last.PayloadLength), Is.EqualTo((Icmpv4Type.DestinationUnreachable, (byte)3, 548)));
+        Assert.That(output, Is.EqualTo(message), "emitted as scapy built it");
     }
 
     internal static void Exercise(byte[] data)

@@ -131,13 +131,21 @@ public class Icmpv6Tests
     {
         var (message, source, destination) = MessageOf(IpScapyVectors.Icmpv6PacketTooBig);
         var output = new byte[message.Length];
+        int done = 0;
+        Icmpv6Repr last = default;
         long allocated = AllocatedBy(1000, () =>
         {
-            Icmpv6Packet.TryParse(message, out var p, out _);
-            Icmpv6Repr.TryParse(p, source, destination, out var repr, out _);
-            repr.TryEmit(output, source, destination, p.Payload);
+            if (Icmpv6Packet.TryParse(message, out var p, out _) && Icmpv6Repr.TryParse(p, source, destination, out var repr, out _)
+                && repr.TryEmit(output, source, destination, p.Payload))
+            {
+                done++;
+                last = repr;
+            }
         });
         Assert.That(allocated, Is.Zero);
+        Assert.That(done, Is.EqualTo(1 + 1000), "the warm-up and every measured run parsed and emitted");
+        Assert.That((last.Type, last.Mtu, last.PayloadLength), Is.EqualTo((Icmpv6Type.PacketTooBig, 1280u, 1232)));
+        Assert.That(output, Is.EqualTo(message), "emitted as scapy built it");
     }
 
     internal static void Exercise(byte[] data)

@@ -251,13 +251,23 @@ public class IgmpTests
     {
         var buf = V3Query;
         ParseEverything(buf);
+        int done = 0, sources = 0;
+        var group = Ipv4Address.Unspecified;
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 1000; i++)
         {
-            IgmpRepr.TryParse(buf, out var repr, out _);
-            repr.TryEmit(buf);
+            if (IgmpRepr.TryParse(buf, out var repr, out _) && repr.TryEmit(buf))
+            {
+                done++;
+                group = repr.Group;
+                sources = repr.Sources.Count;
+            }
         }
-        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.That(allocated, Is.Zero);
+        Assert.That(done, Is.EqualTo(1000));
+        Assert.That((group, sources), Is.EqualTo((Ipv4Address.Parse("239.1.2.3"), 2)));
+        Assert.That(buf, Is.EqualTo(V3Query), "the query emitted over itself is the one parsed");
     }
 
     private static WireError ParseEverything(Span<byte> buffer)

@@ -218,19 +218,30 @@ public class Ipv6Tests
     public void Walking_the_chain_does_not_allocate()
     {
         var bytes = Hex(IpScapyVectors.Ipv6ExtensionChain);
+        int parsed = 0, headers = 0, options = 0, emitted = 0;
+        Ipv6UpperLayer upper = default;
         long allocated = AllocatedBy(1000, () =>
         {
-            Ipv6Packet.TryParse(bytes, out var p, out _);
-            p.TryGetUpperLayer(out _, out _);
+            if (!Ipv6Packet.TryParse(bytes, out var p, out _)) return;
+            parsed++;
+            if (!p.TryGetUpperLayer(out upper, out _)) return;
             var reader = p.ExtensionHeaders;
             while (reader.TryNext(out var header))
             {
-                var options = header.Options;
-                while (options.TryNext(out _)) { }
+                headers++;
+                if (header.Type is not (IpProtocol.HopByHop or IpProtocol.Ipv6Options)) continue;
+                var walk = header.Options;
+                while (walk.TryNext(out _)) options++;
             }
-            Ipv6Repr.Parse(p).TryEmit(bytes);
+            if (Ipv6Repr.Parse(p).TryEmit(bytes)) emitted++;
         });
         Assert.That(allocated, Is.Zero);
+        const int Runs = 1 + 1000; // the warm-up and the measured runs
+        Assert.That((parsed, emitted), Is.EqualTo((Runs, Runs)));
+        Assert.That(headers, Is.EqualTo(Runs * 4), "hop-by-hop, destination options, routing, fragment");
+        Assert.That(options, Is.EqualTo(Runs * 3), "router alert and its padding, then PadN");
+        Assert.That(upper.Protocol, Is.EqualTo(IpProtocol.Udp));
+        Assert.That(bytes, Is.EqualTo(Hex(IpScapyVectors.Ipv6ExtensionChain)), "the header emitted over itself is the one parsed");
     }
 
     internal static void Exercise(byte[] data)

@@ -164,16 +164,20 @@ public class MldTests
         var (message, source, destination) = MessageOf(IpScapyVectors.MldV2Report);
         var output = new byte[message.Length];
         var sources = new[] { S1, S2 };
+        int parsed = 0, written = 0, length = 0;
+        MldRepr last = default;
         long allocated = AllocatedBy(1000, () =>
         {
-            Icmpv6Packet.TryParse(message, out var p, out _);
-            MldRepr.TryParse(p, source, destination, out _, out _);
+            if (Icmpv6Packet.TryParse(message, out var p, out _) && MldRepr.TryParse(p, source, destination, out last, out _)) parsed++;
             var writer = new MldReportWriter(output);
-            writer.TryAdd(MldRecordType.ChangeToExclude, Group3, default);
-            writer.TryAdd(MldRecordType.ModeIsInclude, Group4, sources);
-            writer.TryFinish(source, destination, out _);
+            if (writer.TryAdd(MldRecordType.ChangeToExclude, Group3, default) && writer.TryAdd(MldRecordType.ModeIsInclude, Group4, sources)
+                && writer.TryFinish(source, destination, out length))
+                written++;
         });
         Assert.That(allocated, Is.Zero);
+        Assert.That((parsed, written), Is.EqualTo((1 + 1000, 1 + 1000)), "the warm-up and every measured run parsed and wrote");
+        Assert.That((last.Type, last.RecordCount), Is.EqualTo((Icmpv6Type.MulticastListenerReportV2, 2)));
+        Assert.That((length, output), Is.EqualTo((message.Length, message)), "written as scapy built it");
     }
 
     internal static void Exercise(byte[] data)

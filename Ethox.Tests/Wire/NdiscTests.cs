@@ -237,13 +237,22 @@ public class NdiscTests
     {
         var (message, source, destination) = MessageOf(IpScapyVectors.NdiscRouterAdvertisement);
         var output = new byte[message.Length];
+        int done = 0;
+        NdiscRepr last = default;
         long allocated = AllocatedBy(1000, () =>
         {
-            Icmpv6Packet.TryParse(message, out var p, out _);
-            NdiscRepr.TryParse(p, source, destination, out var repr, out _);
-            repr.TryEmit(output, source, destination);
+            if (Icmpv6Packet.TryParse(message, out var p, out _) && NdiscRepr.TryParse(p, source, destination, out var repr, out _)
+                && repr.TryEmit(output, source, destination))
+            {
+                done++;
+                last = repr;
+            }
         });
         Assert.That(allocated, Is.Zero);
+        Assert.That(done, Is.EqualTo(1 + 1000), "the warm-up and every measured run parsed and emitted");
+        Assert.That((last.Type, last.RouterLifetime, last.ReachableTime, last.RetransTimer),
+            Is.EqualTo((Icmpv6Type.RouterAdvertisement, (ushort)1800, 30000u, 1000u)));
+        Assert.That(output, Is.EqualTo(message), "emitted as scapy built it");
     }
 
     internal static void Exercise(byte[] data)

@@ -82,7 +82,7 @@ public class PcapTests
     [TestCaseSource(nameof(FixtureNames))]
     public void Reader_yields_exactly_the_frames_tshark_lists(string name)
     {
-        Tshark.RequireOrIgnore();
+        Tool.Require("tshark");
         string path = Fixture.Path(name);
         var (frames, end) = ReadAll(File.ReadAllBytes(path));
         Assert.That(end, Is.EqualTo(PcapReadStatus.EndOfFile));
@@ -94,7 +94,7 @@ public class PcapTests
     [TestCase("kernel-tcp-curl.pcap", true)]
     public void Big_endian_files_read_the_same_as_little_endian(string name, bool nanosecond)
     {
-        Tshark.RequireOrIgnore();
+        Tool.Require("tshark");
         byte[] little = File.ReadAllBytes(Fixture.Path(name));
         byte[] big = SwapByteOrder(little);
         string path = Path.Combine(Path.GetTempPath(), $"ethox-be-{Guid.NewGuid():N}.pcap");
@@ -137,7 +137,7 @@ public class PcapTests
     [TestCase(true)]
     public void Writer_output_is_read_by_tshark_with_the_same_frames_and_times(bool nanosecond)
     {
-        Tshark.RequireOrIgnore();
+        Tool.Require("tshark");
         var (source, _) = ReadAll(File.ReadAllBytes(Fixture.Path("kernel-tcp-curl.pcap")));
         long[] times = [0, 1, 999, 1_000, 1_700_000_000_123_456_789, 1_700_000_000_999_999_999, 4_294_967_295_999_999_999];
         string path = Path.Combine(Path.GetTempPath(), $"ethox-w-{Guid.NewGuid():N}.pcap");
@@ -172,7 +172,7 @@ public class PcapTests
     [Test]
     public void Raw_ip_link_type_is_decoded_as_ipv4_and_ipv6_by_tshark()
     {
-        Tshark.RequireOrIgnore();
+        Tool.Require("tshark");
         var (v4, _) = ReadAll(File.ReadAllBytes(Fixture.Path("kernel-ping4.pcap")));
         var (v6, _) = ReadAll(File.ReadAllBytes(Fixture.Path("kernel-ping6-nd.pcap")));
         // Frame 3 of each is the first echo request; drop the 14-byte Ethernet header.

@@ -718,7 +718,7 @@ public class TsharkEmitTests
     [TestCaseSource(nameof(CaseNames))]
     public void Tshark_decodes_what_we_emitted(int index)
     {
-        Tshark.RequireOrIgnore();
+        Tool.Require("tshark");
         var emitted = Cases.Value[index];
         var row = Decoded.Value[index];
         var problems = new List<string>();
@@ -746,7 +746,7 @@ public class TsharkEmitTests
     [Test]
     public void Our_fragments_reassemble_in_tshark_into_a_datagram_whose_checksum_verifies()
     {
-        Tshark.RequireOrIgnore();
+        Tool.Require("tshark");
         var udp4 = new UdpRepr(40001, 9999, 1200);
         byte[] datagram4 = Udp(udp4, V4A, V4B, Bytes(1200, 0x78));
         var udp6 = new UdpRepr(40002, 9999, 1200);

@@ -116,7 +116,7 @@ public class TsharkFixtureTests
     /// <summary>Reads the fixture's frames and runs tshark on it, once per file however many tests ask.</summary>
     private static Decoded Decode(string fixture)
     {
-        Tshark.RequireOrIgnore();
+        Tool.Require("tshark");
         return Cache.GetOrAdd(fixture, name => new Lazy<Decoded>(() =>
         {
             string path = Fixture.Path(name);

@@ -25,38 +25,44 @@ public static class FuzzTargets
 
     public static bool IsKnown(string name) => Array.IndexOf(Names, name) >= 0;
 
-    /// <summary>Runs one target; the input may be modified in place (views have setters, the printer does not write).</summary>
-    public static void Run(string name, Span<byte> data)
+    /// <summary>
+    /// Runs one target; the input may be modified in place (views have setters, the printer does not write). Returns
+    /// true when the target's parser accepted the input (and the round trip, where the target has one, was checked),
+    /// so that a caller can tell a parser that refuses everything from one that works.
+    /// </summary>
+    public static bool Run(string name, Span<byte> data) => name switch
     {
-        switch (name)
-        {
-            case "ethernet": Ethernet(data); break;
-            case "arp": Arp(data); break;
-            case "ipv4": Ipv4(data); break;
-            case "ipv6": Ipv6(data); break;
-            case "icmpv4": Icmpv4(data); break;
-            case "icmpv6": Icmpv6(data); break;
-            case "udp": Udp(data); break;
-            case "tcp": Tcp(data); break;
-            case "dhcpv4": Dhcpv4(data); break;
-            case "igmp": Igmp(data); break;
-            case "frame": Print(data, PcapLinkType.Ethernet); break;
-            case "rawip": Print(data, PcapLinkType.RawIp); break;
-            case "stack": Stack(data); break;
-            case "pcap": Pcap(data); break;
-            default: throw new ArgumentException($"unknown target {name}");
-        }
-    }
+        "ethernet" => Ethernet(data),
+        "arp" => Arp(data),
+        "ipv4" => Ipv4(data),
+        "ipv6" => Ipv6(data),
+        "icmpv4" => Icmpv4(data),
+        "icmpv6" => Icmpv6(data),
+        "udp" => Udp(data),
+        "tcp" => Tcp(data),
+        "dhcpv4" => Dhcpv4(data),
+        "igmp" => Igmp(data),
+        "frame" => Print(data, PcapLinkType.Ethernet),
+        "rawip" => Print(data, PcapLinkType.RawIp),
+        "stack" => Stack(data),
+        "pcap" => Pcap(data),
+        _ => throw new ArgumentException($"unknown target {name}"),
+    };
 
-    /// <summary>Runs every target except "pcap" (which allocates a stream) on the same input.</summary>
-    public static void RunAllPacketTargets(Span<byte> data, Span<byte> scratch)
+    /// <summary>
+    /// Runs every target except "pcap" (which allocates a stream) on the same input; returns the targets that accepted
+    /// it as a bit mask (bit i for <see cref="Names"/>[i]).
+    /// </summary>
+    public static int RunAllPacketTargets(Span<byte> data, Span<byte> scratch)
     {
-        foreach (var name in Names)
+        int accepted = 0;
+        for (int i = 0; i < Names.Length; i++)
         {
-            if (name == "pcap") continue;
+            if (Names[i] == "pcap") continue;
             data.CopyTo(scratch);
-            Run(name, scratch[..data.Length]);
+            if (Run(Names[i], scratch[..data.Length])) accepted |= 1 << i;
         }
+        return accepted;
     }
 
     private static void Check(bool condition, string what)
@@ -64,37 +70,40 @@ public static class FuzzTargets
         if (!condition) throw new InvalidOperationException("fuzz invariant failed: " + what);
     }
 
-    private static void Ethernet(Span<byte> data)
+    private static bool Ethernet(Span<byte> data)
     {
-        if (!EthernetRepr.TryParse(data, out var repr, out _)) return;
+        if (!EthernetRepr.TryParse(data, out var repr, out _)) return false;
         Span<byte> scratch = stackalloc byte[64];
         Check(repr.TryEmit(scratch), "ethernet emit");
         Check(EthernetRepr.TryParse(scratch, out var again, out _) && again == repr, "ethernet round trip");
+        return true;
     }
 
-    private static void Arp(Span<byte> data)
+    private static bool Arp(Span<byte> data)
     {
-        if (!ArpPacket.TryParse(data, out var packet, out _) || !ArpRepr.TryParse(packet, out var repr, out _)) return;
+        if (!ArpPacket.TryParse(data, out var packet, out _) || !ArpRepr.TryParse(packet, out var repr, out _)) return false;
         Span<byte> scratch = stackalloc byte[64];
         Check(repr.TryEmit(scratch), "arp emit");
         Check(ArpRepr.TryParse(scratch, out var again, out _) && again == repr, "arp round trip");
+        return true;
     }
 
-    private static void Ipv4(Span<byte> data)
+    private static bool Ipv4(Span<byte> data)
     {
-        if (!Ipv4Packet.TryParse(data, out var packet, out _)) return;
+        if (!Ipv4Packet.TryParse(data, out var packet, out _)) return false;
         var options = packet.Options;
         while (options.TryNext(out _)) { }
-        if (!Ipv4Repr.TryParse(packet, out var repr, out _)) return;
+        if (!Ipv4Repr.TryParse(packet, out var repr, out _)) return false;
         Span<byte> scratch = stackalloc byte[128];
-        if (repr.TotalLength > scratch.Length) return;
+        if (repr.TotalLength > scratch.Length) return true; // parsed; too long for the round trip
         Check(repr.TryEmit(scratch, packet.OptionBytes), "ipv4 emit");
         Check(Ipv4Repr.TryParse(scratch[..repr.TotalLength], out var again, out _) && again == repr, "ipv4 round trip");
+        return true;
     }
 
-    private static void Ipv6(Span<byte> data)
+    private static bool Ipv6(Span<byte> data)
     {
-        if (!Ipv6Packet.TryParse(data, out var packet, out _)) return;
+        if (!Ipv6Packet.TryParse(data, out var packet, out _)) return false;
         var headers = packet.ExtensionHeaders;
         while (headers.TryNext(out var header))
         {
@@ -107,30 +116,32 @@ public static class FuzzTargets
         packet.TryGetUpperLayer(out _, out _);
         var repr = Ipv6Repr.Parse(packet);
         Span<byte> scratch = stackalloc byte[2048];
-        if (repr.HeaderLength + repr.PayloadLength > scratch.Length) return;
+        if (repr.HeaderLength + repr.PayloadLength > scratch.Length) return true; // parsed; too long for the round trip
         Check(repr.TryEmit(scratch), "ipv6 emit");
         Check(Ipv6Repr.TryParse(scratch[..(repr.HeaderLength + repr.PayloadLength)], out var again, out _) && again == repr, "ipv6 round trip");
+        return true;
     }
 
-    private static void Icmpv4(Span<byte> data)
+    private static bool Icmpv4(Span<byte> data)
     {
-        if (!Icmpv4Packet.TryParse(data, out var packet, out _)) return;
+        if (!Icmpv4Packet.TryParse(data, out var packet, out _)) return false;
         if (packet.IsError) packet.TryGetQuotedDatagram(out _, out _);
-        if (!Icmpv4Repr.TryParse(packet, out var repr, out _)) return;
+        if (!Icmpv4Repr.TryParse(packet, out var repr, out _)) return false;
         Span<byte> scratch = stackalloc byte[1500];
-        if (repr.BufferLength > scratch.Length || repr.PayloadLength > packet.Payload.Length) return;
+        if (repr.BufferLength > scratch.Length || repr.PayloadLength > packet.Payload.Length) return true; // parsed; no round trip for it
         Check(repr.TryEmit(scratch, packet.Payload[..repr.PayloadLength]), "icmpv4 emit");
         Check(Icmpv4Packet.TryParse(scratch[..repr.BufferLength], out var again, out _)
               && Icmpv4Repr.TryParse(again, out var repr2, out _) && repr2 == repr, "icmpv4 round trip");
+        return true;
     }
 
-    private static void Icmpv6(Span<byte> data)
+    private static bool Icmpv6(Span<byte> data)
     {
-        if (!Icmpv6Packet.TryParse(data, out var packet, out _)) return;
+        if (!Icmpv6Packet.TryParse(data, out var packet, out _)) return false;
         // Random input has random checksums: fill it so the deeper parsers are reached.
         packet.FillChecksum(V6A.V6, V6B.V6);
         if (packet.IsError) packet.TryGetQuotedPacket(out _, out _);
-        Icmpv6Repr.TryParse(packet, V6A.V6, V6B.V6, out _, out _);
+        bool parsed = Icmpv6Repr.TryParse(packet, V6A.V6, V6B.V6, out _, out _);
         if (NdiscPacket.TryParse(packet, out var nd, out _))
         {
             var options = nd.Options;
@@ -140,41 +151,44 @@ public static class FuzzTargets
                 _ = option.PrefixInformation;
                 _ = option.Mtu;
             }
-            NdiscRepr.TryParse(packet, V6A.V6, V6B.V6, out _, out _);
+            parsed |= NdiscRepr.TryParse(packet, V6A.V6, V6B.V6, out _, out _);
         }
         if (MldPacket.TryParse(packet, out var mld, out _))
         {
             var records = mld.Records;
             while (records.TryNext(out var record)) _ = record.AuxData.Length;
-            MldRepr.TryParse(packet, V6A.V6, V6B.V6, out _, out _);
+            parsed |= MldRepr.TryParse(packet, V6A.V6, V6B.V6, out _, out _);
         }
+        return parsed;
     }
 
-    private static void Udp(Span<byte> data)
+    private static bool Udp(Span<byte> data)
     {
         Span<byte> scratch = stackalloc byte[2048];
-        UdpRoundTrip(data, V4A, V4B, scratch);
-        UdpRoundTrip(data, V6A, V6B, scratch);
+        bool v4 = UdpRoundTrip(data, V4A, V4B, scratch);
+        bool v6 = UdpRoundTrip(data, V6A, V6B, scratch);
+        return v4 || v6;
     }
 
-    private static void UdpRoundTrip(Span<byte> data, IpAddress src, IpAddress dst, Span<byte> scratch)
+    private static bool UdpRoundTrip(Span<byte> data, IpAddress src, IpAddress dst, Span<byte> scratch)
     {
-        if (!UdpDatagram.TryParse(data, out var datagram, out _)) return;
-        if (!UdpRepr.TryParse(datagram, src, dst, out var repr, out _, verifyChecksum: false)) return;
-        if (repr.EmittedLength > scratch.Length) return;
+        if (!UdpDatagram.TryParse(data, out var datagram, out _)) return false;
+        if (!UdpRepr.TryParse(datagram, src, dst, out var repr, out _, verifyChecksum: false)) return false;
+        if (repr.EmittedLength > scratch.Length) return true; // parsed; too long for the round trip
         datagram.Payload.CopyTo(scratch[UdpDatagram.HeaderLength..]);
         Check(repr.TryEmit(scratch[..repr.EmittedLength], src, dst), "udp emit");
         Check(UdpDatagram.TryParse(scratch[..repr.EmittedLength], out var again, out _), "udp reparse");
         Check(UdpRepr.TryParse(again, src, dst, out var repr2, out _) && repr2 == repr, "udp round trip");
+        return true;
     }
 
-    private static void Tcp(Span<byte> data)
+    private static bool Tcp(Span<byte> data)
     {
-        if (!TcpSegment.TryParse(data, out var segment, out _)) return;
+        if (!TcpSegment.TryParse(data, out var segment, out _)) return false;
         TcpOptionSetAgreesWithReader(segment.Options);
-        if (!TcpRepr.TryParse(segment, V4A, V4B, out var repr, out _, verifyChecksum: false)) return;
+        if (!TcpRepr.TryParse(segment, V4A, V4B, out var repr, out _, verifyChecksum: false)) return false;
         Span<byte> scratch = stackalloc byte[2048];
-        if (repr.EmittedLength > scratch.Length) return;
+        if (repr.EmittedLength > scratch.Length) return true; // parsed; too long for the round trip
         segment.Payload.CopyTo(scratch[repr.HeaderLength..]);
         Check(repr.TryEmit(scratch[..repr.EmittedLength], V4A, V4B), "tcp emit");
         Check(TcpSegment.TryParse(scratch[..repr.EmittedLength], out var again, out _), "tcp reparse view");
@@ -184,6 +198,7 @@ public static class FuzzTargets
               && repr2.MaxSegmentSize == repr.MaxSegmentSize && repr2.WindowScale == repr.WindowScale
               && repr2.SackPermitted == repr.SackPermitted && repr2.Timestamps == repr.Timestamps
               && repr2.SackBlocks.Count == repr.EmittedSackBlockCount, "tcp round trip");
+        return true;
     }
 
     /// <summary>
@@ -216,34 +231,36 @@ public static class FuzzTargets
               && set.ReadSackBlocks(area) == sack && set.SackBlockCount == sack.Count, "tcp option set values");
     }
 
-    private static void Dhcpv4(Span<byte> data)
+    private static bool Dhcpv4(Span<byte> data)
     {
-        if (!Dhcpv4Message.TryParse(data, out var message, out _)) return;
+        if (!Dhcpv4Message.TryParse(data, out var message, out _)) return false;
         var options = message.OptionReader;
         while (options.TryNext(out var option)) _ = option.MessageType;
-        Dhcpv4Repr.TryParse(message, out _, out _);
+        return Dhcpv4Repr.TryParse(message, out _, out _);
     }
 
-    private static void Igmp(Span<byte> data)
+    private static bool Igmp(Span<byte> data)
     {
-        if (!IgmpPacket.TryParse(data, out var packet, out _)) return;
+        if (!IgmpPacket.TryParse(data, out var packet, out _)) return false;
         var records = packet.GroupRecords;
         while (records.TryNext(out var record))
             foreach (var source in record.Sources) _ = source.Value;
-        IgmpRepr.TryParse(packet, out _, out _);
+        return IgmpRepr.TryParse(packet, out _, out _);
     }
 
-    private static void Print(Span<byte> data, PcapLinkType link)
+    private static bool Print(Span<byte> data, PcapLinkType link)
     {
         Span<char> line = stackalloc char[512];
         int n = PacketPrinter.Format(data, link, line);
         Check(n <= line.Length, "printer length");
+        return n > 0;
     }
 
-    private static void Stack(Span<byte> data)
+    private static bool Stack(Span<byte> data)
     {
-        CompareHeaderStack(data, verifyChecksums: true);
+        var verified = CompareHeaderStack(data, verifyChecksums: true);
         CompareHeaderStack(data, verifyChecksums: false);
+        return verified == WireError.None;
     }
 
     /// <summary>
@@ -365,16 +382,17 @@ public static class FuzzTargets
         return WireError.None;
     }
 
-    private static void Pcap(Span<byte> data)
+    private static bool Pcap(Span<byte> data)
     {
         using var stream = new MemoryStream(data.ToArray(), writable: false);
-        if (!PcapReader.TryOpen(stream, out var reader, out _)) return;
+        if (!PcapReader.TryOpen(stream, out var reader, out _)) return false;
         var frame = new byte[1 << 16];
         for (int i = 0; i < 10_000; i++)
         {
             var status = reader!.TryReadNext(frame, out var record);
-            if (status != PcapReadStatus.Record) return;
+            if (status != PcapReadStatus.Record) return true;
             Check(record.CapturedLength <= frame.Length, "pcap record fits");
         }
+        return true;
     }
 }
