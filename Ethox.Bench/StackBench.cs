@@ -97,7 +97,7 @@ public class StackBench
     /// Announcements, DAD (one probe, then a second of silence: RFC 4862 §5.4) and the first request, which
     /// waits in the hold queue while ARP or NDISC resolves the server.
     /// </summary>
-    private static void Resolve<TClient>(EchoPair<TClient> pair, ref int toSend) where TClient : struct, IRecv<IpPacket>, ISend<IpPacket>
+    private static void Resolve<TClient>(EchoPair<TClient> pair, ref int toSend) where TClient : struct, IRecv<IpPacket>, ISend<IpPacket>, ITimed
     {
         pair.Run();
         pair.Settle(Duration.FromSeconds(2));

@@ -15,7 +15,7 @@ namespace Ethox.Bench;
 /// family); echo replies carrying its identifier are counted. A value type, so the JIT specialises the
 /// whole Ethernet → IP → client path for it.
 /// </summary>
-public struct PingClient : IRecv<IpPacket>, ISend<IpPacket>
+public struct PingClient : IRecv<IpPacket>, ISend<IpPacket>, ITimed
 {
     private readonly byte[] _data;
 
@@ -55,6 +55,9 @@ public struct PingClient : IRecv<IpPacket>, ISend<IpPacket>
         ToSend--;
         Sent++;
     }
+
+    /// <summary>The client keeps no timers.</summary>
+    public readonly Instant NextDeadline() => Instant.Never;
 
     /// <summary>Counts our echo replies (the IP layer verified their checksum); refuses every other protocol.</summary>
     public void Receive(IpPacket packet)
@@ -130,7 +133,7 @@ public struct UdpEchoServer : IRecv<UdpPacket>, ISend<UdpPacket>
 /// One Ethox host: Ethernet → IP (with ARP, NDISC, ICMP echo) → <typeparamref name="TUpper"/>, with every
 /// table sized at construction.
 /// </summary>
-public sealed class BenchHost<TUpper> where TUpper : struct, IRecv<IpPacket>, ISend<IpPacket>
+public sealed class BenchHost<TUpper> where TUpper : struct, IRecv<IpPacket>, ISend<IpPacket>, ITimed
 {
     /// <summary>The Ethernet interface.</summary>
     public readonly EthernetEndpoint Ethernet;
@@ -164,7 +167,7 @@ public sealed class BenchHost<TUpper> where TUpper : struct, IRecv<IpPacket>, IS
 /// Two Ethox hosts joined by a <see cref="Pipe"/> on one thread, driven by explicit time: the server
 /// (ICMP echo answered by its IP layer, UDP echo on port 7) and a client of type <typeparamref name="TClient"/>.
 /// </summary>
-public sealed class EchoPair<TClient> where TClient : struct, IRecv<IpPacket>, ISend<IpPacket>
+public sealed class EchoPair<TClient> where TClient : struct, IRecv<IpPacket>, ISend<IpPacket>, ITimed
 {
     /// <summary>The echo port of the server.</summary>
     public const ushort EchoPort = 7;

@@ -20,3 +20,17 @@ public interface ISend<TPacket> where TPacket : allows ref struct
     /// <summary>Fills one packet.</summary>
     void Send(TPacket packet);
 }
+
+/// <summary>
+/// A layer with timers of its own (retransmission, delayed acknowledgement, persist, keep-alive, TIME-WAIT,
+/// resolution, reassembly). Every layer reports its next deadline and the layer below combines it with
+/// its own, so one call on the bottom layer tells the caller when to poll next.
+/// </summary>
+public interface ITimed
+{
+    /// <summary>
+    /// When this layer next wants a transmit call even if nothing arrives; <see cref="Instant.Never"/> for none.
+    /// A deadline in the past means "now". Cheap and side-effect free: called after every poll.
+    /// </summary>
+    Instant NextDeadline();
+}

@@ -9,8 +9,8 @@ namespace Ethox.Layer.Eth;
 /// buffers to the layer above with room for our header. Generic over the layer above so the JIT
 /// specialises the whole receive path.
 /// </summary>
-public struct EthernetLayer<TUpper> : IRecv<RawPacket>, ISend<RawPacket>
-    where TUpper : IRecv<EthernetPacket>, ISend<EthernetPacket>
+public struct EthernetLayer<TUpper> : IRecv<RawPacket>, ISend<RawPacket>, ITimed
+    where TUpper : IRecv<EthernetPacket>, ISend<EthernetPacket>, ITimed
 {
     private readonly EthernetEndpoint _endpoint;
     private TUpper _upper;
@@ -49,6 +49,9 @@ public struct EthernetLayer<TUpper> : IRecv<RawPacket>, ISend<RawPacket>
         counters.Delivered++;
         _upper.Receive(new EthernetPacket(packet, _endpoint, frame, received: true));
     }
+
+    /// <summary>When the stack next needs a transmit call even if nothing arrives (Ethernet has no timers: the layer above's).</summary>
+    public Instant NextDeadline() => _upper.NextDeadline();
 
     /// <summary>Lends one transmit buffer to the layer above.</summary>
     public void Send(RawPacket packet) => _upper.Send(new EthernetPacket(packet, _endpoint, default, received: false));

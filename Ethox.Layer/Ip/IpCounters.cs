@@ -25,7 +25,9 @@ public struct IpCounters
     public long DroppedNoRoute;
     /// <summary>Packets waiting for address resolution that gave up or found the hold queue full.</summary>
     public long DroppedUnresolved;
-    /// <summary>Too big for the MTU and not allowed or not able to be fragmented.</summary>
+    /// <summary>Sends refused because the source address asked for is not one of our usable addresses (tentative, duplicate, gone).</summary>
+    public long DroppedSourceUnusable;
+    /// <summary>Too big for the path MTU or the buffer and not allowed (Don't Fragment) or not able to be fragmented.</summary>
     public long DroppedTooBig;
     /// <summary>Fragments received.</summary>
     public long FragmentsIn;

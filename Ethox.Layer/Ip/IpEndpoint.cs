@@ -82,6 +82,11 @@ public sealed class IpEndpoint
     public Reassembler? Reassembler { get; init; }
     /// <summary>Fragments our datagrams larger than the MTU (replies to reassembled requests included); without one they are dropped and counted.</summary>
     public Fragmenter? Fragmenter { get; init; }
+    /// <summary>
+    /// Path MTUs learnt from ICMP per destination (RFC 1191, RFC 8201); without one every destination gets
+    /// <see cref="Mtu"/> and reports are ignored.
+    /// </summary>
+    public PathMtuTable? PathMtu { get; init; }
     /// <summary>Neighbour solicitations sent per address by duplicate address detection (RFC 4862 DupAddrDetectTransmits; 0 turns DAD off).</summary>
     public int DadTransmits { get; set; } = 1;
     /// <summary>Whether router advertisements configure addresses and routes (RFC 4862 SLAAC).</summary>
@@ -326,6 +331,24 @@ public sealed class IpEndpoint
         source = best < 0 ? default : _addresses[best].Address;
         return best >= 0;
     }
+
+    /// <summary>
+    /// The largest IP packet that reaches <paramref name="destination"/> unfragmented as far as we know at
+    /// <paramref name="now"/>: <see cref="Mtu"/>, or less when the path said so (RFC 1191, RFC 8201) and the
+    /// report has not aged out.
+    /// </summary>
+    public int PathMtuFor(in IpAddress destination, Instant now)
+        => PathMtu is { } table && table.TryGet(destination, now, out int mtu) ? Math.Min(Mtu, mtu) : Mtu;
+
+    /// <summary>
+    /// Takes a report that packets of more than <paramref name="mtu"/> bytes do not reach
+    /// <paramref name="destination"/> (a frag-needed's Next-Hop MTU, a Packet Too Big's MTU). Never raises the
+    /// path MTU (RFC 1191 §3, RFC 8201 §4); an IPv6 value under 1280 is discarded (RFC 8201 §4), an IPv4 value
+    /// under <see cref="PathMtuTable.MinIpv4Mtu"/> raised to it. True when the path MTU went down; counted in
+    /// <see cref="PathMtuTable.Counters"/>. The caller has checked that the report is about a packet we sent.
+    /// </summary>
+    public bool TryLowerPathMtu(in IpAddress destination, int mtu, Instant now)
+        => PathMtu is { } table && table.TryLower(destination, mtu, PathMtuFor(destination, now), now);
 
     /// <summary>
     /// The next hop toward <paramref name="destination"/>: itself when on-link (a route without gateway,

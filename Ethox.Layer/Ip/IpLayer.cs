@@ -15,8 +15,8 @@ namespace Ethox.Layer.Ip;
 /// every other datagram for us to <typeparamref name="TUpper"/>; on transmit it first sends its own control
 /// traffic (resolution, DAD, announcements, held packets), then lends buffers to the layer above.
 /// </summary>
-public struct IpLayer<TUpper> : IRecv<EthernetPacket>, ISend<EthernetPacket>, IRecv<RawPacket>, ISend<RawPacket>
-    where TUpper : IRecv<IpPacket>, ISend<IpPacket>
+public struct IpLayer<TUpper> : IRecv<EthernetPacket>, ISend<EthernetPacket>, IRecv<RawPacket>, ISend<RawPacket>, ITimed
+    where TUpper : IRecv<IpPacket>, ISend<IpPacket>, ITimed
 {
     /// <summary>How often one transmit buffer is offered again when the layer above parked its packet for resolution.</summary>
     private const int SendAttempts = 4;
@@ -59,8 +59,11 @@ public struct IpLayer<TUpper> : IRecv<EthernetPacket>, ISend<EthernetPacket>, IR
     /// <summary>A transmit buffer from a device on the IP medium.</summary>
     public void Send(RawPacket packet) => SendCore(new LinkFrame(packet, null, default, false));
 
-    /// <summary>When the layer next needs a transmit call even if nothing arrives.</summary>
-    public readonly Instant NextDeadline() => _endpoint.NextDeadline();
+    /// <summary>
+    /// When the stack from here up next needs a transmit call even if nothing arrives: the earlier of the
+    /// endpoint's timers (resolution, DAD, solicitations, reassembly, lifetimes) and the layer above's.
+    /// </summary>
+    public Instant NextDeadline() => Instant.Min(_endpoint.NextDeadline(), _upper.NextDeadline());
 
     private void ReceiveIp(LinkFrame link, Span<byte> bytes)
     {

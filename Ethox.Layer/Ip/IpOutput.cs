@@ -24,12 +24,16 @@ internal static class IpOutput
     /// <summary>The header we put on datagrams we originate: no IPv4 options, no IPv6 extension headers.</summary>
     public static int HeaderLength(in IpAddress destination) => destination.IsV4 ? Ipv4Packet.MinHeaderLength : Ipv6Packet.HeaderLength;
 
-    /// <summary>Writes our header at the start of <paramref name="buffer"/>; returns the packet length.</summary>
-    public static int WriteHeader(IpEndpoint endpoint, Span<byte> buffer, in IpAddress source, in IpAddress destination, IpProtocol protocol, int payloadLength, byte hopLimit)
+    /// <summary>Writes our header at the start of <paramref name="buffer"/> (IPv4: DF when <paramref name="dontFragment"/>); returns the packet length.</summary>
+    public static int WriteHeader(IpEndpoint endpoint, Span<byte> buffer, in IpAddress source, in IpAddress destination, IpProtocol protocol, int payloadLength, byte hopLimit, bool dontFragment = false)
     {
         if (destination.IsV4)
         {
-            new Ipv4Repr(source.V4, destination.V4, protocol, payloadLength, hopLimit) { Identification = endpoint.NextIpv4Identification() }.TryEmit(buffer);
+            new Ipv4Repr(source.V4, destination.V4, protocol, payloadLength, hopLimit)
+            {
+                Identification = endpoint.NextIpv4Identification(),
+                DontFragment = dontFragment,
+            }.TryEmit(buffer);
             return Ipv4Packet.MinHeaderLength + payloadLength;
         }
         new Ipv6Repr(source.V6, destination.V6, protocol, payloadLength, hopLimit).TryEmit(buffer);
@@ -44,7 +48,7 @@ internal static class IpOutput
             int total = WriteHeader(endpoint, buffer, x.Source, x.Destination, x.Protocol, x.PayloadLength, x.HopLimit);
             return CommitLarge(endpoint, link, buffer[..total], x.Destination, null);
         }
-        int length = WriteHeader(endpoint, link.Buffer, x.Source, x.Destination, x.Protocol, x.PayloadLength, x.HopLimit);
+        int length = WriteHeader(endpoint, link.Buffer, x.Source, x.Destination, x.Protocol, x.PayloadLength, x.HopLimit, x.DontFragment);
         return Transmit(endpoint, link, x.Destination, length);
     }
 
@@ -61,12 +65,12 @@ internal static class IpOutput
     {
         var fragmenter = endpoint.Fragmenter!;
         uint identification = destination.IsV4 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(datagram[4..]) : endpoint.NextIpv6Identification();
-        if (fragmenter.Commit(datagram.Length, identification, endpoint.Mtu) != FragmentationStatus.Ready)
+        var now = link.Now;
+        if (fragmenter.Commit(datagram.Length, identification, endpoint.PathMtuFor(destination, now)) != FragmentationStatus.Ready)
         {
             endpoint._counters.DroppedTooBig++;
             return IpOutcome.Failed;
         }
-        var now = link.Now;
         endpoint._fragmentLinkAddress = linkAddress;
         endpoint._fragmentNextHop = destination;
         endpoint.Wake(now);
@@ -192,12 +196,10 @@ internal static class IpOutput
     public static bool Reply(IpEndpoint endpoint, LinkFrame link, Span<byte> datagram, ref IpExchange x, int payloadLength)
     {
         var destination = x.Source;
-        IpAddress source;
-        if (x.Multicast) { if (!endpoint.TrySelectSource(destination, out source)) return false; }
-        else source = x.Destination;
+        if (!TryReplySource(endpoint, x, out var source)) return false;
         int header = HeaderLength(destination);
         var payload = datagram.Slice(x.PayloadOffset, payloadLength);
-        if (header + payloadLength > Math.Min(endpoint.Mtu, link.Buffer.Length))
+        if (header + payloadLength > Math.Min(endpoint.PathMtuFor(destination, link.Now), link.Buffer.Length))
         {
             // Only a reassembled request gets a reply this large: it leaves in fragments.
             var large = ReserveLarge(endpoint, header + payloadLength);
@@ -215,6 +217,26 @@ internal static class IpOutput
         if (!Unsafe.AreSame(ref MemoryMarshal.GetReference(payload), ref MemoryMarshal.GetReference(target))) payload.CopyTo(target);
         int length = WriteHeader(endpoint, link.Buffer, source, destination, x.Protocol, payloadLength, endpoint.HopLimit);
         return SendAnswer(endpoint, link, destination, length, AnswerLinkAddress(endpoint, link, x.Multicast));
+    }
+
+    /// <summary>
+    /// Sends an answer to a received datagram whose <paramref name="payloadLength"/>-byte payload the layer above
+    /// built right after the answer's header in the link buffer (<see cref="IpPacket.ReplyPayload"/>, which bounds
+    /// the length): only the header is written, in front of it.
+    /// </summary>
+    public static bool ReplyInPlace(IpEndpoint endpoint, LinkFrame link, ref IpExchange x, int payloadLength)
+    {
+        var destination = x.Source;
+        if (!TryReplySource(endpoint, x, out var source)) return false;
+        int length = WriteHeader(endpoint, link.Buffer, source, destination, x.Protocol, payloadLength, endpoint.HopLimit, x.DontFragment);
+        return SendAnswer(endpoint, link, destination, length, AnswerLinkAddress(endpoint, link, x.Multicast));
+    }
+
+    /// <summary>The source of an answer: the address the question was sent to, or one of ours toward the asker when that was a group (RFC 1122 §3.2.1.3).</summary>
+    private static bool TryReplySource(IpEndpoint endpoint, in IpExchange x, out IpAddress source)
+    {
+        source = x.Destination;
+        return !x.Multicast || endpoint.TrySelectSource(x.Source, out source);
     }
 
     /// <summary>

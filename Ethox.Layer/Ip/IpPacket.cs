@@ -32,6 +32,8 @@ internal struct IpExchange
     public bool Prepared;
     /// <summary>The prepared datagram is larger than the MTU and is written into the fragmenter's buffer.</summary>
     public bool Large;
+    /// <summary>Set the IPv4 Don't Fragment bit on the prepared datagram or the reply.</summary>
+    public bool DontFragment;
     public IpOutcome Outcome;
 
     /// <summary>The exchange for a received IPv4 datagram.</summary>
@@ -65,9 +67,10 @@ internal struct IpExchange
 
 /// <summary>
 /// An IP datagram lent to the layer above for one call. Received, it shows the addresses, the protocol
-/// and the payload, which the handler may rewrite and send back with <see cref="Reply"/>, or refuse with
-/// <see cref="RejectProtocol"/> / <see cref="SendPortUnreachable"/>. Lent for sending, it is filled with
-/// <see cref="TryPrepare"/> and <see cref="Send"/>. Both media (Ethernet and bare IP) look the same here.
+/// and the payload, which the handler may rewrite and send back with <see cref="Reply(int)"/>, answer with a
+/// reply of any size up to the path MTU built in <see cref="ReplyPayload"/> (<see cref="Reply(int, IpSendOptions)"/>),
+/// or refuse with <see cref="RejectProtocol"/> / <see cref="SendPortUnreachable"/>. Lent for sending, it is
+/// filled with <c>TryPrepare</c> and <see cref="Send"/>. Both media (Ethernet and bare IP) look the same here.
 /// </summary>
 public readonly ref struct IpPacket
 {
@@ -88,7 +91,7 @@ public readonly ref struct IpPacket
     public bool IsReceived => _x.Received;
     /// <summary>IPv4 or IPv6.</summary>
     public IpVersion Version => _x.Destination.Version;
-    /// <summary>Sender (received) or our chosen source (after <see cref="TryPrepare"/>).</summary>
+    /// <summary>Sender (received) or our chosen source (after <c>TryPrepare</c>).</summary>
     public IpAddress Source => _x.Source;
     /// <summary>Destination.</summary>
     public IpAddress Destination => _x.Destination;
@@ -102,18 +105,39 @@ public readonly ref struct IpPacket
     public bool IsReassembled => _x.Detached;
     /// <summary>When it arrived, or the time of the transmit call.</summary>
     public Instant Timestamp => _link.Now;
-    /// <summary>The endpoint (addresses, routes, counters).</summary>
+    /// <summary>The endpoint (addresses, routes, path MTUs, counters).</summary>
     public IpEndpoint Endpoint => _endpoint;
 
-    /// <summary>The upper-layer payload: received bytes, or the space reserved by <see cref="TryPrepare"/>.</summary>
+    /// <summary>
+    /// True once a datagram went out through this packet or was accepted for sending: the lent buffer is
+    /// queued for the device, or the datagram was held for address resolution or handed to the fragmenter,
+    /// or (received) an answer was sent. False while nothing was sent, or when an attempt failed (no route, too
+    /// big): the buffer is still free, and a multiplexer offers it to the next sender.
+    /// </summary>
+    public bool IsUsed => _link.Raw.IsQueued || _x.Outcome is IpOutcome.Sent or IpOutcome.Held;
+
+    /// <summary>Forgets an unused transmit buffer's failed or abandoned attempt, so the next sender starts afresh.</summary>
+    internal void Relend()
+    {
+        if (!_x.Received && !IsUsed) _x = default;
+    }
+
+    /// <summary>The upper-layer payload: received bytes, or the space reserved by <c>TryPrepare</c>.</summary>
     public Span<byte> Payload => _x.Received
         ? _datagram.Slice(_x.PayloadOffset, _x.PayloadLength)
         : _x.Prepared ? PreparedBuffer().Slice(_x.PayloadOffset, _x.PayloadLength) : default;
 
     private Span<byte> PreparedBuffer() => _x.Large ? _endpoint.Fragmenter!.Reserve(_x.PayloadOffset + _x.PayloadLength) : _link.Buffer;
 
-    /// <summary>The largest payload that goes out unfragmented to <paramref name="destination"/> (<see cref="TryPrepare"/> accepts more when the endpoint has a <see cref="Fragmenter"/>).</summary>
-    public int MaxPayload(in IpAddress destination) => _endpoint.Mtu - IpOutput.HeaderLength(destination);
+    /// <summary>
+    /// The largest payload that goes out unfragmented to <paramref name="destination"/>: the path MTU
+    /// (<see cref="IpEndpoint.PathMtuFor"/>) or the lent buffer, whichever is smaller, less our IP header. Without
+    /// <see cref="IpSendOptions.DontFragment"/>, <c>TryPrepare</c> accepts more when the endpoint has a <see cref="Fragmenter"/>.
+    /// </summary>
+    public int MaxPayload(in IpAddress destination) => Math.Max(0, Fits(destination) - IpOutput.HeaderLength(destination));
+
+    // The largest datagram that leaves unfragmented in this buffer.
+    private int Fits(in IpAddress destination) => Math.Min(_endpoint.PathMtuFor(destination, _link.Now), _link.Buffer.Length);
 
     /// <summary>
     /// Says no handler above knows this protocol: the IP layer counts it and answers with an ICMP protocol
@@ -122,6 +146,12 @@ public readonly ref struct IpPacket
     public void RejectProtocol()
     {
         if (_x.Received && _x.Outcome == IpOutcome.None) _x.Outcome = IpOutcome.Rejected;
+    }
+
+    /// <summary>Takes back a refusal: a transport handled this ICMP error even though the ICMP handler refused it.</summary>
+    internal void Accept()
+    {
+        if (_x.Outcome == IpOutcome.Rejected) _x.Outcome = IpOutcome.None;
     }
 
     /// <summary>
@@ -149,7 +179,53 @@ public readonly ref struct IpPacket
         return sent;
     }
 
-    /// <summary>The source address a <see cref="Reply"/> will carry: the address the datagram was sent to, or ours for a multicast one.</summary>
+    /// <summary>
+    /// Where the transport payload of an answer to this received datagram goes: the lent buffer right after the
+    /// answer's IP header, up to the path MTU toward the sender or the buffer's end, whichever comes first. Build
+    /// the answer here (an ACK with data, a SYN-ACK with more options than the SYN) and send it with
+    /// <see cref="Reply(int, IpSendOptions)"/>; nothing is copied. Empty once answered, and for a transmit buffer.
+    /// </summary>
+    /// <remarks>
+    /// This region overlaps the received datagram: read from <see cref="Payload"/> everything you need before you
+    /// write here. It starts where <see cref="Payload"/> starts only when the datagram came without IPv4 options or
+    /// IPv6 extension headers; with them, <see cref="Payload"/> starts further in, so a write here can overwrite
+    /// payload bytes not yet read. A reassembled datagram's <see cref="Payload"/> lives in the reassembler while
+    /// this region is in the device buffer. The addresses, protocol and hop limit stay readable throughout.
+    /// </remarks>
+    public Span<byte> ReplyPayload
+    {
+        get
+        {
+            if (!_x.Received || _x.Outcome != IpOutcome.None) return default;
+            int header = IpOutput.HeaderLength(_x.Source);
+            int end = Fits(_x.Source);
+            return end > header ? _link.Buffer[header..end] : default;
+        }
+    }
+
+    /// <summary>
+    /// Sends the first <paramref name="payloadLength"/> bytes of <see cref="ReplyPayload"/> back to the sender from
+    /// <see cref="ReplySource"/>, with the same protocol: any length up to <see cref="ReplyPayload"/>'s, larger than
+    /// what was received too. The IP header is written in front; the payload stays where it is and must be final
+    /// (upper-layer checksum computed against <see cref="ReplySource"/> and <see cref="Source"/>). With
+    /// <see cref="IpSendOptions.DontFragment"/> an IPv4 answer carries DF. Never fragmented: false (counted as
+    /// <see cref="IpCounters.DroppedTooBig"/>) when longer than <see cref="ReplyPayload"/>.
+    /// </summary>
+    public bool Reply(int payloadLength, IpSendOptions options)
+    {
+        if (!_x.Received || _x.Outcome != IpOutcome.None || payloadLength < 0) return false;
+        if (payloadLength > ReplyPayload.Length)
+        {
+            _endpoint._counters.DroppedTooBig++;
+            return false;
+        }
+        _x.DontFragment = (options & IpSendOptions.DontFragment) != 0;
+        bool sent = IpOutput.ReplyInPlace(_endpoint, _link, ref _x, payloadLength);
+        _x.Outcome = sent ? IpOutcome.Sent : IpOutcome.Failed;
+        return sent;
+    }
+
+    /// <summary>The source address a reply will carry: the address the datagram was sent to, or ours for a multicast one.</summary>
     public IpAddress ReplySource
     {
         get
@@ -163,24 +239,56 @@ public readonly ref struct IpPacket
     /// <summary>
     /// Reserves a payload of <paramref name="payloadLength"/> bytes for a datagram of
     /// <paramref name="protocol"/> to <paramref name="destination"/>, choosing our source address
-    /// (<see cref="Source"/>). A datagram larger than the MTU is written into the fragmenter's buffer and
-    /// sent in fragments (RFC 791 §3.2, RFC 8200 §4.5). False when there is no route or source address, or
-    /// it is too large and the fragmenter is missing or busy.
+    /// (<see cref="Source"/>). A datagram larger than the path MTU is written into the fragmenter's buffer and
+    /// sent in fragments of the path MTU (RFC 791 §3.2, RFC 8200 §4.5). False when there is no source address,
+    /// or it is too large and the fragmenter is missing or busy.
     /// </summary>
     public bool TryPrepare(in IpAddress destination, IpProtocol protocol, int payloadLength, out Span<byte> payload)
     {
         payload = default;
         if (_x.Received || _x.Outcome != IpOutcome.None) return false;
-        int header = IpOutput.HeaderLength(destination);
-        bool large = header + payloadLength > Math.Min(_endpoint.Mtu, _link.Buffer.Length);
-        if (payloadLength < 0 || (large && IpOutput.ReserveLarge(_endpoint, header + payloadLength).IsEmpty))
-        {
-            _endpoint._counters.DroppedTooBig++;
-            return false;
-        }
         if (destination.IsUnspecified || !_endpoint.TrySelectSource(destination, out var source))
         {
             _endpoint._counters.DroppedNoRoute++;
+            return false;
+        }
+        return Prepare(source, destination, protocol, payloadLength, dontFragment: false, out payload);
+    }
+
+    /// <summary>
+    /// Reserves a payload of <paramref name="payloadLength"/> bytes for a datagram of <paramref name="protocol"/>
+    /// from our <paramref name="source"/> to <paramref name="destination"/>: a connection's four-tuple stays as it
+    /// was opened whatever addresses come and go. False, counted as <see cref="IpCounters.DroppedSourceUnusable"/>,
+    /// when <paramref name="source"/> is not one of our usable addresses (tentative, duplicate, removed) or not of
+    /// <paramref name="destination"/>'s family. With <see cref="IpSendOptions.DontFragment"/> the IPv4 DF bit is set and
+    /// a datagram larger than the path MTU or the buffer is refused (<see cref="IpCounters.DroppedTooBig"/>); without,
+    /// it goes to the fragmenter like the other overload's.
+    /// </summary>
+    public bool TryPrepare(in IpAddress source, in IpAddress destination, IpProtocol protocol, int payloadLength, IpSendOptions options, out Span<byte> payload)
+    {
+        payload = default;
+        if (_x.Received || _x.Outcome != IpOutcome.None) return false;
+        if (destination.IsUnspecified)
+        {
+            _endpoint._counters.DroppedNoRoute++;
+            return false;
+        }
+        if (source.Version != destination.Version || !_endpoint.IsOurAddress(source))
+        {
+            _endpoint._counters.DroppedSourceUnusable++;
+            return false;
+        }
+        return Prepare(source, destination, protocol, payloadLength, (options & IpSendOptions.DontFragment) != 0, out payload);
+    }
+
+    private bool Prepare(IpAddress source, IpAddress destination, IpProtocol protocol, int payloadLength, bool dontFragment, out Span<byte> payload)
+    {
+        payload = default;
+        int header = IpOutput.HeaderLength(destination);
+        bool large = header + payloadLength > Fits(destination);
+        if (payloadLength < 0 || (large && (dontFragment || IpOutput.ReserveLarge(_endpoint, header + payloadLength).IsEmpty)))
+        {
+            _endpoint._counters.DroppedTooBig++;
             return false;
         }
         _x.Source = source;
@@ -191,6 +299,7 @@ public readonly ref struct IpPacket
         _x.PayloadLength = payloadLength;
         _x.Prepared = true;
         _x.Large = large;
+        _x.DontFragment = dontFragment;
         payload = PreparedBuffer().Slice(header, payloadLength);
         return true;
     }

@@ -16,6 +16,8 @@ public struct UdpCounters
     public WireErrorCounts Errors;
     /// <summary>Datagrams to a port nobody bound (answered with port unreachable where allowed).</summary>
     public long NoPort;
+    /// <summary>ICMP errors received about our datagrams (unreachable, packet too big, time exceeded, parameter problem).</summary>
+    public long IcmpErrors;
 }
 
 /// <summary>

@@ -7,9 +7,10 @@ namespace Ethox.Layer.Udp;
 /// <summary>
 /// The UDP layer (RFC 768): checks length and checksum, delivers datagrams for bound ports to
 /// <typeparamref name="TUser"/>, answers the rest with port unreachable (RFC 1122 §4.1.3.1), refuses other
-/// protocols back to the IP layer, and lends transmit buffers to the application.
+/// protocols back to the IP layer, and lends transmit buffers to the application. Used straight above the IP
+/// layer, or in the UDP slot of a <see cref="TransportMux{TTcp, TUdp, TIcmp}"/>, which also brings it ICMP errors.
 /// </summary>
-public struct UdpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>
+public struct UdpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITransportErrors
     where TUser : IRecv<UdpPacket>, ISend<UdpPacket>
 {
     private readonly UdpEndpoint _endpoint;
@@ -53,4 +54,20 @@ public struct UdpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>
 
     /// <summary>One transmit buffer for the application.</summary>
     public void Send(IpPacket packet) => _user.Send(new UdpPacket(packet, _endpoint));
+
+    /// <summary>UDP keeps no timers: <see cref="Instant.Never"/>.</summary>
+    public readonly Instant NextDeadline() => Instant.Never;
+
+    /// <summary>
+    /// An ICMP error about one of our datagrams: counted, and a frag-needed or Packet Too Big lowers the path MTU
+    /// toward the quoted destination so later datagrams are fragmented to fit (RFC 1191 §3, RFC 8201 §4). UDP
+    /// keeps no state to check the quote against, so it only checks that the quoted source is one of our
+    /// addresses (a datagram we could have sent); the table's floors bound what a forged report can do.
+    /// </summary>
+    public readonly void ReceiveError(in IcmpTransportError error)
+    {
+        _endpoint._counters.IcmpErrors++;
+        if (error.Class != IcmpErrorClass.PacketTooBig || error.Endpoint is not { } ip || !ip.IsOurAddress(error.QuotedSource)) return;
+        ip.TryLowerPathMtu(error.QuotedDestination, error.NextHopMtu, error.Timestamp);
+    }
 }

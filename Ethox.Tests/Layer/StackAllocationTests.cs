@@ -83,55 +83,43 @@ public class StackAllocationTests
     }
 
     /// <summary>
-    /// The layer above IP: an ICMP echo client (one request when asked, replies counted) beside the UDP layer.
-    /// ICMP goes to the pinger, everything else to UDP.
+    /// The ICMP slot of the transport multiplexer: an echo client sending one request when asked and counting
+    /// the replies that carry its identifier. UDP sits beside it in the same <see cref="TransportMux{TTcp, TUdp, TIcmp}"/>.
     /// </summary>
-    private struct PingAndUdp : IRecv<IpPacket>, ISend<IpPacket>
+    private struct Pinger : IRecv<IpPacket>, ISend<IpPacket>, ITimed
     {
         private static readonly byte[] Data = new byte[56];
         private const ushort Identifier = 0x4554;
 
-        public UdpLayer<UdpApp> Udp;
-        public IpAddress PingTarget;
-        public bool PingPending;
-        public long PingReplies;
+        public IpAddress Target;
+        public bool Pending;
+        public long Replies;
         private ushort _sequence;
 
         public void Receive(IpPacket packet)
         {
-            switch (packet.Protocol)
-            {
-                case IpProtocol.Icmp:
-                    if (Icmpv4Packet.TryParse(packet.Payload, out var v4, out _) && v4.Type == Icmpv4Type.EchoReply && v4.Identifier == Identifier) PingReplies++;
-                    else packet.RejectProtocol();
-                    break;
-                case IpProtocol.Icmpv6:
-                    if (Icmpv6Packet.TryParse(packet.Payload, out var v6, out _) && v6.Type == Icmpv6Type.EchoReply && v6.Identifier == Identifier) PingReplies++;
-                    else packet.RejectProtocol();
-                    break;
-                default:
-                    Udp.Receive(packet);
-                    break;
-            }
+            bool ours = packet.Protocol == IpProtocol.Icmp
+                ? Icmpv4Packet.TryParse(packet.Payload, out var v4, out _) && v4.Type == Icmpv4Type.EchoReply && v4.Identifier == Identifier
+                : Icmpv6Packet.TryParse(packet.Payload, out var v6, out _) && v6.Type == Icmpv6Type.EchoReply && v6.Identifier == Identifier;
+            if (ours) Replies++;
+            else packet.RejectProtocol();
         }
 
         public void Send(IpPacket packet)
         {
-            if (!PingPending)
-            {
-                Udp.Send(packet);
-                return;
-            }
-            bool v4 = PingTarget.IsV4;
-            if (!packet.TryPrepare(PingTarget, v4 ? IpProtocol.Icmp : IpProtocol.Icmpv6, 8 + Data.Length, out var message)) return;
+            if (!Pending) return;
+            bool v4 = Target.IsV4;
+            if (!packet.TryPrepare(Target, v4 ? IpProtocol.Icmp : IpProtocol.Icmpv6, 8 + Data.Length, out var message)) return;
             if (v4) Icmpv4Repr.EchoRequest(Identifier, _sequence, Data.Length).TryEmit(message, Data);
-            else Icmpv6Repr.EchoRequest(Identifier, _sequence, Data.Length).TryEmit(message, packet.Source.V6, PingTarget.V6, Data);
+            else Icmpv6Repr.EchoRequest(Identifier, _sequence, Data.Length).TryEmit(message, packet.Source.V6, Target.V6, Data);
             if (packet.Send())
             {
-                PingPending = false;
+                Pending = false;
                 _sequence++;
             }
         }
+
+        public readonly Instant NextDeadline() => Instant.Never;
     }
 
     private sealed class Host
@@ -139,7 +127,7 @@ public class StackAllocationTests
         private readonly PipeEnd _link;
         public readonly IpEndpoint Ip;
         public readonly UdpEndpoint Udp = new();
-        public EthernetLayer<IpLayer<PingAndUdp>> Stack;
+        public EthernetLayer<IpLayer<TransportMux<NoTransport, UdpLayer<UdpApp>, Pinger>>> Stack;
 
         public Host(EthernetAddress mac, PipeEnd link)
         {
@@ -151,15 +139,15 @@ public class StackAllocationTests
             };
             Udp.Bind(EchoPort);
             Udp.Bind(ClientPort);
-            Stack = new(ethernet, new(Ip, new PingAndUdp { Udp = new UdpLayer<UdpApp>(Udp, default) }));
+            Stack = new(ethernet, new(Ip, new(default, new UdpLayer<UdpApp>(Udp, default), default)));
         }
 
-        public ref PingAndUdp Upper => ref Stack.Upper.Upper;
+        public ref TransportMux<NoTransport, UdpLayer<UdpApp>, Pinger> Upper => ref Stack.Upper.Upper;
 
         public int Poll(Instant now) => _link.Receive(16, ref Stack, now) + _link.Transmit(16, ref Stack, now);
 
         public HostCounters Counters() => new(
-            Upper.PingReplies, Upper.Udp.User.Replies, Ip.IcmpCounters.EchoRepliesSent, Upper.Udp.User.Echoed,
+            Upper.Icmp.Replies, Upper.Udp.User.Replies, Ip.IcmpCounters.EchoRepliesSent, Upper.Udp.User.Echoed,
             Ip.ArpCounters.RequestsSent, Ip.NdiscCounters.SolicitationsSent, Ip.Counters.Held,
             Ip.Counters.DroppedUnresolved + Ip.Counters.DroppedNoRoute + Ip.Neighbors!.Failures);
 
@@ -167,8 +155,8 @@ public class StackAllocationTests
         public void Queue(IpAddress peer)
         {
             ref var upper = ref Upper;
-            upper.PingTarget = peer;
-            upper.PingPending = true;
+            upper.Icmp.Target = peer;
+            upper.Icmp.Pending = true;
             ref var app = ref upper.Udp.User;
             app.Target = new TransportAddress(peer, EchoPort);
             app.Pending = true;

@@ -42,6 +42,16 @@ internal static class CounterReport
         Line(w, "ip.reassembled", i.Reassembled);
         Line(w, "ip.fragments_out", i.FragmentsOut);
         Line(w, "ip.held", i.Held);
+        Line(w, "ip.dropped_source_unusable", i.DroppedSourceUnusable);
+        if (ip.PathMtu is { } pmtu)
+        {
+            ref readonly var p = ref pmtu.Counters;
+            Line(w, "pmtu.lowered", p.Lowered);
+            Line(w, "pmtu.ignored", p.Ignored);
+            Line(w, "pmtu.clamped", p.Clamped);
+            Line(w, "pmtu.evicted", p.Evicted);
+            Line(w, "pmtu.expired", p.Expired);
+        }
 
         if (app.Ethernet is not null)
         {
@@ -86,6 +96,7 @@ internal static class CounterReport
         Line(w, "udp.datagrams_out", u.DatagramsOut);
         Errors(w, "udp.errors", u.Errors);
         Line(w, "udp.no_port", u.NoPort);
+        Line(w, "udp.icmp_errors", u.IcmpErrors);
         Line(w, "echo.echoed", app.Echo.Echoed);
         Line(w, "echo.bytes", app.Echo.Bytes);
         Line(w, "echo.ignored_multicast", app.Echo.IgnoredMulticast);

@@ -36,10 +36,12 @@ internal sealed class FrameLog(TextWriter output, PcapLinkType link, Instant epo
 /// passes every call straight on; with one it prints each frame and lends the stack the same buffer
 /// with a verdict of its own, so the length of an answer in place or of a new frame is known and printed.
 /// </summary>
-internal struct Traced<TStack>(TStack stack, FrameLog? log) : IRecv<RawPacket>, ISend<RawPacket>
-    where TStack : IRecv<RawPacket>, ISend<RawPacket>
+internal struct Traced<TStack>(TStack stack, FrameLog? log) : IRecv<RawPacket>, ISend<RawPacket>, ITimed
+    where TStack : IRecv<RawPacket>, ISend<RawPacket>, ITimed
 {
     public TStack Stack = stack;
+
+    public Instant NextDeadline() => Stack.NextDeadline();
 
     public void Receive(RawPacket packet)
     {

@@ -9,23 +9,32 @@ using Ethox.Layer.Ip;
 using Ethox.Layer.Udp;
 using Ethox.Nic;
 using Ethox.Wire;
+using Transports = Ethox.Layer.Ip.TransportMux<Ethox.Layer.Ip.NoTransport, Ethox.Layer.Udp.UdpLayer<Ethox.Appliance.EchoService>, Ethox.Layer.Ip.NoTransport>;
 
 namespace Ethox.Appliance;
 
 /// <summary>
 /// The appliance: one device (AF_PACKET, TAP or TUN; optionally recorded to pcap and run through the
-/// fault injector), the stack Ethernet → IP → UDP → echo (or IP → UDP → echo on TUN) and the poll loop.
-/// Everything is allocated by <see cref="TryOpen"/>; <see cref="Run"/> allocates nothing per frame.
+/// fault injector), the stack Ethernet → IP → transport multiplexer → UDP → echo (IP → … on TUN) and the
+/// poll loop. The multiplexer's TCP and ICMP slots are empty for now; it already brings ICMP errors to UDP
+/// (counted, and Packet Too Big lowering the path MTU table). Everything is allocated by
+/// <see cref="TryOpen"/>; <see cref="Run"/> allocates nothing per frame.
 /// </summary>
 internal sealed class RawNicAppliance : IDisposable
 {
     /// <summary>Frames handed over per receive or transmit call.</summary>
     private const int Batch = 64;
-    /// <summary>The longest sleep: how quickly a stop request (a signal) is noticed when nothing arrives.</summary>
-    private static readonly Duration MaxWait = Duration.FromMilliseconds(100);
+    /// <summary>
+    /// The longest sleep, there only for the stop flag: the stack's own deadlines decide every other wake-up.
+    /// <see cref="Stop"/> is called from another thread (the runtime's signal-handling thread, or a test), which
+    /// cannot interrupt the poll(2) this thread sleeps in; even a signal that lands on this thread and ends the
+    /// poll with EINTR arrives before the handler has set the flag. So an idle appliance wakes once a second to
+    /// look, and a stop takes at most that long.
+    /// </summary>
+    private static readonly Duration StopCheckInterval = Duration.FromSeconds(1);
     /// <summary>The sleep when a deadline is due but nothing moved (a timer the stack did not act on yet).</summary>
     private static readonly Duration IdleWait = Duration.FromMilliseconds(1);
-    private const int AddressCapacity = 16, RouteCapacity = 32, NeighborCapacity = 128, HoldSlots = 16, ReassemblySlots = 4;
+    private const int AddressCapacity = 16, RouteCapacity = 32, NeighborCapacity = 128, HoldSlots = 16, ReassemblySlots = 4, PathMtuCapacity = 256;
 
     private readonly AfPacketDevice? _afPacket;
     private readonly TunTapDevice? _tunTap;
@@ -49,6 +58,7 @@ internal sealed class RawNicAppliance : IDisposable
             Hold = Ethernet is null ? null : new HoldQueue(new byte[HoldSlots * mtu], mtu),
             Reassembler = new Reassembler(new byte[ReassemblySlots * Reassembler.LargestUsefulSlot], Reassembler.LargestUsefulSlot),
             Fragmenter = new Fragmenter(new byte[ushort.MaxValue]),
+            PathMtu = new PathMtuTable(PathMtuCapacity, SipHash.WithRandomKey()),
         };
         if (options.EchoPort != 0) Udp.Bind(options.EchoPort);
         Medium = Ethernet is null ? Medium.Ip : Medium.Ethernet;
@@ -288,21 +298,21 @@ internal sealed class RawNicAppliance : IDisposable
 
     private void WithStack<TDevice>(TDevice device, Func<Duration, bool> wait, Func<Instant>? faultsDue) where TDevice : IDevice
     {
-        var udp = new UdpLayer<EchoService>(Udp, new EchoService(Options.EchoPort, Echo));
+        var transports = new Transports(default, new UdpLayer<EchoService>(Udp, new EchoService(Options.EchoPort, Echo)), default);
         if (Ethernet is not null)
         {
-            var stack = new Traced<EthernetLayer<IpLayer<UdpLayer<EchoService>>>>(new(Ethernet, new(Ip, udp)), _log);
+            var stack = new Traced<EthernetLayer<IpLayer<Transports>>>(new(Ethernet, new(Ip, transports)), _log);
             Loop(device, ref stack, wait, faultsDue);
         }
         else
         {
-            var stack = new Traced<IpLayer<UdpLayer<EchoService>>>(new(Ip, udp), _log);
+            var stack = new Traced<IpLayer<Transports>>(new(Ip, transports), _log);
             Loop(device, ref stack, wait, faultsDue);
         }
     }
 
     private void Loop<TDevice, TStack>(TDevice device, ref TStack stack, Func<Duration, bool> wait, Func<Instant>? faultsDue)
-        where TDevice : IDevice where TStack : IRecv<RawPacket>, ISend<RawPacket>
+        where TDevice : IDevice where TStack : IRecv<RawPacket>, ISend<RawPacket>, ITimed
     {
         var until = Options.RunFor is { } runFor ? Instant.Now + runFor : Instant.Never;
         while (!_stop)
@@ -312,10 +322,9 @@ internal sealed class RawNicAppliance : IDisposable
             int received = device.Receive(Batch, ref stack, now);
             int sent = device.Transmit(Batch, ref stack, now);
             if (received == Batch || sent == Batch) continue; // more is waiting
-            var deadline = Instant.Min(Ip.NextDeadline(), until);
+            var deadline = Instant.Min(stack.NextDeadline(), until);
             if (faultsDue is not null) deadline = Instant.Min(deadline, faultsDue());
-            var timeout = deadline == Instant.Never ? MaxWait : deadline - Instant.Now;
-            if (timeout > MaxWait) timeout = MaxWait;
+            var timeout = Duration.Min(deadline - Instant.Now, StopCheckInterval);
             if (received + sent == 0 && timeout < IdleWait) timeout = IdleWait;
             if (timeout > Duration.Zero) wait(timeout);
         }
