@@ -182,7 +182,7 @@ public sealed partial class TcpEndpoint
             }
             if (opened && c.UnsentBytes > 0) MarkReady(slot);
         }
-        if (!c.Has(ConnectionFlags.FinQueued) || c.SndUna != c.FinSequence + 1) return false;
+        if (!c.FinAcknowledged) return false;
         // Our FIN is acknowledged.
         switch (c.State)
         {
@@ -217,7 +217,7 @@ public sealed partial class TcpEndpoint
         if (released > 0) events |= TcpEvents.Writable;
         // RFC 6298 §5.2/§5.3: all acknowledged stops the timer, otherwise it restarts for what is left.
         if (!c.Has(ConnectionFlags.Persisting)) c.RetransmitAt = c.SndUna == c.SndMax ? Instant.Never : now + c.Rtt.Rto;
-        if (c.UnsentBytes > 0 || (c.Has(ConnectionFlags.FinQueued) && c.SndNxt == c.FinSequence)) MarkReady(slot);
+        if (c.UnsentBytes > 0 || (c.FinOwed && c.SndNxt == c.FinSequence)) MarkReady(slot);
     }
 
     /// <summary>
@@ -307,7 +307,6 @@ public sealed partial class TcpEndpoint
     private void EnterTimeWait(int slot, ref TcpConnection c, Instant now, ref TcpEvents events)
     {
         c.State = TcpState.TimeWait;
-        c.Set(ConnectionFlags.Detached);
         c.RetransmitAt = c.DelayedAckAt = Instant.Never;
         c.IdleAt = now + Settings.TimeWait;
         events |= TcpEvents.Closed;

@@ -43,7 +43,7 @@ public sealed partial class TcpEndpoint
         if (TryPlanData(ref c, maxData, out var seq, out int length))
         {
             repr = repr with { SequenceNumber = seq, PayloadLength = length };
-            if (c.Has(ConnectionFlags.FinQueued) && seq + length == c.FinSequence) repr = repr with { Flags = TcpFlags.Ack | TcpFlags.Fin | TcpFlags.Psh };
+            if (c.FinOwed && seq + length == c.FinSequence) repr = repr with { Flags = TcpFlags.Ack | TcpFlags.Fin | TcpFlags.Psh };
             else if (length > 0 && seq + length == c.FinSequence) repr = repr with { Flags = TcpFlags.Ack | TcpFlags.Psh };
             return true;
         }
@@ -53,7 +53,7 @@ public sealed partial class TcpEndpoint
             repr = repr with { SequenceNumber = c.SndUna - 1 };
             return true;
         }
-        StartPersistIfStalled(ref c, now);
+        StartPersistIfStalled(slot, ref c, now);
         return c.Has(ConnectionFlags.AckNow);
     }
 
@@ -65,18 +65,18 @@ public sealed partial class TcpEndpoint
         if (c.Has(ConnectionFlags.InRecovery) && TryRecoveryRetransmit(ref c, maxData, out seq, out length))
         {
             length = Math.Min(length, Math.Max(0, c.Send.Length - c.DataOffset(seq)));
-            return length > 0 || (c.Has(ConnectionFlags.FinQueued) && seq == c.FinSequence);
+            return length > 0 || (c.FinOwed && seq == c.FinSequence);
         }
         seq = c.SndNxt;
         int unsent = c.UnsentBytes;
-        bool finDue = c.Has(ConnectionFlags.FinQueued) && c.State != TcpState.SynReceived && c.SndNxt <= c.FinSequence;
+        bool finDue = c.FinOwed && c.State != TcpState.SynReceived && c.SndNxt <= c.FinSequence;
         if (c.Has(ConnectionFlags.ProbeDue))
         {
             // RFC 9293 §3.8.6.1: a probe of one byte beyond the zero window; the byte at SND.UNA again once one is out.
             c.Clear(ConnectionFlags.ProbeDue);
             if (unsent == 0 && c.SndNxt == c.SndUna) return false;
             seq = c.SndNxt == c.SndUna ? c.SndNxt : c.SndUna;
-            length = Math.Min(1, c.Send.Length - c.DataOffset(seq));
+            length = Math.Min(Math.Max(1, Math.Min((int)Math.Min(c.SndWnd, int.MaxValue), maxData)), c.Send.Length - c.DataOffset(seq));
             return length > 0;
         }
         if (unsent == 0) return finDue && c.SndNxt == c.FinSequence;
@@ -190,7 +190,8 @@ public sealed partial class TcpEndpoint
         }
         c.Clear(ConnectionFlags.SynDue | ConnectionFlags.KeepAliveDue);
         Rearm(slot, ref c);
-        if (c.UnsentBytes > 0 || c.Has(ConnectionFlags.InRecovery) || (c.Has(ConnectionFlags.FinQueued) && c.SndNxt == c.FinSequence)) MarkReady(slot);
+        if ((repr.Flags & TcpFlags.Fin) != 0) c.Set(ConnectionFlags.FinSent);
+        if (c.UnsentBytes > 0 || c.Has(ConnectionFlags.InRecovery) || (c.FinOwed && c.SndNxt == c.FinSequence)) MarkReady(slot);
     }
 
     /// <summary>The RST that answers <paramref name="seg"/> (RFC 9293 §3.10.7.1): at its ACK number, or ACKing it when it had no ACK.</summary>

@@ -144,6 +144,10 @@ internal struct TcpConnection
     public readonly int DataOffset(TcpSeqNumber seq) => seq - DataStart;
     /// <summary>Bytes in the send ring not sent yet (from SND.NXT on).</summary>
     public readonly int UnsentBytes => System.Math.Max(0, Send.Length - DataOffset(SndNxt));
+    /// <summary>Our FIN is sent and acknowledged (it is always the last thing sent).</summary>
+    public readonly bool FinAcknowledged => Has(ConnectionFlags.FinSent) && SndUna == SndMax;
+    /// <summary>Our FIN is queued and not yet acknowledged.</summary>
+    public readonly bool FinOwed => Has(ConnectionFlags.FinQueued) && !FinAcknowledged;
     /// <summary>The sequence number our FIN takes: right after the last byte written.</summary>
     public readonly TcpSeqNumber FinSequence => DataStart + Send.Length;
 }

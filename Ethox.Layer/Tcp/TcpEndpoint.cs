@@ -269,6 +269,15 @@ public sealed partial class TcpEndpoint
 
     internal void MarkReady(int slot) => _ready.Add(slot);
 
+    /// <summary>After the user heard <see cref="TcpEvents.Closed"/> (and read what was left): the key is no longer theirs, nor the rings.</summary>
+    internal void Detach(int slot)
+    {
+        ref var c = ref _connections[slot];
+        c.Set(ConnectionFlags.Detached);
+        c.Send = default;
+        c.Receive = default;
+    }
+
     /// <summary>Frees the oldest TIME-WAIT slot for a new connection (as Linux does when its TIME-WAIT buckets run out): a late segment of the old one then meets a RST at worst.</summary>
     private bool ReclaimTimeWait()
     {

@@ -74,6 +74,7 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
         var fate = _endpoint.Process(slot, ref c, seg, now, ref events, out var reply);
         if (fate == SegmentFate.Reopen) return false;
         Notify(key, events, now, opening);
+        if ((events & TcpEvents.Closed) != 0 && fate == SegmentFate.Kept && _endpoint.TryResolve(key, out _)) _endpoint.Detach(slot);
         if (fate == SegmentFate.Release && _endpoint.TryResolve(key, out _)) _endpoint.Release(slot, ref c);
         if (reply == ReplyKind.Reset) ReplyReset(packet, seg);
         else if (_endpoint.TryResolve(key, out _)) ReplyOutput(packet, slot);

@@ -96,11 +96,13 @@ public sealed partial class TcpEndpoint
     }
 
     /// <summary>Starts the persist timer when data waits behind a zero window and nothing is in flight to bring a window update.</summary>
-    private void StartPersistIfStalled(ref TcpConnection c, Instant now)
+    private void StartPersistIfStalled(int slot, ref TcpConnection c, Instant now)
     {
-        if (c.SndWnd != 0 || c.UnsentBytes == 0 || c.SndNxt != c.SndMax || c.SndUna != c.SndMax || c.Has(ConnectionFlags.Persisting)) return;
+        // Also a window too small for SWS avoidance to use counts: the timer is RFC 9293 §3.8.6.2.1's override then.
+        if (c.UnsentBytes == 0 || c.SndNxt != c.SndMax || c.SndUna != c.SndMax || c.Has(ConnectionFlags.Persisting)) return;
         c.Set(ConnectionFlags.Persisting);
         c.RetransmitAt = now + Duration.Clamp(c.Rtt.Rto, Settings.PersistMin, Settings.PersistMax);
+        Rearm(slot, ref c);
     }
 
     /// <summary>Keep-alive (RFC 1122 §4.2.3.6): after the idle time, probes at the interval; no answer to the last one ends the connection.</summary>

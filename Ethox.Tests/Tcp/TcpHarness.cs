@@ -234,12 +234,12 @@ public sealed class TcpPair
         LinkB = new FaultInjector<PipeEnd>(b, faults, faults, seed + 1);
         A = new TcpHost(TwoHosts.MacA, Now, mtu, capacity, bufferSize, settings, key: 11);
         B = new TcpHost(TwoHosts.MacB, Now, mtu, capacity, bufferSize, settings, key: 22);
+        A.Ip.DadTransmits = 0;
+        B.Ip.DadTransmits = 0;
         A.Ip.AddAddress(V4A, 24, Now);
         B.Ip.AddAddress(V4B, 24, Now);
         A.Ip.AddAddress(V6A, 64, Now);
         B.Ip.AddAddress(V6B, 64, Now);
-        A.Ip.DadTransmits = 0;
-        B.Ip.DadTransmits = 0;
     }
 
     /// <summary>Polls both hosts until nothing moves.</summary>
