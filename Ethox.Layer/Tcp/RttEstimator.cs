@@ -1,0 +1,139 @@
+using System;
+
+namespace Ethox.Layer.Tcp;
+
+/// <summary>
+/// The retransmission timer's value (RFC 6298): smoothed RTT and RTT variance from samples, the RTO
+/// with its bounds, and exponential backoff. Stored by value in each connection (28 bytes), all in
+/// integer microseconds; it reads no clock and allocates nothing.
+/// </summary>
+/// <remarks>
+/// Karn's rule (RFC 6298 §3) is the caller's: give <see cref="AddSample"/> only RTTs measured on segments
+/// that were not retransmitted, or RTTs from the timestamps option (RFC 7323 §4), which are unambiguous
+/// even for retransmissions. The caller also owns the timer itself (start, stop and restart per
+/// RFC 6298 §5.1–5.3); this type only says how long it runs.
+/// </remarks>
+public struct RttEstimator
+{
+    /// <summary>The RTO after a SYN timeout when data transmission begins without an RTT sample (RFC 6298 §5.7).</summary>
+    public static Duration SynTimeoutRto => Duration.FromSeconds(3);
+
+    /// <summary>
+    /// After this many consecutive backoffs SRTT and RTTVAR are taken as bogus and the next sample starts
+    /// them afresh (RFC 6298 §5, note after rule 5.7: "MAY clear SRTT and RTTVAR after backing off the
+    /// timer multiple times"), so a path whose RTT grew is learnt in one sample instead of converging at
+    /// 1/8 per sample through more spurious timeouts. 3 as in FreeBSD (TCP_MAXRXTSHIFT / 4).
+    /// </summary>
+    public const int BackoffsBeforeForgettingRtt = 3;
+
+    // RFC 6298 §2.3 gains as shifts: alpha = 1/8, beta = 1/4; K = 4.
+    private const int AlphaShift = 3, BetaShift = 2, K = 4;
+
+    private int _srtt, _rttvar, _rto;        // µs; _rto is the RTO before backoff, already within [min, max]
+    private int _minRto, _maxRto, _granularity; // µs, from the settings (kept here: a connection has no other way to reach them)
+    private ushort _backoffs;                 // saturating
+    private bool _hasSample;
+
+    /// <summary>
+    /// A fresh estimator: RTO = <see cref="TcpTimerSettings.InitialRto"/> (RFC 6298 §2.1). Settings out of
+    /// range are brought into it rather than refused: MinRto at least 1 µs, MaxRto at least MinRto, the
+    /// initial RTO within both, everything at most <see cref="int.MaxValue"/> µs (about 35 minutes).
+    /// </summary>
+    public static RttEstimator Create(TcpTimerSettings settings)
+    {
+        int min = ClampToMicroseconds(settings.MinRto, 1, int.MaxValue);
+        int max = ClampToMicroseconds(settings.MaxRto, min, int.MaxValue);
+        return new RttEstimator
+        {
+            _minRto = min,
+            _maxRto = max,
+            _granularity = ClampToMicroseconds(settings.Granularity, 0, int.MaxValue),
+            _rto = ClampToMicroseconds(settings.InitialRto, min, max),
+        };
+    }
+
+    /// <summary>The current RTO, backoff included, within [MinRto, MaxRto] (RFC 6298 §2.4, §2.5, §5.5).</summary>
+    public readonly Duration Rto
+    {
+        get
+        {
+            // _rto >= 1 µs, so 31 doublings already pass any MaxRto an int can hold: the shift cannot overflow.
+            long backedOff = (long)_rto << Math.Min((int)_backoffs, 31);
+            return new(Math.Min(backedOff, _maxRto));
+        }
+    }
+
+    /// <summary>SRTT (RFC 6298 §2); zero before the first sample.</summary>
+    public readonly Duration SmoothedRtt => new(_srtt);
+
+    /// <summary>RTTVAR (RFC 6298 §2); zero before the first sample.</summary>
+    public readonly Duration RttVariance => new(_rttvar);
+
+    /// <summary>True once a sample has set SRTT and RTTVAR (and until repeated backoffs make them bogus).</summary>
+    public readonly bool HasSample => _hasSample;
+
+    /// <summary>How many times the timer has been backed off since the RTO was last computed or reset.</summary>
+    public readonly int Backoffs => _backoffs;
+
+    /// <summary>
+    /// Takes an RTT measurement R (RFC 6298 §2.2 for the first, §2.3 after) and recomputes the RTO, which
+    /// also ends any backoff: the new RTO comes from SRTT (the note after RFC 6298 §5.7, "collapsing" RTO).
+    /// A negative sample is ignored; one beyond <see cref="int.MaxValue"/> µs counts as that.
+    /// </summary>
+    public void AddSample(Duration rtt)
+    {
+        if (rtt.Microseconds < 0) return;
+        int r = (int)Math.Min(rtt.Microseconds, int.MaxValue);
+        if (!_hasSample)
+        {
+            // RFC 6298 §2.2: SRTT = R, RTTVAR = R/2.
+            _srtt = r;
+            _rttvar = r / 2;
+            _hasSample = true;
+        }
+        else
+        {
+            // RFC 6298 §2.3: RTTVAR first, from the old SRTT; then SRTT. Sums in long: 3·RTTVAR and 7·SRTT can pass int.
+            long error = Math.Abs((long)_srtt - r);
+            _rttvar = (int)((((long)_rttvar << BetaShift) - _rttvar + error) >> BetaShift);
+            _srtt = (int)((((long)_srtt << AlphaShift) - _srtt + r) >> AlphaShift);
+        }
+        // RFC 6298 §2.2/§2.3: RTO = SRTT + max(G, K·RTTVAR), then §2.4/§2.5 bounds.
+        long rto = _srtt + Math.Max((long)_granularity, (long)K * _rttvar);
+        _rto = (int)Math.Clamp(rto, _minRto, _maxRto);
+        _backoffs = 0;
+    }
+
+    /// <summary>
+    /// The retransmission timer expired: RTO doubles, up to MaxRto (RFC 6298 §5.5). After
+    /// <see cref="BackoffsBeforeForgettingRtt"/> backoffs the next sample re-initialises SRTT and RTTVAR.
+    /// </summary>
+    public void BackOff()
+    {
+        if (_backoffs < ushort.MaxValue) _backoffs++;
+        if (_backoffs >= BackoffsBeforeForgettingRtt) _hasSample = false;
+    }
+
+    /// <summary>
+    /// Ends the backoff: the RTO is again the one computed from SRTT. RFC 6298 (note after §5.7) lets the
+    /// next RTT sample collapse a backed-off RTO, which <see cref="AddSample"/> does; without timestamps,
+    /// Karn's rule may withhold that sample for a while after a retransmission, so the caller calls this
+    /// when an ACK for new data arrives after the backoff: the path works again and the doubled RTO
+    /// belonged to the lost segment.
+    /// </summary>
+    public void ResetBackoff() => _backoffs = 0;
+
+    /// <summary>
+    /// Data transmission begins after the SYN (or our SYN-ACK) timed out at least once: with no RTT sample
+    /// yet, the RTO becomes 3 s (RFC 6298 §5.7; within MinRto and MaxRto) and the backoff is cleared. With a
+    /// sample (possible with timestamps, RFC 7323 §4) the measured RTO stands, as in Linux.
+    /// </summary>
+    public void BeginDataAfterSynTimeout()
+    {
+        _backoffs = 0;
+        if (!_hasSample)
+            _rto = ClampToMicroseconds(SynTimeoutRto, _minRto, _maxRto);
+    }
+
+    private static int ClampToMicroseconds(Duration d, int min, int max) => (int)Math.Clamp(d.Microseconds, min, max);
+}

@@ -1,0 +1,368 @@
+using System;
+using System.Runtime.CompilerServices;
+using Ethox.Wire;
+
+namespace Ethox.Layer.Tcp;
+
+/// <summary>
+/// The sender's SACK scoreboard for loss recovery (RFC 6675 §4): which bytes above SND.UNA the peer has
+/// SACKed (RFC 2018), kept as up to <see cref="Capacity"/> disjoint ranges held inline (76 bytes, no
+/// allocation), with IsLost(), SetPipe() and NextSeg() over them.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Every range comes from a SACK block the peer sent, so the scoreboard never holds a byte the peer did
+/// not SACK. Ranges that overlap or touch are merged (their union is exactly what was SACKed). When more
+/// than <see cref="Capacity"/> disjoint ranges would be needed, the lowest is forgotten: its bytes count
+/// as unSACKed again, which can only cost a needless retransmission, never skip a needed one, and keeps
+/// the ranges nearest SND.NXT that IsLost() and the pipe depend on. Receivers repeat their latest blocks
+/// (RFC 2018 §4), so a forgotten range that still matters tends to come back.
+/// </para>
+/// <para>
+/// SACK information is advisory (RFC 2018 §8): the caller keeps SACKed data until it is cumulatively
+/// acknowledged, and calls <see cref="Reset"/> after a retransmission timeout (RFC 2018 §8, RFC 6675
+/// §5.1), since the receiver may have reneged. Between timeouts a peer's renege is not detected here
+/// (as in RFC 6675); the timeout is the remedy.
+/// </para>
+/// <para>
+/// HighRxt is passed by the caller with SND.NXT's convention, one past the last byte retransmitted in this
+/// recovery (pass SND.UNA before the first retransmission). RescueRxt (rule 4) is tracked here; it
+/// becomes SND.NXT at the time of the rescue, a point at or past RFC 6675's RecoveryPoint, so a second
+/// rescue waits at least as long as the RFC asks.
+/// </para>
+/// </remarks>
+public struct SackScoreboard
+{
+    /// <summary>The most disjoint SACKed ranges held.</summary>
+    public const int Capacity = 8;
+
+    /// <summary>DupThresh of RFC 6675 §2 (and RFC 5681's three duplicate ACKs).</summary>
+    public const int DupThresh = 3;
+
+    [InlineArray(Capacity)]
+    private struct Ranges
+    {
+        private TcpSackBlock _element;
+    }
+
+    [Flags]
+    private enum State : byte
+    {
+        None = 0,
+        DuplicateSack = 1,
+        RescueSent = 2,
+    }
+
+    private Ranges _ranges;          // ascending, disjoint, not touching, all within (SND.UNA, SND.NXT]
+    private TcpSeqNumber _sndUna;    // as of the last Update
+    private TcpSeqNumber _rescueEnd; // RescueRxt: SND.NXT when the rescue was sent
+    private byte _count;
+    private State _state;
+
+    /// <summary>How many disjoint ranges are held (0..<see cref="Capacity"/>).</summary>
+    public readonly int RangeCount => _count;
+
+    /// <summary>Range <paramref name="index"/> in ascending order; an empty block when out of range.</summary>
+    public readonly TcpSackBlock Range(int index) => (uint)index < _count ? _ranges[index] : default;
+
+    /// <summary>True when the first block of the last <see cref="Update"/> was a D-SACK (RFC 2883 §4).</summary>
+    public readonly bool LastUpdateWasDuplicateSack => (_state & State.DuplicateSack) != 0;
+
+    /// <summary>The SACKed bytes above SND.UNA.</summary>
+    public readonly int SackedBytes
+    {
+        get
+        {
+            int sum = 0;
+            for (int i = 0; i < _count; i++) sum += _ranges[i].Right - _ranges[i].Left;
+            return sum;
+        }
+    }
+
+    /// <summary>One past the highest SACKed byte; SND.UNA of the last update when nothing is SACKed.</summary>
+    public readonly TcpSeqNumber HighestSacked => _count == 0 ? _sndUna : _ranges[_count - 1].Right;
+
+    /// <summary>Forgets every SACKed range and the rescue (after an RTO, RFC 2018 §8; or at connection start).</summary>
+    public void Reset()
+    {
+        _count = 0;
+        _state = State.None;
+    }
+
+    /// <summary>True when <paramref name="seq"/> lies in a SACKed range.</summary>
+    public readonly bool IsSacked(TcpSeqNumber seq)
+    {
+        for (int i = 0; i < _count; i++)
+            if (seq >= _ranges[i].Left && seq < _ranges[i].Right) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// Applies an ACK (RFC 6675 §4 Update()): drops what <paramref name="sndUna"/> (SND.UNA after this ACK's
+    /// cumulative acknowledgment) now covers and adds the SACK <paramref name="blocks"/>, in any order,
+    /// overlapping or not. Blocks that are empty, reversed, or not within (SND.UNA, SND.NXT] are ignored
+    /// (RFC 2018 §4 gives them no meaning; a hostile peer must not mark unsent data). A first block below
+    /// SND.UNA or inside a later block is a D-SACK (RFC 2883 §4): it reports a duplicate, not new data, so
+    /// it is skipped and <see cref="LastUpdateWasDuplicateSack"/> says so.
+    /// </summary>
+    public void Update(TcpSeqNumber sndUna, TcpSackBlocks blocks, TcpSeqNumber sndNxt)
+    {
+        _sndUna = sndUna;
+        _state &= ~State.DuplicateSack;
+        ClipTo(sndUna, sndNxt);
+        // RescueRxt stops mattering once the cumulative ACK passes it; forget it before sequence wrap-around could make it look ahead again.
+        if ((_state & State.RescueSent) != 0 && sndUna > _rescueEnd) _state &= ~State.RescueSent;
+
+        for (int i = 0; i < blocks.Count; i++)
+        {
+            var block = blocks[i];
+            if (i == 0 && IsDuplicateSack(block, blocks, sndUna, sndNxt))
+            {
+                _state |= State.DuplicateSack;
+                continue;
+            }
+            if (sndUna < block.Left && block.Left < block.Right && block.Right <= sndNxt)
+                Insert(block);
+        }
+    }
+
+    /// <summary>
+    /// RFC 6675 §4 IsLost(SeqNum): true when at least DupThresh discontiguous SACKed ranges lie above
+    /// <paramref name="seq"/>, or more than (DupThresh − 1)·SMSS bytes above it are SACKed.
+    /// </summary>
+    public readonly bool IsLost(TcpSeqNumber seq, int mss)
+    {
+        int rangesAbove = 0;
+        long bytesAbove = 0;
+        var next = seq + 1;
+        for (int i = 0; i < _count; i++)
+        {
+            var r = _ranges[i];
+            if (r.Left > seq) rangesAbove++;
+            if (r.Right > next) bytesAbove += r.Right - TcpSeqNumber.Max(r.Left, next);
+        }
+        return IsLostAbove(rangesAbove, bytesAbove, mss);
+    }
+
+    /// <summary>
+    /// RFC 6675 §4 SetPipe(): the bytes in flight, counting each unSACKed byte of [SND.UNA, SND.NXT) once
+    /// if it is not deemed lost (its original may still arrive) and once more if it was retransmitted in
+    /// this recovery (below <paramref name="highRxt"/>, see the remarks for its convention).
+    /// </summary>
+    public readonly int Pipe(TcpSeqNumber sndUna, TcpSeqNumber sndNxt, TcpSeqNumber highRxt, int mss)
+    {
+        var view = new Window(this, sndUna, sndNxt, highRxt);
+        long pipe = 0;
+        for (int hole = 0; hole <= view.RangeCount; hole++)
+        {
+            var (start, end) = view.Hole(hole);
+            if (end <= start) continue;
+            // Within one hole every byte has the same SACKed data above it, so IsLost() answers once for the hole.
+            if (!view.IsHoleLost(hole, mss)) pipe += end - start;
+            pipe += Math.Max(0, Math.Min(end, view.Retransmitted) - start);
+        }
+        return (int)Math.Min(pipe, int.MaxValue);
+    }
+
+    /// <summary>
+    /// RFC 6675 §4 NextSeg() with rule 2 always allowed: see <see cref="NextSegment"/>. New data is reported
+    /// as <paramref name="start"/> = SND.NXT, <paramref name="length"/> = SMSS, not a retransmission; a
+    /// caller with no new data to send (or no window for it) uses <see cref="NextSegment"/> with
+    /// <c>newDataAllowed: false</c> to reach rules 3 and 4.
+    /// </summary>
+    public bool TryNextSegment(TcpSeqNumber sndUna, TcpSeqNumber sndNxt, TcpSeqNumber highRxt, int mss,
+        out TcpSeqNumber start, out int length, out bool isRetransmission)
+    {
+        var rule = NextSegment(sndUna, sndNxt, highRxt, mss, newDataAllowed: true, out start, out length);
+        isRetransmission = rule is NextSegmentRule.Lost or NextSegmentRule.Unsacked or NextSegmentRule.Rescue;
+        return rule != NextSegmentRule.None;
+    }
+
+    /// <summary>
+    /// RFC 6675 §4 NextSeg(): what to send next during SACK recovery, at most <paramref name="mss"/> bytes.
+    /// (1) the first unSACKed bytes at or above HighRxt and below the highest SACKed byte that IsLost()
+    /// says are lost; else (2) new data at SND.NXT, when <paramref name="newDataAllowed"/>; else (3) the
+    /// first such unSACKed bytes even if not deemed lost; else (4) once per recovery, a rescue
+    /// retransmission ending at the highest unSACKed byte. A retransmission stops at the next SACKed
+    /// range. Rule 4 marks the rescue as sent: call with <paramref name="newDataAllowed"/> false only when
+    /// the segment will be sent.
+    /// </summary>
+    public NextSegmentRule NextSegment(TcpSeqNumber sndUna, TcpSeqNumber sndNxt, TcpSeqNumber highRxt, int mss,
+        bool newDataAllowed, out TcpSeqNumber start, out int length)
+    {
+        start = sndNxt;
+        length = 0;
+        if (mss <= 0) return NextSegmentRule.None;
+        var view = new Window(this, sndUna, sndNxt, highRxt);
+
+        // Rules 1 and 3 look at the holes below the highest SACKed range, from HighRxt up. IsLost() can only
+        // weaken going up (less is SACKed above), so if the first candidate is not lost none above it is.
+        for (int hole = 0; hole < view.RangeCount; hole++)
+        {
+            var (holeStart, end) = view.Hole(hole);
+            int from = Math.Max(holeStart, view.Retransmitted);
+            if (from >= end) continue;
+            start = sndUna + from;
+            length = Math.Min(end - from, mss);
+            if (view.IsHoleLost(hole, mss)) return NextSegmentRule.Lost;
+            if (newDataAllowed) break;
+            return NextSegmentRule.Unsacked;
+        }
+
+        if (newDataAllowed)
+        {
+            start = sndNxt;
+            length = mss;
+            return NextSegmentRule.NewData;
+        }
+
+        // Rule 4: one rescue per recovery, of the highest unSACKed bytes (whose loss no SACK can reveal).
+        if ((_state & State.RescueSent) == 0 || sndUna > _rescueEnd)
+        {
+            for (int hole = view.RangeCount; hole >= 0; hole--)
+            {
+                var (holeStart, end) = view.Hole(hole);
+                if (end <= holeStart) continue;
+                int from = Math.Max(holeStart, end - mss);
+                start = sndUna + from;
+                length = end - from;
+                _rescueEnd = sndNxt;
+                _state |= State.RescueSent;
+                return NextSegmentRule.Rescue;
+            }
+        }
+        start = sndNxt;
+        length = 0;
+        return NextSegmentRule.None;
+    }
+
+    private static bool IsLostAbove(int rangesAbove, long bytesAbove, int mss)
+        => rangesAbove >= DupThresh || bytesAbove > (long)(DupThresh - 1) * mss;
+
+    /// <summary>
+    /// RFC 2883 §4: the first block is a D-SACK when it lies below the cumulative ACK, or inside another
+    /// block of the same option (a duplicate of data SACKed as part of a larger range).
+    /// </summary>
+    private static bool IsDuplicateSack(TcpSackBlock first, TcpSackBlocks blocks, TcpSeqNumber sndUna, TcpSeqNumber sndNxt)
+    {
+        if (!(first.Left < first.Right) || first.Right > sndNxt) return false;
+        if (first.Left < sndUna) return true;
+        for (int j = 1; j < blocks.Count; j++)
+        {
+            var other = blocks[j];
+            if (other.Left < other.Right && other.Left <= first.Left && first.Right <= other.Right) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Keeps only what lies in [SND.UNA, SND.NXT): ranges the cumulative ACK passed are dropped or cut.</summary>
+    private void ClipTo(TcpSeqNumber sndUna, TcpSeqNumber sndNxt)
+    {
+        int window = Math.Max(sndNxt - sndUna, 0);
+        int kept = 0;
+        for (int i = 0; i < _count; i++)
+        {
+            // In offsets from SND.UNA, so a range left from a far older window (any distance) cannot compare wrongly.
+            long left = Math.Max((long)(_ranges[i].Left - sndUna), 0);
+            long right = Math.Min((long)(_ranges[i].Right - sndUna), window);
+            if (right <= left) continue;
+            _ranges[kept++] = new TcpSackBlock(sndUna + (int)left, sndUna + (int)right);
+        }
+        _count = (byte)kept;
+    }
+
+    /// <summary>Adds a SACKed range, merging with every range it overlaps or touches; when full, the lowest range goes.</summary>
+    private void Insert(TcpSackBlock block)
+    {
+        var left = block.Left;
+        var right = block.Right;
+        int n = _count;
+        int first = 0;
+        while (first < n && _ranges[first].Right < left) first++;
+        int last = first;
+        while (last < n && _ranges[last].Left <= right)
+        {
+            left = TcpSeqNumber.Min(left, _ranges[last].Left);
+            right = TcpSeqNumber.Max(right, _ranges[last].Right);
+            last++;
+        }
+        int merged = last - first;
+        if (merged > 0)
+        {
+            // Ranges first..last-1 become one: close the gap they leave.
+            _ranges[first] = new TcpSackBlock(left, right);
+            for (int i = last; i < n; i++) _ranges[i - merged + 1] = _ranges[i];
+            _count = (byte)(n - merged + 1);
+            return;
+        }
+        if (n == Capacity)
+        {
+            // Full: keep the highest ranges. A new range below all of them is the one to forget.
+            if (first == 0) return;
+            for (int i = 1; i < first; i++) _ranges[i - 1] = _ranges[i];
+            _ranges[first - 1] = new TcpSackBlock(left, right);
+            return;
+        }
+        for (int i = n; i > first; i--) _ranges[i] = _ranges[i - 1];
+        _ranges[first] = new TcpSackBlock(left, right);
+        _count = (byte)(n + 1);
+    }
+
+    /// <summary>
+    /// The scoreboard seen from one call's SND.UNA, SND.NXT and HighRxt, in byte offsets from SND.UNA:
+    /// ranges clipped to the window, the holes between them (hole i lies just below range i; hole
+    /// <see cref="RangeCount"/> runs from the highest range to SND.NXT), and the SACKed data above each hole.
+    /// </summary>
+    private readonly ref struct Window
+    {
+        private readonly ref readonly SackScoreboard _board;
+        private readonly TcpSeqNumber _sndUna;
+        private readonly int _size;
+
+        public Window(in SackScoreboard board, TcpSeqNumber sndUna, TcpSeqNumber sndNxt, TcpSeqNumber highRxt)
+        {
+            _board = ref board;
+            _sndUna = sndUna;
+            _size = Math.Max(sndNxt - sndUna, 0);
+            Retransmitted = Math.Clamp(highRxt - sndUna, 0, _size);
+        }
+
+        /// <summary>HighRxt as an offset: bytes below it were retransmitted in this recovery.</summary>
+        public int Retransmitted { get; }
+
+        /// <summary>How many ranges the scoreboard holds (some may clip to nothing in this window).</summary>
+        public int RangeCount => _board._count;
+
+        /// <summary>Range <paramref name="i"/> clipped to [0, size) as offsets; empty when outside.</summary>
+        public (int Start, int End) Clipped(int i)
+        {
+            var r = _board._ranges[i];
+            int start = (int)Math.Clamp((long)(r.Left - _sndUna), 0, _size);
+            int end = (int)Math.Clamp((long)(r.Right - _sndUna), start, _size);
+            return (start, end);
+        }
+
+        /// <summary>The unSACKed bytes just below range <paramref name="i"/> (or above the last range when i = RangeCount).</summary>
+        public (int Start, int End) Hole(int i)
+        {
+            int start = i == 0 ? 0 : Clipped(i - 1).End;
+            int end = i == RangeCount ? _size : Clipped(i).Start;
+            return (start, Math.Max(end, start));
+        }
+
+        /// <summary>IsLost() for every byte of hole <paramref name="i"/>: the ranges above it are ranges i and up.</summary>
+        public bool IsHoleLost(int i, int mss)
+        {
+            int ranges = 0;
+            long bytes = 0;
+            for (int j = i; j < RangeCount; j++)
+            {
+                var (start, end) = Clipped(j);
+                if (end <= start) continue;
+                ranges++;
+                bytes += end - start;
+            }
+            return IsLostAbove(ranges, bytes, mss);
+        }
+    }
+}
