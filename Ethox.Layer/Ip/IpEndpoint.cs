@@ -364,6 +364,18 @@ public sealed class IpEndpoint
         return true;
     }
 
+    /// <summary>
+    /// A hint from a transport that its packets to <paramref name="destination"/> go unanswered (RFC 4861
+    /// §7.3.1 lets upper layers take part in reachability): the next hop's entry is probed now by unicast
+    /// and, when the probes fail, resolved afresh. An entry poisoned by a bad answer (ARP has no checksum,
+    /// and nothing else would question a reachable entry for up to 30 s) is found out within seconds.
+    /// </summary>
+    public void SuspectNeighbor(in IpAddress destination, Instant now)
+    {
+        if (Neighbors is null || !TryGetNextHop(destination, now, out var nextHop)) return;
+        if (Neighbors.Suspect(nextHop, now)) Wake(now);
+    }
+
     /// <summary>When housekeeping (timers, retransmissions, DAD, solicitations) is next due.</summary>
     internal Instant _housekeepingDue;
 

@@ -185,6 +185,23 @@ public sealed class NeighborCache
         _entries[i].Probes = 0;
     }
 
+    /// <summary>
+    /// An upper layer sees no forward progress through <paramref name="address"/> (RFC 4861 §7.3.1): a usable
+    /// entry not already being probed goes to PROBE at once, so unicast probes check it and a failure makes
+    /// the next send resolve it again. True when probing started.
+    /// </summary>
+    public bool Suspect(IpAddress address, Instant now)
+    {
+        int i = Find(address);
+        if (i < 0) return false;
+        ref var e = ref _entries[i];
+        if (e.State is not (NeighborState.Reachable or NeighborState.Stale or NeighborState.Delay)) return false;
+        e.State = NeighborState.Probe;
+        e.Deadline = now;
+        e.Probes = 0;
+        return true;
+    }
+
     /// <summary>Removes an entry (e.g. on a NDISC redirect or an address change).</summary>
     public void Remove(IpAddress address)
     {

@@ -92,12 +92,20 @@ public sealed partial class TcpEndpoint
         return SegmentFate.Kept;
     }
 
-    /// <summary>RFC 9293 §3.10.7.4: the four cases of segment length and receive window.</summary>
+    /// <summary>
+    /// RFC 9293 §3.10.7.4: the four cases of segment length and receive window. A segment without data is
+    /// also taken at the right edge itself (RCV.NXT + RCV.WND), as BSD and Linux take it: the RFC asks for
+    /// "special allowance" for ACKs, and a sender whose data filled our window numbers its ACKs there.
+    /// </summary>
     private static bool IsAcceptable(in TcpConnection c, in Segment seg)
     {
         uint window = (uint)Math.Max(0, c.RcvAdv - c.RcvNxt);
         int length = seg.Length;
-        if (length == 0) return window == 0 ? seg.Seq == c.RcvNxt : seg.Seq.IsInWindow(c.RcvNxt, window);
+        if (length == 0)
+        {
+            if (seg.Has(TcpFlags.Rst)) return window == 0 ? seg.Seq == c.RcvNxt : seg.Seq.IsInWindow(c.RcvNxt, window);
+            return seg.Seq >= c.RcvNxt && (uint)(seg.Seq - c.RcvNxt) <= window;
+        }
         // A zero window still takes ACKs and RSTs: a segment at RCV.NXT is processed for its control bits and its data dropped.
         if (window == 0) return seg.Seq == c.RcvNxt;
         return seg.Seq.IsInWindow(c.RcvNxt, window) || (seg.Seq + (length - 1)).IsInWindow(c.RcvNxt, window);
@@ -156,18 +164,15 @@ public sealed partial class TcpEndpoint
     {
         var ack = seg.Ack;
         uint window = (uint)seg.Header.WindowSize << c.SendScale;
-        if (c.Has(ConnectionFlags.Sack) && seg.Header.SackBlocks.Count > 0) c.Scoreboard.Update(c.SndUna, seg.Header.SackBlocks, c.SndMax);
-        if (ack > c.SndUna)
+        bool newlySacked = false;
+        if (c.Has(ConnectionFlags.Sack) && seg.Header.SackBlocks.Count > 0)
         {
-            AcknowledgeData(slot, ref c, seg, now, ref events);
+            int sackedBefore = c.Scoreboard.SackedBytes;
+            c.Scoreboard.Update(TcpSeqNumber.Max(ack, c.SndUna), seg.Header.SackBlocks, c.SndMax);
+            newlySacked = c.Scoreboard.SackedBytes > sackedBefore;
         }
-        else if (ack == c.SndUna && c.SndMax != c.SndUna && seg.Payload.Length == 0 && !seg.Has(TcpFlags.Syn | TcpFlags.Fin) && window == c.SndWnd)
-        {
-            // RFC 5681 §2: a duplicate ACK tells that a segment above a hole arrived.
-            _counters.DuplicateAcks++;
-            if (c.DuplicateAcks < byte.MaxValue) c.DuplicateAcks++;
-            OnDuplicateAck(slot, ref c, now);
-        }
+        if (ack > c.SndUna) AcknowledgeData(slot, ref c, seg, now, ref events);
+        else if (IsDuplicateAck(c, seg, window, newlySacked)) OnDuplicateAck(slot, ref c, now);
         if (c.SndWl1 < seg.Seq || (c.SndWl1 == seg.Seq && c.SndWl2 <= ack))
         {
             bool opened = window > c.SndWnd;
@@ -211,7 +216,7 @@ public sealed partial class TcpEndpoint
         c.Retries = 0;
         c.RetransmitSince = Instant.Never;
         c.Rtt.ResetBackoff();
-        if (c.Has(ConnectionFlags.InRecovery)) OnRecoveryAck(slot, ref c, released, now);
+        if (c.Has(ConnectionFlags.InRecovery)) OnRecoveryAck(slot, ref c);
         else c.Congestion.OnAck(released, now, c.Rtt.SmoothedRtt);
         c.DuplicateAcks = 0;
         if (released > 0) events |= TcpEvents.Writable;

@@ -3,16 +3,34 @@ using Ethox.Wire;
 
 namespace Ethox.Layer.Tcp;
 
-// Loss recovery driven by ACKs: fast retransmit on the third duplicate ACK (RFC 5681 §3.2), SACK-based
-// recovery (RFC 6675) when both ends speak SACK, NewReno's partial ACKs (RFC 6582) when they do not.
-// The retransmission timeout is in Timers.cs; what the congestion window does lives in NewReno.cs and Cubic.cs.
+// Loss recovery driven by ACKs: limited transmit (RFC 3042), fast retransmit on the third duplicate ACK
+// (RFC 5681 §3.2), SACK-based recovery (RFC 6675) when both ends speak SACK, NewReno's partial ACKs
+// (RFC 6582) when they do not. The retransmission timeout is in Timers.cs; what the congestion window does
+// lives in NewReno.cs and Cubic.cs.
 public sealed partial class TcpEndpoint
 {
     /// <summary>RFC 5681 §3.2 / RFC 6675 §5: duplicate ACKs before a segment is declared lost.</summary>
     private const int DupThresh = 3;
 
+    /// <summary>RFC 3042 §2: each of the first two duplicate ACKs lets one new segment out beyond cwnd.</summary>
+    private const int LimitedTransmitSegments = 2;
+
+    /// <summary>
+    /// Whether an ACK that does not advance SND.UNA counts as a duplicate: RFC 5681 §2 (no data, no SYN or
+    /// FIN, the same window, data outstanding) or, with SACK, RFC 6675 §2 (it SACKs bytes not SACKed before,
+    /// whatever else it carries, so ACKs riding on the peer's own data count too).
+    /// </summary>
+    private static bool IsDuplicateAck(in TcpConnection c, in Segment seg, uint window, bool newlySacked)
+    {
+        if (seg.Ack != c.SndUna || c.SndMax == c.SndUna) return false;
+        if (newlySacked) return true;
+        return seg.Payload.Length == 0 && !seg.Has(TcpFlags.Syn | TcpFlags.Fin) && window == c.SndWnd;
+    }
+
     private void OnDuplicateAck(int slot, ref TcpConnection c, Instant now)
     {
+        _counters.DuplicateAcks++;
+        if (c.DuplicateAcks < byte.MaxValue) c.DuplicateAcks++;
         if (c.Has(ConnectionFlags.InRecovery))
         {
             // Each further duplicate ACK means a segment left the network: NewReno inflates the window by one
@@ -22,9 +40,15 @@ public sealed partial class TcpEndpoint
         }
         bool lost = c.DuplicateAcks >= DupThresh
             || (c.Has(ConnectionFlags.Sack) && c.Scoreboard.IsLost(c.SndUna, c.SendMss));
-        // RFC 6582 §3.2 step 1: no new recovery for duplicate ACKs of data sent before the last one ended (after a timeout).
-        if (!lost || (c.SndUna <= c.Recover && c.Recover != c.Iss)) return;
-        EnterRecovery(slot, ref c, now);
+        // RFC 6582 §3.2 step 1 and RFC 6675 §5.1: no new recovery for duplicate ACKs of data sent before a
+        // timeout until the cumulative ACK passes what was outstanding then; the go-back-N resend covers it.
+        if (lost && (c.SndUna > c.Recover || c.Recover == c.Iss))
+        {
+            EnterRecovery(slot, ref c, now);
+            return;
+        }
+        // RFC 3042: the first duplicate ACKs each let one new segment go (see CongestionRoom).
+        if (c.UnsentBytes > 0) MarkReady(slot);
     }
 
     private void EnterRecovery(int slot, ref TcpConnection c, Instant now)
@@ -43,7 +67,7 @@ public sealed partial class TcpEndpoint
     /// RFC 6675 §5 step (A)); a partial one retransmits the next hole at once (RFC 6582 §3.2 step 3 partial,
     /// RFC 6675 keeps sending by NextSeg).
     /// </summary>
-    private void OnRecoveryAck(int slot, ref TcpConnection c, int acked, Instant now)
+    private void OnRecoveryAck(int slot, ref TcpConnection c)
     {
         if (c.SndUna >= c.Recover)
         {
@@ -58,22 +82,29 @@ public sealed partial class TcpEndpoint
     }
 
     /// <summary>
-    /// How many bytes recovery lets us have outstanding beyond SND.UNA: with SACK, the room under cwnd left by
-    /// the pipe estimate (RFC 6675 §4 SetPipe); without, cwnd inflated by one segment per duplicate ACK (RFC 6582 §3.2).
+    /// How many more bytes the congestion state lets out: in SACK recovery the room under cwnd left by the
+    /// pipe estimate (RFC 6675 §4 SetPipe); in NewReno recovery cwnd inflated by one segment per duplicate ACK
+    /// (RFC 6582 §3.2); otherwise cwnd, plus up to two segments for the first duplicate ACKs (RFC 3042).
     /// </summary>
-    private static int RecoveryRoom(in TcpConnection c)
+    private static long CongestionRoom(in TcpConnection c)
     {
-        if (c.Has(ConnectionFlags.Sack))
-            return c.Congestion.Window - c.Scoreboard.Pipe(c.SndUna, c.SndMax, c.HighRxt, c.SendMss);
-        return c.Congestion.Window + c.DuplicateAcks * c.SendMss - c.FlightSize;
+        if (c.Has(ConnectionFlags.InRecovery))
+        {
+            if (c.Has(ConnectionFlags.Sack))
+                return c.Congestion.Window - c.Scoreboard.Pipe(c.SndUna, c.SndMax, c.HighRxt, c.SendMss);
+            return (long)c.Congestion.Window + c.DuplicateAcks * c.SendMss - c.FlightSize;
+        }
+        int limitedTransmit = Math.Min((int)c.DuplicateAcks, LimitedTransmitSegments) * c.SendMss;
+        return (long)c.Congestion.Window + limitedTransmit - c.FlightSize;
     }
 
     /// <summary>
-    /// The segment recovery sends next, when it is a retransmission: the head on entry and after a partial ACK,
-    /// then with SACK the holes NextSeg finds (RFC 6675 §4 rules 1 and 3). False when the next thing to send is
-    /// new data, or the window has no room.
+    /// The retransmission recovery sends next, if any: the head on entry and after a partial ACK; with SACK,
+    /// RFC 6675 §4 NextSeg() while cwnd − pipe leaves a segment's room (§5 step (C)): a hole deemed lost
+    /// (rule 1), else new data when <paramref name="newDataReady"/> (rule 2, left to the caller), else an
+    /// unSACKed hole (rule 3), else the one rescue retransmission (rule 4).
     /// </summary>
-    private static bool TryRecoveryRetransmit(ref TcpConnection c, int maxData, out TcpSeqNumber start, out int length)
+    private static bool TryRecoveryRetransmit(ref TcpConnection c, int maxData, bool newDataReady, out TcpSeqNumber start, out int length)
     {
         start = c.SndUna;
         length = 0;
@@ -83,10 +114,21 @@ public sealed partial class TcpEndpoint
             length = Math.Min(maxData, c.SndMax - c.SndUna);
             return length > 0;
         }
-        if (!c.Has(ConnectionFlags.Sack) || RecoveryRoom(c) < c.SendMss) return false;
-        if (!c.Scoreboard.TryNextSegment(c.SndUna, c.SndMax, c.HighRxt, c.SendMss, out start, out length, out bool retransmission) || !retransmission)
-            return false;
+        if (!c.Has(ConnectionFlags.Sack) || CongestionRoom(c) < c.SendMss) return false;
+        var rule = c.Scoreboard.NextSegment(c.SndUna, c.SndMax, c.HighRxt, c.SendMss, newDataReady, out start, out length);
+        if (rule is NextSegmentRule.None or NextSegmentRule.NewData) return false;
         length = Math.Min(length, maxData);
         return length > 0;
+    }
+
+    /// <summary>
+    /// After a timeout SND.NXT went back to SND.UNA (go-back-N); with SACK the resend steps over what the
+    /// receiver reported holding (RFC 6675 §5.1) and stops short of the next SACKed range.
+    /// </summary>
+    private static int SkipSackedOnResend(ref TcpConnection c, int maxData)
+    {
+        if (!c.Has(ConnectionFlags.Sack) || c.SndNxt >= c.SndMax || c.Scoreboard.RangeCount == 0) return maxData;
+        c.SndNxt = c.Scoreboard.SkipSacked(c.SndNxt, c.SndMax, out int run);
+        return c.SndNxt + run < c.SndMax ? Math.Min(maxData, run) : maxData;
     }
 }

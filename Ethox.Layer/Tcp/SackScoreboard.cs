@@ -98,6 +98,28 @@ public struct SackScoreboard
     }
 
     /// <summary>
+    /// The first unSACKed byte at or above <paramref name="from"/> and how many unSACKed bytes follow it
+    /// before the next SACKed range or <paramref name="limit"/>: where a go-back-N resend after a timeout
+    /// goes next without repeating what the receiver already holds (RFC 6675 §5.1 keeps using SACK then).
+    /// </summary>
+    public readonly TcpSeqNumber SkipSacked(TcpSeqNumber from, TcpSeqNumber limit, out int length)
+    {
+        var start = from;
+        var end = limit;
+        for (int i = 0; i < _count; i++)
+        {
+            var r = _ranges[i];
+            if (r.Right <= start) continue;
+            if (r.Left <= start) { start = r.Right; continue; }
+            end = TcpSeqNumber.Min(end, r.Left);
+            break;
+        }
+        if (start > limit) start = limit;
+        length = Math.Max(0, end - start);
+        return start;
+    }
+
+    /// <summary>
     /// Applies an ACK (RFC 6675 §4 Update()): drops what <paramref name="sndUna"/> (SND.UNA after this ACK's
     /// cumulative acknowledgment) now covers and adds the SACK <paramref name="blocks"/>, in any order,
     /// overlapping or not. Blocks that are empty, reversed, or not within (SND.UNA, SND.NXT] are ignored

@@ -22,7 +22,8 @@ public sealed partial class TcpEndpoint
             SourcePort = tuple.LocalPort,
             DestinationPort = tuple.RemotePort,
             Flags = TcpFlags.Ack,
-            SequenceNumber = c.SndNxt,
+            SequenceNumber = c.AckSequence, // data segments set their own number below
+
             AcknowledgmentNumber = c.RcvNxt,
         };
         switch (c.State)
@@ -60,14 +61,16 @@ public sealed partial class TcpEndpoint
     /// <summary>The data (and FIN) part of <see cref="TryPlan"/>: where the segment starts and how many bytes it carries.</summary>
     private static bool TryPlanData(ref TcpConnection c, int maxData, out TcpSeqNumber seq, out int length)
     {
-        seq = c.SndNxt;
-        length = 0;
-        if (c.Has(ConnectionFlags.InRecovery) && TryRecoveryRetransmit(ref c, maxData, out seq, out length))
+        long sendRoom = (long)c.SndWnd - c.FlightSize;
+        if (c.Has(ConnectionFlags.InRecovery) && TryRecoveryRetransmit(ref c, maxData, c.UnsentBytes > 0 && sendRoom > 0, out seq, out length))
         {
             length = Math.Min(length, Math.Max(0, c.Send.Length - c.DataOffset(seq)));
             return length > 0 || (c.FinOwed && seq == c.FinSequence);
         }
+        maxData = SkipSackedOnResend(ref c, maxData);
         seq = c.SndNxt;
+        length = 0;
+        sendRoom = (long)c.SndWnd - c.FlightSize;
         int unsent = c.UnsentBytes;
         bool finDue = c.FinOwed && c.State != TcpState.SynReceived && c.SndNxt <= c.FinSequence;
         if (c.Has(ConnectionFlags.ProbeDue))
@@ -80,9 +83,7 @@ public sealed partial class TcpEndpoint
             return length > 0;
         }
         if (unsent == 0) return finDue && c.SndNxt == c.FinSequence;
-        long sendRoom = (long)c.SndWnd - c.FlightSize;
-        long congestionRoom = c.Has(ConnectionFlags.InRecovery) ? RecoveryRoom(c) : (long)c.Congestion.Window - c.FlightSize;
-        length = (int)Math.Max(0, Math.Min(Math.Min(sendRoom, congestionRoom), Math.Min(unsent, maxData)));
+        length = (int)Math.Max(0, Math.Min(Math.Min(sendRoom, CongestionRoom(c)), Math.Min(unsent, maxData)));
         if (length == 0) return false;
         if (length < maxData)
         {
@@ -162,7 +163,15 @@ public sealed partial class TcpEndpoint
         _counters.SegmentsOut++;
         var end = repr.SequenceNumber + repr.SequenceLength;
         bool resent = repr.SequenceLength > 0 && repr.SequenceNumber < c.SndMax;
-        if (resent) _counters.Retransmits++;
+        if (resent)
+        {
+            _counters.Retransmits++;
+            if (repr.Timestamps is { } ts)
+            {
+                c.TsRetransmitted = ts.Value;
+                c.Set(ConnectionFlags.EchoFloor);
+            }
+        }
         if (c.Has(ConnectionFlags.KeepAliveDue) && repr.SequenceLength == 0 && repr.SequenceNumber == c.SndUna - 1) _counters.KeepAliveProbes++;
         if (repr.SequenceNumber == c.SndNxt && end > c.SndNxt) c.SndNxt = end;
         else if (resent && end > c.HighRxt) c.HighRxt = end;

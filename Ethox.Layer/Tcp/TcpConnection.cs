@@ -49,6 +49,8 @@ internal enum ConnectionFlags : uint
     InBacklog = 1 << 20,
     /// <summary>Loss recovery just started or a partial ACK came: the segment at SND.UNA goes first (RFC 6582 §3.2, RFC 6675 §5 step 4).</summary>
     RetransmitHead = 1 << 21,
+    /// <summary>Something was retransmitted since the last RTT sample: echoes older than <see cref="TcpConnection.TsRetransmitted"/> give none.</summary>
+    EchoFloor = 1 << 22,
 }
 
 /// <summary>
@@ -109,6 +111,8 @@ internal struct TcpConnection
     public uint TsOffset;
     /// <summary>When TS.Recent was taken (seconds since the endpoint's epoch; RFC 7323 §5.5 24-day rule).</summary>
     public uint TsRecentAge;
+    /// <summary>Our TSval on the last retransmission (valid while <see cref="ConnectionFlags.EchoFloor"/> is set).</summary>
+    public uint TsRetransmitted;
 
     public Instant RttStart;
     /// <summary>The retransmission, SYN or persist timer.</summary>
@@ -144,6 +148,13 @@ internal struct TcpConnection
     public readonly int DataOffset(TcpSeqNumber seq) => seq - DataStart;
     /// <summary>Bytes in the send ring not sent yet (from SND.NXT on).</summary>
     public readonly int UnsentBytes => System.Math.Max(0, Send.Length - DataOffset(SndNxt));
+    /// <summary>
+    /// The sequence number of a segment without data: SND.MAX (not SND.NXT, which a timeout rewinds below what
+    /// the peer may already hold), but no further than the right edge of the peer's window, so that the peer
+    /// finds it acceptable even when its window is closed (RFC 9293 §3.10.7.4 first check; Linux's
+    /// tcp_acceptable_seq does the same).
+    /// </summary>
+    public readonly TcpSeqNumber AckSequence => TcpSeqNumber.Min(SndMax, SndUna + (int)System.Math.Min(SndWnd, int.MaxValue));
     /// <summary>Our FIN is sent and acknowledged (it is always the last thing sent).</summary>
     public readonly bool FinAcknowledged => Has(ConnectionFlags.FinSent) && SndUna == SndMax;
     /// <summary>Our FIN is queued and not yet acknowledged.</summary>

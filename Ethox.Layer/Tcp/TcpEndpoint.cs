@@ -194,7 +194,7 @@ public sealed partial class TcpEndpoint
     {
         if (!TryResolveUser(key, out int slot)) return TcpStatus.StaleKey;
         ref var c = ref _connections[slot];
-        if (c.State is not TcpState.SynSent) _resets.TryAdd(_table.TupleOf(slot), c.SndNxt, c.RcvNxt);
+        if (c.State is not TcpState.SynSent) _resets.TryAdd(_table.TupleOf(slot), c.AckSequence, c.RcvNxt);
         _counters.Resets++;
         Release(slot, ref c);
         return TcpStatus.Ok;
@@ -227,7 +227,7 @@ public sealed partial class TcpEndpoint
     internal bool TryResolve(SlotKey key, out int slot) => _slots.TryResolve(key, out slot);
 
     // A key the user may still use: TIME-WAIT and detached slots belong to the endpoint alone.
-    private bool TryResolveUser(SlotKey key, out int slot)
+    internal bool TryResolveUser(SlotKey key, out int slot)
         => _slots.TryResolve(key, out slot) && !_connections[slot].Has(ConnectionFlags.Detached);
 
     internal ref TcpConnection ConnectionAt(int slot) => ref _connections[slot];

@@ -141,7 +141,8 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
 
     private void Notify(SlotKey key, TcpEvents events, Instant now, bool opening)
     {
-        if (events == TcpEvents.None) return;
+        // Once told Closed the user is done with the key; TIME-WAIT's ACKs and retransmitted FINs are the endpoint's business.
+        if (events == TcpEvents.None || !_endpoint.TryResolveUser(key, out _)) return;
         if (opening && (events & TcpEvents.Connected) != 0)
         {
             var decision = new AcceptDecision();
@@ -188,7 +189,7 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
             var key = _endpoint.KeyOf(slot);
             var events = TcpEvents.None;
             bool over = _endpoint.OnTimers(slot, now, ref events);
-            if (events != TcpEvents.None && _endpoint.TryResolve(key, out _)) Notify(key, events, now, opening: false);
+            Notify(key, events, now, opening: false);
             if (over && _endpoint.TryResolve(key, out _)) _endpoint.Release(slot, ref _endpoint.ConnectionAt(slot));
         }
         if (SendReady(packet)) return;

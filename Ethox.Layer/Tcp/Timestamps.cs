@@ -50,13 +50,21 @@ public sealed partial class TcpEndpoint
 
     /// <summary>
     /// An RTT sample from an ACK of new data (RFC 7323 §4.2, RFC 6298 §3): from the echoed timestamp when there
-    /// is one (retransmissions cannot confuse it), else from the one timed segment when Karn's rule allows.
+    /// is one, else from the one timed segment when Karn's rule allows. An echo older than our last
+    /// retransmission gives no sample: the receiver echoes TS.Recent, which a duplicate or a hole-filling
+    /// retransmission does not update (RFC 7323 §4.3), so the ACK of a spurious retransmission would measure
+    /// the whole timeout (RFC 7323 §4.2's conservative estimate) and every such sample would stretch the RTO.
     /// </summary>
     private bool TryTakeRttSample(ref TcpConnection c, in Segment seg, Instant now, out Duration rtt)
     {
         rtt = default;
         if (c.Has(ConnectionFlags.Timestamps) && seg.Header.Timestamps is { EchoReply: not 0 } ts)
         {
+            if (c.Has(ConnectionFlags.EchoFloor))
+            {
+                if (unchecked((int)(ts.EchoReply - c.TsRetransmitted)) < 0) return false;
+                c.Clear(ConnectionFlags.EchoFloor);
+            }
             int ms = unchecked((int)(TsValue(c, now) - ts.EchoReply));
             if (ms < 0) return false;
             rtt = Duration.FromMilliseconds(ms);

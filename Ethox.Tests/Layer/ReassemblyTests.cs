@@ -496,10 +496,8 @@ public class ReassemblyTests
             }
         }
         Round(50, ref completed);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Round(1000, ref completed);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = Allocations.Least(() => { completed = 0; Round(1000, ref completed); });
         Assert.That(allocated, Is.Zero);
-        Assert.That(completed, Is.EqualTo(1050 * 5), "2 IPv4 pings, 2 IPv6 pings, 1 scapy datagram per round");
+        Assert.That(completed, Is.EqualTo(1000 * 5), "2 IPv4 pings, 2 IPv6 pings, 1 scapy datagram per round");
     }
 }

@@ -42,6 +42,8 @@ public sealed class TcpApp
     public bool Refuse { get; set; }
     /// <summary>Stop reading (the receive window closes).</summary>
     public bool ReadPaused { get; set; }
+    /// <summary>Check that what is read is the pattern the clients stream (off for peers that send something else).</summary>
+    public bool CheckPattern { get; set; } = true;
     /// <summary>Hash what is read (SHA-256 per connection).</summary>
     public bool Hash { get; set; } = true;
     /// <summary>Close our side once the peer closed and everything was echoed or sent.</summary>
@@ -49,6 +51,8 @@ public sealed class TcpApp
     public TcpConnectionOptions Options { get; set; } = new();
 
     public int Accepted, Connected, Closed, Resets, TimedOut, Unreachable, Strays, Opens;
+    /// <summary>Events for a key that is not the live connection of its slot, or after Closed: a stack bug.</summary>
+    public int Misdelivered;
     public TcpEvents AllEvents;
 
     public ref Conn this[SlotKey key] => ref _conns[key.Index];
@@ -59,6 +63,8 @@ public sealed class TcpApp
         public int Buffer;
         public long ToSend, Sent, Read;
         public bool PatternError, PeerClosed, Done, CloseAfterSend;
+        /// <summary>Stream offset of the first byte that broke the pattern.</summary>
+        public long FirstError;
         public IncrementalHash? Sha;
         public TcpEvents Events;
     }
@@ -110,6 +116,7 @@ public sealed class TcpApp
     {
         var key = packet.Key;
         ref var c = ref _conns[key.Index];
+        if (c.Key != key || c.Done) { Misdelivered++; return; }
         c.Events |= packet.Events;
         AllEvents |= packet.Events;
         if (packet.Has(TcpEvents.Connected)) Connected++;
@@ -145,11 +152,16 @@ public sealed class TcpApp
             if (Endpoint.Read(key, buf, out int n) != TcpStatus.Ok || n == 0) break;
             var data = buf[..n];
             c.Sha?.AppendData(data);
-            if (!Echo) for (int i = 0; i < n; i++) if (data[i] != PatternAt(c.Read + i)) { c.PatternError = true; break; }
+            // Every client streams the pattern, so an echo server checks it too: a fault is caught on the side that took it in.
+            if (CheckPattern && !c.PatternError)
+                for (int i = 0; i < n; i++)
+                    if (data[i] != PatternAt(c.Read + i)) { c.PatternError = true; c.FirstError = c.Read + i; break; }
             c.Read += n;
             if (Echo && (Endpoint.Write(key, data, out int w) != TcpStatus.Ok || w != n)) c.PatternError = true;
         }
-        if (c.PeerClosed && CloseWhenDone && (c.ToSend == 0 || c.Sent == c.ToSend)) Endpoint.Close(key);
+        // An echo server closes once it has echoed everything: nothing left unread behind a full send ring.
+        bool drained = Endpoint.GetInfo(key, out var left) == TcpStatus.Ok && left.Readable == 0;
+        if (c.PeerClosed && CloseWhenDone && drained && (c.ToSend == 0 || c.Sent == c.ToSend)) Endpoint.Close(key);
     }
 
     /// <summary>Writes more of the pattern on a client connection.</summary>
@@ -230,8 +242,10 @@ public sealed class TcpPair
     public TcpPair(int mtu = 1500, int capacity = 16, int bufferSize = 256 * 1024, FaultSettings faults = default, ulong seed = 7, TcpTimerSettings? settings = null)
     {
         var (a, b) = Pipe.CreatePair(512, mtu);
-        LinkA = new FaultInjector<PipeEnd>(a, faults, faults, seed);
-        LinkB = new FaultInjector<PipeEnd>(b, faults, faults, seed + 1);
+        // Faults on transmit only: each frame crosses one faulty lane, so the settings are the rates per direction
+        // (and two bit flips in one frame, which the 16-bit checksum can miss, are not made).
+        LinkA = new FaultInjector<PipeEnd>(a, FaultSettings.None, faults, seed);
+        LinkB = new FaultInjector<PipeEnd>(b, FaultSettings.None, faults, seed + 1);
         A = new TcpHost(TwoHosts.MacA, Now, mtu, capacity, bufferSize, settings, key: 11);
         B = new TcpHost(TwoHosts.MacB, Now, mtu, capacity, bufferSize, settings, key: 22);
         A.Ip.DadTransmits = 0;
