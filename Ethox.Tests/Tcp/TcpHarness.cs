@@ -76,8 +76,12 @@ public sealed class TcpApp
         return new TcpBuffers(mem[.._bufferSize], mem[_bufferSize..]);
     }
 
+    /// <summary>The connection opened or accepted last.</summary>
+    public SlotKey LastKey { get; private set; }
+
     private void Track(SlotKey key, int buffer, long toSend)
     {
+        LastKey = key;
         ref var c = ref _conns[key.Index];
         var sha = c.Sha;
         c = new Conn { Key = key, Buffer = buffer, ToSend = toSend, Sha = sha, CloseAfterSend = toSend > 0 };
