@@ -209,6 +209,9 @@ public sealed partial class TcpEndpoint
             if (window > 0 && c.Has(ConnectionFlags.Persisting))
             {
                 c.Clear(ConnectionFlags.Persisting | ConnectionFlags.ProbeDue);
+                // The probe byte went beyond a closed window and was most likely dropped: it leaves again at the head
+                // of a full segment, instead of being waited for (Nagle would hold the rest behind it until a timeout).
+                c.SndNxt = c.SndUna;
                 c.RetransmitAt = c.SndMax != c.SndUna ? now + c.Rtt.Rto : Instant.Never;
             }
             if (opened && c.UnsentBytes > 0) MarkReady(slot);
