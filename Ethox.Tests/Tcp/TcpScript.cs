@@ -105,23 +105,49 @@ public sealed class TcpScript
     /// <summary>Polls the host at <see cref="Now"/> (the user pumps too) and returns the segments it sent.</summary>
     public List<SeenSegment> Poll()
     {
-        for (int i = 0; i < 16; i++)
-        {
-            int moved = Host.Poll(ref _hostLink, Now);
-            App.PumpAll();
-            if (moved == 0) break;
-        }
         var seen = new List<SeenSegment>();
+        bool answeredArp;
+        do
+        {
+            for (int i = 0; i < 16; i++)
+            {
+                int moved = Host.Poll(ref _hostLink, Now);
+                App.PumpAll();
+                if (moved == 0) break;
+            }
+            answeredArp = Collect(seen);
+        }
+        while (answeredArp);
+        return seen;
+    }
+
+    // Parses what the host sent into seen; answers its ARP requests for the peer (true when it did, so the host runs again).
+    private bool Collect(List<SeenSegment> seen)
+    {
+        bool answered = false;
         foreach (var frame in _peer.Drain(Now))
         {
-            if (!EthernetFrame.TryParse(frame, out var eth, out _) || eth.EtherType != EtherType.Ipv4) continue;
+            if (!EthernetFrame.TryParse(frame, out var eth, out _)) continue;
+            if (eth.EtherType == EtherType.Arp)
+            {
+                if (ArpPacket.TryParse(eth.Payload, out var arp, out _) && ArpRepr.TryParse(arp, out var request, out _)
+                    && request.Operation == ArpOperation.Request && request.TargetProtocolAddress == RawPeer.V4)
+                {
+                    var reply = new byte[28];
+                    new ArpRepr(ArpOperation.Reply, RawPeer.Mac, RawPeer.V4, request.SenderHardwareAddress, request.SenderProtocolAddress).TryEmit(reply);
+                    _peer.Inject(RawPeer.Ethernet(request.SenderHardwareAddress, EtherType.Arp, reply), Now);
+                    answered = true;
+                }
+                continue;
+            }
+            if (eth.EtherType != EtherType.Ipv4) continue;
             if (!Ipv4Packet.TryParse(eth.Payload, out var ip, out _) || ip.Protocol != IpProtocol.Tcp) continue;
             if (!TcpSegment.TryParse(ip.Payload, out var view, out _)) continue;
             if (!TcpRepr.TryParse(view, ip.Source, ip.Destination, out var repr, out _)) throw new InvalidOperationException("the host sent a segment that does not parse");
             if (repr.Timestamps is { } ts) EchoOfHost = ts.Value;
             seen.Add(new SeenSegment(repr, view.Payload.ToArray()));
         }
-        return seen;
+        return answered;
     }
 
     /// <summary>Moves time on by <paramref name="by"/>, in steps to every deadline the host sets, collecting what it sends.</summary>
