@@ -9,6 +9,27 @@ namespace Ethox.Tests.Tcp;
 /// <summary>RFC 9293 §3.3.2 and §3.5-§3.6: every path through the state diagram, driven segment by segment.</summary>
 public class TcpStateMachineTests
 {
+    /// <summary>Established, then our FIN sent and acknowledged: FIN-WAIT-2.</summary>
+    private static TcpScript InFinWait2()
+    {
+        var s = new TcpScript();
+        s.Accept();
+        Assert.That(s.Tcp.Close(s.Key), Is.EqualTo(TcpStatus.Ok));
+        s.Took(TcpScript.Single(s.Poll(), TcpFlags.Fin));
+        s.Send(s.Segment());
+        Assert.That(s.State, Is.EqualTo(TcpState.FinWait2));
+        return s;
+    }
+
+    /// <summary>FIN-WAIT-2, then the peer's FIN: TIME-WAIT.</summary>
+    private static TcpScript InTimeWait()
+    {
+        var s = InFinWait2();
+        s.SendData([], TcpFlags.Fin | TcpFlags.Ack);
+        Assert.That(s.State, Is.EqualTo(TcpState.TimeWait));
+        return s;
+    }
+
     [Test]
     public void Passive_open_goes_listen_syn_received_established()
     {
@@ -117,12 +138,7 @@ public class TcpStateMachineTests
     [Test]
     public void Half_closed_connection_keeps_receiving()
     {
-        var s = new TcpScript();
-        s.Accept();
-        s.Tcp.Close(s.Key);
-        s.Took(TcpScript.Single(s.Poll(), TcpFlags.Fin));
-        s.Send(s.Segment());
-        Assert.That(s.State, Is.EqualTo(TcpState.FinWait2));
+        var s = InFinWait2();
         for (int i = 0; i < 3; i++) s.SendData(new byte[1000]);
         Assert.That(s.App[s.Key].Read, Is.EqualTo(3000), "RFC 9293 §3.6: a half-closed connection still delivers data");
     }
@@ -130,12 +146,7 @@ public class TcpStateMachineTests
     [Test]
     public void Time_wait_acknowledges_a_retransmitted_fin_and_starts_over()
     {
-        var s = new TcpScript();
-        s.Accept();
-        s.Tcp.Close(s.Key);
-        s.Took(TcpScript.Single(s.Poll(), TcpFlags.Fin));
-        s.Send(s.Segment());
-        s.SendData([], TcpFlags.Fin | TcpFlags.Ack);
+        var s = InTimeWait();
         s.Advance(Duration.FromSeconds(50));
         // Our ACK of its FIN was lost: the peer sends the FIN again.
         s.Tick();
@@ -150,13 +161,8 @@ public class TcpStateMachineTests
     [Test]
     public void Syn_with_a_newer_timestamp_reopens_time_wait()
     {
-        var s = new TcpScript();
-        s.Accept();
+        var s = InTimeWait();
         var oldKey = s.Key;
-        s.Tcp.Close(s.Key);
-        s.Took(TcpScript.Single(s.Poll(), TcpFlags.Fin));
-        s.Send(s.Segment());
-        s.SendData([], TcpFlags.Fin | TcpFlags.Ack);
         Assert.That(s.State, Is.EqualTo(TcpState.TimeWait));
         // RFC 6191 §2: a SYN whose timestamp is newer than TS.Recent may reuse the tuple at once.
         s.Tick(100);
@@ -169,12 +175,7 @@ public class TcpStateMachineTests
     [Test]
     public void Syn_with_an_old_timestamp_does_not_reopen_time_wait()
     {
-        var s = new TcpScript();
-        s.Accept();
-        s.Tcp.Close(s.Key);
-        s.Took(TcpScript.Single(s.Poll(), TcpFlags.Fin));
-        s.Send(s.Segment());
-        s.SendData([], TcpFlags.Fin | TcpFlags.Ack);
+        var s = InTimeWait();
         var seen = s.Send(s.Segment(TcpFlags.Syn) with { AcknowledgmentNumber = default, Timestamps = new TcpTimestamps(s.PeerClock - 10, 0) });
         Assert.That(seen.Any(x => x.Has(TcpFlags.Syn)), Is.False);
         Assert.That(s.State, Is.EqualTo(TcpState.TimeWait));
