@@ -42,7 +42,7 @@ public class ApplianceTcpPipeTests
         return true;
     }
 
-    private static byte[] PatternHash(long length)
+    internal static byte[] PatternHash(long length)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var chunk = new byte[ChargenPattern.Period * 8];
