@@ -48,11 +48,12 @@ internal sealed record FetchUrl(IpAddress Address, ushort Port, string Path, str
         else
         {
             int colon = authority.IndexOf(':');
+            if (colon != authority.LastIndexOf(':')) { error = "put an IPv6 address in brackets: http://[2001:db8::1]/"; return false; }
             host = colon < 0 ? authority : authority[..colon];
             if (colon >= 0) port = authority[(colon + 1)..];
             if (!Ipv4Address.TryParse(host, out _))
             {
-                error = host.Contains(':') ? "put an IPv6 address in brackets: http://[2001:db8::1]/" : $"'{host}' is not an IP address literal (there is no name resolution)";
+                error = $"'{host}' is not an IP address literal (there is no name resolution)";
                 return false;
             }
         }
