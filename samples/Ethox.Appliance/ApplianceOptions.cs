@@ -74,7 +74,7 @@ internal sealed class ApplianceOptions
 
           --help             this text
 
-        exit status: 0 after a clean stop, 1 on a runtime error, 2 on a usage error
+        exit status: 0 after a clean stop, 1 on a runtime error or a failed --fetch, 2 on a usage error
         """;
 
     /// <summary>How long a frame held back for reordering waits for another one to overtake it.</summary>
