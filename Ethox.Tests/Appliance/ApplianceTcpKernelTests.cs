@@ -236,6 +236,24 @@ public class ApplianceTcpKernelTests
         Assert.That(app.App.Tcp.Counters.Retransmits, Is.GreaterThan(0));
     }
 
+    // The fault injector inside the appliance reorders and duplicates frames both ways (and drops a few): the
+    // kernel's TCP sees reordering and duplicates from us, ours from it; D-SACK, reordering tolerance and recovery
+    // on both sides still deliver every byte.
+    [Test]
+    public void With_the_fault_injector_reordering_and_duplicating_curl_and_socat_transfers_arrive_intact()
+    {
+        using var app = StartAppliance("--reorder", "0.05", "--duplicate", "0.05", "--drop", "0.01");
+        CurlBytes(false, 20_000_000, 150);
+        SocatEcho(50_000_000, 180);
+        app.Stop();
+        var (rx, tx) = (app.App.ReceiveFaults, app.App.TransmitFaults);
+        TestContext.Out.WriteLine($"faults in: {rx}; out: {tx}; ethox retransmits {app.App.Tcp.Counters.Retransmits}, timeouts {app.App.Tcp.Counters.Timeouts}");
+        Assert.That(rx.Reordered, Is.GreaterThan(0));
+        Assert.That(tx.Reordered, Is.GreaterThan(0));
+        Assert.That(rx.Duplicated, Is.GreaterThan(0));
+        Assert.That(tx.Duplicated, Is.GreaterThan(0));
+    }
+
     // tshark, which nobody here wrote, on a capture at the kernel's interface of one HTTP transfer (Ethox sends)
     // and one echo (both send): no malformed frame, no bad checksum, no expert warning or analysis flag on a frame
     // of Ethox's (retransmission, out-of-order, lost segment…) nor a duplicate ACK from the kernel, which on a
