@@ -245,11 +245,12 @@ public sealed partial class TcpEndpoint
         c.Retries = 0;
         c.RetransmitSince = Instant.Never;
         c.Rtt.ResetBackoff();
-        if (c.Has(ConnectionFlags.InRecovery)) OnRecoveryAck(slot, ref c);
+        if (c.Has(ConnectionFlags.InRecovery)) OnRecoveryAck(slot, ref c, released, now);
         else c.Congestion.OnAck(released, now, c.Rtt.SmoothedRtt);
         c.DuplicateAcks = 0;
         if (released > 0) events |= TcpEvents.Writable;
         // RFC 6298 §5.2/§5.3: all acknowledged stops the timer, otherwise it restarts for what is left.
+        c.Clear(ConnectionFlags.ProbeArmed | ConnectionFlags.ProbeSpent);
         if (!c.Has(ConnectionFlags.Persisting)) c.RetransmitAt = c.SndUna == c.SndMax ? Instant.Never : now + c.Rtt.Rto;
         if (c.UnsentBytes > 0 || (c.FinOwed && c.SndNxt == c.FinSequence)) MarkReady(slot);
     }

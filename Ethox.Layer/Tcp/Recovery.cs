@@ -12,6 +12,9 @@ public sealed partial class TcpEndpoint
     /// <summary>RFC 5681 §3.2 / RFC 6675 §5: duplicate ACKs before a segment is declared lost.</summary>
     private const int DupThresh = 3;
 
+    /// <summary>The recovery probe waits at least this long (RFC 8985 §7.2 bounds its PTO from below too).</summary>
+    private static readonly Duration MinRecoveryProbeDelay = Duration.FromMilliseconds(10);
+
     /// <summary>RFC 3042 §2: each of the first two duplicate ACKs lets one new segment out beyond cwnd.</summary>
     private const int LimitedTransmitSegments = 2;
 
@@ -40,23 +43,31 @@ public sealed partial class TcpEndpoint
         }
         bool lost = c.DuplicateAcks >= DupThresh
             || (c.Has(ConnectionFlags.Sack) && c.Scoreboard.IsLost(c.SndUna, c.SendMss));
-        // RFC 6582 §3.2 step 1 and RFC 6675 §5.1: no new recovery for duplicate ACKs of data sent before a
-        // timeout until the cumulative ACK passes what was outstanding then; the go-back-N resend covers it.
-        if (lost && (c.SndUna > c.Recover || c.Recover == c.Iss))
+        if (lost)
         {
-            EnterRecovery(slot, ref c, now);
-            return;
+            // RFC 6582 §3.2 step 1 and RFC 6675 §5.1: no new recovery phase, no second cut of the window, until the
+            // cumulative ACK passes what was outstanding at a timeout. Without SACK the go-back-N resend covers it.
+            // With SACK the scoreboard shows which resends were lost again (RFC 6675 §5.1 keeps using it after a
+            // timeout): those are repaired at once, under the window the timeout already set, instead of waiting
+            // for another timeout each.
+            bool afterTimeout = c.SndUna <= c.Recover && c.Recover != c.Iss;
+            if (!afterTimeout || c.Has(ConnectionFlags.Sack))
+            {
+                EnterRecovery(slot, ref c, now, cutWindow: !afterTimeout);
+                return;
+            }
         }
         // RFC 3042: the first duplicate ACKs each let one new segment go (see CongestionRoom).
         if (c.UnsentBytes > 0) MarkReady(slot);
     }
 
-    private void EnterRecovery(int slot, ref TcpConnection c, Instant now)
+    private void EnterRecovery(int slot, ref TcpConnection c, Instant now, bool cutWindow)
     {
         _counters.FastRetransmits++;
         c.Recover = c.SndMax;
         c.HighRxt = c.SndUna;
-        c.Congestion.OnEnterRecovery(c.FlightSize, now);
+        if (cutWindow) c.Congestion.OnEnterRecovery(c.FlightSize, now);
+        else c.Set(ConnectionFlags.RepairAfterTimeout);
         c.Set(ConnectionFlags.InRecovery | ConnectionFlags.RetransmitHead);
         c.Clear(ConnectionFlags.Timing); // Karn: nothing retransmitted may be timed
         MarkReady(slot);
@@ -67,12 +78,15 @@ public sealed partial class TcpEndpoint
     /// RFC 6675 §5 step (A)); a partial one retransmits the next hole at once (RFC 6582 §3.2 step 3 partial,
     /// RFC 6675 keeps sending by NextSeg).
     /// </summary>
-    private void OnRecoveryAck(int slot, ref TcpConnection c)
+    private void OnRecoveryAck(int slot, ref TcpConnection c, int acked, Instant now)
     {
+        // A repair after a timeout keeps the slow start the timeout began (see RepairAfterTimeout).
+        bool repair = c.Has(ConnectionFlags.RepairAfterTimeout);
+        if (repair) c.Congestion.OnAck(acked, now, c.Rtt.SmoothedRtt);
         if (c.SndUna >= c.Recover)
         {
-            c.Clear(ConnectionFlags.InRecovery | ConnectionFlags.RetransmitHead);
-            c.Congestion.OnExitRecovery();
+            c.Clear(ConnectionFlags.InRecovery | ConnectionFlags.RetransmitHead | ConnectionFlags.RepairAfterTimeout);
+            if (!repair) c.Congestion.OnExitRecovery();
             c.Scoreboard.Reset();
             return;
         }
@@ -130,5 +144,35 @@ public sealed partial class TcpEndpoint
         if (!c.Has(ConnectionFlags.Sack) || c.SndNxt >= c.SndMax || c.Scoreboard.RangeCount == 0) return maxData;
         c.SndNxt = c.Scoreboard.SkipSacked(c.SndNxt, c.SndMax, out int run);
         return c.SndNxt + run < c.SndMax ? Math.Min(maxData, run) : maxData;
+    }
+
+    /// <summary>
+    /// After a retransmission in SACK recovery, the retransmission timer runs early, at max(2·SRTT, 10 ms): RFC
+    /// 8985 §7's probe timeout, used here for what RFC 6675 cannot see, a lost retransmission. When the send
+    /// ring is all in flight (or the window is closed) nothing new is sent after it, no SACK can reveal its loss,
+    /// and without the probe only the RTO (at least 200 ms, then slow start from one segment) would repair it.
+    /// </summary>
+    private static void ArmRecoveryProbe(ref TcpConnection c, Instant now)
+    {
+        if (!c.Has(ConnectionFlags.Sack) || !c.Has(ConnectionFlags.InRecovery) || c.Has(ConnectionFlags.ProbeSpent) || !c.Rtt.HasSample) return;
+        var at = now + Duration.Max(Duration.FromMicroseconds(2 * c.Rtt.SmoothedRtt.Microseconds), MinRecoveryProbeDelay);
+        if (at >= c.RetransmitAt) return;
+        c.RetransmitAt = at;
+        c.Set(ConnectionFlags.ProbeArmed);
+    }
+
+    /// <summary>
+    /// The probe timer ran out with SND.UNA where it was: the retransmissions in flight are taken as lost and every
+    /// hole is eligible again (HighRxt back to SND.UNA), within the window recovery already set; the RTO runs on
+    /// from now. Once per advance of SND.UNA, so a dead peer still meets the RTO, its backoff and R2.
+    /// </summary>
+    private void OnRecoveryProbe(int slot, ref TcpConnection c, Instant now)
+    {
+        _counters.RecoveryProbes++;
+        c.Clear(ConnectionFlags.ProbeArmed);
+        c.Set(ConnectionFlags.ProbeSpent);
+        c.HighRxt = c.SndUna;
+        c.RetransmitAt = now + c.Rtt.Rto;
+        MarkReady(slot);
     }
 }

@@ -189,6 +189,7 @@ public sealed partial class TcpEndpoint
                 c.RttStart = now;
             }
             if (c.RetransmitAt == Instant.Never) c.RetransmitAt = now + c.Rtt.Rto;
+            if (resent) ArmRecoveryProbe(ref c, now);
         }
         if ((repr.Flags & TcpFlags.Ack) != 0)
         {

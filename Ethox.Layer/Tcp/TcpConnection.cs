@@ -49,6 +49,15 @@ internal enum ConnectionFlags : uint
     InBacklog = 1 << 20,
     /// <summary>Loss recovery just started or a partial ACK came: the segment at SND.UNA goes first (RFC 6582 §3.2, RFC 6675 §5 step 4).</summary>
     RetransmitHead = 1 << 21,
+    /// <summary>
+    /// The recovery under way repairs losses among the go-back-N resends after a timeout: the window was cut at the
+    /// timeout, so this recovery neither cuts it again nor deflates it at its end, and slow start goes on.
+    /// </summary>
+    RepairAfterTimeout = 1 << 16,
+    /// <summary>The retransmission timer runs early, as the recovery probe (see <c>Recovery.cs</c>).</summary>
+    ProbeArmed = 1 << 23,
+    /// <summary>A recovery probe was sent and SND.UNA has not moved since: the next expiry is a real timeout.</summary>
+    ProbeSpent = 1 << 24,
     /// <summary>Something was retransmitted since the last RTT sample: echoes older than <see cref="TcpConnection.TsRetransmitted"/> give none.</summary>
     EchoFloor = 1 << 22,
 }

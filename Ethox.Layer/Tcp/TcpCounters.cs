@@ -15,6 +15,8 @@ public struct TcpCounters
     public long Timeouts;
     /// <summary>Fast retransmits (entries into loss recovery).</summary>
     public long FastRetransmits;
+    /// <summary>Recovery probes: SACK recovery saw no progress for two RTTs after its retransmissions and sent the holes again without waiting for the RTO.</summary>
+    public long RecoveryProbes;
     /// <summary>Malformed segments or bad checksums, by kind.</summary>
     public WireErrorCounts Errors;
     /// <summary>Connections opened actively (SYN sent).</summary>

@@ -44,6 +44,7 @@ public sealed partial class TcpEndpoint
         if (c.RetransmitAt <= now)
         {
             if (c.Has(ConnectionFlags.Persisting)) OnPersistTimer(slot, ref c, now);
+            else if (c.Has(ConnectionFlags.ProbeArmed) && c.Has(ConnectionFlags.InRecovery)) OnRecoveryProbe(slot, ref c, now);
             else if (OnRetransmitTimeout(slot, ref c, now, ref events)) return true;
         }
         Rearm(slot, ref c);
@@ -65,6 +66,7 @@ public sealed partial class TcpEndpoint
             events |= TcpEvents.TimedOut | TcpEvents.Closed;
             return true;
         }
+        c.Clear(ConnectionFlags.ProbeArmed);
         _counters.Timeouts++;
         if (c.Retries < byte.MaxValue) c.Retries++;
         // R1 timeouts in a row: maybe it is not the path but the next hop's link address (RFC 1122 §4.2.3.5
@@ -79,7 +81,7 @@ public sealed partial class TcpEndpoint
         {
             c.Congestion.OnRetransmitTimeout(c.FlightSize, now);
             c.Recover = c.SndMax;
-            c.Clear(ConnectionFlags.InRecovery | ConnectionFlags.RetransmitHead);
+            c.Clear(ConnectionFlags.InRecovery | ConnectionFlags.RetransmitHead | ConnectionFlags.RepairAfterTimeout);
             c.Scoreboard.Reset();
             c.SndNxt = c.SndUna;
             c.DuplicateAcks = 0;

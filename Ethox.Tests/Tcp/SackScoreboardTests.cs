@@ -441,12 +441,11 @@ public class SackScoreboardTests
             }
             if (newData) return (NextSegmentRule.NewData, nxt, mss);
             if (candidate != -Shift) return (NextSegmentRule.Unsacked, candidate, Segment(candidate, nxt, mss));
-            int floor = Math.Max(una, rxt);
-            for (int x = nxt - 1; x >= floor; x--)
+            for (int x = nxt - 1; x >= una; x--)
             {
                 if (IsSacked(x)) continue;
                 int start = x;
-                while (start > floor && x - start + 1 < mss && !IsSacked(start - 1)) start--;
+                while (start > una && x - start + 1 < mss && !IsSacked(start - 1)) start--;
                 return (NextSegmentRule.Rescue, start, x - start + 1);
             }
             return (NextSegmentRule.None, 0, 0);
