@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using Ethox.Layer;
+using Ethox.Fuzzing;
 using Ethox.Layer.Tcp;
 using Ethox.Tests.Layer;
 using NUnit.Framework;
@@ -118,6 +119,40 @@ public class TcpLongRunTests
         Assert.That(a.DuplicateAcks, Is.Zero, "answers to probes are not duplicate ACKs");
         Assert.That(a.FastRetransmits, Is.Zero, "no recovery without loss");
         Assert.That(a.Retransmits, Is.Zero, "a perfect link: nothing was retransmitted, only probed");
+    }
+
+    [TestCase(false, TestName = "A_lost_syn_long_after_the_endpoint_started_is_retransmitted_not_timed_out")]
+    [TestCase(true, TestName = "A_lost_syn_ack_long_after_the_endpoint_started_is_retransmitted_not_timed_out")]
+    public void A_lost_handshake_segment_is_retransmitted(bool passive)
+    {
+        // The R2 limit of RFC 1122 §4.2.3.5 counts from the first retransmission. A new connection's "retransmitting
+        // since" was the zero instant, so once the endpoint had run for longer than the SYN limit (180 s), the first
+        // lost SYN or SYN-ACK ended the attempt at once with TimedOut.
+        var host = new TcpFuzzHost();
+        host.Advance(Duration.FromSeconds(1000));
+        var peer = new TcpScriptedPeer(host, v6: false) { Accepting = false };
+        SlotKey key;
+        if (passive)
+        {
+            host.Tcp.Listen(peer.HostPort);
+            peer.SendSyn();
+            key = host.App.Key;
+            Assert.That(host.Tcp.StateOf(key), Is.EqualTo(TcpState.SynReceived));
+        }
+        else
+        {
+            Assert.That(host.App.Connect(new TransportAddress(peer.Address, peer.Port), host.Now, out key), Is.True);
+            host.Poll();
+        }
+        peer.Drain();
+        Assert.That(peer.SegmentsSeen, Is.EqualTo(1), "the first SYN went out (and is taken as lost)");
+        var state = host.Tcp.StateOf(key);
+        host.AdvanceToNextDeadline(Duration.FromSeconds(5));
+        peer.Drain();
+        Assert.That(host.Tcp.StateOf(key), Is.EqualTo(state), "still opening after one timeout");
+        Assert.That(host.App.Events & TcpEvents.TimedOut, Is.EqualTo(TcpEvents.None));
+        Assert.That(peer.SegmentsSeen, Is.EqualTo(2), "the SYN was sent again");
+        Assert.That(host.Tcp.Counters.Timeouts, Is.EqualTo(1));
     }
 
     private static TcpApp.Conn FindServer(TcpApp app, int capacity)
