@@ -1,5 +1,4 @@
 using System;
-using System.Buffers.Binary;
 using System.Collections.Generic;
 using Ethox.Fuzzing;
 using Ethox.Layer;

@@ -1,5 +1,4 @@
 using System;
-using System.Buffers.Binary;
 using Ethox.Layer;
 using Ethox.Layer.Tcp;
 using Ethox.Wire;
@@ -65,7 +64,7 @@ public sealed class TcpScriptedPeer
     public uint HostTsVal, Clock = 5000;
     /// <summary>The window field we send.</summary>
     public ushort Window = 65535;
-    /// <summary>Segments the host sent us, and of them ACKs, window probes (one byte at the window edge) and resets.</summary>
+    /// <summary>Segments the host sent to our port, and of them resets.</summary>
     public int SegmentsSeen, ResetsSeen;
     /// <summary>The host's data as it arrived in order (the first 64 KiB).</summary>
     public readonly byte[] Received = new byte[1 << 16];
