@@ -26,10 +26,31 @@ public sealed partial class TcpEndpoint
     {
         reply = ReplyKind.None;
         if (c.State == TcpState.SynSent) return ProcessSynSent(slot, ref c, seg, now, ref events, out reply);
-        if (c.State == TcpState.TimeWait && IsReusableTimeWait(c, seg))
+        if (c.State == TcpState.TimeWait)
         {
-            Release(slot, ref c);
-            return SegmentFate.Reopen;
+            if (IsReusableTimeWait(c, seg))
+            {
+                Release(slot, ref c);
+                return SegmentFate.Reopen;
+            }
+            if (seg.Has(TcpFlags.Fin) && !seg.Has(TcpFlags.Rst) && seg.Seq + seg.Length == c.RcvNxt)
+            {
+                // RFC 9293 §3.10.7.4 eighth, TIME-WAIT: the peer's FIN again (our ACK was lost). It lies below RCV.NXT,
+                // so the window check would only ACK it: acknowledge it and restart 2·MSL here.
+                c.IdleAt = now + Settings.TimeWait;
+                Rearm(slot, ref c);
+                return AckAndDrop(slot, ref c, out reply);
+            }
+        }
+        if (c.State == TcpState.SynReceived && IsCrossingSynAck(c, seg))
+        {
+            // RFC 9293 §3.5 Figure 7, line 6: in a simultaneous open the peer's SYN-ACK repeats its SYN (below
+            // RCV.NXT, so the window check would drop it) and acknowledges ours: it completes the handshake.
+            UpdateTsRecent(ref c, seg, now);
+            Establish(slot, ref c, seg, now, ref events);
+            if (ProcessAck(slot, ref c, seg, now, ref events)) return SegmentFate.Release;
+            Rearm(slot, ref c);
+            return SegmentFate.Kept;
         }
         if (PawsRejects(ref c, seg, now))
         {
@@ -111,6 +132,11 @@ public sealed partial class TcpEndpoint
         return seg.Seq.IsInWindow(c.RcvNxt, window) || (seg.Seq + (length - 1)).IsInWindow(c.RcvNxt, window);
     }
 
+    /// <summary>A SYN-ACK at the peer's ISS that acknowledges exactly our SYN (what Linux also accepts in SYN-RECEIVED).</summary>
+    private static bool IsCrossingSynAck(in TcpConnection c, in Segment seg)
+        => (seg.Flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) == (TcpFlags.Syn | TcpFlags.Ack)
+           && !c.Has(ConnectionFlags.Passive) && seg.Seq + 1 == c.RcvNxt && seg.Ack == c.Iss + 1 && seg.Payload.Length == 0;
+
     /// <summary>RFC 6191 §2 / RFC 9293 §3.6.1: a SYN may reopen a TIME-WAIT tuple when its timestamp (or, without timestamps, its sequence number) is newer than anything of the old incarnation.</summary>
     private static bool IsReusableTimeWait(in TcpConnection c, in Segment seg)
     {
@@ -183,6 +209,9 @@ public sealed partial class TcpEndpoint
             if (window > 0 && c.Has(ConnectionFlags.Persisting))
             {
                 c.Clear(ConnectionFlags.Persisting | ConnectionFlags.ProbeDue);
+                // The probe byte went beyond a closed window and was most likely dropped: it leaves again at the head
+                // of a full segment, instead of being waited for (Nagle would hold the rest behind it until a timeout).
+                c.SndNxt = c.SndUna;
                 c.RetransmitAt = c.SndMax != c.SndUna ? now + c.Rtt.Rto : Instant.Never;
             }
             if (opened && c.UnsentBytes > 0) MarkReady(slot);
@@ -273,12 +302,7 @@ public sealed partial class TcpEndpoint
     private void ReceiveFin(int slot, ref TcpConnection c, TcpSeqNumber finSeq, Instant now, ref TcpEvents events)
     {
         c.Set(ConnectionFlags.AckNow);
-        if (c.Has(ConnectionFlags.FinReceived))
-        {
-            // A retransmitted FIN: our ACK was lost. TIME-WAIT starts over (RFC 9293 §3.10.7.4 eighth, TIME-WAIT).
-            if (c.State == TcpState.TimeWait) c.IdleAt = now + Settings.TimeWait;
-            return;
-        }
+        if (c.Has(ConnectionFlags.FinReceived)) return; // a repeat (TIME-WAIT restarts in Process)
         if (finSeq == c.RcvNxt) TakeFin(slot, ref c, now, ref events);
         else if (finSeq > c.RcvNxt)
         {

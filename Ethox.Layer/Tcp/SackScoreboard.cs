@@ -205,7 +205,7 @@ public struct SackScoreboard
     /// (1) the first unSACKed bytes at or above HighRxt and below the highest SACKed byte that IsLost()
     /// says are lost; else (2) new data at SND.NXT, when <paramref name="newDataAllowed"/>; else (3) the
     /// first such unSACKed bytes even if not deemed lost; else (4) once per recovery, a rescue
-    /// retransmission ending at the highest unSACKed byte. A retransmission stops at the next SACKed
+    /// retransmission ending at the highest unSACKed byte not yet retransmitted (at or above HighRxt). A retransmission stops at the next SACKed
     /// range. Rule 4 marks the rescue as sent: call with <paramref name="newDataAllowed"/> false only when
     /// the segment will be sent.
     /// </summary>
@@ -244,8 +244,12 @@ public struct SackScoreboard
             for (int hole = view.RangeCount; hole >= 0; hole--)
             {
                 var (holeStart, end) = view.Hole(hole);
-                if (end <= holeStart) continue;
-                int from = Math.Max(holeStart, end - mss);
+                // Only data not yet retransmitted in this recovery: the rescue is for a tail no SACK can reveal as
+                // lost, not a second copy of a hole rule 1 already resent (and every hole lower down is below HighRxt too).
+                if (end <= view.Retransmitted) break;
+                int floor = Math.Max(holeStart, view.Retransmitted);
+                if (end <= floor) continue;
+                int from = Math.Max(floor, end - mss);
                 start = sndUna + from;
                 length = end - from;
                 _rescueEnd = sndNxt;

@@ -7,8 +7,6 @@ namespace Ethox.Layer.Tcp;
 // keep-alive (RFC 1122 §4.2.3.6) and TIME-WAIT (RFC 9293 §3.6.1).
 public sealed partial class TcpEndpoint
 {
-    /// <summary>Consecutive retransmission timeouts after which IP is asked to recheck the next hop (RFC 1122 §4.2.3.5, threshold R1).</summary>
-    private const int RetriesBeforeSuspectingNeighbor = 2;
 
     /// <summary>Puts the connection on the wheel at its earliest deadline (or takes it off).</summary>
     private void Rearm(int slot, ref TcpConnection c)
@@ -69,9 +67,9 @@ public sealed partial class TcpEndpoint
         }
         _counters.Timeouts++;
         if (c.Retries < byte.MaxValue) c.Retries++;
-        // Two timeouts in a row: maybe it is not the path but the next hop's link address (RFC 1122 §4.2.3.5
-        // asks TCP to pass such advice down to IP; Linux does it after tcp_retries1).
-        if (c.Retries >= RetriesBeforeSuspectingNeighbor) _ip.SuspectNeighbor(_table.TupleOf(slot).Remote.Address, now);
+        // R1 timeouts in a row: maybe it is not the path but the next hop's link address (RFC 1122 §4.2.3.5
+        // asks TCP to pass such negative advice down to IP).
+        if (c.Retries >= Settings.RetransmissionsBeforeNegativeAdvice) _ip.SuspectNeighbor(_table.TupleOf(slot).Remote.Address, now);
         c.Rtt.BackOff();
         if (c.IsHandshaking)
         {

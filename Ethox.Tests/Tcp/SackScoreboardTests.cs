@@ -441,11 +441,12 @@ public class SackScoreboardTests
             }
             if (newData) return (NextSegmentRule.NewData, nxt, mss);
             if (candidate != -Shift) return (NextSegmentRule.Unsacked, candidate, Segment(candidate, nxt, mss));
-            for (int x = nxt - 1; x >= una; x--)
+            int floor = Math.Max(una, rxt);
+            for (int x = nxt - 1; x >= floor; x--)
             {
                 if (IsSacked(x)) continue;
                 int start = x;
-                while (start > una && x - start + 1 < mss && !IsSacked(start - 1)) start--;
+                while (start > floor && x - start + 1 < mss && !IsSacked(start - 1)) start--;
                 return (NextSegmentRule.Rescue, start, x - start + 1);
             }
             return (NextSegmentRule.None, 0, 0);

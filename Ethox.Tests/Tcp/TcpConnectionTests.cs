@@ -54,21 +54,11 @@ public class TcpConnectionTests
     [Test]
     public void Sixty_four_mebibytes_each_way_survive_loss_duplication_reordering_and_corruption()
     {
-        var faults = new FaultSettings { DropProbability = 0.10, DuplicateProbability = 0.02, ReorderProbability = 0.02, CorruptProbability = 0.01 };
-        var p = new TcpPair(faults: faults, bufferSize: 512 * 1024);
-        p.B.App.Echo = true;
-        p.B.Tcp.Listen(7);
-        const int Bytes = 64 << 20;
-        var key = p.A.App.Connect(B(false, 7), Bytes, p.Now);
-        bool done = p.RunUntil(() => p.A.App.Closed == 1 && p.B.App.Closed == 1, Duration.FromSeconds(3600));
-        ref var c = ref p.A.App[key];
-        Assert.That(done, Is.True, $"read {c.Read} of {Bytes}; A: {Dump.Of(p.A.Tcp.Counters)}\nB: {Dump.Of(p.B.Tcp.Counters)}");
-        Assert.That(c.Read, Is.EqualTo(Bytes));
-        Assert.That(c.PatternError, Is.False);
-        Assert.That(c.Events & (TcpEvents.Reset | TcpEvents.TimedOut), Is.EqualTo(TcpEvents.None), "closed, not reset or timed out");
-        Assert.That(p.A.App.Misdelivered + p.B.App.Misdelivered, Is.Zero, "no event after Closed");
+        var p = EchoThroughFaults(new FaultSettings { DropProbability = 0.10, DuplicateProbability = 0.02, ReorderProbability = 0.02, CorruptProbability = 0.01 }, 7, 64 << 20);
         Assert.That(p.LinkA.TransmitCounters.Dropped + p.LinkB.TransmitCounters.Dropped, Is.GreaterThan(0), "loss happened");
+        Assert.That(p.LinkA.TransmitCounters.Corrupted + p.LinkB.TransmitCounters.Corrupted, Is.GreaterThan(0), "corruption happened");
         Assert.That(p.A.Tcp.Counters.Retransmits + p.B.Tcp.Counters.Retransmits, Is.GreaterThan(0));
+        Assert.That(p.A.Tcp.Counters.Errors.BadChecksum + p.B.Tcp.Counters.Errors.BadChecksum, Is.GreaterThan(0), "corrupted segments were caught by the checksum");
     }
 
     // One kind of fault at a time, then all of them with other seeds: each found its own bug once (an ACK numbered
@@ -82,22 +72,45 @@ public class TcpConnectionTests
     [TestCase(0.20, 0.05, 0.05, 0.02, 6ul, TestName = "Transfer_survives_20_percent_loss")]
     public void Four_mebibytes_each_way_survive(double drop, double duplicate, double reorder, double corrupt, ulong seed)
     {
-        var faults = new FaultSettings { DropProbability = drop, DuplicateProbability = duplicate, ReorderProbability = reorder, CorruptProbability = corrupt };
+        var p = EchoThroughFaults(new FaultSettings { DropProbability = drop, DuplicateProbability = duplicate, ReorderProbability = reorder, CorruptProbability = corrupt }, seed, 4 << 20);
+        var made = p.LinkA.TransmitCounters;
+        Assert.That(made.Dropped + made.Duplicated + made.Reordered + made.Corrupted, Is.GreaterThan(0), "the faults happened");
+    }
+
+    /// <summary>
+    /// A streams <paramref name="bytes"/> of the pattern to B's echo through faulty links and closes; both ends must
+    /// close cleanly, and the SHA-256 of what B read and of what A read back must both be the pattern's.
+    /// </summary>
+    private static TcpPair EchoThroughFaults(FaultSettings faults, ulong seed, int bytes)
+    {
         var p = new TcpPair(faults: faults, bufferSize: 512 * 1024, seed: seed);
         p.B.App.Echo = true;
         p.B.Tcp.Listen(7);
-        const int Bytes = 4 << 20;
-        var key = p.A.App.Connect(B(false, 7), Bytes, p.Now);
+        var key = p.A.App.Connect(B(false, 7), bytes, p.Now);
         bool done = p.RunUntil(() => p.A.App.Closed == 1 && p.B.App.Closed == 1, Duration.FromSeconds(3600));
         ref var c = ref p.A.App[key];
-        Assert.That(done, Is.True, $"read {c.Read} of {Bytes}; A: {Dump.Of(p.A.Tcp.Counters)}\nB: {Dump.Of(p.B.Tcp.Counters)}");
-        Assert.That(c.Read, Is.EqualTo(Bytes));
+        Assert.That(done, Is.True, $"read {c.Read} of {bytes}; A: {Dump.Of(p.A.Tcp.Counters)}\nB: {Dump.Of(p.B.Tcp.Counters)}");
+        Assert.That(c.Read, Is.EqualTo(bytes));
         Assert.That(c.PatternError, Is.False, $"first bad byte at {c.FirstError}");
-        Assert.That(c.Events & (TcpEvents.Reset | TcpEvents.TimedOut), Is.EqualTo(TcpEvents.None));
-        Assert.That(p.A.App.Misdelivered + p.B.App.Misdelivered, Is.Zero);
-        var injected = p.LinkA.TransmitCounters;
-        long faultsMade = injected.Dropped + injected.Duplicated + injected.Reordered + injected.Corrupted;
-        Assert.That(faultsMade, Is.GreaterThan(0), "the faults happened");
+        Assert.That(c.Events & (TcpEvents.Reset | TcpEvents.TimedOut), Is.EqualTo(TcpEvents.None), "closed, not reset or timed out");
+        Assert.That(p.A.App.Misdelivered + p.B.App.Misdelivered, Is.Zero, "no event after Closed");
+        var expected = PatternHash(bytes);
+        Assert.That(p.A.App.HashOf(key), Is.EqualTo(expected), "SHA-256 of what came back");
+        Assert.That(p.B.App.HashOf(p.B.App.LastKey), Is.EqualTo(expected), "SHA-256 of what the echo server read");
+        return p;
+    }
+
+    private static byte[] PatternHash(int bytes)
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var chunk = new byte[65536];
+        for (long done = 0; done < bytes; done += chunk.Length)
+        {
+            int n = (int)Math.Min(chunk.Length, bytes - done);
+            for (int i = 0; i < n; i++) chunk[i] = TcpApp.PatternAt(done + i);
+            sha.AppendData(chunk, 0, n);
+        }
+        return sha.GetHashAndReset();
     }
 
     [Test]

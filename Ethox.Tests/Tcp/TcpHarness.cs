@@ -76,8 +76,12 @@ public sealed class TcpApp
         return new TcpBuffers(mem[.._bufferSize], mem[_bufferSize..]);
     }
 
+    /// <summary>The connection opened or accepted last.</summary>
+    public SlotKey LastKey { get; private set; }
+
     private void Track(SlotKey key, int buffer, long toSend)
     {
+        LastKey = key;
         ref var c = ref _conns[key.Index];
         var sha = c.Sha;
         c = new Conn { Key = key, Buffer = buffer, ToSend = toSend, Sha = sha, CloseAfterSend = toSend > 0 };
@@ -198,14 +202,15 @@ public struct TcpAppHandler : IRecv<TcpOpen>, IRecv<TcpStray>, IRecv<TcpInPacket
     public void Send(TcpSender sender) => _app.OnSend(sender);
 }
 
-/// <summary>One Ethox host with TCP: Ethernet → IP → TCP → <see cref="TcpApp"/>.</summary>
+/// <summary>One Ethox host with TCP: Ethernet → IP → transport mux → TCP → <see cref="TcpApp"/>.</summary>
 public sealed class TcpHost
 {
     public readonly EthernetEndpoint Ethernet;
     public readonly IpEndpoint Ip;
     public readonly TcpEndpoint Tcp;
     public readonly TcpApp App;
-    public EthernetLayer<IpLayer<TcpLayer<TcpAppHandler>>> Stack;
+    /// <summary>TCP beside (empty) UDP and ICMP slots, so ICMP errors reach TCP as they do in an appliance.</summary>
+    public EthernetLayer<IpLayer<TransportMux<TcpLayer<TcpAppHandler>, NoTransport, NoTransport>>> Stack;
 
     public TcpHost(EthernetAddress mac, Instant start, int mtu = 1500, int capacity = 16, int bufferSize = 256 * 1024, TcpTimerSettings? settings = null, ulong key = 1)
     {
@@ -217,7 +222,7 @@ public sealed class TcpHost
         };
         Tcp = new TcpEndpoint(Ip, capacity, new SipHash(key, 4), settings, start: start);
         App = new TcpApp(capacity, bufferSize) { Endpoint = Tcp };
-        Stack = new(Ethernet, new(Ip, new(Tcp, new TcpAppHandler(App))));
+        Stack = new(Ethernet, new(Ip, new(new(Tcp, new TcpAppHandler(App)), default, default)));
     }
 
     public int Poll<TDevice>(ref TDevice device, Instant now) where TDevice : IDevice

@@ -19,6 +19,8 @@ internal static class Tool
     {
         ["ip"] = "iproute2",
         ["bridge"] = "iproute2",
+        ["ss"] = "iproute2",
+        ["sh"] = "dash",
         ["sysctl"] = "procps",
         ["kill"] = "procps",
         ["ping"] = "iputils-ping",

@@ -30,8 +30,9 @@ internal sealed class ApplianceOptions
     public const string Usage = """
         usage: ethox-appliance (--iface NAME [--mmap] | --tap NAME | --tun NAME) --ip CIDR... [options]
 
-        A user-space network stack on a raw device: answers ARP, neighbour discovery, ping (v4 and v6)
-        and UDP echo, and prints its counters when it stops (Ctrl-C, SIGTERM or --duration).
+        A user-space network stack on a raw device: answers ARP, neighbour discovery, ping (v4 and v6),
+        UDP echo and TCP echo, discard, chargen and HTTP, and prints its counters when it stops (Ctrl-C,
+        SIGTERM or --duration). With --fetch it downloads one URL over HTTP and exits.
 
         device (exactly one):
           --iface NAME       AF_PACKET socket on the Ethernet interface NAME (needs CAP_NET_RAW)
@@ -49,6 +50,16 @@ internal sealed class ApplianceOptions
 
         services and output:
           --udp-echo PORT    UDP echo service port, 0 to turn it off (default 7)
+          --tcp-echo PORT    TCP echo (RFC 862) port, 0 to turn it off (default 7)
+          --tcp-discard PORT TCP discard (RFC 863) port, 0 to turn it off (default 9)
+          --tcp-chargen PORT TCP character generator (RFC 864) port, 0 to turn it off (default 19)
+          --http PORT        HTTP/1.1 server port, 0 to turn it off (default 80): GET / is a short page,
+                             GET /bytes/N answers N bytes of the chargen pattern
+          --max-connections N  TCP connections at once, buffers included (default 64)
+          --backlog N        half-open connections per listening port before SYN cookies (default 128)
+          --fetch URL        HTTP GET of URL (http://198.18.0.2:8000/f or http://[2001:db8::2]/f), the
+                             body to stdout; exit 0 on status 200, 1 with a one-line error otherwise
+          --output FILE      with --fetch: write the body to FILE instead
           --pcap FILE        write every frame on the device to FILE (pcap)
           --verbose          print one line per frame received and sent
           --duration SEC     stop after SEC seconds (default: run until Ctrl-C or SIGTERM)
@@ -63,7 +74,7 @@ internal sealed class ApplianceOptions
 
           --help             this text
 
-        exit status: 0 after a clean stop, 1 on a runtime error, 2 on a usage error
+        exit status: 0 after a clean stop, 1 on a runtime error or a failed --fetch, 2 on a usage error
         """;
 
     /// <summary>How long a frame held back for reordering waits for another one to overtake it.</summary>
@@ -78,6 +89,14 @@ internal sealed class ApplianceOptions
     public bool Slaac { get; private set; }
     public int Mtu { get; private set; }
     public ushort EchoPort { get; private set; } = 7;
+    public ushort TcpEchoPort { get; private set; } = 7;
+    public ushort TcpDiscardPort { get; private set; } = 9;
+    public ushort TcpChargenPort { get; private set; } = 19;
+    public ushort HttpPort { get; private set; } = 80;
+    public int MaxConnections { get; private set; } = 64;
+    public int Backlog { get; private set; } = 128;
+    public FetchUrl? Fetch { get; private set; }
+    public string? OutputFile { get; private set; }
     public string? PcapFile { get; private set; }
     public bool Verbose { get; private set; }
     public Duration? RunFor { get; private set; }
@@ -132,7 +151,8 @@ internal sealed class ApplianceOptions
     private static bool IsValued(string name) => name switch
     {
         "--iface" or "--tap" or "--tun" or "--mac" or "--ip" or "--gateway" or "--mtu" or "--udp-echo" or "--pcap"
-            or "--duration" or "--seed" => true,
+            or "--duration" or "--seed" or "--tcp-echo" or "--tcp-discard" or "--tcp-chargen" or "--http"
+            or "--max-connections" or "--backlog" or "--fetch" or "--output" => true,
         _ => FaultName(name, out _, out _) is not null,
     };
 
@@ -177,12 +197,52 @@ internal sealed class ApplianceOptions
                 Mtu = mtu;
                 return true;
             case "--udp-echo":
-                if (!ushort.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out ushort port))
+                if (!TryParsePort(name, value, out ushort port, out error)) return false;
+                EchoPort = port;
+                return true;
+            case "--tcp-echo":
+                if (!TryParsePort(name, value, out port, out error)) return false;
+                TcpEchoPort = port;
+                return true;
+            case "--tcp-discard":
+                if (!TryParsePort(name, value, out port, out error)) return false;
+                TcpDiscardPort = port;
+                return true;
+            case "--tcp-chargen":
+                if (!TryParsePort(name, value, out port, out error)) return false;
+                TcpChargenPort = port;
+                return true;
+            case "--http":
+                if (!TryParsePort(name, value, out port, out error)) return false;
+                HttpPort = port;
+                return true;
+            case "--max-connections":
+                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int connections) || connections is < 1 or > MaxConnectionLimit)
                 {
-                    error = $"--udp-echo '{value}' is not a port number (0 to 65535)";
+                    error = $"--max-connections '{value}' is not a number from 1 to {MaxConnectionLimit}";
                     return false;
                 }
-                EchoPort = port;
+                MaxConnections = connections;
+                return true;
+            case "--backlog":
+                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int backlog) || backlog is < 1 or > 65535)
+                {
+                    error = $"--backlog '{value}' is not a number from 1 to 65535";
+                    return false;
+                }
+                Backlog = backlog;
+                return true;
+            case "--fetch":
+                if (!FetchUrl.TryParse(value, out var url, out string why))
+                {
+                    error = $"--fetch '{value}': {why}";
+                    return false;
+                }
+                Fetch = url;
+                return true;
+            case "--output":
+                if (value.Length == 0) { error = "--output needs a file name"; return false; }
+                OutputFile = value;
                 return true;
             case "--pcap":
                 if (value.Length == 0) { error = "--pcap needs a file name"; return false; }
@@ -206,6 +266,17 @@ internal sealed class ApplianceOptions
                 return true;
         }
         return ApplyFault(name, value, out error);
+    }
+
+    /// <summary>The most connections <c>--max-connections</c> takes: each holds its buffers in the arena allocated at start-up.</summary>
+    public const int MaxConnectionLimit = 4096;
+
+    private static bool TryParsePort(string name, string value, out ushort port, out string error)
+    {
+        error = "";
+        if (ushort.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out port)) return true;
+        error = $"{name} '{value}' is not a port number (0 to 65535)";
+        return false;
     }
 
     private bool SetDevice(DeviceKind kind, string name, ref int devices, out string error)
@@ -275,6 +346,15 @@ internal sealed class ApplianceOptions
         return false;
     }
 
+    private ushort? SharedTcpPort()
+    {
+        ReadOnlySpan<ushort> ports = [TcpEchoPort, TcpDiscardPort, TcpChargenPort, HttpPort];
+        for (int i = 0; i < ports.Length; i++)
+            for (int j = i + 1; j < ports.Length; j++)
+                if (ports[i] != 0 && ports[i] == ports[j]) return ports[i];
+        return null;
+    }
+
     private bool Check(int devices, out string error)
     {
         error = "";
@@ -285,6 +365,8 @@ internal sealed class ApplianceOptions
         else if (Addresses.Count == 0 && !Slaac) error = "give at least one --ip CIDR (or --slaac)";
         else if (Addresses.Count > 14) error = "at most 14 --ip addresses";
         else if (Gateways.FindAll(g => g.IsV4).Count > 1 || Gateways.FindAll(g => g.IsV6).Count > 1) error = "one --gateway per address family (one IPv4, one IPv6)";
+        else if (OutputFile is not null && Fetch is null) error = "--output goes with --fetch only";
+        else if (SharedTcpPort() is { } shared) error = $"two TCP services on port {shared}: give each its own port, or 0 to turn one off";
         else if (Mtu is > 0 and < 1280 && (Slaac || Addresses.Exists(a => a.Address.IsV6))) error = "IPv6 needs an MTU of at least 1280 (RFC 8200 §5)";
         return error.Length == 0;
     }

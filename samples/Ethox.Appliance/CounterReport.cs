@@ -102,6 +102,56 @@ internal static class CounterReport
         Line(w, "echo.ignored_multicast", app.Echo.IgnoredMulticast);
         Line(w, "echo.failed", app.Echo.Failed);
 
+        ref readonly var t = ref app.Tcp.Counters;
+        Line(w, "tcp.segments_in", t.SegmentsIn);
+        Line(w, "tcp.segments_out", t.SegmentsOut);
+        Errors(w, "tcp.errors", t.Errors);
+        Line(w, "tcp.active_opens", t.ActiveOpens);
+        Line(w, "tcp.passive_opens", t.PassiveOpens);
+        Line(w, "tcp.attempt_fails", t.AttemptFails);
+        Line(w, "tcp.resets_in", t.Resets);
+        Line(w, "tcp.resets_out", t.ResetsOut);
+        Line(w, "tcp.strays", t.Strays);
+        Line(w, "tcp.retransmits", t.Retransmits);
+        Line(w, "tcp.fast_retransmits", t.FastRetransmits);
+        Line(w, "tcp.timeouts", t.Timeouts);
+        Line(w, "tcp.duplicate_acks", t.DuplicateAcks);
+        Line(w, "tcp.out_of_window", t.OutOfWindow);
+        Line(w, "tcp.out_of_order_drops", t.OutOfOrderDrops);
+        Line(w, "tcp.paws_drops", t.PawsDrops);
+        Line(w, "tcp.challenge_acks", t.ChallengeAcks);
+        Line(w, "tcp.challenge_acks_limited", t.ChallengeAcksLimited);
+        Line(w, "tcp.syn_cookies_sent", t.SynCookiesSent);
+        Line(w, "tcp.syn_cookies_accepted", t.SynCookiesAccepted);
+        Line(w, "tcp.syn_cookies_failed", t.SynCookiesFailed);
+        Line(w, "tcp.listen_drops", t.ListenDrops);
+        Line(w, "tcp.window_probes", t.WindowProbes);
+        Line(w, "tcp.keepalive_probes", t.KeepAliveProbes);
+        Line(w, "tcp.icmp_errors_accepted", t.IcmpErrorsAccepted);
+        Line(w, "tcp.icmp_errors_ignored", t.IcmpErrorsIgnored);
+        Line(w, "tcp.send_failures", t.SendFailures);
+        var s = app.Services.TcpServices.Counters;
+        Line(w, "tcp_echo.connections", s.EchoConnections);
+        Line(w, "tcp_echo.bytes", s.EchoBytes);
+        Line(w, "discard.connections", s.DiscardConnections);
+        Line(w, "discard.bytes", s.DiscardBytes);
+        Line(w, "chargen.connections", s.ChargenConnections);
+        Line(w, "chargen.bytes", s.ChargenBytes);
+        Line(w, "http.connections", s.HttpConnections);
+        Line(w, "http.requests", s.HttpRequests);
+        Line(w, "http.status_2xx", s.Http2xx);
+        Line(w, "http.status_4xx", s.Http4xx);
+        Line(w, "http.status_5xx", s.Http5xx);
+        Line(w, "http.body_bytes", s.HttpBodyBytes);
+        Line(w, "tcp_services.no_buffers", s.NoBuffers);
+        Line(w, "tcp_services.idle_timeouts", s.IdleTimeouts);
+        Line(w, "tcp_services.resets", s.Resets);
+        if (app.Fetch is { } fetch)
+        {
+            Line(w, "fetch.status", fetch.Status);
+            Line(w, "fetch.body_bytes", fetch.BodyBytes);
+        }
+
         var d = app.DeviceCounters;
         Line(w, "device.rx_frames", d.RxFrames);
         Line(w, "device.rx_bytes", d.RxBytes);

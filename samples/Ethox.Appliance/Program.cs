@@ -4,7 +4,7 @@ using System.Threading;
 using Ethox.Appliance;
 
 // ethox-appliance: see ApplianceOptions.Usage. Errors are one line on stderr, never a stack trace:
-// exit 2 for a usage error, 1 for a runtime error, 0 after a clean stop.
+// exit 2 for a usage error, 1 for a runtime error (or a failed --fetch), 0 after a clean stop.
 try
 {
     return ApplianceMain.Run(args);
@@ -47,12 +47,19 @@ namespace Ethox.Appliance
                 // SIGINT (Ctrl-C) and SIGTERM stop the loop; the handlers run on another thread and only set a flag.
                 using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; app!.Stop(); });
                 using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; app!.Stop(); });
-                Console.Out.WriteLine(app!.Describe());
-                Console.Out.Flush();
+                // With --fetch the body may be on stdout: the start-up line and the counters go to stderr then.
+                var report = options.Fetch is null ? Console.Out : Console.Error;
+                report.WriteLine(app!.Describe());
+                report.Flush();
                 app.Run();
-                Console.Out.WriteLine("ethox-appliance: stopped; counters:");
-                CounterReport.Write(app, Console.Out);
-                Console.Out.Flush();
+                report.WriteLine("ethox-appliance: stopped; counters:");
+                CounterReport.Write(app, report);
+                report.Flush();
+                if (app.Fetch is { } fetch && !fetch.Succeeded)
+                {
+                    Console.Error.WriteLine("ethox-appliance: error: fetch: " + (fetch.Error ?? $"stopped before {fetch.Url} was complete ({fetch.BodyBytes} body bytes)"));
+                    return 1;
+                }
             }
             return 0;
         }

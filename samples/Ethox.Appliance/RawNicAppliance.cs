@@ -6,19 +6,20 @@ using Ethox.Layer;
 using Ethox.Layer.Common;
 using Ethox.Layer.Eth;
 using Ethox.Layer.Ip;
+using Ethox.Layer.Tcp;
 using Ethox.Layer.Udp;
 using Ethox.Nic;
 using Ethox.Wire;
-using Transports = Ethox.Layer.Ip.TransportMux<Ethox.Layer.Ip.NoTransport, Ethox.Layer.Udp.UdpLayer<Ethox.Appliance.EchoService>, Ethox.Layer.Ip.NoTransport>;
+using Transports = Ethox.Layer.Ip.TransportMux<Ethox.Layer.Tcp.TcpLayer<Ethox.Appliance.TcpServiceHandler>, Ethox.Layer.Udp.UdpLayer<Ethox.Appliance.EchoService>, Ethox.Layer.Ip.NoTransport>;
 
 namespace Ethox.Appliance;
 
 /// <summary>
 /// The appliance: one device (AF_PACKET, TAP or TUN; optionally recorded to pcap and run through the
-/// fault injector), the stack Ethernet → IP → transport multiplexer → UDP → echo (IP → … on TUN) and the
-/// poll loop. The multiplexer's TCP and ICMP slots are empty for now; it already brings ICMP errors to UDP
-/// (counted, and Packet Too Big lowering the path MTU table). Everything is allocated by
-/// <see cref="TryOpen"/>; <see cref="Run"/> allocates nothing per frame.
+/// fault injector), the stack Ethernet → IP → transport multiplexer → TCP and UDP → the services
+/// (<see cref="ApplianceServices"/>; IP → … on TUN) and the poll loop. The multiplexer brings ICMP errors to TCP
+/// and UDP (and Packet Too Big lowers the path MTU table). Everything, the TCP connections' buffers included, is
+/// allocated by <see cref="TryOpen"/>; <see cref="Run"/> allocates nothing per frame.
 /// </summary>
 internal sealed class RawNicAppliance : IDisposable
 {
@@ -39,12 +40,14 @@ internal sealed class RawNicAppliance : IDisposable
     private readonly AfPacketDevice? _afPacket;
     private readonly TunTapDevice? _tunTap;
     private readonly FileStream? _pcap;
+    private readonly Stream? _fetchOutput;
     private readonly FrameLog? _log;
     private volatile bool _stop;
     private Func<FaultCounters>? _receiveFaults, _transmitFaults;
 
-    private RawNicAppliance(ApplianceOptions options, AfPacketDevice? afPacket, TunTapDevice? tunTap, EthernetAddress? mac, int mtu, FileStream? pcap, TextWriter? verbose)
+    private RawNicAppliance(ApplianceOptions options, AfPacketDevice? afPacket, TunTapDevice? tunTap, EthernetAddress? mac, int mtu, FileStream? pcap, Stream? fetchOutput, TextWriter? verbose)
     {
+        _fetchOutput = fetchOutput;
         Options = options;
         _afPacket = afPacket;
         _tunTap = tunTap;
@@ -60,7 +63,7 @@ internal sealed class RawNicAppliance : IDisposable
             Fragmenter = new Fragmenter(new byte[ushort.MaxValue]),
             PathMtu = new PathMtuTable(PathMtuCapacity, SipHash.WithRandomKey()),
         };
-        if (options.EchoPort != 0) Udp.Bind(options.EchoPort);
+        Services = new ApplianceServices(options, Ip, SipHash.WithRandomKey(), Instant.Now, fetchOutput);
         Medium = Ethernet is null ? Medium.Ip : Medium.Ethernet;
         if (verbose is not null) _log = new FrameLog(verbose, PcapRecorder<AfPacketDevice>.LinkTypeOf(Medium), Instant.Now);
     }
@@ -71,8 +74,11 @@ internal sealed class RawNicAppliance : IDisposable
     public ulong Seed { get; }
     public EthernetEndpoint? Ethernet { get; }
     public IpEndpoint Ip { get; }
-    public UdpEndpoint Udp { get; } = new();
-    public EchoCounters Echo { get; } = new();
+    public ApplianceServices Services { get; }
+    public UdpEndpoint Udp => Services.Udp;
+    public EchoCounters Echo => Services.Echo;
+    public TcpEndpoint Tcp => Services.Tcp;
+    public HttpFetchClient? Fetch => Services.Fetch;
 
     /// <summary>The device's counters (AF_PACKET: with the kernel's drop count read now).</summary>
     public DeviceCounters DeviceCounters
@@ -99,6 +105,7 @@ internal sealed class RawNicAppliance : IDisposable
         if (!TryOpenDevice(options, out var afPacket, out var tunTap, out var mac, out int deviceMtu, out error)) return false;
         var device = (IDisposable?)afPacket ?? tunTap!;
         FileStream? pcap = null;
+        Stream? fetchOutput = null;
         try
         {
             int mtu = Math.Min(options.Mtu > 0 ? options.Mtu : deviceMtu, 65535);
@@ -108,8 +115,17 @@ internal sealed class RawNicAppliance : IDisposable
                 return false;
             }
             if (mtu < 576) { error = $"the MTU of '{options.DeviceName}' ({mtu}) is below the IPv4 minimum of 576"; return false; }
-            if (options.PcapFile is { } path && !TryCreate(path, out pcap, out error)) return false;
-            appliance = new RawNicAppliance(options, afPacket, tunTap, mac, mtu, pcap, options.Verbose ? verbose : null);
+            if (options.PcapFile is { } path && !TryCreate(path, "pcap file", out pcap, out error)) return false;
+            if (options.Fetch is not null)
+            {
+                if (options.OutputFile is { } output)
+                {
+                    if (!TryCreate(output, "output file", out var file, out error)) return false;
+                    fetchOutput = file;
+                }
+                else fetchOutput = Console.OpenStandardOutput();
+            }
+            appliance = new RawNicAppliance(options, afPacket, tunTap, mac, mtu, pcap, fetchOutput, options.Verbose ? verbose : null);
             if (!appliance.Configure(out error))
             {
                 appliance.Dispose();
@@ -123,6 +139,7 @@ internal sealed class RawNicAppliance : IDisposable
             if (appliance is null)
             {
                 pcap?.Dispose();
+                fetchOutput?.Dispose();
                 device.Dispose();
             }
         }
@@ -200,7 +217,7 @@ internal sealed class RawNicAppliance : IDisposable
         return mac;
     }
 
-    private static bool TryCreate(string path, out FileStream? stream, out string error)
+    private static bool TryCreate(string path, string what, out FileStream? stream, out string error)
     {
         stream = null;
         error = "";
@@ -211,7 +228,7 @@ internal sealed class RawNicAppliance : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            error = $"cannot create the pcap file '{path}': {e.Message}";
+            error = $"cannot create the {what} '{path}': {e.Message}";
             return false;
         }
     }
@@ -247,7 +264,7 @@ internal sealed class RawNicAppliance : IDisposable
                 return false;
             }
         }
-        return true;
+        return Services.TryStart(out error);
     }
 
     /// <summary>Asks <see cref="Run"/> to return (from any thread, e.g. a signal handler).</summary>
@@ -298,7 +315,7 @@ internal sealed class RawNicAppliance : IDisposable
 
     private void WithStack<TDevice>(TDevice device, Func<Duration, bool> wait, Func<Instant>? faultsDue) where TDevice : IDevice
     {
-        var transports = new Transports(default, new UdpLayer<EchoService>(Udp, new EchoService(Options.EchoPort, Echo)), default);
+        var transports = Services.CreateTransports();
         if (Ethernet is not null)
         {
             var stack = new Traced<EthernetLayer<IpLayer<Transports>>>(new(Ethernet, new(Ip, transports)), _log);
@@ -315,10 +332,11 @@ internal sealed class RawNicAppliance : IDisposable
         where TDevice : IDevice where TStack : IRecv<RawPacket>, ISend<RawPacket>, ITimed
     {
         var until = Options.RunFor is { } runFor ? Instant.Now + runFor : Instant.Never;
+        var fetch = Services.Fetch;
         while (!_stop)
         {
             var now = Instant.Now;
-            if (now >= until) break;
+            if (now >= until || (fetch is not null && fetch.IsFinished(now))) break;
             int received = device.Receive(Batch, ref stack, now);
             int sent = device.Transmit(Batch, ref stack, now);
             if (received == Batch || sent == Batch) continue; // more is waiting
@@ -348,14 +366,26 @@ internal sealed class RawNicAppliance : IDisposable
         if (Options.Slaac) s.Append(" + slaac");
         foreach (var g in Options.Gateways) s.Append(", gateway ").Append(g.ToString());
         s.Append(Options.EchoPort != 0 ? $", udp echo on port {Options.EchoPort}" : ", udp echo off");
+        Service(s, "tcp echo", Options.TcpEchoPort);
+        Service(s, "discard", Options.TcpDiscardPort);
+        Service(s, "chargen", Options.TcpChargenPort);
+        Service(s, "http", Options.HttpPort);
+        s.Append(", ").Append(Tcp.Capacity).Append(" tcp connections (").Append(Services.TcpServices.Arena.Bytes >> 10).Append(" KiB of buffers)");
+        if (Fetch is { } fetch) s.Append(", fetching ").Append(fetch.Url.ToString());
         if (Options.HasFaults) s.Append(", faults with seed ").Append(Seed);
         if (Options.PcapFile is { } pcap) s.Append(", pcap ").Append(pcap);
         return s.ToString();
     }
 
+    private static void Service(StringBuilder s, string name, ushort port)
+    {
+        if (port != 0) s.Append(", ").Append(name).Append(" on tcp port ").Append(port);
+    }
+
     public void Dispose()
     {
         _pcap?.Dispose();
+        _fetchOutput?.Dispose();
         _afPacket?.Dispose();
         _tunTap?.Dispose();
     }

@@ -1,0 +1,126 @@
+using System.Linq;
+using Ethox.Layer;
+using Ethox.Layer.Tcp;
+using Ethox.Tests.Layer;
+using Ethox.Wire;
+using NUnit.Framework;
+
+namespace Ethox.Tests.Tcp;
+
+/// <summary>Keep-alive (RFC 1122 §4.2.3.6) and ICMP errors about our segments (RFC 5927, RFC 1191, RFC 1122 §4.2.3.9).</summary>
+public class TcpTimersAndErrorsTests
+{
+    private const int Mss = 1460 - 12;
+    private static readonly Ipv4Address Router = new(198, 18, 0, 254);
+
+    private static TcpScript KeepAliveConnection()
+    {
+        var settings = new TcpTimerSettings { KeepAliveIdle = Duration.FromSeconds(10), KeepAliveInterval = Duration.FromSeconds(1), KeepAliveProbes = 3 };
+        var s = new TcpScript(settings);
+        s.App.Options = new TcpConnectionOptions { KeepAlive = true };
+        s.Accept();
+        return s;
+    }
+
+    [Test]
+    public void Keep_alive_probes_an_idle_connection_and_gives_up_when_nothing_answers()
+    {
+        var s = KeepAliveConnection();
+        Assert.That(s.Advance(Duration.FromSeconds(9)), Is.Empty, "idle, but not for long enough");
+        var probe = TcpScript.Single(s.Advance(Duration.FromMilliseconds(1500)), TcpFlags.Ack);
+        Assert.That(probe.Seq, Is.EqualTo(s.HostNext - 1), "RFC 1122 §4.2.3.6: SEG.SEQ = SND.NXT − 1 makes the peer answer");
+        Assert.That(probe.Payload, Is.Empty);
+        var more = s.Advance(Duration.FromSeconds(5));
+        Assert.That(more.Count(x => x.Seq == s.HostNext - 1), Is.EqualTo(2), "two more at the interval");
+        Assert.That(s.App.TimedOut, Is.EqualTo(1), "no answer to the last probe ends the connection");
+        Assert.That(s.Counters.KeepAliveProbes, Is.EqualTo(3));
+        Assert.That(s.Tcp.Count, Is.Zero);
+    }
+
+    [Test]
+    public void Answered_keep_alives_keep_the_connection()
+    {
+        var s = KeepAliveConnection();
+        for (int round = 0; round < 5; round++)
+        {
+            var seen = s.Advance(Duration.FromMilliseconds(10500));
+            var probe = seen.Single(x => x.Seq == s.HostNext - 1);
+            s.Tick();
+            s.Send(s.Segment());
+            Assert.That(probe.Payload, Is.Empty);
+        }
+        Assert.That(s.State, Is.EqualTo(TcpState.Established));
+        Assert.That(s.App.TimedOut, Is.Zero);
+    }
+
+    [Test]
+    public void Without_keep_alive_an_idle_connection_lasts_forever()
+    {
+        var s = new TcpScript();
+        s.Accept();
+        Assert.That(s.Advance(Duration.FromSeconds(3 * 3600)), Is.Empty);
+        Assert.That(s.State, Is.EqualTo(TcpState.Established));
+    }
+
+    private static byte[] ErrorAbout(TcpScript s, SeenSegment quoted, Icmpv4Type type, byte code, ushort mtu = 0)
+    {
+        var head = IcmpErrors.TcpHead(quoted.Header.SourcePort, quoted.Header.DestinationPort, quoted.Seq.Value);
+        var quote = IcmpErrors.Quote4(TwoHosts.V4A, RawRouterTarget, IpProtocol.Tcp, head, 20 + quoted.Header.HeaderLength + quoted.Payload.Length);
+        return IcmpErrors.Error4(Router, type, code, mtu, quote);
+    }
+
+    private static Ipv4Address RawRouterTarget => RawPeer.V4;
+
+    [Test]
+    public void Packet_too_big_lowers_the_mss_and_resends_at_once()
+    {
+        var s = new TcpScript();
+        s.Accept();
+        Assert.That(s.Tcp.Write(s.Key, new byte[3 * Mss], out _), Is.EqualTo(TcpStatus.Ok));
+        var flight = s.Poll();
+        Assert.That(flight, Has.Count.EqualTo(3));
+        var seen = s.Inject(ErrorAbout(s, flight[0], Icmpv4Type.DestinationUnreachable, (byte)Icmpv4UnreachableCode.FragmentationNeeded, mtu: 1000));
+        Assert.That(s.Counters.IcmpErrorsAccepted, Is.EqualTo(1));
+        Assert.That(seen, Is.Not.Empty, "RFC 1191 §6.5: the data goes again now, not at the next timeout");
+        Assert.That(seen.All(x => 20 + x.Header.HeaderLength + x.Payload.Length <= 1000), Is.True, "every segment fits the new path MTU");
+        Assert.That(seen[0].Seq, Is.EqualTo(s.HostNext));
+        Assert.That(s.Tcp.GetInfo(s.Key, out var info), Is.EqualTo(TcpStatus.Ok));
+        Assert.That(info.SendMss, Is.EqualTo(1000 - 40));
+        Assert.That(s.Counters.Timeouts, Is.Zero);
+    }
+
+    [Test]
+    public void Icmp_error_quoting_a_sequence_number_not_in_flight_is_ignored()
+    {
+        var s = new TcpScript();
+        s.Accept();
+        s.Tcp.Write(s.Key, new byte[Mss], out _);
+        var flight = s.Poll();
+        var forged = flight[0] with { Header = flight[0].Header with { SequenceNumber = flight[0].Seq + 100_000 } };
+        s.Inject(ErrorAbout(s, forged, Icmpv4Type.DestinationUnreachable, (byte)Icmpv4UnreachableCode.FragmentationNeeded, mtu: 600));
+        Assert.That(s.Counters.IcmpErrorsIgnored, Is.EqualTo(1), "RFC 5927 §4.1: the quoted number must lie in SND.UNA..SND.MAX");
+        Assert.That(s.Tcp.GetInfo(s.Key, out var info), Is.EqualTo(TcpStatus.Ok));
+        Assert.That(info.SendMss, Is.EqualTo(1460));
+    }
+
+    [Test]
+    public void Hard_error_in_syn_sent_aborts_the_attempt()
+    {
+        var s = new TcpScript();
+        var syn = s.OpenFromHost();
+        s.Inject(ErrorAbout(s, syn, Icmpv4Type.DestinationUnreachable, (byte)Icmpv4UnreachableCode.PortUnreachable));
+        Assert.That(s.App.Unreachable, Is.EqualTo(1), "RFC 1122 §4.2.3.9 / RFC 5461 §4: a hard error ends an opening connection");
+        Assert.That(s.Tcp.Count, Is.Zero);
+        Assert.That(s.Counters.AttemptFails, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void Soft_errors_change_nothing()
+    {
+        var s = new TcpScript();
+        var syn = s.OpenFromHost();
+        s.Inject(ErrorAbout(s, syn, Icmpv4Type.DestinationUnreachable, (byte)Icmpv4UnreachableCode.HostUnreachable));
+        Assert.That(s.State, Is.EqualTo(TcpState.SynSent), "RFC 1122 §4.2.3.9: host unreachable is soft; the SYN keeps trying");
+        Assert.That(s.App.Unreachable, Is.Zero);
+    }
+}

@@ -1,0 +1,42 @@
+using System.IO;
+using Ethox.Layer;
+using Ethox.Layer.Common;
+using Ethox.Layer.Ip;
+using Ethox.Layer.Tcp;
+using Ethox.Layer.Udp;
+using Transports = Ethox.Layer.Ip.TransportMux<Ethox.Layer.Tcp.TcpLayer<Ethox.Appliance.TcpServiceHandler>, Ethox.Layer.Udp.UdpLayer<Ethox.Appliance.EchoService>, Ethox.Layer.Ip.NoTransport>;
+
+namespace Ethox.Appliance;
+
+/// <summary>
+/// Everything above IP: UDP with its echo service, TCP with its services (echo, discard, chargen, HTTP) and the
+/// <c>--fetch</c> client, and the transport multiplexer that puts them side by side over one IP layer. Built
+/// once at start-up over any <see cref="IpEndpoint"/>, so the same services run on a raw device and, in tests,
+/// over a <c>Pipe</c>.
+/// </summary>
+internal sealed class ApplianceServices
+{
+    private readonly ushort _udpEchoPort;
+
+    public ApplianceServices(ApplianceOptions options, IpEndpoint ip, SipHash key, Instant start, Stream? fetchOutput)
+    {
+        _udpEchoPort = options.EchoPort;
+        if (options.EchoPort != 0) Udp.Bind(options.EchoPort);
+        Tcp = new TcpEndpoint(ip, options.MaxConnections, key, listenerCapacity: 4, start: start);
+        Fetch = options.Fetch is { } url ? new HttpFetchClient(url, fetchOutput ?? Stream.Null) : null;
+        TcpServices = new TcpServices(Tcp, options, Fetch);
+    }
+
+    public UdpEndpoint Udp { get; } = new();
+    public EchoCounters Echo { get; } = new();
+    public TcpEndpoint Tcp { get; }
+    public TcpServices TcpServices { get; }
+    public HttpFetchClient? Fetch { get; }
+
+    /// <summary>Opens the listening ports; false with a one-line reason.</summary>
+    public bool TryStart(out string error) => TcpServices.TryListen(out error);
+
+    /// <summary>The transport layers for one stack (value types: build them once per poll loop).</summary>
+    public Transports CreateTransports()
+        => new(new TcpLayer<TcpServiceHandler>(Tcp, new TcpServiceHandler(TcpServices)), new UdpLayer<EchoService>(Udp, new EchoService(_udpEchoPort, Echo)), default);
+}

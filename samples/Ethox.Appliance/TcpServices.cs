@@ -1,0 +1,190 @@
+using System;
+using Ethox.Layer;
+using Ethox.Layer.Tcp;
+
+namespace Ethox.Appliance;
+
+/// <summary>
+/// The appliance's TCP application: listens on the ports of the configured services, accepts each attempt into
+/// a buffer set of the <see cref="ConnectionArena"/> (or drops it when none is free, and the client's SYN
+/// retries), hands every event of a connection to its service, opens the <c>--fetch</c> connection, and closes
+/// connections that stay idle. State per connection lives in an array indexed by slot, so nothing is allocated
+/// after start-up.
+/// </summary>
+internal sealed class TcpServices
+{
+    /// <summary>Send and receive ring of each connection, and its head buffer (the longest HTTP head accepted).</summary>
+    public const int SendSize = 64 * 1024, ReceiveSize = 64 * 1024, HeadSize = 4096;
+
+    /// <summary>How often idle connections are looked for.</summary>
+    private static readonly Duration SweepInterval = Duration.FromSeconds(1);
+
+    private readonly TcpServiceConnection[] _connections;
+    private readonly ushort _echoPort, _discardPort, _chargenPort, _httpPort;
+    private readonly int _backlog;
+    private Instant _nextSweep;
+
+    public TcpServices(TcpEndpoint endpoint, ApplianceOptions options, HttpFetchClient? fetch)
+    {
+        Endpoint = endpoint;
+        Arena = new ConnectionArena(endpoint.Capacity, SendSize, ReceiveSize, HeadSize);
+        _connections = new TcpServiceConnection[endpoint.Capacity];
+        _echoPort = options.TcpEchoPort;
+        _discardPort = options.TcpDiscardPort;
+        _chargenPort = options.TcpChargenPort;
+        _httpPort = options.HttpPort;
+        _backlog = options.Backlog;
+        Fetch = fetch;
+    }
+
+    public TcpEndpoint Endpoint { get; }
+    public ConnectionArena Arena { get; }
+    public TcpServiceCounters Counters { get; } = new();
+    public HttpFetchClient? Fetch { get; }
+
+    /// <summary>
+    /// A connection on which nothing moved this long is closed (waiting for a request) or aborted (stuck with data
+    /// to send, or our FIN unanswered): a slow client is one that moves, a vanished one is freed.
+    /// </summary>
+    public Duration IdleTimeout { get; set; } = Duration.FromSeconds(30);
+
+    /// <summary>Listens on every configured port; false with the reason when one cannot be opened.</summary>
+    public bool TryListen(out string error)
+    {
+        error = "";
+        ReadOnlySpan<ushort> ports = [_echoPort, _discardPort, _chargenPort, _httpPort];
+        foreach (ushort port in ports)
+        {
+            if (port == 0) continue;
+            var status = Endpoint.Listen(port, _backlog);
+            if (status != TcpStatus.Ok)
+            {
+                error = $"cannot listen on TCP port {port}: {status}";
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private TcpServiceKind KindOf(ushort port)
+        => port == 0 ? TcpServiceKind.None
+            : port == _httpPort ? TcpServiceKind.Http
+            : port == _echoPort ? TcpServiceKind.Echo
+            : port == _discardPort ? TcpServiceKind.Discard
+            : port == _chargenPort ? TcpServiceKind.Chargen
+            : TcpServiceKind.None;
+
+    /// <summary>The head buffer of a connection.</summary>
+    public Span<byte> HeadOf(in TcpServiceConnection c) => Arena.HeadOf(c.Buffer);
+
+    public void OnOpen(TcpOpen open)
+    {
+        if (open.Kind == TcpOpenKind.Connected)
+        {
+            ref var c = ref _connections[open.Key.Index];
+            if (c.Key != open.Key || c.Kind != TcpServiceKind.Fetch) return;
+            c.LastActive = open.Timestamp;
+            Fetch!.OnConnected(this, ref c);
+            return;
+        }
+        var kind = KindOf(open.Local.Port);
+        if (kind == TcpServiceKind.None)
+        {
+            open.Refuse();
+            return;
+        }
+        if (!Arena.TryTake(out int buffer))
+        {
+            Counters.NoBuffers++;
+            return;
+        }
+        if (open.Accept(Arena.BuffersOf(buffer), out var key) != TcpStatus.Ok)
+        {
+            Arena.Return(buffer);
+            return;
+        }
+        ref var conn = ref _connections[key.Index];
+        conn = new TcpServiceConnection { Key = key, Kind = kind, Buffer = buffer, LastActive = open.Timestamp };
+        switch (kind)
+        {
+            case TcpServiceKind.Echo: Counters.EchoConnections++; break;
+            case TcpServiceKind.Discard: Counters.DiscardConnections++; break;
+            case TcpServiceKind.Http: Counters.HttpConnections++; break;
+            case TcpServiceKind.Chargen:
+                Counters.ChargenConnections++;
+                TcpChargenService.Pump(this, ref conn);
+                break;
+        }
+    }
+
+    public void OnEvents(TcpInPacket packet)
+    {
+        ref var c = ref _connections[packet.Key.Index];
+        if (c.Key != packet.Key) return;
+        c.LastActive = packet.Timestamp;
+        if (packet.Has(TcpEvents.PeerClosed)) c.PeerClosed = true;
+        if (packet.Has(TcpEvents.Reset)) Counters.Resets++;
+        if (!packet.Has(TcpEvents.Reset | TcpEvents.TimedOut)) Pump(ref c);
+        if (c.Kind == TcpServiceKind.Fetch) Fetch!.OnEvents(this, ref c, packet.Events);
+        if (packet.Has(TcpEvents.Closed)) Release(ref c);
+    }
+
+    private void Pump(ref TcpServiceConnection c)
+    {
+        switch (c.Kind)
+        {
+            case TcpServiceKind.Echo: TcpEchoService.Pump(this, ref c); break;
+            case TcpServiceKind.Discard: TcpDiscardService.Pump(this, ref c); break;
+            case TcpServiceKind.Chargen: TcpChargenService.Pump(this, ref c); break;
+            case TcpServiceKind.Http: HttpService.Pump(this, ref c); break;
+        }
+    }
+
+    public void OnSend(TcpSender sender)
+    {
+        var now = sender.Timestamp;
+        if (Fetch is { Started: false }) Fetch.TryStart(this, now);
+        if (now < _nextSweep) return;
+        _nextSweep = now + SweepInterval;
+        for (int i = 0; i < _connections.Length; i++)
+        {
+            ref var c = ref _connections[i];
+            if (c.Kind == TcpServiceKind.None || now - c.LastActive < IdleTimeout) continue;
+            Counters.IdleTimeouts++;
+            // Waiting for the next request of a persistent connection (RFC 9112 §9.8): a graceful close. Anything
+            // else (data the peer does not take, our FIN unanswered) has stalled: a RST frees the slot at once.
+            if (c.Kind == TcpServiceKind.Http && c.Phase == HttpPhase.ReadingRequest && c.HeadLength == 0 && !c.Closing)
+            {
+                c.Closing = true;
+                c.Phase = HttpPhase.Closed;
+                c.LastActive = now;
+                Endpoint.Close(c.Key);
+                continue;
+            }
+            if (c.Kind == TcpServiceKind.Fetch) Fetch!.Fail("no progress for " + IdleTimeout.Microseconds / 1_000_000 + " s");
+            Endpoint.Abort(c.Key);
+            Release(ref c);
+        }
+    }
+
+    /// <summary>Starts the fetch connection in a free buffer set; the caller records the key.</summary>
+    public TcpStatus Connect(TransportAddress remote, Instant now, out SlotKey key)
+    {
+        key = default;
+        if (!Arena.TryTake(out int buffer)) return TcpStatus.NoSlot;
+        var status = Endpoint.Connect(remote, Arena.BuffersOf(buffer), now, out key);
+        if (status != TcpStatus.Ok)
+        {
+            Arena.Return(buffer);
+            return status;
+        }
+        _connections[key.Index] = new TcpServiceConnection { Key = key, Kind = TcpServiceKind.Fetch, Buffer = buffer, LastActive = now };
+        return TcpStatus.Ok;
+    }
+
+    private void Release(ref TcpServiceConnection c)
+    {
+        Arena.Return(c.Buffer);
+        c = default;
+    }
+}
