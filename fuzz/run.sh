@@ -25,6 +25,8 @@ echo "== building and instrumenting the harness"
 rm -rf "$bin"
 dotnet publish "$here/Ethox.Fuzz/Ethox.Fuzz.csproj" -c Release -o "$bin" --nologo -v q >/dev/null
 (cd "$root" && dotnet tool run sharpfuzz "$bin/Ethox.Wire.dll" >/dev/null)
+# The TCP state machine (tcpstate target) is coverage too.
+(cd "$root" && dotnet tool run sharpfuzz "$bin/Ethox.Layer.dll" >/dev/null)
 
 if [ "${targets[0]}" = ALL ]; then
   mapfile -t targets < <(dotnet "$bin/Ethox.Fuzz.dll" 2>&1 | sed -n 's/.*targets: //p' | tr ' ' '\n')

@@ -179,7 +179,8 @@ public sealed partial class TcpEndpoint
         if (options.KeepAlive) c.Set(ConnectionFlags.KeepAlive);
         c.Rtt = RttEstimator.Create(Settings);
         c.TsOffset = TsOffsetFor(tuple);
-        c.RetransmitAt = c.DelayedAckAt = c.IdleAt = Instant.Never;
+        // RetransmitSince too: the R2 limit counts from the first retransmission, not from the zero instant.
+        c.RetransmitAt = c.DelayedAckAt = c.IdleAt = c.RetransmitSince = Instant.Never;
         c.ReceiveMss = (ushort)OurMss(tuple, now);
         SetSendMss(ref c, tuple, DefaultMss(tuple), now);
         c.Listener = -1;

@@ -26,6 +26,8 @@ public sealed partial class TcpEndpoint
     private static bool IsDuplicateAck(in TcpConnection c, in Segment seg, uint window, bool newlySacked)
     {
         if (seg.Ack != c.SndUna || c.SndMax == c.SndUna) return false;
+        // RFC 9293 §3.8.6.1: while the window is shut, the same ACK answers each of our probes; that is no sign of loss.
+        if (c.Has(ConnectionFlags.Persisting)) return false;
         if (newlySacked) return true;
         return seg.Payload.Length == 0 && !seg.Has(TcpFlags.Syn | TcpFlags.Fin) && window == c.SndWnd;
     }

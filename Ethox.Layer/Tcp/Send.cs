@@ -163,9 +163,12 @@ public sealed partial class TcpEndpoint
         _counters.SegmentsOut++;
         var end = repr.SequenceNumber + repr.SequenceLength;
         bool resent = repr.SequenceLength > 0 && repr.SequenceNumber < c.SndMax;
+        // RFC 9293 §3.8.6.1: one byte into a shut window; every probe after the first sends the byte at SND.UNA again.
+        bool probe = c.Has(ConnectionFlags.Persisting) && c.SndWnd == 0 && repr.PayloadLength == 1;
+        if (probe) _counters.WindowProbes++;
         if (resent)
         {
-            _counters.Retransmits++;
+            if (!probe) _counters.Retransmits++;
             if (repr.Timestamps is { } ts)
             {
                 c.TsRetransmitted = ts.Value;
@@ -175,11 +178,7 @@ public sealed partial class TcpEndpoint
         if (c.Has(ConnectionFlags.KeepAliveDue) && repr.SequenceLength == 0 && repr.SequenceNumber == c.SndUna - 1) _counters.KeepAliveProbes++;
         if (repr.SequenceNumber == c.SndNxt && end > c.SndNxt) c.SndNxt = end;
         else if (resent && end > c.HighRxt) c.HighRxt = end;
-        if (end > c.SndMax)
-        {
-            if (c.SndWnd == 0 && repr.PayloadLength == 1) _counters.WindowProbes++;
-            c.SndMax = end;
-        }
+        if (end > c.SndMax) c.SndMax = end;
         if (repr.SequenceLength > 0)
         {
             if (!resent && !c.Has(ConnectionFlags.Timing) && !c.Has(ConnectionFlags.Timestamps))

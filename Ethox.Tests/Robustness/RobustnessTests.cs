@@ -40,7 +40,7 @@ public class RobustnessTests
         return frames;
     }
 
-    /// <summary>Every seed of every packet target (all but "pcap"), with the target's index in <see cref="FuzzTargets.Names"/>.</summary>
+    /// <summary>Every seed of every packet target (<see cref="FuzzTargets.IsPacketTarget"/>), with the target's index in <see cref="FuzzTargets.Names"/>.</summary>
     private static List<(int Target, byte[] Seed)> PacketSeeds()
     {
         var seeds = new List<(int, byte[])>();
@@ -48,7 +48,7 @@ public class RobustnessTests
         for (int t = 0; t < FuzzTargets.Names.Length; t++)
         {
             var dir = Path.Combine(root, FuzzTargets.Names[t]);
-            if (FuzzTargets.Names[t] == "pcap" || !Directory.Exists(dir)) continue;
+            if (!FuzzTargets.IsPacketTarget(FuzzTargets.Names[t]) || !Directory.Exists(dir)) continue;
             foreach (var file in Directory.EnumerateFiles(dir).Order()) seeds.Add((t, File.ReadAllBytes(file)));
         }
         return seeds;
@@ -79,6 +79,7 @@ public class RobustnessTests
         var rng = new Random(20261123);
         var scratch = new byte[1 << 16];
         var mutated = new byte[2048];
+        var targets = FuzzTargets.Names.Where(FuzzTargets.IsPacketTarget).ToArray();
         const int Mutations = 1_000_000;
         for (int i = 0; i < Mutations; i++)
         {
@@ -94,11 +95,37 @@ public class RobustnessTests
             }
             if (rng.Next(4) == 0) len = rng.Next(len + 1);
             // One target per mutation keeps a million cases within seconds; all targets are covered by the rotation.
-            var target = FuzzTargets.Names[i % (FuzzTargets.Names.Length - 1)]; // the last name is "pcap"
+            var target = targets[i % targets.Length];
             mutated.AsSpan(0, len).CopyTo(scratch);
             FuzzTargets.Run(target, scratch.AsSpan(0, len));
         }
-        Assert.That(FuzzTargets.Names[^1], Is.EqualTo("pcap"));
+        Assert.That(targets, Has.Length.EqualTo(FuzzTargets.Names.Length - 2), "all but pcap and tcpstate");
+    }
+
+    [Test]
+    public void Seeded_mutations_of_the_tcp_state_seeds_keep_every_connection_invariant()
+    {
+        // The tcpstate target builds a host and walks a connection per input: fewer, costlier cases than the parsers'.
+        var dir = Path.Combine(TestContext.CurrentContext.TestDirectory, "corpus", "tcpstate");
+        var seeds = Directory.EnumerateFiles(dir).Order().Select(File.ReadAllBytes).ToList();
+        Assert.That(seeds, Has.Count.GreaterThanOrEqualTo(10), "a seed per state at least");
+        var rng = new Random(20261201);
+        var mutated = new byte[1024];
+        int accepted = 0;
+        for (int i = 0; i < 3000; i++)
+        {
+            var seed = seeds[rng.Next(seeds.Count)];
+            int len = Math.Min(seed.Length, mutated.Length);
+            seed.AsSpan(0, len).CopyTo(mutated);
+            int flips = 1 + rng.Next(6);
+            for (int f = 0; f < flips; f++)
+            {
+                int at = rng.Next(len);
+                mutated[at] = rng.Next(2) == 0 ? (byte)rng.Next(256) : (byte)(mutated[at] ^ (1 << rng.Next(8)));
+            }
+            if (FuzzTargets.Run("tcpstate", mutated.AsSpan(0, len))) accepted++;
+        }
+        Assert.That(accepted, Is.EqualTo(3000), "every input reached its state (the first two bytes always choose one)");
     }
 
     [Test]
@@ -106,7 +133,7 @@ public class RobustnessTests
     {
         var root = Path.Combine(TestContext.CurrentContext.TestDirectory, "corpus");
         Assert.That(Directory.Exists(root), Is.True, "fuzz/corpus must be copied to the test output");
-        int replayed = 0;
+        int replayed = 0, tcpState = 0;
         foreach (var dir in Directory.EnumerateDirectories(root))
         {
             var target = Path.GetFileName(dir);
@@ -115,9 +142,11 @@ public class RobustnessTests
             {
                 FuzzTargets.Run(target, File.ReadAllBytes(file));
                 replayed++;
+                if (target == "tcpstate") tcpState++;
             }
         }
         Assert.That(replayed, Is.GreaterThan(100));
+        Assert.That(tcpState, Is.GreaterThanOrEqualTo(10), "the TCP state target's seeds are replayed too");
     }
 
     [Test]
@@ -160,7 +189,7 @@ public class RobustnessTests
         for (int t = 0; t < targets; t++)
         {
             int own = seeds.Count(s => s.Target == t);
-            if (FuzzTargets.Names[t] != "pcap") Assert.That(warmUp[targets + t], Is.GreaterThan(own / 2), $"{FuzzTargets.Names[t]}: seeds accepted of {own}");
+            if (FuzzTargets.IsPacketTarget(FuzzTargets.Names[t])) Assert.That(warmUp[targets + t], Is.GreaterThan(own / 2), $"{FuzzTargets.Names[t]}: seeds accepted of {own}");
         }
     }
 }

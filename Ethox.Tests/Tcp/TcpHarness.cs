@@ -179,7 +179,9 @@ public sealed class TcpApp
             if (Endpoint.Write(key, _scratch.AsSpan(0, n), out int w) != TcpStatus.Ok || w == 0) break;
             c.Sent += w;
         }
-        if (c.CloseAfterSend && c.Sent == c.ToSend) { Endpoint.Close(key); c.CloseAfterSend = false; }
+        // RFC 9293 §3.10.4: a CLOSE in SYN-SENT deletes the attempt with the data queued; the FIN waits for the handshake
+        // (a lost SYN left a client to write everything while still in SYN-SENT, and its connection vanished unheard).
+        if (c.CloseAfterSend && c.Sent == c.ToSend && Endpoint.StateOf(key) != TcpState.SynSent) { Endpoint.Close(key); c.CloseAfterSend = false; }
     }
 
     public void PumpAll()

@@ -6,7 +6,8 @@ namespace Ethox.Fuzzing;
 
 /// <summary>
 /// One fuzz target per wire parser, plus "frame" (a whole Ethernet frame through the pretty-printer),
-/// "stack" (a whole Ethernet frame through HeaderStack, which must agree with the views and reprs) and "pcap". Each target parses the input, walks every option/extension reader, and where it
+/// "stack" (a whole Ethernet frame through HeaderStack, which must agree with the views and reprs), "pcap", and
+/// "tcpstate" (segments into a TCP connection walked to a chosen state, <see cref="TcpStateTarget"/>). Each parser target parses the input, walks every option/extension reader, and where it
 /// parses, checks the round trip (repr → emit → parse gives the same repr). A failed invariant throws,
 /// which AFL++ records as a crash. The unit tests run the same code over the seed corpora, over
 /// every truncation of the fixtures and over a million seeded mutations.
@@ -14,7 +15,13 @@ namespace Ethox.Fuzzing;
 public static class FuzzTargets
 {
     public static readonly string[] Names =
-        ["ethernet", "arp", "ipv4", "ipv6", "icmpv4", "icmpv6", "udp", "tcp", "dhcpv4", "igmp", "frame", "rawip", "stack", "pcap"];
+        ["ethernet", "arp", "ipv4", "ipv6", "icmpv4", "icmpv6", "udp", "tcp", "dhcpv4", "igmp", "frame", "rawip", "stack", "tcpstate", "pcap"];
+
+    /// <summary>
+    /// True for the targets that parse one packet and allocate nothing; false for "pcap" (a file through a stream) and
+    /// "tcpstate" (a whole host and a scripted peer per input).
+    /// </summary>
+    public static bool IsPacketTarget(string name) => name is not ("pcap" or "tcpstate");
 
     // Pseudo-header addresses. Properties, not static fields: the instrumented Ethox.Wire must not run
     // before SharpFuzz has set up AFL's shared memory, and this class's static constructor runs earlier.
@@ -45,12 +52,13 @@ public static class FuzzTargets
         "frame" => Print(data, PcapLinkType.Ethernet),
         "rawip" => Print(data, PcapLinkType.RawIp),
         "stack" => Stack(data),
+        "tcpstate" => TcpStateTarget.Run(data),
         "pcap" => Pcap(data),
         _ => throw new ArgumentException($"unknown target {name}"),
     };
 
     /// <summary>
-    /// Runs every target except "pcap" (which allocates a stream) on the same input; returns the targets that accepted
+    /// Runs every packet target (<see cref="IsPacketTarget"/>) on the same input; returns the targets that accepted
     /// it as a bit mask (bit i for <see cref="Names"/>[i]).
     /// </summary>
     public static int RunAllPacketTargets(Span<byte> data, Span<byte> scratch)
@@ -58,14 +66,14 @@ public static class FuzzTargets
         int accepted = 0;
         for (int i = 0; i < Names.Length; i++)
         {
-            if (Names[i] == "pcap") continue;
+            if (!IsPacketTarget(Names[i])) continue;
             data.CopyTo(scratch);
             if (Run(Names[i], scratch[..data.Length])) accepted |= 1 << i;
         }
         return accepted;
     }
 
-    private static void Check(bool condition, string what)
+    internal static void Check(bool condition, string what)
     {
         if (!condition) throw new InvalidOperationException("fuzz invariant failed: " + what);
     }
