@@ -95,6 +95,8 @@ public sealed partial class TcpEndpoint
         if (seg.Ack > c.SndMax || seg.Ack < c.SndUna - (int)Math.Max(c.MaxSndWnd, 1u))
             return AckAndDrop(slot, ref c, out reply);
         UpdateTsRecent(ref c, seg, now);
+        // An answer to our zero-window probes: the peer is alive, R2 starts over (RFC 1122 §4.2.2.17).
+        if (c.Has(ConnectionFlags.Persisting)) c.RetransmitSince = Instant.Never;
         if (c.Has(ConnectionFlags.KeepAlive))
         {
             // Anything from the peer shows it alive (RFC 1122 §4.2.3.6): probes start over after a full idle time.

@@ -43,7 +43,10 @@ public sealed partial class TcpEndpoint
         }
         if (c.RetransmitAt <= now)
         {
-            if (c.Has(ConnectionFlags.Persisting)) OnPersistTimer(slot, ref c, now);
+            if (c.Has(ConnectionFlags.Persisting))
+            {
+                if (OnPersistTimer(slot, ref c, now, ref events)) return true;
+            }
             else if (c.Has(ConnectionFlags.ProbeArmed) && c.Has(ConnectionFlags.InRecovery)) OnRecoveryProbe(slot, ref c, now);
             else if (OnRetransmitTimeout(slot, ref c, now, ref events)) return true;
         }
@@ -92,13 +95,24 @@ public sealed partial class TcpEndpoint
         return false;
     }
 
-    /// <summary>RFC 9293 §3.8.6.1: probe a zero window, backing off like the retransmission timer, for as long as the peer answers.</summary>
-    private void OnPersistTimer(int slot, ref TcpConnection c, Instant now)
+    /// <summary>
+    /// RFC 9293 §3.8.6.1: probe a zero window, backing off like the retransmission timer, for as long as the peer
+    /// answers (RFC 1122 §4.2.2.17). When nothing has come back for the R2 time (as for retransmissions, RFC 1122
+    /// §4.2.3.5) the connection times out. True when it is over.
+    /// </summary>
+    private bool OnPersistTimer(int slot, ref TcpConnection c, Instant now, ref TcpEvents events)
     {
+        if (c.RetransmitSince == Instant.Never) c.RetransmitSince = now;
+        else if (now - c.RetransmitSince >= Settings.ConnectionTimeout)
+        {
+            events |= TcpEvents.TimedOut | TcpEvents.Closed;
+            return true;
+        }
         c.Set(ConnectionFlags.ProbeDue);
         c.Rtt.BackOff();
         c.RetransmitAt = now + Duration.Clamp(c.Rtt.Rto, Settings.PersistMin, Settings.PersistMax);
         MarkReady(slot);
+        return false;
     }
 
     /// <summary>Starts the persist timer when data waits behind a zero window and nothing is in flight to bring a window update.</summary>

@@ -114,4 +114,20 @@ public class TcpSendRulesTests
         var resumed = s.Send(s.Segment() with { WindowSize = 100 });
         Assert.That(resumed.Sum(x => x.Payload.Length), Is.GreaterThan(0), "the window opened: data flows");
     }
+
+    [Test]
+    public void Zero_window_probes_that_nobody_answers_time_out_after_r2()
+    {
+        var s = Established();
+        Write(s, Mss);
+        s.Took(TcpScript.Single(s.Poll(), TcpFlags.Ack));
+        Write(s, Mss);
+        s.Send(s.Segment() with { WindowSize = 0 });
+        // The peer goes silent: RFC 1122 §4.2.2.17 only forbids giving up while it answers.
+        s.Advance(s.Tcp.Settings.ConnectionTimeout - Duration.FromSeconds(10));
+        Assert.That(s.State, Is.EqualTo(TcpState.Established));
+        s.Advance(Duration.FromSeconds(80));
+        Assert.That(s.App.TimedOut, Is.EqualTo(1));
+        Assert.That(s.Tcp.Count, Is.Zero);
+    }
 }
