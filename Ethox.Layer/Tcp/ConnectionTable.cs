@@ -50,6 +50,9 @@ public sealed class ConnectionTable
     /// <summary>The number of tuples held.</summary>
     public int Count { get; private set; }
 
+    /// <summary>Bytes per slot when the slot capacity is a power of two: its tuple and two buckets (more capacities round the buckets up to 4 a slot).</summary>
+    internal static int BytesPerSlot => System.Runtime.CompilerServices.Unsafe.SizeOf<FourTuple>() + 2 * System.Runtime.CompilerServices.Unsafe.SizeOf<Bucket>();
+
     /// <summary>The slot of <paramref name="tuple"/>; false when it is not in the table.</summary>
     public bool TryFind(in FourTuple tuple, out int slot)
     {
