@@ -44,16 +44,18 @@ public static class TcpBulkRun
         for (int round = 0; round < rounds; round++)
         {
             var before = transfer.Pair.Client.Tcp.Counters;
+            long acksBefore = transfer.Pair.Server.Tcp.Counters.SegmentsOut;
             long allocated = GC.GetAllocatedBytesForCurrentThread();
             long start = Stopwatch.GetTimestamp();
             long moved = transfer.Move(bytes);
             var elapsed = Stopwatch.GetElapsedTime(start);
             allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
             var after = transfer.Pair.Client.Tcp.Counters;
+            long acks = transfer.Pair.Server.Tcp.Counters.SegmentsOut - acksBefore;
             long segments = after.SegmentsOut - before.SegmentsOut, retransmits = after.Retransmits - before.Retransmits;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"round {round}: {moved * 8 / elapsed.TotalSeconds / 1e9:F2} Gbit/s ({elapsed.TotalMilliseconds:F1} ms), {allocated} B allocated, " +
-                $"client segments out {segments}, retransmits {retransmits} ({100.0 * retransmits / Math.Max(1, segments):F2} %), " +
+                $"client segments out {segments}, server segments out {acks}, retransmits {retransmits} ({100.0 * retransmits / Math.Max(1, segments):F2} %), " +
                 $"fast retransmits {after.FastRetransmits - before.FastRetransmits}, timeouts {after.Timeouts - before.Timeouts}"));
             if (moved != bytes) { Console.Error.WriteLine("the transfer stalled"); return 1; }
         }
