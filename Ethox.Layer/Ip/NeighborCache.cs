@@ -58,6 +58,7 @@ public sealed class NeighborCache
 {
     private readonly NeighborEntry[] _entries;
     private readonly SipHash _hash;
+    private int _lastFound; // the entry Find returned last: the next packet most likely goes to the same neighbour
     private readonly int _mask;
 
     /// <summary>How long a confirmed entry stays reachable (RFC 4861 REACHABLE_TIME, 30 s).</summary>
@@ -273,12 +274,16 @@ public sealed class NeighborCache
 
     private int Find(IpAddress address)
     {
+        // Compared before hashing: a stream of packets to one next hop skips the keyed hash. A changed or emptied
+        // entry no longer matches, and an address is never in two entries (Claim runs only when Find failed).
+        ref var last = ref _entries[_lastFound];
+        if (last.State != NeighborState.Empty && last.Address == address) return _lastFound;
         int i = Slot(address);
         for (int n = 0; n < _entries.Length; n++, i = (i + 1) & _mask)
         {
             ref var e = ref _entries[i];
             if (e.State == NeighborState.Empty && e.Address.Version == IpVersion.Unspecified) return -1; // never used: end of chain
-            if (e.State != NeighborState.Empty && e.Address == address) return i;
+            if (e.State != NeighborState.Empty && e.Address == address) return _lastFound = i;
         }
         return -1;
     }

@@ -79,6 +79,8 @@ public sealed class PathMtuTable
     public bool TryGet(in IpAddress destination, Instant now, out int mtu)
     {
         mtu = 0;
+        // Asked for every packet sent; with nothing learnt (the usual case) there is nothing to hash for.
+        if (_count == 0) return false;
         int i = Find(destination, HomeOf(destination));
         if (i < 0) return false;
         if (_slots[i].Expires <= now)

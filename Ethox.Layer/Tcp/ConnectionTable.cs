@@ -29,6 +29,7 @@ public sealed class ConnectionTable
     private readonly Bucket[] _buckets;
     private readonly uint _mask;
     private readonly SipHash _key;
+    private int _lastFound;                // the slot of the latest successful TryFind: where the next segment most likely goes
     private static readonly FourTuple s_none;
 
     /// <summary>A table for slots 0 .. <paramref name="slotCapacity"/> − 1 (1 to 2^26), hashing with <paramref name="key"/> (use a secret random key).</summary>
@@ -50,11 +51,25 @@ public sealed class ConnectionTable
     /// <summary>The number of tuples held.</summary>
     public int Count { get; private set; }
 
+    /// <summary>Bytes per slot when the slot capacity is a power of two: its tuple and two buckets (more capacities round the buckets up to 4 a slot).</summary>
+    internal static int BytesPerSlot => System.Runtime.CompilerServices.Unsafe.SizeOf<FourTuple>() + 2 * System.Runtime.CompilerServices.Unsafe.SizeOf<Bucket>();
+
     /// <summary>The slot of <paramref name="tuple"/>; false when it is not in the table.</summary>
+    /// <remarks>
+    /// Segments come in runs of one connection (a burst of data, its ACKs), so the slot found last is compared first:
+    /// a whole-tuple match there skips the keyed hash. A peer gains nothing from it: a miss costs one comparison, and
+    /// a slot whose tuple was removed or replaced no longer matches.
+    /// </remarks>
     public bool TryFind(in FourTuple tuple, out int slot)
     {
+        if (tuple.IsValid && _tuples[_lastFound].Equals(tuple))
+        {
+            slot = _lastFound;
+            return true;
+        }
         int bucket = FindBucket(tuple, HashOf(tuple));
         slot = bucket < 0 ? -1 : _buckets[bucket].SlotPlusOne - 1;
+        if (bucket >= 0) _lastFound = slot;
         return bucket >= 0;
     }
 

@@ -40,6 +40,9 @@ public sealed class SlotMap
     /// <summary>How many slots are occupied.</summary>
     public int Count { get; private set; }
 
+    /// <summary>Bytes per slot: its generation and its free-list link.</summary>
+    internal const int BytesPerSlot = sizeof(uint) + sizeof(int);
+
     /// <summary>Takes the free slot that has been free longest; false (and <see cref="SlotKey.None"/>) when all are occupied.</summary>
     public bool TryAllocate(out SlotKey key)
     {

@@ -21,6 +21,9 @@ internal sealed class SlotQueue
 
     public int Count { get; private set; }
 
+    /// <summary>Bytes per slot: its two list links.</summary>
+    public const int BytesPerSlot = 2 * sizeof(int);
+
     public bool Contains(int slot) => _next[slot] != Unlinked;
 
     public void Add(int slot)

@@ -71,6 +71,11 @@ public sealed class TimerWheel
     /// <summary>The number of slots (valid slot indices are 0..SlotCapacity−1).</summary>
     public int SlotCapacity => _capacity;
 
+    /// <summary>Bytes per slot: its two list links and its deadline (each bucket's sentinel adds two links more).</summary>
+    internal const int BytesPerSlot = 2 * sizeof(int) + sizeof(long);
+    /// <summary>Bytes per bucket: the two links of its sentinel.</summary>
+    internal const int BytesPerBucket = 2 * sizeof(int);
+
     /// <summary>The number of buckets (a power of two).</summary>
     public int Buckets => _mask + 1;
 

@@ -27,6 +27,24 @@ public class NeighborCacheTests
     }
 
     [Test]
+    public void A_removed_neighbour_is_not_found_through_the_entry_found_last()
+    {
+        var cache = NewCache();
+        var t = Instant.Zero;
+        cache.Update(Ip(1), MacA, t, confirmed: true, createIfMissing: true);
+        cache.Update(Ip(2), MacB, t, confirmed: true, createIfMissing: true);
+        Assert.That(cache.Lookup(Ip(1), t, out var mac), Is.EqualTo(NeighborLookup.Found));
+        Assert.That(mac, Is.EqualTo(MacA));
+        Assert.That(cache.Lookup(Ip(2), t, out mac), Is.EqualTo(NeighborLookup.Found));
+        Assert.That(mac, Is.EqualTo(MacB), "another address is not answered from the entry found last");
+        cache.Remove(Ip(2));
+        Assert.That(cache.Peek(Ip(2), out _), Is.EqualTo(NeighborState.Empty));
+        Assert.That(cache.Lookup(Ip(2), t, out _), Is.EqualTo(NeighborLookup.RequestNeeded), "a removed entry starts a fresh resolution");
+        Assert.That(cache.Lookup(Ip(1), t, out mac), Is.EqualTo(NeighborLookup.Found));
+        Assert.That(mac, Is.EqualTo(MacA));
+    }
+
+    [Test]
     public void Incomplete_entry_is_retried_at_the_retransmit_interval_and_given_up_after_max_requests()
     {
         var cache = NewCache();

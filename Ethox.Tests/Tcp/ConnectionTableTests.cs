@@ -13,6 +13,23 @@ public class ConnectionTableTests
     private static ConnectionTable NewTable(int slots) => new(slots, new SipHash(0x0123456789abcdefUL, 0xfedcba9876543210UL));
 
     [Test]
+    public void The_slot_found_last_answers_only_for_its_current_tuple()
+    {
+        var table = NewTable(8);
+        var a = Tuples.V4(80, 40000);
+        var b = Tuples.V4(80, 40001);
+        Assert.That(table.TryInsert(a, 2), Is.True);
+        Assert.That(table.TryFind(a, out int slot) && slot == 2, Is.True);
+        Assert.That(table.TryFind(a, out slot) && slot == 2, Is.True, "found again through the last hit");
+        Assert.That(table.Remove(2), Is.True);
+        Assert.That(table.TryFind(a, out _), Is.False, "a removed tuple is not found through the last hit");
+        Assert.That(table.TryFind(default, out _), Is.False, "nor is the empty tuple of the freed slot");
+        Assert.That(table.TryInsert(b, 2), Is.True);
+        Assert.That(table.TryFind(a, out _), Is.False, "the slot now holds another tuple");
+        Assert.That(table.TryFind(b, out slot) && slot == 2, Is.True);
+    }
+
+    [Test]
     public void Inserted_tuples_are_found_in_their_slot_until_removed()
     {
         var table = NewTable(8);

@@ -1,0 +1,64 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using Ethox.Layer;
+using Ethox.Layer.Tcp;
+using Ethox.Nic;
+
+namespace Ethox.Bench;
+
+/// <summary>
+/// The bulk transfer of <see cref="TcpBulkBench"/> outside BenchmarkDotNet, for profiling and for the counters:
+/// <c>tcpbulk [--mtu N] [--mib N] [--loss P] [--rounds N]</c> moves N MiB per round through one warmed-up
+/// connection and prints, per round, the goodput (from <see cref="Stopwatch.GetTimestamp"/>), the bytes the
+/// thread allocated, and the segments, retransmissions and drops behind it.
+/// </summary>
+public static class TcpBulkRun
+{
+    /// <summary>Runs the transfer as <paramref name="args"/> say; returns the process exit code.</summary>
+    public static int Run(string[] args)
+    {
+        int mtu = 1500, mib = 64, rounds = 5;
+        double loss = 0;
+        for (int i = 0; i + 1 < args.Length; i += 2)
+        {
+            string value = args[i + 1];
+            switch (args[i])
+            {
+                case "--mtu": mtu = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--mib": mib = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--loss": loss = double.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--rounds": rounds = int.Parse(value, CultureInfo.InvariantCulture); break;
+                default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
+            }
+        }
+        Console.WriteLine($"MTU {mtu}, {mib} MiB per round, loss {loss:P1} on each end's transmit side");
+        return loss > 0
+            ? Measure(new TcpBulkTransfer<FaultInjector<PipeEnd>>(TcpBulkBench.Lossy(mtu, loss), TcpBulkBench.WarmUpBytes), mib, rounds)
+            : Measure(new TcpBulkTransfer<PipeEnd>(TcpBulkBench.Perfect(mtu), TcpBulkBench.WarmUpBytes), mib, rounds);
+    }
+
+    private static int Measure<TDevice>(TcpBulkTransfer<TDevice> transfer, int mib, int rounds) where TDevice : IDevice
+    {
+        long bytes = (long)mib << 20;
+        for (int round = 0; round < rounds; round++)
+        {
+            var before = transfer.Pair.Client.Tcp.Counters;
+            long acksBefore = transfer.Pair.Server.Tcp.Counters.SegmentsOut;
+            long allocated = GC.GetAllocatedBytesForCurrentThread();
+            long start = Stopwatch.GetTimestamp();
+            long moved = transfer.Move(bytes);
+            var elapsed = Stopwatch.GetElapsedTime(start);
+            allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+            var after = transfer.Pair.Client.Tcp.Counters;
+            long acks = transfer.Pair.Server.Tcp.Counters.SegmentsOut - acksBefore;
+            long segments = after.SegmentsOut - before.SegmentsOut, retransmits = after.Retransmits - before.Retransmits;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"round {round}: {moved * 8 / elapsed.TotalSeconds / 1e9:F2} Gbit/s ({elapsed.TotalMilliseconds:F1} ms), {allocated} B allocated, " +
+                $"client segments out {segments}, server segments out {acks}, retransmits {retransmits} ({100.0 * retransmits / Math.Max(1, segments):F2} %), " +
+                $"fast retransmits {after.FastRetransmits - before.FastRetransmits}, timeouts {after.Timeouts - before.Timeouts}"));
+            if (moved != bytes) { Console.Error.WriteLine("the transfer stalled"); return 1; }
+        }
+        return 0;
+    }
+}

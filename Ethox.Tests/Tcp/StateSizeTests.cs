@@ -1,0 +1,37 @@
+using System;
+using Ethox.Layer;
+using Ethox.Layer.Common;
+using Ethox.Layer.Eth;
+using Ethox.Layer.Ip;
+using Ethox.Layer.Tcp;
+using Ethox.Tests.Layer;
+using NUnit.Framework;
+
+namespace Ethox.Tests.Tcp;
+
+/// <summary>The "state per connection (without its buffers) is measured and documented".</summary>
+public class StateSizeTests
+{
+    private static IpEndpoint NewIp() => new(new EthernetEndpoint(TwoHosts.MacA), 1500, 4, new RouteTable(4), new NeighborCache(4, new SipHash(1, 2)));
+
+    private static long AllocatedBy(Func<object> make)
+    {
+        make(); // the first construction also runs class constructors and JITs
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var made = make();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        GC.KeepAlive(made);
+        return allocated;
+    }
+
+    [Test]
+    public void An_endpoint_grows_by_the_state_bytes_per_connection_for_each_slot()
+    {
+        var ip = NewIp();
+        var key = new SipHash(3, 4);
+        long small = AllocatedBy(() => new TcpEndpoint(ip, 4096, key));
+        long large = AllocatedBy(() => new TcpEndpoint(ip, 8192, key));
+        Assert.That(small, Is.GreaterThan(4096L * TcpEndpoint.ControlBlockBytes), "the slots are allocated at construction");
+        Assert.That((large - small) / 4096.0, Is.EqualTo(TcpEndpoint.StateBytesPerConnection));
+    }
+}
