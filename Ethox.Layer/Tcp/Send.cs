@@ -23,7 +23,6 @@ public sealed partial class TcpEndpoint
             DestinationPort = tuple.RemotePort,
             Flags = TcpFlags.Ack,
             SequenceNumber = c.AckSequence, // data segments set their own number below
-
             AcknowledgmentNumber = c.RcvNxt,
         };
         switch (c.State)
