@@ -252,8 +252,9 @@ public sealed partial class TcpEndpoint
         c.DuplicateAcks = 0;
         if (released > 0) events |= TcpEvents.Writable;
         // RFC 6298 §5.2/§5.3: all acknowledged stops the timer, otherwise it restarts for what is left.
-        c.Clear(ConnectionFlags.ProbeArmed | ConnectionFlags.ProbeSpent);
+        c.Clear(ConnectionFlags.ProbeArmed | ConnectionFlags.ProbeSpent | ConnectionFlags.TailProbeDue);
         if (!c.Has(ConnectionFlags.Persisting)) c.RetransmitAt = c.SndUna == c.SndMax ? Instant.Never : now + c.Rtt.Rto;
+        if (!c.Has(ConnectionFlags.InRecovery)) ArmProbe(ref c, now); // RFC 8985 §7.2: also restarted by an ACK of new data
         if (c.UnsentBytes > 0 || (c.FinOwed && c.SndNxt == c.FinSequence)) MarkReady(slot);
     }
 

@@ -12,8 +12,8 @@ public sealed partial class TcpEndpoint
     /// <summary>RFC 5681 §3.2 / RFC 6675 §5: duplicate ACKs before a segment is declared lost.</summary>
     private const int DupThresh = 3;
 
-    /// <summary>The recovery probe waits at least this long (RFC 8985 §7.2 bounds its PTO from below too).</summary>
-    private static readonly Duration MinRecoveryProbeDelay = Duration.FromMilliseconds(10);
+    /// <summary>The probe timeout is at least this long (RFC 8985 §7.2 bounds the PTO from below too).</summary>
+    private static readonly Duration MinProbeDelay = Duration.FromMilliseconds(10);
 
     /// <summary>RFC 3042 §2: each of the first two duplicate ACKs lets one new segment out beyond cwnd.</summary>
     private const int LimitedTransmitSegments = 2;
@@ -149,32 +149,63 @@ public sealed partial class TcpEndpoint
     }
 
     /// <summary>
-    /// After a retransmission in SACK recovery, the retransmission timer runs early, at max(2·SRTT, 10 ms): RFC
-    /// 8985 §7's probe timeout, used here for what RFC 6675 cannot see, a lost retransmission. When the send
-    /// ring is all in flight (or the window is closed) nothing new is sent after it, no SACK can reveal its loss,
-    /// and without the probe only the RTO (at least 200 ms, then slow start from one segment) would repair it.
+    /// The retransmission timer runs early, at the probe timeout max(2·SRTT, 10 ms) (RFC 8985 §7.2), for two
+    /// losses SACK alone cannot see: outside recovery after new data or an ACK, a tail loss (the last segments of
+    /// a flight lost, too few behind them for duplicate ACKs); in SACK recovery after a retransmission, a lost
+    /// retransmission (when the send ring is all in flight nothing new is sent behind it). Either way only the
+    /// RTO would repair them otherwise: at least 200 ms, then slow start from one segment.
     /// </summary>
-    private static void ArmRecoveryProbe(ref TcpConnection c, Instant now)
+    private static void ArmProbe(ref TcpConnection c, Instant now)
     {
-        if (!c.Has(ConnectionFlags.Sack) || !c.Has(ConnectionFlags.InRecovery) || c.Has(ConnectionFlags.ProbeSpent) || !c.Rtt.HasSample) return;
-        var at = now + Duration.Max(Duration.FromMicroseconds(2 * c.Rtt.SmoothedRtt.Microseconds), MinRecoveryProbeDelay);
+        if (!c.Has(ConnectionFlags.Sack) || c.Has(ConnectionFlags.ProbeSpent) || !c.Rtt.HasSample || c.SndUna == c.SndMax) return;
+        // A FIN in flight, a zero window being probed, or the go-back-N after a timeout: the RTO's business.
+        if (c.Has(ConnectionFlags.FinSent) || c.Has(ConnectionFlags.Persisting) || (!c.Has(ConnectionFlags.InRecovery) && c.SndNxt != c.SndMax)) return;
+        var at = now + Duration.Max(Duration.FromMicroseconds(2 * c.Rtt.SmoothedRtt.Microseconds), MinProbeDelay);
         if (at >= c.RetransmitAt) return;
         c.RetransmitAt = at;
         c.Set(ConnectionFlags.ProbeArmed);
     }
 
     /// <summary>
-    /// The probe timer ran out with SND.UNA where it was: the retransmissions in flight are taken as lost and every
-    /// hole is eligible again (HighRxt back to SND.UNA), within the window recovery already set; the RTO runs on
-    /// from now. Once per advance of SND.UNA, so a dead peer still meets the RTO, its backoff and R2.
+    /// The probe timeout ran out with SND.UNA where it was. In recovery the retransmissions in flight are taken as
+    /// lost and every hole is eligible again (HighRxt back to SND.UNA), within the window recovery set; outside,
+    /// one tail loss probe goes (<see cref="TryTailLossProbe"/>), whose SACK starts recovery if data was lost.
+    /// The RTO runs on from now; once per advance of SND.UNA, so a dead peer still meets the RTO, its backoff and R2.
     /// </summary>
-    private void OnRecoveryProbe(int slot, ref TcpConnection c, Instant now)
+    private void OnProbeTimeout(int slot, ref TcpConnection c, Instant now)
     {
-        _counters.RecoveryProbes++;
         c.Clear(ConnectionFlags.ProbeArmed);
         c.Set(ConnectionFlags.ProbeSpent);
-        c.HighRxt = c.SndUna;
+        if (c.Has(ConnectionFlags.InRecovery))
+        {
+            _counters.RecoveryProbes++;
+            c.HighRxt = c.SndUna;
+        }
+        else
+        {
+            _counters.TailLossProbes++;
+            c.Set(ConnectionFlags.TailProbeDue);
+        }
         c.RetransmitAt = now + c.Rtt.Rto;
         MarkReady(slot);
+    }
+
+    /// <summary>
+    /// RFC 8985 §7.3: the tail loss probe is new data if there is some and the peer's window takes it (beyond cwnd:
+    /// it replaces a segment presumed lost), else the last segment sent, again.
+    /// </summary>
+    private static bool TryTailLossProbe(ref TcpConnection c, int maxData, out TcpSeqNumber seq, out int length)
+    {
+        c.Clear(ConnectionFlags.TailProbeDue);
+        long sendRoom = (long)c.SndWnd - c.FlightSize;
+        if (c.UnsentBytes > 0 && sendRoom > 0)
+        {
+            seq = c.SndNxt;
+            length = (int)Math.Min(Math.Min(c.UnsentBytes, maxData), sendRoom);
+            return true;
+        }
+        length = Math.Min(maxData, c.SndMax - c.SndUna);
+        seq = c.SndMax - length;
+        return length > 0;
     }
 }

@@ -60,6 +60,7 @@ public sealed partial class TcpEndpoint
     /// <summary>The data (and FIN) part of <see cref="TryPlan"/>: where the segment starts and how many bytes it carries.</summary>
     private static bool TryPlanData(ref TcpConnection c, int maxData, out TcpSeqNumber seq, out int length)
     {
+        if (c.Has(ConnectionFlags.TailProbeDue) && TryTailLossProbe(ref c, maxData, out seq, out length)) return true;
         long sendRoom = (long)c.SndWnd - c.FlightSize;
         if (c.Has(ConnectionFlags.InRecovery) && TryRecoveryRetransmit(ref c, maxData, c.UnsentBytes > 0 && sendRoom > 0, out seq, out length))
         {
@@ -187,7 +188,8 @@ public sealed partial class TcpEndpoint
                 c.RttStart = now;
             }
             if (c.RetransmitAt == Instant.Never) c.RetransmitAt = now + c.Rtt.Rto;
-            if (resent) ArmRecoveryProbe(ref c, now);
+            // RFC 8985 §7.2: the probe timeout restarts after new data (outside recovery), or after a retransmission in recovery.
+            if (resent == c.Has(ConnectionFlags.InRecovery)) ArmProbe(ref c, now);
         }
         if ((repr.Flags & TcpFlags.Ack) != 0)
         {

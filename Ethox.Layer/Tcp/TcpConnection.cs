@@ -54,10 +54,12 @@ internal enum ConnectionFlags : uint
     /// timeout, so this recovery neither cuts it again nor deflates it at its end, and slow start goes on.
     /// </summary>
     RepairAfterTimeout = 1 << 16,
-    /// <summary>The retransmission timer runs early, as the recovery probe (see <c>Recovery.cs</c>).</summary>
+    /// <summary>The retransmission timer runs early, as the probe timeout (see <c>Recovery.cs</c>).</summary>
     ProbeArmed = 1 << 23,
-    /// <summary>A recovery probe was sent and SND.UNA has not moved since: the next expiry is a real timeout.</summary>
+    /// <summary>A probe was sent and SND.UNA has not moved since: the next expiry is a real timeout.</summary>
     ProbeSpent = 1 << 24,
+    /// <summary>A tail loss probe is due: one segment beyond cwnd, new data or the last segment again (RFC 8985 §7.3).</summary>
+    TailProbeDue = 1 << 25,
     /// <summary>Something was retransmitted since the last RTT sample: echoes older than <see cref="TcpConnection.TsRetransmitted"/> give none.</summary>
     EchoFloor = 1 << 22,
 }

@@ -17,6 +17,8 @@ public struct TcpCounters
     public long FastRetransmits;
     /// <summary>Recovery probes: SACK recovery saw no progress for two RTTs after its retransmissions and sent the holes again without waiting for the RTO.</summary>
     public long RecoveryProbes;
+    /// <summary>Tail loss probes (RFC 8985 §7): no ACK for two RTTs after new data, so one segment went to draw one (new data, or the last segment again).</summary>
+    public long TailLossProbes;
     /// <summary>Malformed segments or bad checksums, by kind.</summary>
     public WireErrorCounts Errors;
     /// <summary>Connections opened actively (SYN sent).</summary>

@@ -47,7 +47,7 @@ public sealed partial class TcpEndpoint
             {
                 if (OnPersistTimer(slot, ref c, now, ref events)) return true;
             }
-            else if (c.Has(ConnectionFlags.ProbeArmed) && c.Has(ConnectionFlags.InRecovery)) OnRecoveryProbe(slot, ref c, now);
+            else if (c.Has(ConnectionFlags.ProbeArmed)) OnProbeTimeout(slot, ref c, now);
             else if (OnRetransmitTimeout(slot, ref c, now, ref events)) return true;
         }
         Rearm(slot, ref c);
@@ -69,7 +69,7 @@ public sealed partial class TcpEndpoint
             events |= TcpEvents.TimedOut | TcpEvents.Closed;
             return true;
         }
-        c.Clear(ConnectionFlags.ProbeArmed);
+        c.Clear(ConnectionFlags.ProbeArmed | ConnectionFlags.TailProbeDue);
         _counters.Timeouts++;
         if (c.Retries < byte.MaxValue) c.Retries++;
         // R1 timeouts in a row: maybe it is not the path but the next hop's link address (RFC 1122 §4.2.3.5

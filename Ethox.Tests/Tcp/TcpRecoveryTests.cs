@@ -126,8 +126,8 @@ public class TcpRecoveryTests
     public void An_ack_after_timeouts_restores_the_rto_from_the_estimate()
     {
         var (s, flight) = InFlight(1);
-        s.Advance(Duration.FromSeconds(3));
-        Assert.That(s.Counters.Timeouts, Is.GreaterThanOrEqualTo(2));
+        // Two timeouts; the peer's ACK then answers the last retransmission at once (its echo measures a short RTT).
+        while (s.Counters.Timeouts < 2) s.Advance(Duration.FromMilliseconds(10));
         s.Took(flight[0]);
         s.Tick();
         s.Send(s.Segment());
@@ -162,7 +162,8 @@ public class TcpRecoveryTests
         var (s, flight) = InFlight(10, extra: 10);
         var resent = s.Advance(s.Tcp.Settings.MinRto + Duration.FromMilliseconds(50)).Where(x => x.Payload.Length > 0).ToList();
         Assert.That(s.Counters.Timeouts, Is.EqualTo(1));
-        Assert.That(resent.Single().Seq, Is.EqualTo(s.HostNext), "RFC 6298 §5.4: the oldest segment, cwnd = 1");
+        Assert.That(s.Counters.TailLossProbes, Is.EqualTo(1), "a tail loss probe (new data) went first, unanswered");
+        Assert.That(resent.Count(x => x.Seq == s.HostNext), Is.EqualTo(1), "RFC 6298 §5.4: the oldest segment, cwnd = 1");
         Assert.That(s.Tcp.GetInfo(s.Key, out var before), Is.EqualTo(TcpStatus.Ok));
         // Segment 0 arrives; of the go-back-N resends that follow, segment 1 is lost and 2, 3, 4… are SACKed.
         s.HostNext += Mss;
@@ -177,5 +178,48 @@ public class TcpRecoveryTests
         Assert.That(s.Tcp.GetInfo(s.Key, out var after), Is.EqualTo(TcpStatus.Ok));
         Assert.That(after.SlowStartThreshold, Is.EqualTo(before.SlowStartThreshold), "no second cut");
         Assert.That(s.Counters.Timeouts, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void Tail_loss_probe_sends_the_last_segment_again_when_nothing_new_waits()
+    {
+        var (s, flight) = InFlight(3);
+        // No ACK at all for two RTTs (the whole tail lost): RFC 8985 §7.3 probes with the last segment sent.
+        var probe = s.Advance(Duration.FromMilliseconds(15)).Where(x => x.Payload.Length > 0).ToList();
+        Assert.That(probe, Has.Count.EqualTo(1));
+        Assert.That(probe[0].Seq, Is.EqualTo(flight[2].Seq));
+        Assert.That(s.Counters.TailLossProbes, Is.EqualTo(1));
+        Assert.That(s.Counters.Timeouts, Is.Zero);
+        Assert.That(s.Advance(Duration.FromMilliseconds(100)).Count(x => x.Payload.Length > 0), Is.Zero, "one probe per advance of SND.UNA; then the RTO");
+    }
+
+    [Test]
+    public void Tail_loss_probe_sends_new_data_beyond_cwnd_when_some_waits()
+    {
+        var (s, flight) = InFlight(10, extra: 5);
+        var probe = s.Advance(Duration.FromMilliseconds(15)).Where(x => x.Payload.Length > 0).ToList();
+        Assert.That(probe, Has.Count.EqualTo(1));
+        Assert.That(probe[0].Seq, Is.EqualTo(flight[9].Seq + Mss), "RFC 8985 §7.3: new data first, if the peer's window takes it");
+        // Its SACK is a duplicate ACK; with the next one, limited transmit (cwnd + 2 segments, the probe being one of
+        // them) sends one more new segment: data keeps flowing toward three duplicate ACKs and a fast retransmit.
+        var after = s.Send(DupAck(s, (10, 11)));
+        after.AddRange(s.Send(DupAck(s, (8, 9), (10, 11))));
+        Assert.That(after.Count(x => x.Payload.Length > 0), Is.EqualTo(1), "RFC 3042");
+        Assert.That(after.Single(x => x.Payload.Length > 0).Seq, Is.EqualTo(flight[9].Seq + 2 * Mss));
+    }
+
+    [Test]
+    public void Acks_keep_pushing_the_probe_timeout_back()
+    {
+        var (s, flight) = InFlight(4);
+        for (int i = 0; i < 3; i++)
+        {
+            s.Advance(Duration.FromMilliseconds(8));
+            s.Took(flight[i]);
+            s.Tick();
+            s.Send(s.Segment());
+        }
+        Assert.That(s.Advance(Duration.FromMilliseconds(8)).Count(x => x.Payload.Length > 0), Is.Zero);
+        Assert.That(s.Counters.TailLossProbes, Is.Zero, "RFC 8985 §7.2: every ACK of new data restarts the PTO");
     }
 }
