@@ -236,31 +236,6 @@ public class ApplianceTcpKernelTests
         Assert.That(app.App.Tcp.Counters.Retransmits, Is.GreaterThan(0));
     }
 
-    [Test, Explicit("scratch")]
-    public void Scratch_socat_loop_under_loss()
-    {
-        using var app = StartAppliance();
-        Assert.That(Shell.Ping(Rig.PeerNamespace, OurV4, 2, 0.05).Received, Is.EqualTo(2));
-        Rig.SetLoss(20);
-        for (int i = 0; i < 8; i++)
-        {
-            string input = TempPath("echo.in"), output = TempPath("echo.out");
-            WriteRandomFile(input, 50_000_000, 862 + i);
-            var clock = Stopwatch.StartNew();
-            var (code, _, all) = Shell.InNamespace(Rig.PeerNamespace, 60, null, "sh", "-c",
-                $"socat -t 60 -T 60 - TCP4:{OurV4}:7 < '{input}' > '{output}'");
-            TestContext.Out.WriteLine($"run {i}: code {code} in {clock.Elapsed.TotalSeconds:F1} s, {new FileInfo(output).Length} bytes; timeouts {app.App.Tcp.Counters.Timeouts}");
-            if (code != 0 || new FileInfo(output).Length != 50_000_000)
-            {
-                var arr = (Ethox.Layer.Tcp.TcpConnection[])typeof(Ethox.Layer.Tcp.TcpEndpoint).GetField("_connections", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(app.App.Tcp)!;
-                foreach (var c in arr)
-                    if (c.State != Ethox.Layer.Tcp.TcpState.Closed)
-                        TestContext.Out.WriteLine($"  {c.State} F={c.Flags} una={c.SndUna} nxt={c.SndNxt} max={c.SndMax} wnd={c.SndWnd} cwnd={c.Congestion.Window} rcvnxt={c.RcvNxt} rcvadv={c.RcvAdv} rwin={c.Receive.Window} readable={c.Receive.Readable} sendlen={c.Send.Length} unsent={c.UnsentBytes} rto={c.Rtt.Rto} rtxAt={c.RetransmitAt} idle={c.IdleAt} dack={c.DelayedAckAt} since={c.RetransmitSince} recover={c.Recover} highrxt={c.HighRxt} retries={c.Retries}");
-                Assert.Fail("stalled");
-            }
-        }
-    }
-
     // The fault injector inside the appliance reorders and duplicates frames both ways (and drops a few): the
     // kernel's TCP sees reordering and duplicates from us, ours from it; D-SACK, reordering tolerance and recovery
     // on both sides still deliver every byte.
