@@ -222,6 +222,21 @@ public sealed partial class TcpEndpoint
         }
     }
 
+    /// <summary>One line per live connection with its sequence variables, windows and timers (for test diagnostics; allocates).</summary>
+    internal string DescribeConnections()
+    {
+        var text = new System.Text.StringBuilder();
+        for (int slot = 0; slot < _connections.Length; slot++)
+        {
+            if (!_slots.IsOccupied(slot)) continue;
+            ref readonly var c = ref _connections[slot];
+            text.Append($"{_table.TupleOf(slot)} {c.State} [{c.Flags}] una={c.SndUna} nxt={c.SndNxt} max={c.SndMax} wnd={c.SndWnd} cwnd={c.Congestion.Window} ")
+                .Append($"rcv.nxt={c.RcvNxt} rcv.adv={c.RcvAdv} readable={c.Receive.Readable} queued={c.Send.Length} rto={c.Rtt.Rto} retries={c.Retries} ")
+                .AppendLine($"rtx@{c.RetransmitAt} idle@{c.IdleAt} dack@{c.DelayedAckAt}");
+        }
+        return text.ToString();
+    }
+
     // ---- slots ----------------------------------------------------------------------------------
 
     internal bool TryResolve(SlotKey key, out int slot) => _slots.TryResolve(key, out slot);

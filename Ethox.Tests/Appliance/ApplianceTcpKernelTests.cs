@@ -85,18 +85,25 @@ public class ApplianceTcpKernelTests
         return (code, code == 0 ? output : all);
     }
 
-    private void CurlBytes(bool v6, long size, double timeout)
+    // What both TCPs think of their connections, for a failure message: the appliance's, and the kernel's (ss).
+    private string BothEnds(InProcessAppliance? app)
+    {
+        var (_, kernel, _) = Shell.InNamespace(Rig.PeerNamespace, 10, null, "ss", "-tino");
+        return $"ethox:\n{app?.App.Tcp.DescribeConnections()}kernel:\n{kernel}";
+    }
+
+    private void CurlBytes(bool v6, long size, double timeout, InProcessAppliance? app = null)
     {
         string output = TempPath("curl.out");
         var clock = Stopwatch.StartNew();
         var (code, text) = Curl(timeout, "--max-time", timeout.ToString(CultureInfo.InvariantCulture), "--fail", "-o", output, Url(v6, $"/bytes/{size}"));
-        Assert.That(code, Is.Zero, text);
+        Assert.That(code, Is.Zero, () => $"{text}\n{BothEnds(app)}");
         TestContext.Out.WriteLine($"curl: {size} bytes in {clock.Elapsed.TotalSeconds:F2} s");
         Assert.That(new FileInfo(output).Length, Is.EqualTo(size));
         Assert.That(Sha256Of(output), Is.EqualTo(PatternSha256(size)));
     }
 
-    private void SocatEcho(long size, double timeout)
+    private void SocatEcho(long size, double timeout, InProcessAppliance? app = null)
     {
         string input = TempPath("echo.in"), output = TempPath("echo.out");
         WriteRandomFile(input, size, 862);
@@ -104,7 +111,7 @@ public class ApplianceTcpKernelTests
         // -t: after our FIN on stdin's end, wait this long for the echo to finish and the appliance to close its side.
         var (code, _, all) = Shell.InNamespace(Rig.PeerNamespace, timeout, null, "sh", "-c",
             $"socat -t {timeout} -T {timeout} - TCP4:{OurV4}:7 < '{input}' > '{output}'");
-        Assert.That(code, Is.Zero, all);
+        Assert.That(code, Is.Zero, () => $"{all}\n{new FileInfo(output).Length} of {size} bytes back\n{BothEnds(app)}");
         TestContext.Out.WriteLine($"socat echo: {size} bytes each way in {clock.Elapsed.TotalSeconds:F2} s");
         Assert.That(new FileInfo(output).Length, Is.EqualTo(size));
         Assert.That(Sha256Of(output), Is.EqualTo(Sha256Of(input)));
@@ -227,8 +234,8 @@ public class ApplianceTcpKernelTests
         Rig.SetLoss(20);
         // About 10 s and 7 s here (tail loss and recovery probes instead of most RFC 6298 timeouts); the limits
         // leave room for a slower CI machine.
-        CurlBytes(false, 20_000_000, 150);
-        SocatEcho(50_000_000, 180);
+        CurlBytes(false, 20_000_000, 150, app);
+        SocatEcho(50_000_000, 180, app);
         long dropped = Rig.DroppedFrames();
         app.Stop();
         TestContext.Out.WriteLine($"{dropped} frames dropped; ethox retransmits {app.App.Tcp.Counters.Retransmits}, timeouts {app.App.Tcp.Counters.Timeouts}");
