@@ -29,6 +29,16 @@ public class ApplianceTcpPipeTests
     public void SetUp() => (_a, _b) = Pipe.CreatePair(512, 1500);
 
     /// <summary>Polls both sides until <paramref name="done"/>, jumping to the next deadline when nothing moves; false after <paramref name="limit"/> of simulated time.</summary>
+    /// <summary>One round of both hosts (the client's application pumped too) and their earlier deadline.</summary>
+    private static (Func<PipeEnd, PipeEnd, Instant, int> Poll, Func<Instant> Deadline) Pumping(PipeAppliance server, TcpHost client)
+        => ((a, b, now) =>
+            {
+                int n = server.Poll(ref a, now) + client.Poll(ref b, now);
+                client.App.PumpAll();
+                return n;
+            },
+            () => Instant.Min(server.Stack.NextDeadline(), client.NextDeadline()));
+
     private bool RunUntil(Func<bool> done, Func<PipeEnd, PipeEnd, Instant, int> poll, Func<Instant> deadline, Duration limit)
     {
         var end = _now + limit;
@@ -118,20 +128,10 @@ public class ApplianceTcpPipeTests
     {
         const long Size = 16L << 20;
         var server = new PipeAppliance(TwoHosts.MacA, ServerV4, ServerV6, _now, null, 1);
-        var client = new TcpHost(TwoHosts.MacB, _now, capacity: 4, bufferSize: 128 * 1024);
-        client.Ip.DadTransmits = 0;
-        client.Ip.AddAddress(ClientV4, 24, _now);
-        int Poll(PipeEnd a, PipeEnd b, Instant now)
-        {
-            int n = server.Poll(ref a, now) + client.Poll(ref b, now);
-            client.App.PumpAll();
-            return n;
-        }
-        Instant Deadline() => Instant.Min(server.Stack.NextDeadline(), client.NextDeadline());
+        var client = TcpHost.WithAddress(TwoHosts.MacB, ClientV4, _now, capacity: 4, bufferSize: 128 * 1024);
+        var (poll, deadline) = Pumping(server, client);
         var key = client.App.Connect(new TransportAddress(ServerV4, 7), Size, _now);
 
-        Func<PipeEnd, PipeEnd, Instant, int> poll = Poll;
-        Func<Instant> deadline = Deadline;
         long target = 2 << 20;
         Func<bool> reached = () => client.App[key].Read >= target;
         Assert.That(RunUntil(reached, poll, deadline, Duration.FromSeconds(30)), Is.True);
@@ -140,7 +140,7 @@ public class ApplianceTcpPipeTests
             target = Math.Min(Size, client.App[key].Read + (2 << 20));
             RunUntil(reached, poll, deadline, Duration.FromSeconds(30));
         });
-        Assert.That(RunUntil(() => client.App.Closed == 1 && server.Services.Tcp.Count == 0, Poll, Deadline, Duration.FromSeconds(120)), Is.True,
+        Assert.That(RunUntil(() => client.App.Closed == 1 && server.Services.Tcp.Count == 0, poll, deadline, Duration.FromSeconds(120)), Is.True,
             $"read {client.App[key].Read}, server state count {server.Services.Tcp.Count}");
 
         ref var c = ref client.App[key];
@@ -158,17 +158,9 @@ public class ApplianceTcpPipeTests
     {
         const long Size = 1L << 20;
         var server = new PipeAppliance(TwoHosts.MacA, ServerV4, ServerV6, _now, null, 1);
-        var client = new TcpHost(TwoHosts.MacB, _now, capacity: 4, bufferSize: 64 * 1024);
-        client.Ip.DadTransmits = 0;
-        client.Ip.AddAddress(ClientV4, 24, _now);
+        var client = TcpHost.WithAddress(TwoHosts.MacB, ClientV4, _now, capacity: 4, bufferSize: 64 * 1024);
         client.App.CheckPattern = false;
-        int Poll(PipeEnd a, PipeEnd b, Instant now)
-        {
-            int n = server.Poll(ref a, now) + client.Poll(ref b, now);
-            client.App.PumpAll();
-            return n;
-        }
-        Instant Deadline() => Instant.Min(server.Stack.NextDeadline(), client.NextDeadline());
+        var (Poll, Deadline) = Pumping(server, client);
         var discard = client.App.Connect(new TransportAddress(ServerV4, 9), Size, _now);
         var chargen = client.App.Connect(new TransportAddress(ServerV4, 19), 0, _now);
 
@@ -187,9 +179,7 @@ public class ApplianceTcpPipeTests
     public void An_idle_http_connection_is_closed_after_the_idle_timeout_and_its_buffers_return()
     {
         var server = new PipeAppliance(TwoHosts.MacA, ServerV4, ServerV6, _now, null, 1);
-        var client = new TcpHost(TwoHosts.MacB, _now, capacity: 4, bufferSize: 16 * 1024);
-        client.Ip.DadTransmits = 0;
-        client.Ip.AddAddress(ClientV4, 24, _now);
+        var client = TcpHost.WithAddress(TwoHosts.MacB, ClientV4, _now, capacity: 4, bufferSize: 16 * 1024);
         client.App.CheckPattern = false;
         client.App.CloseWhenDone = true;
         int Poll(PipeEnd a, PipeEnd b, Instant now) => server.Poll(ref a, now) + client.Poll(ref b, now);

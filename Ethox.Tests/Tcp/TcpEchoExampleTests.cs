@@ -18,9 +18,7 @@ public class TcpEchoExampleTests
         var now = Instant.FromMilliseconds(1000);
         var (clientEnd, serverEnd) = Pipe.CreatePair(256, 1500);
         var server = new TcpEchoHost(TwoHosts.MacB, TcpPair.V4B, now);
-        var client = new TcpHost(TwoHosts.MacA, now);
-        client.Ip.DadTransmits = 0;
-        client.Ip.AddAddress(TcpPair.V4A, 24, now);
+        var client = TcpHost.WithAddress(TwoHosts.MacA, TcpPair.V4A, now);
         const int Bytes = 1 << 20;
         var key = client.App.Connect(new TransportAddress(TcpPair.V4B, 7), Bytes, now);
         for (int round = 0; round < 100_000 && client.App.Closed == 0; round++)

@@ -225,6 +225,15 @@ public sealed class TcpHost
         Stack = new(Ethernet, new(Ip, new(new(Tcp, new TcpAppHandler(App)), default, default)));
     }
 
+    /// <summary>A host with one IPv4 address (/24) and no duplicate address detection, ready to connect at once.</summary>
+    public static TcpHost WithAddress(EthernetAddress mac, Ipv4Address address, Instant now, int capacity = 16, int bufferSize = 256 * 1024)
+    {
+        var host = new TcpHost(mac, now, capacity: capacity, bufferSize: bufferSize);
+        host.Ip.DadTransmits = 0;
+        host.Ip.AddAddress(address, 24, now);
+        return host;
+    }
+
     public int Poll<TDevice>(ref TDevice device, Instant now) where TDevice : IDevice
     {
         int n = device.Receive(64, ref Stack, now);
