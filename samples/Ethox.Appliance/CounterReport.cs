@@ -115,6 +115,8 @@ internal static class CounterReport
         Line(w, "tcp.retransmits", t.Retransmits);
         Line(w, "tcp.fast_retransmits", t.FastRetransmits);
         Line(w, "tcp.timeouts", t.Timeouts);
+        Line(w, "tcp.tail_loss_probes", t.TailLossProbes);
+        Line(w, "tcp.recovery_probes", t.RecoveryProbes);
         Line(w, "tcp.duplicate_acks", t.DuplicateAcks);
         Line(w, "tcp.out_of_window", t.OutOfWindow);
         Line(w, "tcp.out_of_order_drops", t.OutOfOrderDrops);
