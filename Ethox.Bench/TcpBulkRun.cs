@@ -10,7 +10,8 @@ namespace Ethox.Bench;
 /// <summary>
 /// The bulk transfer of <see cref="TcpBulkBench"/> outside BenchmarkDotNet, for profiling and for the counters:
 /// <c>tcpbulk [--mtu N] [--mib N] [--loss P] [--rounds N]</c> moves N MiB per round through one warmed-up
-/// connection and prints, per round, the goodput (from <see cref="Stopwatch.GetTimestamp"/>), the bytes the
+/// connection and prints, per round, the goodput (from <see cref="Stopwatch.GetTimestamp"/>), the goodput per second of
+/// the process's CPU time (<see cref="Environment.CpuUsage"/>: steadier than wall time on a shared machine), the bytes the
 /// thread allocated, and the segments, retransmissions and drops behind it.
 /// </summary>
 public static class TcpBulkRun
@@ -46,15 +47,18 @@ public static class TcpBulkRun
             var before = transfer.Pair.Client.Tcp.Counters;
             long acksBefore = transfer.Pair.Server.Tcp.Counters.SegmentsOut;
             long allocated = GC.GetAllocatedBytesForCurrentThread();
+            var cpuBefore = Environment.CpuUsage.TotalTime;
             long start = Stopwatch.GetTimestamp();
             long moved = transfer.Move(bytes);
             var elapsed = Stopwatch.GetElapsedTime(start);
+            var cpu = Environment.CpuUsage.TotalTime - cpuBefore;
             allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
             var after = transfer.Pair.Client.Tcp.Counters;
             long acks = transfer.Pair.Server.Tcp.Counters.SegmentsOut - acksBefore;
             long segments = after.SegmentsOut - before.SegmentsOut, retransmits = after.Retransmits - before.Retransmits;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"round {round}: {moved * 8 / elapsed.TotalSeconds / 1e9:F2} Gbit/s ({elapsed.TotalMilliseconds:F1} ms), {allocated} B allocated, " +
+                $"round {round}: {moved * 8 / elapsed.TotalSeconds / 1e9:F2} Gbit/s ({elapsed.TotalMilliseconds:F1} ms), " +
+                $"{moved * 8 / cpu.TotalSeconds / 1e9:F2} Gbit/s per CPU second ({cpu.TotalMilliseconds:F1} ms of CPU), {allocated} B allocated, " +
                 $"client segments out {segments}, server segments out {acks}, retransmits {retransmits} ({100.0 * retransmits / Math.Max(1, segments):F2} %), " +
                 $"fast retransmits {after.FastRetransmits - before.FastRetransmits}, timeouts {after.Timeouts - before.Timeouts}"));
             if (moved != bytes) { Console.Error.WriteLine("the transfer stalled"); return 1; }

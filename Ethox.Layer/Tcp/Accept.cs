@@ -79,7 +79,7 @@ public sealed partial class TcpEndpoint
         c.Iss = _isn.Next(tuple, now);
         c.SndUna = c.SndNxt = c.SndMax = c.Iss;
         TakePeerSyn(ref c, tuple, syn, now);
-        if (syn.Header.WindowScale is not null) c.ReceiveScale = ScaleFor(c.Receive.Capacity);
+        if (syn.WindowScale is not null) c.ReceiveScale = ScaleFor(c.Receive.Capacity);
         c.RcvAdv = c.RcvNxt + Math.Min(c.Receive.Window, ushort.MaxValue << c.ReceiveScale);
         if (listener >= 0)
         {
@@ -95,7 +95,7 @@ public sealed partial class TcpEndpoint
     /// <summary>The cookie our SYN-ACK carries as its sequence number, and the SYN-ACK's options, for a SYN met with a full backlog.</summary>
     internal TcpRepr CookieSynAck(in FourTuple tuple, in Segment syn, Instant now)
     {
-        int peerMss = syn.Header.MaxSegmentSize ?? DefaultMss(tuple);
+        int peerMss = syn.MaxSegmentSize ?? DefaultMss(tuple);
         var cookie = _cookies.Encode(tuple, syn.Seq, (ushort)Math.Min(peerMss, OurMss(tuple, now)), now);
         _counters.SynCookiesSent++;
         var repr = new TcpRepr
@@ -110,14 +110,14 @@ public sealed partial class TcpEndpoint
         };
         // Without timestamps the cookie has no room for window scale and SACK: offer neither (as Linux does),
         // so both ends agree to go without them (RFC 7323 §2.2, RFC 2018 §2).
-        if (syn.Header.Timestamps is not { } ts) return repr;
-        byte peerScale = syn.Header.WindowScale is { } s ? Math.Min(s, TcpRepr.MaxWindowScale) : SynCookies.NoWindowScale;
-        uint tsval = _cookies.EncodeTimestamp(TsClock(tuple, now), peerScale, syn.Header.SackPermitted);
+        if (syn.Timestamps is not { } ts) return repr;
+        byte peerScale = syn.WindowScale is { } s ? Math.Min(s, TcpRepr.MaxWindowScale) : SynCookies.NoWindowScale;
+        uint tsval = _cookies.EncodeTimestamp(TsClock(tuple, now), peerScale, syn.SackPermitted);
         return repr with
         {
             Timestamps = new TcpTimestamps(tsval, ts.Value),
-            WindowScale = syn.Header.WindowScale is null ? null : CookieWindowScale,
-            SackPermitted = syn.Header.SackPermitted,
+            WindowScale = syn.WindowScale is null ? null : CookieWindowScale,
+            SackPermitted = syn.SackPermitted,
         };
     }
 
@@ -144,7 +144,7 @@ public sealed partial class TcpEndpoint
         c.Irs = ack.Seq - 1;
         c.RcvNxt = c.LastAckSent = ack.Seq;
         SetSendMss(ref c, tuple, mss, now);
-        if (ack.Header.Timestamps is { } ts && SynCookies.TryDecodeTimestamp(ts.EchoReply, out byte peerScale, out bool sack))
+        if (ack.Timestamps is { } ts && SynCookies.TryDecodeTimestamp(ts.EchoReply, out byte peerScale, out bool sack))
         {
             c.Set(ConnectionFlags.Timestamps);
             c.TsRecent = ts.Value;
@@ -157,7 +157,7 @@ public sealed partial class TcpEndpoint
                 c.ReceiveScale = CookieWindowScale;
             }
         }
-        c.SndWnd = c.MaxSndWnd = (uint)ack.Header.WindowSize << c.SendScale;
+        c.SndWnd = c.MaxSndWnd = (uint)ack.WindowSize << c.SendScale;
         c.SndWl1 = ack.Seq;
         c.SndWl2 = ack.Ack;
         c.RcvAdv = c.RcvNxt + Math.Min(c.Receive.Window, ushort.MaxValue << c.ReceiveScale);
@@ -192,22 +192,21 @@ public sealed partial class TcpEndpoint
     /// </summary>
     private void TakePeerSyn(ref TcpConnection c, in FourTuple tuple, in Segment syn, Instant now)
     {
-        var h = syn.Header;
         c.Irs = syn.Seq;
         c.RcvNxt = c.LastAckSent = syn.Seq + 1;
-        SetSendMss(ref c, tuple, h.MaxSegmentSize ?? DefaultMss(tuple), now);
-        if (h.WindowScale is { } scale)
+        SetSendMss(ref c, tuple, syn.MaxSegmentSize ?? DefaultMss(tuple), now);
+        if (syn.WindowScale is { } scale)
         {
             c.Set(ConnectionFlags.WindowScale);
             c.SendScale = Math.Min(scale, TcpRepr.MaxWindowScale);
         }
-        if (h.SackPermitted) c.Set(ConnectionFlags.Sack);
-        if (h.Timestamps is { } ts)
+        if (syn.SackPermitted) c.Set(ConnectionFlags.Sack);
+        if (syn.Timestamps is { } ts)
         {
             c.Set(ConnectionFlags.Timestamps);
             c.TsRecent = ts.Value;
         }
-        c.SndWnd = c.MaxSndWnd = h.WindowSize;
+        c.SndWnd = c.MaxSndWnd = syn.WindowSize;
         c.SndWl1 = syn.Seq;
         c.Congestion = CongestionControl.Create(c.Algorithm, c.SendMss);
     }

@@ -143,7 +143,7 @@ public sealed partial class TcpEndpoint
     private static bool IsReusableTimeWait(in TcpConnection c, in Segment seg)
     {
         if (!seg.Has(TcpFlags.Syn) || seg.Has(TcpFlags.Ack) || seg.Has(TcpFlags.Rst)) return false;
-        if (c.Has(ConnectionFlags.Timestamps) && seg.Header.Timestamps is { } ts) return unchecked((int)(ts.Value - c.TsRecent)) > 0;
+        if (c.Has(ConnectionFlags.Timestamps) && seg.Timestamps is { } ts) return unchecked((int)(ts.Value - c.TsRecent)) > 0;
         return seg.Seq > c.RcvNxt;
     }
 
@@ -175,7 +175,7 @@ public sealed partial class TcpEndpoint
         c.State = c.Has(ConnectionFlags.FinQueued) ? TcpState.FinWait1 : TcpState.Established;
         if (c.Has(ConnectionFlags.InBacklog)) LeaveBacklog(ref c);
         c.Clear(ConnectionFlags.SynDue);
-        c.SndWnd = (uint)seg.Header.WindowSize << c.SendScale;
+        c.SndWnd = (uint)seg.WindowSize << c.SendScale;
         c.MaxSndWnd = Math.Max(c.MaxSndWnd, c.SndWnd);
         c.SndWl1 = seg.Seq;
         c.SndWl2 = seg.Ack;
@@ -191,12 +191,12 @@ public sealed partial class TcpEndpoint
     private bool ProcessAck(int slot, ref TcpConnection c, in Segment seg, Instant now, ref TcpEvents events)
     {
         var ack = seg.Ack;
-        uint window = (uint)seg.Header.WindowSize << c.SendScale;
+        uint window = (uint)seg.WindowSize << c.SendScale;
         bool newlySacked = false;
-        if (c.Has(ConnectionFlags.Sack) && seg.Header.SackBlocks.Count > 0)
+        if (c.Has(ConnectionFlags.Sack) && seg.HasSackBlocks)
         {
             int sackedBefore = c.Scoreboard.SackedBytes;
-            c.Scoreboard.Update(TcpSeqNumber.Max(ack, c.SndUna), seg.Header.SackBlocks, c.SndMax);
+            c.Scoreboard.Update(TcpSeqNumber.Max(ack, c.SndUna), seg.SackBlocks, c.SndMax);
             newlySacked = c.Scoreboard.SackedBytes > sackedBefore;
         }
         if (ack > c.SndUna) AcknowledgeData(slot, ref c, seg, now, ref events);

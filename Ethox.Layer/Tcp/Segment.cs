@@ -3,24 +3,53 @@ using Ethox.Wire;
 
 namespace Ethox.Layer.Tcp;
 
-/// <summary>A received segment as the state machine sees it: the parsed header and the payload still in the packet.</summary>
+/// <summary>
+/// A received segment as the state machine sees it: the checked header in the packet, its options decoded once,
+/// and the payload, still in the packet. Fields are read from the packet when asked for; the SACK blocks only
+/// when a segment carries some. Nothing is copied into a <see cref="TcpRepr"/>: a received segment's repr was built
+/// field by field and then copied as a block, once or twice, and each such copy stalled on store forwarding.
+/// </summary>
 internal readonly ref struct Segment
 {
-    public readonly TcpRepr Header;
+    private readonly TcpSegment _view;
+    private readonly TcpOptionSet _options;
     public readonly ReadOnlySpan<byte> Payload;
 
-    public Segment(in TcpRepr header, ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// Checks <paramref name="view"/>'s checksum (unless the device did) and decodes its options;
+    /// <paramref name="parsed"/> is false, with <paramref name="error"/>, when either is bad.
+    /// </summary>
+    public Segment(TcpSegment view, in IpAddress source, in IpAddress destination, bool verifyChecksum, out bool parsed, out WireError error)
     {
-        Header = header;
-        Payload = payload;
+        _view = view;
+        Payload = view.Payload;
+        if (verifyChecksum && !view.VerifyChecksum(source, destination))
+        {
+            _options = default;
+            error = WireError.BadChecksum;
+            parsed = false;
+            return;
+        }
+        parsed = TcpOptionSet.TryParse(view.Options, out _options, out error);
     }
 
-    public TcpSeqNumber Seq => Header.SequenceNumber;
-    public TcpSeqNumber Ack => Header.AcknowledgmentNumber;
-    public TcpFlags Flags => Header.Flags;
-    public bool Has(TcpFlags flag) => (Header.Flags & flag) != 0;
+    public ushort SourcePort => _view.SourcePort;
+    public ushort DestinationPort => _view.DestinationPort;
+    public TcpSeqNumber Seq => _view.SequenceNumber;
+    public TcpSeqNumber Ack => _view.AcknowledgmentNumber;
+    public TcpFlags Flags => _view.Flags;
+    /// <summary>The window field as sent (unscaled).</summary>
+    public ushort WindowSize => _view.WindowSize;
+    public bool Has(TcpFlags flag) => (Flags & flag) != 0;
     /// <summary>SEG.LEN: payload plus one each for SYN and FIN (RFC 9293 §3.4).</summary>
-    public int Length => Header.SequenceLength;
+    public int Length => Payload.Length + (Has(TcpFlags.Syn) ? 1 : 0) + (Has(TcpFlags.Fin) ? 1 : 0);
+
+    public ushort? MaxSegmentSize => _options.MaxSegmentSize;
+    public byte? WindowScale => _options.WindowScale;
+    public bool SackPermitted => _options.SackPermitted;
+    public TcpTimestamps? Timestamps => _options.Timestamps;
+    public bool HasSackBlocks => _options.SackBlockCount > 0;
+    public TcpSackBlocks SackBlocks => _options.SackBlockCount > 0 ? _options.ReadSackBlocks(_view.Options) : default;
 }
 
 /// <summary>What the layer sends back in the received packet's buffer once a segment has been processed.</summary>

@@ -16,35 +16,34 @@ public sealed partial class TcpEndpoint
     /// </summary>
     internal bool TryPlan(int slot, ref TcpConnection c, int maxLength, Instant now, out TcpRepr repr)
     {
-        ref readonly var tuple = ref _table.TupleOf(slot);
-        repr = new TcpRepr
-        {
-            SourcePort = tuple.LocalPort,
-            DestinationPort = tuple.RemotePort,
-            Flags = TcpFlags.Ack,
-            SequenceNumber = c.AckSequence, // data segments set their own number below
-            AcknowledgmentNumber = c.RcvNxt,
-        };
+        // The repr is built once and changed by at most one `with`: each copy of the 80-byte struct right after
+        // its fields were stored one by one stalls on store forwarding, and this runs for every segment sent.
         switch (c.State)
         {
             case TcpState.Closed:
+                repr = default;
                 return false;
             case TcpState.SynSent or TcpState.SynReceived:
-                if (!c.Has(ConnectionFlags.SynDue) && !c.Has(ConnectionFlags.AckNow)) return false;
-                repr = SynFor(ref c, repr, now);
+                if (!c.Has(ConnectionFlags.SynDue) && !c.Has(ConnectionFlags.AckNow))
+                {
+                    repr = default;
+                    return false;
+                }
+                repr = SynFor(slot, ref c, now);
                 return repr.HeaderLength <= maxLength;
             case TcpState.TimeWait:
-                repr = WithOptions(ref c, repr, now);
+                repr = AckFor(slot, ref c, now);
                 return c.Has(ConnectionFlags.AckNow) && repr.HeaderLength <= maxLength;
         }
-        repr = WithOptions(ref c, repr, now);
+        repr = AckFor(slot, ref c, now);
         int maxData = Math.Min(c.SendMss + TcpSegment.MinHeaderLength, maxLength) - repr.HeaderLength;
         if (maxData < 0) return false;
         if (TryPlanData(ref c, maxData, out var seq, out int length))
         {
-            repr = repr with { SequenceNumber = seq, PayloadLength = length };
-            if (c.FinOwed && seq + length == c.FinSequence) repr = repr with { Flags = TcpFlags.Ack | TcpFlags.Fin | TcpFlags.Psh };
-            else if (length > 0 && seq + length == c.FinSequence) repr = repr with { Flags = TcpFlags.Ack | TcpFlags.Psh };
+            var flags = TcpFlags.Ack;
+            if (c.FinOwed && seq + length == c.FinSequence) flags = TcpFlags.Ack | TcpFlags.Fin | TcpFlags.Psh;
+            else if (length > 0 && seq + length == c.FinSequence) flags = TcpFlags.Ack | TcpFlags.Psh;
+            repr = repr with { SequenceNumber = seq, PayloadLength = length, Flags = flags };
             return true;
         }
         if (c.Has(ConnectionFlags.KeepAliveDue))
@@ -103,37 +102,56 @@ public sealed partial class TcpEndpoint
     }
 
     /// <summary>Our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), with the options RFC 9293 §3.7.1, RFC 7323 and RFC 2018 let us offer.</summary>
-    private TcpRepr SynFor(ref TcpConnection c, TcpRepr repr, Instant now)
+    private TcpRepr SynFor(int slot, ref TcpConnection c, Instant now)
     {
+        ref readonly var tuple = ref _table.TupleOf(slot);
         bool active = c.State == TcpState.SynSent;
-        repr = repr with
+        // An active open offers everything; a passive one answers only what the peer offered.
+        return new TcpRepr
         {
+            SourcePort = tuple.LocalPort,
+            DestinationPort = tuple.RemotePort,
             Flags = active ? TcpFlags.Syn : TcpFlags.Syn | TcpFlags.Ack,
             SequenceNumber = c.Iss,
             AcknowledgmentNumber = active ? default : c.RcvNxt,
             WindowSize = (ushort)Math.Min(c.Receive.Window, ushort.MaxValue), // never scaled in a SYN (RFC 7323 §2.2)
             MaxSegmentSize = c.ReceiveMss,
+            WindowScale = active || c.Has(ConnectionFlags.WindowScale) ? c.ReceiveScale : null,
+            SackPermitted = active || c.Has(ConnectionFlags.Sack),
+            Timestamps = active || c.Has(ConnectionFlags.Timestamps) ? new TcpTimestamps(TsValue(c, now), active ? 0 : c.TsRecent) : null,
         };
-        // An active open offers everything; a passive one answers only what the peer offered.
-        if (active || c.Has(ConnectionFlags.WindowScale)) repr = repr with { WindowScale = c.ReceiveScale };
-        if (active || c.Has(ConnectionFlags.Sack)) repr = repr with { SackPermitted = true };
-        if (active || c.Has(ConnectionFlags.Timestamps)) repr = repr with { Timestamps = new TcpTimestamps(TsValue(c, now), active ? 0 : c.TsRecent) };
-        return repr;
     }
 
-    /// <summary>The window field and the options of a segment after the handshake: timestamps, SACK blocks (a D-SACK block first, RFC 2883 §4).</summary>
-    private TcpRepr WithOptions(ref TcpConnection c, TcpRepr repr, Instant now)
+    /// <summary>
+    /// An ACK numbered <see cref="TcpConnection.AckSequence"/> with the window field and the options of a segment
+    /// after the handshake: timestamps, SACK blocks (a D-SACK block first, RFC 2883 §4). Data segments renumber it.
+    /// </summary>
+    private TcpRepr AckFor(int slot, ref TcpConnection c, Instant now)
     {
-        repr = repr with { WindowSize = WindowField(ref c) };
-        if (c.Has(ConnectionFlags.Timestamps)) repr = repr with { Timestamps = new TcpTimestamps(TsValue(c, now), c.TsRecent) };
-        if (!c.Has(ConnectionFlags.Sack) || (!c.Has(ConnectionFlags.DuplicateSack) && !c.Receive.HasOutOfOrder)) return repr;
+        ref readonly var tuple = ref _table.TupleOf(slot);
+        return new TcpRepr
+        {
+            SourcePort = tuple.LocalPort,
+            DestinationPort = tuple.RemotePort,
+            Flags = TcpFlags.Ack,
+            SequenceNumber = c.AckSequence,
+            AcknowledgmentNumber = c.RcvNxt,
+            WindowSize = WindowField(ref c),
+            Timestamps = c.Has(ConnectionFlags.Timestamps) ? new TcpTimestamps(TsValue(c, now), c.TsRecent) : null,
+            SackBlocks = c.Has(ConnectionFlags.Sack) && (c.Has(ConnectionFlags.DuplicateSack) || c.Receive.HasOutOfOrder) ? SackBlocksFor(ref c) : default,
+        };
+    }
+
+    // A call of its own, reached only when there is something to report: its stackalloc would cost every segment a stack cookie.
+    private static TcpSackBlocks SackBlocksFor(ref TcpConnection c)
+    {
         var blocks = new TcpSackBlocks();
         if (c.Has(ConnectionFlags.DuplicateSack)) blocks.TryAdd(new TcpSackBlock(c.DsackLeft, c.DsackRight), out blocks);
         Span<ReceivedRange> ranges = stackalloc ReceivedRange[TcpSackBlocks.Capacity];
         int n = c.Receive.GetSackRanges(ranges);
         for (int i = 0; i < n; i++)
             if (!blocks.TryAdd(new TcpSackBlock(c.RcvNxt + ranges[i].Start, c.RcvNxt + ranges[i].End), out blocks)) break;
-        return repr with { SackBlocks = blocks };
+        return blocks;
     }
 
     /// <summary>
@@ -207,7 +225,7 @@ public sealed partial class TcpEndpoint
     /// <summary>The RST that answers <paramref name="seg"/> (RFC 9293 §3.10.7.1): at its ACK number, or ACKing it when it had no ACK.</summary>
     internal static TcpRepr ResetFor(in Segment seg)
     {
-        var reset = new TcpRepr { SourcePort = seg.Header.DestinationPort, DestinationPort = seg.Header.SourcePort };
+        var reset = new TcpRepr { SourcePort = seg.DestinationPort, DestinationPort = seg.SourcePort };
         return seg.Has(TcpFlags.Ack)
             ? reset with { Flags = TcpFlags.Rst, SequenceNumber = seg.Ack }
             : reset with { Flags = TcpFlags.Rst | TcpFlags.Ack, AcknowledgmentNumber = seg.Seq + seg.Length };

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using Ethox.Layer.Ip;
 using Ethox.Wire;
 
@@ -36,6 +37,7 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
     public readonly Instant NextDeadline() => _endpoint.NextDeadline();
 
     /// <summary>One datagram from the IP layer.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public void Receive(IpPacket packet)
     {
         if (packet.Protocol != IpProtocol.Tcp)
@@ -45,26 +47,30 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
         }
         ref var counters = ref _endpoint._counters;
         counters.SegmentsIn++;
-        if (!TcpSegment.TryParse(packet.Payload, out var view, out var error)
-            || !TcpRepr.TryParse(view, packet.Source, packet.Destination, out var header, out error, _endpoint.VerifyChecksums))
+        if (!TcpSegment.TryParse(packet.Payload, out var view, out var error))
+        {
+            counters.Errors.Count(error);
+            return;
+        }
+        var seg = new Segment(view, packet.Source, packet.Destination, _endpoint.VerifyChecksums, out bool parsed, out error);
+        if (!parsed)
         {
             counters.Errors.Count(error);
             return;
         }
         // RFC 1122 §4.2.3.10 / RFC 9293 §3.9.1: TCP is unicast; a segment to a broadcast or multicast address is dropped.
-        if (packet.IsMulticast || header.SourcePort == 0 || header.DestinationPort == 0)
+        if (packet.IsMulticast || seg.SourcePort == 0 || seg.DestinationPort == 0)
         {
             counters.Errors.Count(WireError.Malformed);
             return;
         }
-        var seg = new Segment(header, view.Payload);
-        var tuple = new FourTuple(new TransportAddress(packet.Destination, header.DestinationPort), new TransportAddress(packet.Source, header.SourcePort));
+        var tuple = new FourTuple(new TransportAddress(packet.Destination, seg.DestinationPort), new TransportAddress(packet.Source, seg.SourcePort));
         if (_endpoint.TryFind(tuple, out int slot) && ReceiveKnown(packet, slot, seg)) return;
         ReceiveUnknown(packet, tuple, seg);
     }
 
     // False when the segment reopened a TIME-WAIT tuple and must be handled as new.
-    private bool ReceiveKnown(IpPacket packet, int slot, in Segment seg)
+    private bool ReceiveKnown(in IpPacket packet, int slot, in Segment seg)
     {
         var now = packet.Timestamp;
         ref var c = ref _endpoint.ConnectionAt(slot);
@@ -81,7 +87,7 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
         return true;
     }
 
-    private void ReceiveUnknown(IpPacket packet, in FourTuple tuple, in Segment seg)
+    private void ReceiveUnknown(in IpPacket packet, in FourTuple tuple, in Segment seg)
     {
         var now = packet.Timestamp;
         var decision = new AcceptDecision();
@@ -122,7 +128,7 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
     }
 
     // Answers a SYN or stray the user decided on: SYN-ACK for an accepted one, RST for a refused or undecided stray.
-    private void Decided(IpPacket packet, in Segment seg, AcceptDecision decision)
+    private void Decided(in IpPacket packet, in Segment seg, AcceptDecision decision)
     {
         switch (decision.Verdict)
         {
@@ -131,7 +137,7 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
                 return;
             case AcceptVerdict.Ignored:
                 return;
-            case AcceptVerdict.None when seg.Has(TcpFlags.Syn) && !seg.Has(TcpFlags.Ack) && _endpoint.FindListener(seg.Header.DestinationPort) >= 0:
+            case AcceptVerdict.None when seg.Has(TcpFlags.Syn) && !seg.Has(TcpFlags.Ack) && _endpoint.FindListener(seg.DestinationPort) >= 0:
                 // Nobody took a SYN on a listening port: drop it; the client tries again.
                 _endpoint._counters.ListenDrops++;
                 return;
@@ -154,7 +160,7 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
         _user.Receive(new TcpInPacket(_endpoint, key, events, now));
     }
 
-    private readonly void ReplyOutput(IpPacket packet, int slot)
+    private readonly void ReplyOutput(in IpPacket packet, int slot)
     {
         ref var c = ref _endpoint.ConnectionAt(slot);
         var room = packet.ReplyPayload;
@@ -165,12 +171,12 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
         else _endpoint._counters.SendFailures++;
     }
 
-    private readonly void ReplyReset(IpPacket packet, in Segment seg)
+    private readonly void ReplyReset(in IpPacket packet, in Segment seg)
     {
         if (ReplyStateless(packet, TcpEndpoint.ResetFor(seg))) _endpoint.CountReset();
     }
 
-    private readonly bool ReplyStateless(IpPacket packet, in TcpRepr repr)
+    private readonly bool ReplyStateless(in IpPacket packet, in TcpRepr repr)
     {
         var room = packet.ReplyPayload;
         if (room.Length < repr.EmittedLength || !repr.TryEmit(room, packet.ReplySource, packet.Source)) return false;
@@ -197,7 +203,7 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
         if (!packet.IsUsed && !SendQueuedReset(packet)) SendReady(packet);
     }
 
-    private readonly bool SendQueuedReset(IpPacket packet)
+    private readonly bool SendQueuedReset(in IpPacket packet)
     {
         if (!_endpoint.TryPeekQueuedReset(out var tuple, out var reset)) return false;
         bool sent = packet.TryPrepare(tuple.Local.Address, tuple.Remote.Address, IpProtocol.Tcp, reset.EmittedLength, IpSendOptions.DontFragment, out var buffer)
@@ -207,7 +213,7 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
     }
 
     // Each connection with work sends one segment per buffer and goes to the back of the queue: round robin.
-    private readonly bool SendReady(IpPacket packet)
+    private readonly bool SendReady(in IpPacket packet)
     {
         var now = packet.Timestamp;
         while (_endpoint.TryTakeReady(out int slot))

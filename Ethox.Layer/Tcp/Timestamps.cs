@@ -26,7 +26,7 @@ public sealed partial class TcpEndpoint
     /// </summary>
     private bool PawsRejects(ref TcpConnection c, in Segment seg, Instant now)
     {
-        if (!c.Has(ConnectionFlags.Timestamps) || seg.Has(TcpFlags.Rst) || seg.Header.Timestamps is not { } ts) return false;
+        if (!c.Has(ConnectionFlags.Timestamps) || seg.Has(TcpFlags.Rst) || seg.Timestamps is not { } ts) return false;
         if (unchecked((int)(ts.Value - c.TsRecent)) >= 0) return false;
         if (AgeSeconds(now) - c.TsRecentAge > TsRecentLifetimeSeconds)
         {
@@ -40,7 +40,7 @@ public sealed partial class TcpEndpoint
     /// <summary>RFC 7323 §4.3: TS.Recent follows SEG.TSval when the segment covers Last.ACK.sent, so the timestamp echoed is that of the oldest segment not yet acknowledged.</summary>
     private void UpdateTsRecent(ref TcpConnection c, in Segment seg, Instant now)
     {
-        if (!c.Has(ConnectionFlags.Timestamps) || seg.Header.Timestamps is not { } ts) return;
+        if (!c.Has(ConnectionFlags.Timestamps) || seg.Timestamps is not { } ts) return;
         if (unchecked((int)(ts.Value - c.TsRecent)) >= 0 && seg.Seq <= c.LastAckSent)
         {
             c.TsRecent = ts.Value;
@@ -58,7 +58,7 @@ public sealed partial class TcpEndpoint
     private bool TryTakeRttSample(ref TcpConnection c, in Segment seg, Instant now, out Duration rtt)
     {
         rtt = default;
-        if (c.Has(ConnectionFlags.Timestamps) && seg.Header.Timestamps is { EchoReply: not 0 } ts)
+        if (c.Has(ConnectionFlags.Timestamps) && seg.Timestamps is { EchoReply: not 0 } ts)
         {
             if (c.Has(ConnectionFlags.EchoFloor))
             {
