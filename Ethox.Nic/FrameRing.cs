@@ -11,7 +11,9 @@ namespace Ethox.Nic;
 /// <remarks>The one ring behind <see cref="Loopback"/>, <see cref="PipeEnd"/> and the queues of <see cref="FaultInjector{TDevice}"/>.</remarks>
 internal sealed class FrameRing
 {
-    private readonly byte[][] _buffers;
+    // byte[] held in a struct: storing into a byte[][] goes through the covariance check of a reference-array store
+    // (the runtime's StelemRef helper) on every exchange of buffers; an array of structs is stored into directly.
+    private readonly Buffer[] _buffers;
     private readonly int[] _lengths;
     private readonly Instant[] _times;
     private int _head, _count;
@@ -21,8 +23,8 @@ internal sealed class FrameRing
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bufferLength);
-        _buffers = new byte[capacity][];
-        for (int i = 0; i < capacity; i++) _buffers[i] = new byte[bufferLength];
+        _buffers = new Buffer[capacity];
+        for (int i = 0; i < capacity; i++) _buffers[i].Bytes = new byte[bufferLength];
         _lengths = new int[capacity];
         _times = new Instant[capacity];
     }
@@ -36,7 +38,7 @@ internal sealed class FrameRing
     private int Wrap(int i) => i >= _buffers.Length ? i - _buffers.Length : i;
 
     /// <summary>The free buffer the next frame is written into (only when not <see cref="IsFull"/>).</summary>
-    public Span<byte> TailBuffer => _buffers[TailIndex];
+    public Span<byte> TailBuffer => _buffers[TailIndex].Bytes;
 
     /// <summary>Queues the frame written into <see cref="TailBuffer"/>.</summary>
     public void Push(int length, Instant time)
@@ -53,12 +55,12 @@ internal sealed class FrameRing
         get
         {
             int last = Wrap(_head + _count - 1);
-            return _buffers[last].AsSpan(0, _lengths[last]);
+            return _buffers[last].Bytes.AsSpan(0, _lengths[last]);
         }
     }
 
     /// <summary>The whole buffer of the oldest frame (only when not <see cref="IsEmpty"/>).</summary>
-    public Span<byte> HeadBuffer => _buffers[_head];
+    public Span<byte> HeadBuffer => _buffers[_head].Bytes;
     /// <summary>The length of the oldest frame.</summary>
     public int HeadLength => _lengths[_head];
     /// <summary>The time tag of the oldest frame.</summary>
@@ -94,5 +96,10 @@ internal sealed class FrameRing
         int from = TailIndex, to = target.TailIndex;
         (_buffers[from], target._buffers[to]) = (target._buffers[to], _buffers[from]);
         target.Push(length, time);
+    }
+
+    private struct Buffer
+    {
+        public byte[] Bytes;
     }
 }

@@ -24,6 +24,28 @@ public static class Checksum
         return BinaryPrimitives.ReverseEndianness(Fold(acc));
     }
 
+    /// <summary>
+    /// Copies <paramref name="source"/> to the start of <paramref name="destination"/> and returns its
+    /// <see cref="Sum"/>, in one pass over the bytes: a sender that copies payload into a frame gets the payload's
+    /// share of the checksum for the price of the copy. False, with nothing copied, when the destination is shorter.
+    /// </summary>
+    public static bool TryCopyAndSum(ReadOnlySpan<byte> source, Span<byte> destination, out ushort sum)
+    {
+        sum = 0;
+        if (destination.Length < source.Length) return false;
+        ulong acc = SumLittleEndian<Copying>(ref MemoryMarshal.GetReference(source), ref MemoryMarshal.GetReference(destination), (nuint)source.Length);
+        sum = BinaryPrimitives.ReverseEndianness(Fold(acc));
+        return true;
+    }
+
+    /// <summary>
+    /// The sum of bytes that follow <paramref name="precedingLength"/> other bytes in the checksummed data: one's
+    /// complement sums are taken per 16-bit word, so a part that starts at an odd offset has its bytes in the other
+    /// halves of the words, and its own sum swaps bytes (RFC 1071 §2(B)) before it is <see cref="Add"/>ed.
+    /// </summary>
+    public static ushort Shift(ushort sum, int precedingLength)
+        => (precedingLength & 1) == 0 ? sum : BinaryPrimitives.ReverseEndianness(sum);
+
     /// <summary>The checksum field value for <paramref name="data"/>: the complement of <see cref="Sum"/>.</summary>
     public static ushort Compute(ReadOnlySpan<byte> data) => (ushort)~Sum(data);
 
@@ -145,13 +167,33 @@ public static class Checksum
         return (ushort)s;
     }
 
-    // Sums the data as little-endian 16-bit words into a wide accumulator (not folded). Never inlined: its callers are
-    // small and inlined themselves, and the loops would only spend their callers' inlining budget and registers.
-    [MethodImpl(MethodImplOptions.NoInlining)]
     private static ulong SumLittleEndian(ReadOnlySpan<byte> data)
+        => SumLittleEndian<NotCopying>(ref MemoryMarshal.GetReference(data), ref Unsafe.NullRef<byte>(), (nuint)data.Length);
+
+    // Whether the summing loop also stores each piece it reads at the same offset of a destination. The loop is generic
+    // over this so that the JIT compiles it twice, each copy without the test: one loop serves both uses.
+    private interface ICopyMode
     {
-        ref byte start = ref MemoryMarshal.GetReference(data);
-        nuint length = (nuint)data.Length, offset = 0;
+        static abstract bool Copies { get; }
+    }
+
+    private readonly struct NotCopying : ICopyMode
+    {
+        public static bool Copies => false;
+    }
+
+    private readonly struct Copying : ICopyMode
+    {
+        public static bool Copies => true;
+    }
+
+    // Sums the data as little-endian 16-bit words into a wide accumulator (not folded), copying it to destination when
+    // TCopy says so. Never inlined: its callers are small and inlined themselves, and the loops would only spend their
+    // callers' inlining budget and registers.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ulong SumLittleEndian<TCopy>(ref byte start, ref byte destination, nuint length) where TCopy : struct, ICopyMode
+    {
+        nuint offset = 0;
         ulong total = 0;
 
         if (Vector256.IsHardwareAccelerated && length >= (nuint)Vector256<byte>.Count * 2)
@@ -172,6 +214,13 @@ public static class Checksum
                     var v1 = Vector256.LoadUnsafe(ref start, offset + 32).AsUInt32();
                     var v2 = Vector256.LoadUnsafe(ref start, offset + 64).AsUInt32();
                     var v3 = Vector256.LoadUnsafe(ref start, offset + 96).AsUInt32();
+                    if (TCopy.Copies)
+                    {
+                        v0.AsByte().StoreUnsafe(ref destination, offset);
+                        v1.AsByte().StoreUnsafe(ref destination, offset + 32);
+                        v2.AsByte().StoreUnsafe(ref destination, offset + 64);
+                        v3.AsByte().StoreUnsafe(ref destination, offset + 96);
+                    }
                     acc0 += (v0 & mask) + (v0 >> 16);
                     acc1 += (v1 & mask) + (v1 >> 16);
                     acc0 += (v2 & mask) + (v2 >> 16);
@@ -181,6 +230,7 @@ public static class Checksum
                 while (end - offset >= (nuint)Vector256<byte>.Count)
                 {
                     var v = Vector256.LoadUnsafe(ref start, offset).AsUInt32();
+                    if (TCopy.Copies) v.AsByte().StoreUnsafe(ref destination, offset);
                     acc0 += (v & mask) + (v >> 16);
                     offset += (nuint)Vector256<byte>.Count;
                 }
@@ -199,6 +249,7 @@ public static class Checksum
                 while (length - offset >= (nuint)Vector128<byte>.Count && steps < 16384)
                 {
                     var v = Vector128.LoadUnsafe(ref start, offset).AsUInt32();
+                    if (TCopy.Copies) v.AsByte().StoreUnsafe(ref destination, offset);
                     acc += (v & mask) + (v >> 16);
                     offset += (nuint)Vector128<byte>.Count;
                     steps++;
@@ -209,7 +260,9 @@ public static class Checksum
 
         // The tail (and short data such as a TCP header): 16 bytes a step into two sums that do not wait for each other,
         // then 8, 4, 2 and 1 bytes, without a per-word loop. A 4-byte word is one load and one add into a 64-bit sum; an
-        // 8-byte word would also need its halves split.
+        // 8-byte word would also need its halves split. When copying, the tail is one block copy first.
+        if (TCopy.Copies && offset < length)
+            Unsafe.CopyBlockUnaligned(ref Unsafe.Add(ref destination, offset), ref Unsafe.Add(ref start, offset), (uint)(length - offset));
         ulong second = 0;
         while (length - offset >= 16)
         {

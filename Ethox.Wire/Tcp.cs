@@ -624,6 +624,18 @@ public readonly ref struct TcpSegment
         Checksum = Wire.Checksum.Compute(PseudoHeaderSum(source, destination), _buffer);
     }
 
+    /// <summary>
+    /// Computes and writes the checksum when the payload's sum is already known (from
+    /// <see cref="Wire.Checksum.TryCopyAndSum"/> while the payload was copied in): only the header is read.
+    /// </summary>
+    public void FillChecksum(in IpAddress source, in IpAddress destination, ushort payloadSum)
+    {
+        Checksum = 0;
+        // The header is a whole number of 32-bit words, so the payload starts on an even offset and its sum adds as is.
+        ushort header = Wire.Checksum.Add(PseudoHeaderSum(source, destination), Wire.Checksum.Sum(_buffer[..HeaderLength]));
+        Checksum = (ushort)~Wire.Checksum.Add(header, payloadSum);
+    }
+
     private ushort PseudoHeaderSum(in IpAddress source, in IpAddress destination)
         => Wire.Checksum.PseudoHeaderSum(source, destination, (byte)IpProtocol.Tcp, _buffer.Length);
 }
@@ -735,13 +747,36 @@ public readonly record struct TcpRepr
     /// </summary>
     public bool TryEmit(Span<byte> buffer, in IpAddress source, in IpAddress destination)
     {
+        if (!TryEmitHeader(buffer, out var segment)) return false;
+        segment.FillChecksum(source, destination);
+        return true;
+    }
+
+    /// <summary>
+    /// As <see cref="TryEmit(Span{byte}, in IpAddress, in IpAddress)"/>, for a payload whose one's complement sum
+    /// (<see cref="Checksum.Sum"/>) the caller already has, typically from <see cref="Checksum.TryCopyAndSum"/> while it
+    /// copied the payload in: the checksum then reads the header only.
+    /// </summary>
+    public bool TryEmit(Span<byte> buffer, in IpAddress source, in IpAddress destination, ushort payloadSum)
+    {
+        if (!TryEmitHeader(buffer, out var segment)) return false;
+        segment.FillChecksum(source, destination, payloadSum);
+        return true;
+    }
+
+    private bool TryEmitHeader(Span<byte> buffer, out TcpSegment segment)
+    {
         int headerLength = HeaderLength;
-        if (PayloadLength < 0 || buffer.Length - headerLength < PayloadLength) return false;
+        if (PayloadLength < 0 || buffer.Length - headerLength < PayloadLength)
+        {
+            segment = default;
+            return false;
+        }
         var bytes = buffer[..(headerLength + PayloadLength)];
         // Data offset, reserved bits (zero) and flags in one store: setting the flags after a byte store of the data
         // offset would read the word back and stall on store forwarding.
         BinaryPrimitives.WriteUInt16BigEndian(bytes[12..], (ushort)(headerLength / 4 << 12 | ((ushort)Flags & 0x01FF)));
-        TcpSegment.TryParse(bytes, out var segment, out _);
+        TcpSegment.TryParse(bytes, out segment, out _);
         segment.SourcePort = SourcePort;
         segment.DestinationPort = DestinationPort;
         segment.SequenceNumber = SequenceNumber;
@@ -749,7 +784,6 @@ public readonly record struct TcpRepr
         segment.WindowSize = WindowSize;
         segment.UrgentPointer = UrgentPointer;
         WriteOptions(segment.Options);
-        segment.FillChecksum(source, destination);
         return true;
     }
 

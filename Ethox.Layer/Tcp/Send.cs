@@ -166,12 +166,14 @@ public sealed partial class TcpEndpoint
         return (ushort)Math.Min(window >> c.ReceiveScale, ushort.MaxValue);
     }
 
-    /// <summary>Writes the planned segment into <paramref name="buffer"/>: the data copied once out of the send ring, then header, options and checksum.</summary>
+    /// <summary>Writes the planned segment into <paramref name="buffer"/>: the data copied once out of the send ring and summed in the same pass, then header, options and the checksum, which reads only the header.</summary>
     internal int Write(int slot, ref TcpConnection c, in TcpRepr repr, Span<byte> buffer)
     {
         ref readonly var tuple = ref _table.TupleOf(slot);
-        if (repr.PayloadLength > 0) c.Send.CopyOut(c.DataOffset(repr.SequenceNumber), buffer.Slice(repr.HeaderLength, repr.PayloadLength));
-        repr.TryEmit(buffer, tuple.Local.Address, tuple.Remote.Address);
+        ushort payloadSum = repr.PayloadLength > 0
+            ? c.Send.CopyOutAndSum(c.DataOffset(repr.SequenceNumber), buffer.Slice(repr.HeaderLength, repr.PayloadLength))
+            : (ushort)0;
+        repr.TryEmit(buffer, tuple.Local.Address, tuple.Remote.Address, payloadSum);
         return repr.EmittedLength;
     }
 

@@ -1,4 +1,5 @@
 using System;
+using Ethox.Wire;
 
 namespace Ethox.Layer.Tcp;
 
@@ -68,6 +69,19 @@ public struct SendRing
         GetReadable(offset, destination.Length, out ReadOnlySpan<byte> first, out ReadOnlySpan<byte> second);
         first.CopyTo(destination);
         second.CopyTo(destination[first.Length..]);
+    }
+
+    /// <summary>
+    /// As <see cref="CopyOut"/>, and returns the copied bytes' one's complement sum (<see cref="Checksum.Sum"/>), taken in
+    /// the same pass: the segment's checksum then reads only its header. Zero when nothing was copied.
+    /// </summary>
+    public readonly ushort CopyOutAndSum(int offset, Span<byte> destination)
+    {
+        GetReadable(offset, destination.Length, out ReadOnlySpan<byte> first, out ReadOnlySpan<byte> second);
+        Checksum.TryCopyAndSum(first, destination, out ushort sum);
+        if (second.IsEmpty) return sum;
+        Checksum.TryCopyAndSum(second, destination[first.Length..], out ushort wrapped);
+        return Checksum.Add(sum, Checksum.Shift(wrapped, first.Length));
     }
 
     /// <summary>

@@ -55,6 +55,28 @@ public class SendRingTests
     }
 
     [Test]
+    public void Copy_out_and_sum_gives_the_copied_bytes_and_their_sum_across_the_wrap_at_odd_and_even_splits()
+    {
+        for (int released = 0; released < 40; released++)
+        {
+            var ring = new SendRing(new byte[101]);
+            ring.Write(Pattern(0, 100));
+            ring.Release(released + 60);
+            ring.Write(Pattern(100, 60)); // now wraps: the held bytes end before the buffer's start + 60 - (101 - 100)
+            for (int offset = 0; offset < 10; offset++)
+            {
+                int count = ring.Length - offset;
+                var plain = new byte[count];
+                var summed = new byte[count];
+                ring.CopyOut(offset, plain);
+                ushort sum = ring.CopyOutAndSum(offset, summed);
+                Assert.That(summed, Is.EqualTo(plain), $"released {released}, offset {offset}");
+                Assert.That(sum, Is.EqualTo(Ethox.Wire.Checksum.Sum(plain)), $"released {released}, offset {offset}");
+            }
+        }
+    }
+
+    [Test]
     public void Writing_in_place_through_the_writable_spans()
     {
         var ring = new SendRing(new byte[8]);

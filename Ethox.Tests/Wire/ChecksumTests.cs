@@ -33,6 +33,52 @@ public class ChecksumTests
     }
 
     [Test]
+    public void Copy_and_sum_copies_exactly_and_sums_as_the_definition_at_every_length()
+    {
+        var rng = new Random(793);
+        var source = new byte[70_000];
+        rng.NextBytes(source);
+        var destination = new byte[70_010];
+        var lengths = new System.Collections.Generic.List<int>();
+        for (int len = 0; len < 600; len++) lengths.Add(len);
+        lengths.AddRange(new[] { 1448, 1500, 8948, 65535, 69_999 });
+        foreach (int len in lengths)
+        {
+            Array.Fill(destination, (byte)0xA5);
+            Assert.That(Checksum.TryCopyAndSum(source.AsSpan(1, len), destination.AsSpan(5), out ushort sum), Is.True);
+            Assert.That((ushort)~sum, Is.EqualTo(Reference(source.AsSpan(1, len))), $"sum, length {len}");
+            Assert.That(destination.AsSpan(5, len).SequenceEqual(source.AsSpan(1, len)), Is.True, $"copy, length {len}");
+            Assert.That(destination[5 + len], Is.EqualTo(0xA5), $"nothing written past the copy, length {len}");
+            Assert.That(destination[4], Is.EqualTo(0xA5), $"nothing written before the copy, length {len}");
+        }
+        Array.Fill(source, (byte)0xFF); // worst case for lane overflow
+        Checksum.TryCopyAndSum(source, destination, out ushort ones);
+        Assert.That((ushort)~ones, Is.EqualTo(Reference(source)));
+    }
+
+    [Test]
+    public void Copy_and_sum_refuses_a_short_destination_and_writes_nothing()
+    {
+        var destination = new byte[9];
+        Assert.That(Checksum.TryCopyAndSum(new byte[10], destination, out ushort sum), Is.False);
+        Assert.That(sum, Is.Zero);
+        Assert.That(destination, Is.All.Zero);
+    }
+
+    [Test]
+    public void Sums_of_parts_combine_with_the_odd_part_shifted_rfc1071_2b()
+    {
+        var rng = new Random(2);
+        var data = new byte[257];
+        rng.NextBytes(data);
+        for (int split = 0; split <= data.Length; split++)
+        {
+            ushort combined = Checksum.Add(Checksum.Sum(data.AsSpan(0, split)), Checksum.Shift(Checksum.Sum(data.AsSpan(split)), split));
+            Assert.That((ushort)~combined, Is.EqualTo(Reference(data)), $"split at {split}");
+        }
+    }
+
+    [Test]
     public void Rfc1071_example_sums_to_ddf2()
     {
         // RFC 1071 §3: 00 01 f2 03 f4 f5 f6 f7 sums to ddf2.

@@ -87,6 +87,12 @@ public class TcpTests
         "GET / HTTP/1.0\r\n\r\n"u8.CopyTo(buf.AsSpan(52));
         Assert.That(SackDataRepr.TryEmit(buf, V4B, V4A), Is.True);
         Assert.That(buf, Is.EqualTo(bytes));
+
+        // The payload copied in and summed in one pass, the checksum then over the header only: the same bytes.
+        var summed = new byte[bytes.Length];
+        Assert.That(Checksum.TryCopyAndSum("GET / HTTP/1.0\r\n\r\n"u8, summed.AsSpan(52), out ushort payloadSum), Is.True);
+        Assert.That(SackDataRepr.TryEmit(summed, V4B, V4A, payloadSum), Is.True);
+        Assert.That(summed, Is.EqualTo(bytes));
     }
 
     [Test]
