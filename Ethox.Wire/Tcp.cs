@@ -644,49 +644,54 @@ public readonly ref struct TcpSegment
 /// The high-level form of a TCP header with the options this library speaks: MSS, window scale,
 /// SACK-permitted, SACK blocks and timestamps. The payload stays in the buffer.
 /// </summary>
-public readonly record struct TcpRepr
+/// <remarks>
+/// Unlike the other reprs, its properties can be set after construction: a sender fills one in place, field by field,
+/// for every segment it sends, where building a new one and copying it (an object initializer or a <c>with</c>
+/// expression makes a temporary) would load the 80 bytes just stored in pieces and stall on store forwarding.
+/// </remarks>
+public record struct TcpRepr
 {
     /// <summary>The largest window scale shift (RFC 7323 §2.3); larger received values are used as 14.</summary>
     public const byte MaxWindowScale = 14;
 
     /// <summary>Source port.</summary>
-    public ushort SourcePort { get; init; }
+    public ushort SourcePort { get; set; }
     /// <summary>Destination port.</summary>
-    public ushort DestinationPort { get; init; }
+    public ushort DestinationPort { get; set; }
     /// <summary>Control bits.</summary>
-    public TcpFlags Flags { get; init; }
+    public TcpFlags Flags { get; set; }
     /// <summary>Sequence number.</summary>
-    public TcpSeqNumber SequenceNumber { get; init; }
+    public TcpSeqNumber SequenceNumber { get; set; }
     /// <summary>Acknowledgment number.</summary>
-    public TcpSeqNumber AcknowledgmentNumber { get; init; }
+    public TcpSeqNumber AcknowledgmentNumber { get; set; }
     /// <summary>Window field as on the wire (unscaled).</summary>
-    public ushort WindowSize { get; init; }
+    public ushort WindowSize { get; set; }
     /// <summary>Urgent pointer.</summary>
-    public ushort UrgentPointer { get; init; }
+    public ushort UrgentPointer { get; set; }
     /// <summary>MSS option (RFC 9293 §3.7.1), normally on SYN only.</summary>
-    public ushort? MaxSegmentSize { get; init; }
+    public ushort? MaxSegmentSize { get; set; }
     /// <summary>Window scale shift (RFC 7323 §2), on SYN only; at most <see cref="MaxWindowScale"/> after parsing.</summary>
-    public byte? WindowScale { get; init; }
+    public byte? WindowScale { get; set; }
     /// <summary>SACK-permitted option (RFC 2018 §2), on SYN only.</summary>
-    public bool SackPermitted { get; init; }
+    public bool SackPermitted { get; set; }
     /// <summary>SACK blocks (RFC 2018 §3); as many as fit are emitted, first ones first.</summary>
-    public TcpSackBlocks SackBlocks { get; init; }
+    public TcpSackBlocks SackBlocks { get; set; }
     /// <summary>Timestamps option (RFC 7323 §3).</summary>
-    public TcpTimestamps? Timestamps { get; init; }
+    public TcpTimestamps? Timestamps { get; set; }
     /// <summary>Payload length in bytes.</summary>
-    public int PayloadLength { get; init; }
+    public int PayloadLength { get; set; }
 
     /// <summary>Sequence space the segment occupies: payload plus one each for SYN and FIN (RFC 9293 §3.4).</summary>
-    public int SequenceLength => PayloadLength + ((Flags & TcpFlags.Syn) != 0 ? 1 : 0) + ((Flags & TcpFlags.Fin) != 0 ? 1 : 0);
+    public readonly int SequenceLength => PayloadLength + ((Flags & TcpFlags.Syn) != 0 ? 1 : 0) + ((Flags & TcpFlags.Fin) != 0 ? 1 : 0);
 
     /// <summary>Header length including options (a multiple of 4, at most 60).</summary>
-    public int HeaderLength => TcpSegment.MinHeaderLength + FixedOptionsLength + SackOptionLength(EmittedSackBlockCount);
+    public readonly int HeaderLength => TcpSegment.MinHeaderLength + FixedOptionsLength + SackOptionLength(EmittedSackBlockCount);
 
     /// <summary>Header plus payload.</summary>
-    public int EmittedLength => HeaderLength + PayloadLength;
+    public readonly int EmittedLength => HeaderLength + PayloadLength;
 
     /// <summary>How many of <see cref="SackBlocks"/> fit in the 40 option bytes left by the other options.</summary>
-    public int EmittedSackBlockCount
+    public readonly int EmittedSackBlockCount
     {
         get
         {
@@ -696,7 +701,7 @@ public readonly record struct TcpRepr
     }
 
     // Option bytes other than SACK blocks, each option padded to a 4-byte boundary as Linux lays them out.
-    private int FixedOptionsLength
+    private readonly int FixedOptionsLength
         => (MaxSegmentSize is null ? 0 : 4)
          + (Timestamps is not null ? 12 : SackPermitted ? 4 : 0)
          + (WindowScale is null ? 0 : 4);
@@ -745,7 +750,7 @@ public readonly record struct TcpRepr
     /// (or NOP NOP timestamps, or NOP NOP SACK-permitted); NOP window scale; NOP NOP SACK blocks.
     /// False when the buffer is too small or <see cref="PayloadLength"/> is negative.
     /// </summary>
-    public bool TryEmit(Span<byte> buffer, in IpAddress source, in IpAddress destination)
+    public readonly bool TryEmit(Span<byte> buffer, in IpAddress source, in IpAddress destination)
     {
         if (!TryEmitHeader(buffer, out var segment)) return false;
         segment.FillChecksum(source, destination);
@@ -757,14 +762,14 @@ public readonly record struct TcpRepr
     /// (<see cref="Checksum.Sum"/>) the caller already has, typically from <see cref="Checksum.TryCopyAndSum"/> while it
     /// copied the payload in: the checksum then reads the header only.
     /// </summary>
-    public bool TryEmit(Span<byte> buffer, in IpAddress source, in IpAddress destination, ushort payloadSum)
+    public readonly bool TryEmit(Span<byte> buffer, in IpAddress source, in IpAddress destination, ushort payloadSum)
     {
         if (!TryEmitHeader(buffer, out var segment)) return false;
         segment.FillChecksum(source, destination, payloadSum);
         return true;
     }
 
-    private bool TryEmitHeader(Span<byte> buffer, out TcpSegment segment)
+    private readonly bool TryEmitHeader(Span<byte> buffer, out TcpSegment segment)
     {
         int headerLength = HeaderLength;
         if (PayloadLength < 0 || buffer.Length - headerLength < PayloadLength)
@@ -787,7 +792,7 @@ public readonly record struct TcpRepr
         return true;
     }
 
-    private void WriteOptions(Span<byte> at)
+    private readonly void WriteOptions(Span<byte> at)
     {
         const byte Nop = (byte)TcpOptionKind.NoOperation;
         if (MaxSegmentSize is { } mss)

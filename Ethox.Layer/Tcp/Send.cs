@@ -16,40 +16,35 @@ public sealed partial class TcpEndpoint
     /// </summary>
     internal bool TryPlan(int slot, ref TcpConnection c, int maxLength, Instant now, out TcpRepr repr)
     {
-        // The repr is built once and changed by at most one `with`: each copy of the 80-byte struct right after
-        // its fields were stored one by one stalls on store forwarding, and this runs for every segment sent.
+        // The repr is filled in place (see TcpRepr's remarks on store forwarding): this runs for every segment sent.
+        repr = default;
         switch (c.State)
         {
             case TcpState.Closed:
-                repr = default;
                 return false;
             case TcpState.SynSent or TcpState.SynReceived:
-                if (!c.Has(ConnectionFlags.SynDue) && !c.Has(ConnectionFlags.AckNow))
-                {
-                    repr = default;
-                    return false;
-                }
-                repr = SynFor(slot, ref c, now);
+                if (!c.Has(ConnectionFlags.SynDue) && !c.Has(ConnectionFlags.AckNow)) return false;
+                FillSyn(slot, ref c, now, ref repr);
                 return repr.HeaderLength <= maxLength;
             case TcpState.TimeWait:
-                repr = AckFor(slot, ref c, now);
+                FillAck(slot, ref c, now, ref repr);
                 return c.Has(ConnectionFlags.AckNow) && repr.HeaderLength <= maxLength;
         }
-        repr = AckFor(slot, ref c, now);
+        FillAck(slot, ref c, now, ref repr);
         int maxData = Math.Min(c.SendMss + TcpSegment.MinHeaderLength, maxLength) - repr.HeaderLength;
         if (maxData < 0) return false;
         if (TryPlanData(ref c, maxData, out var seq, out int length))
         {
-            var flags = TcpFlags.Ack;
-            if (c.FinOwed && seq + length == c.FinSequence) flags = TcpFlags.Ack | TcpFlags.Fin | TcpFlags.Psh;
-            else if (length > 0 && seq + length == c.FinSequence) flags = TcpFlags.Ack | TcpFlags.Psh;
-            repr = repr with { SequenceNumber = seq, PayloadLength = length, Flags = flags };
+            repr.SequenceNumber = seq;
+            repr.PayloadLength = length;
+            if (c.FinOwed && seq + length == c.FinSequence) repr.Flags = TcpFlags.Ack | TcpFlags.Fin | TcpFlags.Psh;
+            else if (length > 0 && seq + length == c.FinSequence) repr.Flags = TcpFlags.Ack | TcpFlags.Psh;
             return true;
         }
         if (c.Has(ConnectionFlags.KeepAliveDue))
         {
             // RFC 1122 §4.2.3.6: a segment with SEG.SEQ = SND.NXT − 1 makes the peer answer with an ACK.
-            repr = repr with { SequenceNumber = c.SndUna - 1 };
+            repr.SequenceNumber = c.SndUna - 1;
             return true;
         }
         StartPersistIfStalled(slot, ref c, now);
@@ -102,44 +97,38 @@ public sealed partial class TcpEndpoint
     }
 
     /// <summary>Our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), with the options RFC 9293 §3.7.1, RFC 7323 and RFC 2018 let us offer.</summary>
-    private TcpRepr SynFor(int slot, ref TcpConnection c, Instant now)
+    private void FillSyn(int slot, ref TcpConnection c, Instant now, ref TcpRepr repr)
     {
         ref readonly var tuple = ref _table.TupleOf(slot);
         bool active = c.State == TcpState.SynSent;
+        repr.SourcePort = tuple.LocalPort;
+        repr.DestinationPort = tuple.RemotePort;
+        repr.Flags = active ? TcpFlags.Syn : TcpFlags.Syn | TcpFlags.Ack;
+        repr.SequenceNumber = c.Iss;
+        repr.AcknowledgmentNumber = active ? default : c.RcvNxt;
+        repr.WindowSize = (ushort)Math.Min(c.Receive.Window, ushort.MaxValue); // never scaled in a SYN (RFC 7323 §2.2)
+        repr.MaxSegmentSize = c.ReceiveMss;
         // An active open offers everything; a passive one answers only what the peer offered.
-        return new TcpRepr
-        {
-            SourcePort = tuple.LocalPort,
-            DestinationPort = tuple.RemotePort,
-            Flags = active ? TcpFlags.Syn : TcpFlags.Syn | TcpFlags.Ack,
-            SequenceNumber = c.Iss,
-            AcknowledgmentNumber = active ? default : c.RcvNxt,
-            WindowSize = (ushort)Math.Min(c.Receive.Window, ushort.MaxValue), // never scaled in a SYN (RFC 7323 §2.2)
-            MaxSegmentSize = c.ReceiveMss,
-            WindowScale = active || c.Has(ConnectionFlags.WindowScale) ? c.ReceiveScale : null,
-            SackPermitted = active || c.Has(ConnectionFlags.Sack),
-            Timestamps = active || c.Has(ConnectionFlags.Timestamps) ? new TcpTimestamps(TsValue(c, now), active ? 0 : c.TsRecent) : null,
-        };
+        if (active || c.Has(ConnectionFlags.WindowScale)) repr.WindowScale = c.ReceiveScale;
+        repr.SackPermitted = active || c.Has(ConnectionFlags.Sack);
+        if (active || c.Has(ConnectionFlags.Timestamps)) repr.Timestamps = new TcpTimestamps(TsValue(c, now), active ? 0 : c.TsRecent);
     }
 
     /// <summary>
     /// An ACK numbered <see cref="TcpConnection.AckSequence"/> with the window field and the options of a segment
     /// after the handshake: timestamps, SACK blocks (a D-SACK block first, RFC 2883 §4). Data segments renumber it.
     /// </summary>
-    private TcpRepr AckFor(int slot, ref TcpConnection c, Instant now)
+    private void FillAck(int slot, ref TcpConnection c, Instant now, ref TcpRepr repr)
     {
         ref readonly var tuple = ref _table.TupleOf(slot);
-        return new TcpRepr
-        {
-            SourcePort = tuple.LocalPort,
-            DestinationPort = tuple.RemotePort,
-            Flags = TcpFlags.Ack,
-            SequenceNumber = c.AckSequence,
-            AcknowledgmentNumber = c.RcvNxt,
-            WindowSize = WindowField(ref c),
-            Timestamps = c.Has(ConnectionFlags.Timestamps) ? new TcpTimestamps(TsValue(c, now), c.TsRecent) : null,
-            SackBlocks = c.Has(ConnectionFlags.Sack) && (c.Has(ConnectionFlags.DuplicateSack) || c.Receive.HasOutOfOrder) ? SackBlocksFor(ref c) : default,
-        };
+        repr.SourcePort = tuple.LocalPort;
+        repr.DestinationPort = tuple.RemotePort;
+        repr.Flags = TcpFlags.Ack;
+        repr.SequenceNumber = c.AckSequence;
+        repr.AcknowledgmentNumber = c.RcvNxt;
+        repr.WindowSize = WindowField(ref c);
+        if (c.Has(ConnectionFlags.Timestamps)) repr.Timestamps = new TcpTimestamps(TsValue(c, now), c.TsRecent);
+        if (c.Has(ConnectionFlags.Sack) && (c.Has(ConnectionFlags.DuplicateSack) || c.Receive.HasOutOfOrder)) repr.SackBlocks = SackBlocksFor(ref c);
     }
 
     // A call of its own, reached only when there is something to report: its stackalloc would cost every segment a stack cookie.
