@@ -37,7 +37,6 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
     public readonly Instant NextDeadline() => _endpoint.NextDeadline();
 
     /// <summary>One datagram from the IP layer.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
     public void Receive(IpPacket packet)
     {
         if (packet.Protocol != IpProtocol.Tcp)
@@ -45,6 +44,14 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
             packet.RejectProtocol();
             return;
         }
+        ReceiveSegment(packet);
+    }
+
+    // A call of its own, so that the IP layer's inlining budget does not run out before the TCP parse and the state
+    // machine are inlined here (the JIT then left even span and field accessors as calls); the packet goes by reference.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ReceiveSegment(in IpPacket packet)
+    {
         ref var counters = ref _endpoint._counters;
         counters.SegmentsIn++;
         if (!TcpSegment.TryParse(packet.Payload, out var view, out var error))
