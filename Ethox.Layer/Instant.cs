@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace Ethox.Layer;
 
@@ -32,11 +33,14 @@ public readonly record struct Instant(long Microseconds) : IComparable<Instant>
     /// <inheritdoc/>
     public int CompareTo(Instant other) => Microseconds.CompareTo(other.Microseconds);
     /// <summary>Later instant; <see cref="Never"/> stays <see cref="Never"/> and a sum past it becomes it.</summary>
-    public static Instant operator +(Instant a, Duration d) => a == Never ? Never : new(Duration.Saturate((Int128)a.Microseconds + d.Microseconds));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Instant operator +(Instant a, Duration d) => a == Never ? Never : new(Duration.SaturatingAdd(a.Microseconds, d.Microseconds));
     /// <summary>Earlier instant; <see cref="Never"/> stays <see cref="Never"/>.</summary>
-    public static Instant operator -(Instant a, Duration d) => a == Never ? Never : new(Duration.Saturate((Int128)a.Microseconds - d.Microseconds));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Instant operator -(Instant a, Duration d) => a == Never ? Never : new(Duration.SaturatingSubtract(a.Microseconds, d.Microseconds));
     /// <summary>Time between two instants (saturating).</summary>
-    public static Duration operator -(Instant a, Instant b) => new(Duration.Saturate((Int128)a.Microseconds - b.Microseconds));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Duration operator -(Instant a, Instant b) => new(Duration.SaturatingSubtract(a.Microseconds, b.Microseconds));
     /// <summary>Ordering.</summary>
     public static bool operator <(Instant a, Instant b) => a.Microseconds < b.Microseconds;
     /// <summary>Ordering.</summary>
@@ -80,9 +84,11 @@ public readonly record struct Duration(long Microseconds) : IComparable<Duration
     public int CompareTo(Duration other) => Microseconds.CompareTo(other.Microseconds);
 
     /// <summary>Sum.</summary>
-    public static Duration operator +(Duration a, Duration b) => new(Saturate((Int128)a.Microseconds + b.Microseconds));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Duration operator +(Duration a, Duration b) => new(SaturatingAdd(a.Microseconds, b.Microseconds));
     /// <summary>Difference.</summary>
-    public static Duration operator -(Duration a, Duration b) => new(Saturate((Int128)a.Microseconds - b.Microseconds));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Duration operator -(Duration a, Duration b) => new(SaturatingSubtract(a.Microseconds, b.Microseconds));
     /// <summary>Negation.</summary>
     public static Duration operator -(Duration a) => new(Saturate(-(Int128)a.Microseconds));
     /// <summary>Multiplied by <paramref name="k"/>.</summary>
@@ -122,4 +128,26 @@ public readonly record struct Duration(long Microseconds) : IComparable<Duration
 
     /// <summary>Clamps a wide result to ±<see cref="long.MaxValue"/> (symmetric, so negation never overflows).</summary>
     internal static long Saturate(Int128 value) => value > long.MaxValue ? long.MaxValue : value < -long.MaxValue ? -long.MaxValue : (long)value;
+
+    // The sums and differences of timers run for every segment: in 64 bits with an overflow test rather than through
+    // Int128, whose operations are calls when the JIT has no profile to guide its inlining (and NativeAOT has none).
+    // Same results as Saturate over the exact value: ±long.MaxValue on overflow, and long.MinValue, which only an exact
+    // sum can reach, is brought to -long.MaxValue.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static long SaturatingAdd(long a, long b)
+    {
+        long sum = unchecked(a + b);
+        // Two's complement: an overflow gives a sum whose sign differs from both operands' (which then share one).
+        if (((a ^ sum) & (b ^ sum)) < 0) return a < 0 ? -long.MaxValue : long.MaxValue;
+        return sum == long.MinValue ? -long.MaxValue : sum;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static long SaturatingSubtract(long a, long b)
+    {
+        long difference = unchecked(a - b);
+        // An overflow needs operands of different signs and gives a result whose sign differs from a's.
+        if (((a ^ b) & (a ^ difference)) < 0) return a < 0 ? -long.MaxValue : long.MaxValue;
+        return difference == long.MinValue ? -long.MaxValue : difference;
+    }
 }

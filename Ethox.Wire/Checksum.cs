@@ -107,6 +107,7 @@ public static class Checksum
     }
 
     /// <summary>One's complement addition of two 16-bit sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ushort Add(ushort a, ushort b)
     {
         uint s = (uint)a + b;

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using Ethox.Wire;
 
 namespace Ethox.Layer.Eth;
@@ -98,7 +99,11 @@ public sealed class EthernetEndpoint
     public ref readonly EthernetCounters Counters => ref _counters;
 
     /// <summary>The length of the header of frames we send: 14, or 18 on a VLAN.</summary>
-    public int HeaderLength => VlanId is null ? EthernetFrame.HeaderLengthUntagged : EthernetFrame.HeaderLengthUntagged + EthernetFrame.TagLength;
+    public int HeaderLength
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => VlanId is null ? EthernetFrame.HeaderLengthUntagged : EthernetFrame.HeaderLengthUntagged + EthernetFrame.TagLength;
+    }
 
     /// <summary>
     /// Starts listening to a multicast group. Joins are counted, so two users of one group (say two IPv6

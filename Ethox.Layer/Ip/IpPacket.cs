@@ -1,5 +1,6 @@
 using System;
 using Ethox.Wire;
+using System.Runtime.CompilerServices;
 
 namespace Ethox.Layer.Ip;
 
@@ -37,6 +38,7 @@ internal struct IpExchange
     public IpOutcome Outcome;
 
     /// <summary>The exchange for a received IPv4 datagram.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static IpExchange Receiving(Ipv4Packet packet, bool multicast, bool detached) => new()
     {
         Source = packet.Source,
@@ -51,6 +53,7 @@ internal struct IpExchange
     };
 
     /// <summary>The exchange for a received IPv6 datagram whose upper layer starts where <paramref name="upper"/> says.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static IpExchange Receiving(Ipv6Packet packet, Ipv6UpperLayer upper, bool multicast, bool detached) => new()
     {
         Source = packet.Source,

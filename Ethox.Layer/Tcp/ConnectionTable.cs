@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using Ethox.Layer.Common;
+using System.Runtime.CompilerServices;
 
 namespace Ethox.Layer.Tcp;
 
@@ -108,6 +109,7 @@ public sealed class ConnectionTable
     }
 
     /// <summary>The tuple held for <paramref name="slot"/>; an invalid (<c>default</c>) tuple when the slot holds none or is out of range.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref readonly FourTuple TupleOf(int slot)
     {
         if ((uint)slot >= (uint)_tuples.Length) return ref s_none;

@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics.CodeAnalysis;
 using Ethox.Layer.Common;
 using Ethox.Wire;
+using System.Runtime.CompilerServices;
 
 namespace Ethox.Layer.Tcp;
 
@@ -23,10 +24,12 @@ public readonly struct FourTuple : IEquatable<FourTuple>, ISpanFormattable
     /// every table refuses; <see cref="TryCreate(TransportAddress, TransportAddress, out FourTuple)"/> says so
     /// explicitly.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public FourTuple(TransportAddress local, TransportAddress remote)
         : this(local.Address, local.Port, remote.Address, remote.Port) { }
 
     /// <summary>The tuple from addresses and ports as they come off a segment; <c>default</c> for mixed families, as above.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public FourTuple(IpAddress localAddress, ushort localPort, IpAddress remoteAddress, ushort remotePort)
     {
         if (localAddress.Version != remoteAddress.Version || localAddress.Version == IpVersion.Unspecified) return;
@@ -75,6 +78,7 @@ public readonly struct FourTuple : IEquatable<FourTuple>, ISpanFormattable
     private static (ulong High, ulong Low) Words(IpAddress address)
         => address.IsV4 ? (0UL, address.V4.Value) : (address.V6.High, address.V6.Low);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private IpAddress Address(ulong high, ulong low) => _version switch
     {
         IpVersion.V4 => new IpAddress(new Ipv4Address((uint)low)),
@@ -83,6 +87,7 @@ public readonly struct FourTuple : IEquatable<FourTuple>, ISpanFormattable
     };
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Equals(FourTuple other)
         => _localLow == other._localLow && _remoteLow == other._remoteLow
         && _localPort == other._localPort && _remotePort == other._remotePort

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace Ethox.Layer.Tcp;
 
@@ -82,6 +83,7 @@ public sealed class SlotMap
     }
 
     /// <summary>True when <paramref name="index"/> is in range and occupied.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool IsOccupied(int index) => (uint)index < (uint)_next.Length && _next[index] == InUse;
 
     /// <summary>The current key of the occupied slot <paramref name="index"/>; <see cref="SlotKey.None"/> when it is free or out of range.</summary>
@@ -90,6 +92,7 @@ public sealed class SlotMap
     // Lets the tests reach the 32-bit wrap without 2^32 allocations.
     internal void SetGeneration(int index, uint generation) => _generation[index] = generation;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool IsCurrent(SlotKey key)
         => key.Generation != 0 && IsOccupied(key.Index) && _generation[key.Index] == key.Generation;
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Ethox.Layer.Tcp;
 
@@ -120,6 +121,7 @@ public sealed class TimerWheel
     }
 
     /// <summary>True when <paramref name="slot"/> has a deadline that has not been taken yet.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool IsScheduled(int slot) => (uint)slot < (uint)_capacity && _prev[slot] != Unlinked;
 
     /// <summary>The deadline of <paramref name="slot"/>, or <see cref="Instant.Never"/> when it is not scheduled.</summary>

@@ -10,6 +10,21 @@ public class DurationTests
     private static readonly Duration Second = Duration.FromSeconds(1);
 
     [Test]
+    public void Sums_and_differences_in_64_bits_saturate_exactly_as_the_128_bit_definition()
+    {
+        long[] edges = [long.MinValue, -long.MaxValue, long.MinValue / 2, -1_000_000, -1, 0, 1, 1_000_000, long.MaxValue / 2, long.MaxValue - 1, long.MaxValue];
+        var random = new Random(6298);
+        var values = new System.Collections.Generic.List<long>(edges);
+        for (int i = 0; i < 200; i++) values.Add(random.NextInt64(long.MinValue, long.MaxValue));
+        foreach (long a in values)
+            foreach (long b in values)
+            {
+                Assert.That(Duration.SaturatingAdd(a, b), Is.EqualTo(Duration.Saturate((Int128)a + b)), $"{a} + {b}");
+                Assert.That(Duration.SaturatingSubtract(a, b), Is.EqualTo(Duration.Saturate((Int128)a - b)), $"{a} - {b}");
+            }
+    }
+
+    [Test]
     public void Difference_negation_and_division_are_exact_on_microseconds()
     {
         Assert.That(Duration.FromMilliseconds(1500) - Second, Is.EqualTo(Duration.FromMilliseconds(500)));
