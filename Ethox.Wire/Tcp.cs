@@ -624,6 +624,12 @@ public readonly ref struct TcpSegment
         Checksum = Wire.Checksum.Compute(PseudoHeaderSum(source, destination), _buffer);
     }
 
+    /// <summary>
+    /// Writes the pseudo-header sum (not complemented) into the checksum field, for a device that finishes the checksum
+    /// (checksum offload, see <see cref="Wire.Checksum.FinishPartial"/>): the segment is not read.
+    /// </summary>
+    public void FillPartialChecksum(in IpAddress source, in IpAddress destination) => Checksum = PseudoHeaderSum(source, destination);
+
     private ushort PseudoHeaderSum(in IpAddress source, in IpAddress destination)
         => Wire.Checksum.PseudoHeaderSum(source, destination, (byte)IpProtocol.Tcp, _buffer.Length);
 }
@@ -731,9 +737,10 @@ public readonly record struct TcpRepr
     /// and the <see cref="PayloadLength"/> bytes the caller has already placed after the header (at
     /// <see cref="HeaderLength"/>). Options are laid out as Linux does: MSS; SACK-permitted+timestamps
     /// (or NOP NOP timestamps, or NOP NOP SACK-permitted); NOP window scale; NOP NOP SACK blocks.
-    /// False when the buffer is too small or <see cref="PayloadLength"/> is negative.
+    /// False when the buffer is too small or <see cref="PayloadLength"/> is negative. With <paramref name="partialChecksum"/>
+    /// the checksum field gets only the pseudo-header sum, for a device that finishes it (checksum offload).
     /// </summary>
-    public bool TryEmit(Span<byte> buffer, in IpAddress source, in IpAddress destination)
+    public bool TryEmit(Span<byte> buffer, in IpAddress source, in IpAddress destination, bool partialChecksum = false)
     {
         int headerLength = HeaderLength;
         if (PayloadLength < 0 || buffer.Length - headerLength < PayloadLength) return false;
@@ -749,7 +756,8 @@ public readonly record struct TcpRepr
         segment.WindowSize = WindowSize;
         segment.UrgentPointer = UrgentPointer;
         WriteOptions(segment.Options);
-        segment.FillChecksum(source, destination);
+        if (partialChecksum) segment.FillPartialChecksum(source, destination);
+        else segment.FillChecksum(source, destination);
         return true;
     }
 

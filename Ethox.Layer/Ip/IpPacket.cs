@@ -34,6 +34,8 @@ internal struct IpExchange
     public bool Large;
     /// <summary>Set the IPv4 Don't Fragment bit on the prepared datagram or the reply.</summary>
     public bool DontFragment;
+    /// <summary>The transport checksum of the datagram sent holds the pseudo-header sum: the device finishes it.</summary>
+    public bool ChecksumOffload;
     public IpOutcome Outcome;
 
     /// <summary>The exchange for a received IPv4 datagram.</summary>
@@ -107,6 +109,28 @@ public readonly ref struct IpPacket
     public Instant Timestamp => _link.Now;
     /// <summary>The endpoint (addresses, routes, path MTUs, counters).</summary>
     public IpEndpoint Endpoint => _endpoint;
+
+    /// <summary>
+    /// True when the device vouches for the transport checksum of this received datagram (<see cref="RawPacket.Offload"/>):
+    /// it verified it, or the datagram was made on this host and its checksum left for an offload to finish. The layer
+    /// above then skips its own verification. False for a datagram sent, reassembled, or about which the device says nothing.
+    /// </summary>
+    public bool ChecksumVouched => _x.Received && _link.VouchesFor(Payload);
+
+    /// <summary>
+    /// Asks the device to finish the TCP or UDP checksum of the datagram prepared (or the reply about to be built) in this
+    /// buffer. True when it will: write the pseudo-header sum (not complemented) into the checksum field instead of the
+    /// checksum (<c>TcpRepr.TryEmit</c> and <c>UdpRepr.TryEmit</c> do with <c>partialChecksum</c>). False when the device
+    /// cannot, or the datagram goes to the fragmenter, or the protocol is neither TCP nor UDP: write the full checksum. If
+    /// the datagram then waits for address resolution, the IP layer finishes the checksum itself before it is queued.
+    /// </summary>
+    public bool TryOffloadChecksum()
+    {
+        bool ready = _x.Received ? _x.Outcome == IpOutcome.None : _x.Prepared && _x.Outcome == IpOutcome.None && !_x.Large;
+        if (!ready || _x.Protocol is not (IpProtocol.Tcp or IpProtocol.Udp) || !_link.TakesPartialChecksum) return false;
+        _x.ChecksumOffload = true;
+        return true;
+    }
 
     /// <summary>
     /// True once a datagram went out through this packet or was accepted for sending: the lent buffer is

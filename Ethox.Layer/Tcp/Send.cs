@@ -148,12 +148,15 @@ public sealed partial class TcpEndpoint
         return (ushort)Math.Min(window >> c.ReceiveScale, ushort.MaxValue);
     }
 
-    /// <summary>Writes the planned segment into <paramref name="buffer"/>: the data copied once out of the send ring, then header, options and checksum.</summary>
-    internal int Write(int slot, ref TcpConnection c, in TcpRepr repr, Span<byte> buffer)
+    /// <summary>
+    /// Writes the planned segment into <paramref name="buffer"/>: the data copied once out of the send ring, then header,
+    /// options and checksum (only the pseudo-header sum with <paramref name="partialChecksum"/>: the device finishes it).
+    /// </summary>
+    internal int Write(int slot, ref TcpConnection c, in TcpRepr repr, Span<byte> buffer, bool partialChecksum = false)
     {
         ref readonly var tuple = ref _table.TupleOf(slot);
         if (repr.PayloadLength > 0) c.Send.CopyOut(c.DataOffset(repr.SequenceNumber), buffer.Slice(repr.HeaderLength, repr.PayloadLength));
-        repr.TryEmit(buffer, tuple.Local.Address, tuple.Remote.Address);
+        repr.TryEmit(buffer, tuple.Local.Address, tuple.Remote.Address, partialChecksum);
         return repr.EmittedLength;
     }
 

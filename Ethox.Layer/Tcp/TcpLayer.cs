@@ -46,7 +46,7 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
         ref var counters = ref _endpoint._counters;
         counters.SegmentsIn++;
         if (!TcpSegment.TryParse(packet.Payload, out var view, out var error)
-            || !TcpRepr.TryParse(view, packet.Source, packet.Destination, out var header, out error, _endpoint.VerifyChecksums))
+            || !TcpRepr.TryParse(view, packet.Source, packet.Destination, out var header, out error, _endpoint.VerifyChecksums && !packet.ChecksumVouched))
         {
             counters.Errors.Count(error);
             return;
@@ -160,7 +160,7 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
         var room = packet.ReplyPayload;
         var now = packet.Timestamp;
         if (!_endpoint.TryPlan(slot, ref c, room.Length, now, out var repr)) return;
-        int length = _endpoint.Write(slot, ref c, repr, room);
+        int length = _endpoint.Write(slot, ref c, repr, room, packet.TryOffloadChecksum());
         if (packet.Reply(length, IpSendOptions.DontFragment)) _endpoint.Commit(slot, ref c, repr, now);
         else _endpoint._counters.SendFailures++;
     }
@@ -222,7 +222,7 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
                 if (packet.IsUsed) return true;
                 continue;
             }
-            _endpoint.Write(slot, ref c, repr, buffer);
+            _endpoint.Write(slot, ref c, repr, buffer, packet.TryOffloadChecksum());
             if (packet.Send()) _endpoint.Commit(slot, ref c, repr, now);
             else _endpoint._counters.SendFailures++;
             return true;
