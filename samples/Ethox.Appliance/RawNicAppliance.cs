@@ -47,6 +47,7 @@ internal sealed class RawNicAppliance : IDisposable
 
     private RawNicAppliance(ApplianceOptions options, AfPacketDevice? afPacket, TunTapDevice? tunTap, EthernetAddress? mac, int mtu, FileStream? pcap, Stream? fetchOutput, TextWriter? verbose)
     {
+        int maxFrameLength = afPacket?.Capabilities.MaxBufferLength ?? tunTap!.Capabilities.MaxBufferLength;
         _fetchOutput = fetchOutput;
         Options = options;
         _afPacket = afPacket;
@@ -65,7 +66,7 @@ internal sealed class RawNicAppliance : IDisposable
         };
         Services = new ApplianceServices(options, Ip, SipHash.WithRandomKey(), Instant.Now, fetchOutput);
         Medium = Ethernet is null ? Medium.Ip : Medium.Ethernet;
-        if (verbose is not null) _log = new FrameLog(verbose, PcapRecorder<AfPacketDevice>.LinkTypeOf(Medium), Instant.Now);
+        if (verbose is not null) _log = new FrameLog(verbose, PcapRecorder<AfPacketDevice>.LinkTypeOf(Medium), Instant.Now, maxFrameLength);
     }
 
     public ApplianceOptions Options { get; }
