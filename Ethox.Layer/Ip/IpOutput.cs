@@ -49,7 +49,19 @@ internal static class IpOutput
             return CommitLarge(endpoint, link, buffer[..total], x.Destination, null);
         }
         int length = WriteHeader(endpoint, link.Buffer, x.Source, x.Destination, x.Protocol, x.PayloadLength, x.HopLimit, x.DontFragment);
-        return Transmit(endpoint, link, x.Destination, length, TransportOffload(x, x.PayloadOffset));
+        var offload = TransportOffload(x, x.PayloadOffset);
+        if (x.SegmentSize > 0)
+        {
+            // TSO: every segment repeats the IP and TCP headers (options included: the data offset's words).
+            int headers = x.PayloadOffset + (link.Buffer[x.PayloadOffset + 12] >> 4) * 4;
+            offload = offload with
+            {
+                Segmentation = x.Destination.IsV4 ? SegmentationKind.TcpV4 : SegmentationKind.TcpV6,
+                SegmentSize = x.SegmentSize,
+                HeaderLength = (ushort)headers,
+            };
+        }
+        return Transmit(endpoint, link, x.Destination, length, offload);
     }
 
     /// <summary>
@@ -160,7 +172,9 @@ internal static class IpOutput
         if (lookup == NeighborLookup.Found)
             return Count(endpoint, link.Send(mac, type, length, offload));
         var deadline = now + neighbors.RetransmitInterval * neighbors.MaxRequests;
-        if (endpoint.Hold is { } hold && offload.TryFinishChecksum(link.Buffer[..length]) && hold.TryHold(nextHop, link.Buffer[..length], deadline))
+        // A super-segment cannot wait: it leaves later from another buffer, without the device cutting it (its sender resends).
+        if (endpoint.Hold is { } hold && offload.Segmentation == SegmentationKind.None && offload.TryFinishChecksum(link.Buffer[..length])
+            && hold.TryHold(nextHop, link.Buffer[..length], deadline))
             endpoint._counters.Held++;
         else
             endpoint._counters.DroppedUnresolved++;

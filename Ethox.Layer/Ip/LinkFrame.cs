@@ -44,6 +44,11 @@ internal readonly ref struct LinkFrame
     /// <summary>True when the device takes partial transport checksums on what is sent from this buffer.</summary>
     public bool TakesPartialChecksum => (Raw.TransmitOffloads & DeviceOffloads.TransmitChecksumPartial) != 0;
 
+    /// <summary>True when the device cuts TCP super-segments sent from this buffer (TSO; with a partial checksum).</summary>
+    public bool TakesSegmentation
+        => (Raw.TransmitOffloads & (DeviceOffloads.TransmitSegmentation | DeviceOffloads.TransmitChecksumPartial))
+           == (DeviceOffloads.TransmitSegmentation | DeviceOffloads.TransmitChecksumPartial);
+
     /// <summary>
     /// True when the device vouches for the checksum of the received transport header at the start of
     /// <paramref name="transport"/>: it verified the frame's checksum, or the frame was made on this host with its checksum

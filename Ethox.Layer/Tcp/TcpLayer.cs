@@ -215,8 +215,12 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
             ref var c = ref _endpoint.ConnectionAt(slot);
             ref readonly var tuple = ref _endpoint.TupleOf(slot);
             int max = packet.MaxPayload(tuple.Remote.Address);
-            if (!_endpoint.TryPlan(slot, ref c, max, now, out var repr)) continue;
-            if (!packet.TryPrepare(tuple.Local.Address, tuple.Remote.Address, IpProtocol.Tcp, repr.EmittedLength, IpSendOptions.DontFragment, out var buffer))
+            if (!_endpoint.TryPlan(slot, ref c, max, now, out var repr, packet.MaxSegmentedPayload(tuple.Remote.Address))) continue;
+            // Larger than the path MTU: a super-segment the device cuts into segments of the planned size (TSO).
+            bool segmented = repr.EmittedLength > max;
+            var options = segmented ? IpSendOptions.DontFragment | IpSendOptions.Segmented : IpSendOptions.DontFragment;
+            if (!packet.TryPrepare(tuple.Local.Address, tuple.Remote.Address, IpProtocol.Tcp, repr.EmittedLength, options, out var buffer)
+                || (segmented && !packet.TryOffloadSegmentation(TcpEndpoint.SegmentData(ref c, max, repr))))
             {
                 _endpoint._counters.SendFailures++;
                 if (packet.IsUsed) return true;

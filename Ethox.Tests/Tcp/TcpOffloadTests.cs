@@ -1,5 +1,8 @@
 using System;
+using System.Linq;
 using Ethox.Layer;
+using Ethox.Layer.Tcp;
+using Ethox.Nic;
 using Ethox.Tests.Layer;
 using Ethox.Wire;
 using NUnit.Framework;
@@ -115,5 +118,76 @@ public class TcpOffloadTests
             Assert.That(s.SentOffloads, Is.All.EqualTo(default(PacketOffload)));
         }
         Assert.That(acks, Is.GreaterThanOrEqualTo(1));
+    }
+
+    // RFC 6928's initial window of ten segments leaves as one super-segment of ten whole MSS (1448 data bytes each with
+    // the timestamps option), its checksum the pseudo-header sum of all of it; the rest waits for the window.
+    [Test]
+    public void New_data_leaves_as_one_super_segment_of_whole_mss_within_the_initial_window()
+    {
+        var s = new TcpScript(offloads: Offloads);
+        s.Connect();
+        Assert.That(s.Tcp.Write(s.Key, Data(20_000), out int written), Is.EqualTo(TcpStatus.Ok));
+        Assert.That(written, Is.EqualTo(20_000));
+        var seen = s.Poll();
+        var burst = TcpScript.Single(seen, TcpFlags.Ack);
+        Assert.That(burst.Payload, Has.Length.EqualTo(10 * 1448));
+        Assert.That(s.SentOffloads[0], Is.EqualTo(PacketOffload.PartialChecksum(34, 16) with
+        {
+            Segmentation = SegmentationKind.TcpV4, SegmentSize = 1448, HeaderLength = 14 + 20 + 32,
+        }));
+        s.Took(burst);
+        // The ACK opens the window: one segment rides in the ACK's own buffer (an answer in place, MTU-sized), the two
+        // whole segments left go as one super-segment; the 1176-byte tail waits for their ACK (RFC 9293 §3.7.4, Nagle: a
+        // short segment waits while data is unacknowledged), as it would without TSO.
+        var more = s.Send(s.Segment());
+        Assert.That(more.Select(x => x.Payload.Length), Is.EqualTo(new[] { 1448, 2 * 1448 }));
+        Assert.That(s.SentOffloads.Select(o => o.Segmentation), Is.EqualTo(new[] { SegmentationKind.None, SegmentationKind.TcpV4 }));
+        s.Took(more[^1]);
+        var tail = TcpScript.Single(s.Send(s.Segment()), TcpFlags.Ack);
+        Assert.That(tail.Payload, Has.Length.EqualTo(20_000 - 13 * 1448));
+        Assert.That(s.SentOffloads[0].Segmentation, Is.EqualTo(SegmentationKind.None), "a single segment needs no cutting");
+        Assert.That(s.SentOffloads[0].Checksum, Is.EqualTo(ChecksumStatus.Partial));
+    }
+
+    // TSO between two stacks over a pipe that segments and checksums (as two virtual machines' interfaces on one host): the
+    // sender hands the device super-segments of whole MSS within its windows, the receiver takes them whole (GSO), and the
+    // echoed pattern comes back intact without a retransmission. Fewer frames than segments cross the pipe.
+    [TestCase(false)]
+    [TestCase(true)]
+    public void Bulk_data_leaves_in_super_segments_of_whole_mss_and_is_echoed_intact(bool v6)
+    {
+        const int Bytes = 4 << 20;
+        var now = Instant.FromMilliseconds(1000);
+        var (linkA, linkB) = Pipe.CreatePair(512, 1500, Medium.Ethernet, DeviceOffloads.Transmit);
+        var a = new TcpHost(TwoHosts.MacA, now, key: 11);
+        var b = new TcpHost(TwoHosts.MacB, now, key: 22);
+        foreach (var (host, v4, six) in new[] { (a, TcpPair.V4A, TcpPair.V6A), (b, TcpPair.V4B, TcpPair.V6B) })
+        {
+            host.Ip.DadTransmits = 0;
+            host.Ip.AddAddress(v4, 24, now);
+            host.Ip.AddAddress(six, 64, now);
+        }
+        b.App.Echo = true;
+        b.Tcp.Listen(7);
+        var key = a.App.Connect(new TransportAddress(v6 ? TcpPair.V6B : TcpPair.V4B, 7), Bytes, now);
+        for (int round = 0; round < 200_000 && a.App.Closed == 0; round++)
+        {
+            int moved = a.Poll(ref linkA, now) + b.Poll(ref linkB, now);
+            a.App.PumpAll();
+            b.App.PumpAll();
+            var next = Instant.Min(a.NextDeadline(), b.NextDeadline());
+            now = moved > 0 || next <= now ? now + Duration.FromMicroseconds(100) : next;
+        }
+        ref var c = ref a.App[key];
+        Assert.That(c.Read, Is.EqualTo(Bytes), $"A: {linkA.Counters}\nB: {linkB.Counters}");
+        Assert.That(c.PatternError, Is.False);
+        Assert.That(a.Tcp.Counters.Retransmits + b.Tcp.Counters.Retransmits, Is.Zero);
+        Assert.That(a.Tcp.Counters.Errors.Total + b.Tcp.Counters.Errors.Total, Is.Zero);
+        TestContext.Out.WriteLine($"A: {linkA.Counters}\nB: {linkB.Counters}");
+        Assert.That(linkA.Counters.TxSegmented, Is.GreaterThan(0));
+        Assert.That(linkB.Counters.TxSegmented, Is.GreaterThan(0), "the echo server sends super-segments too");
+        int mss = v6 ? 1440 - 12 : 1460 - 12;
+        Assert.That(linkA.Counters.TxFrames, Is.LessThan(Bytes / mss), "fewer frames, ACKs included, than the data alone needs segments");
     }
 }
