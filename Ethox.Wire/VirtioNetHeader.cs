@@ -84,14 +84,6 @@ public readonly record struct VirtioNetHeader(VirtioNetFlags Flags, VirtioGsoTyp
         return true;
     }
 
-    /// <summary>Writes the all-zero header (no checksum statement, no segmentation) of a plain frame; false when the buffer is too short.</summary>
-    public static bool TryWritePlain(Span<byte> buffer)
-    {
-        if (buffer.Length < Length) return false;
-        buffer[..Length].Clear();
-        return true;
-    }
-
     // The legacy header is in the host's byte order (the kernel's virtio_legacy_is_little_endian()).
     private static ushort Read16(ReadOnlySpan<byte> b)
         => BitConverter.IsLittleEndian ? BinaryPrimitives.ReadUInt16LittleEndian(b) : BinaryPrimitives.ReadUInt16BigEndian(b);

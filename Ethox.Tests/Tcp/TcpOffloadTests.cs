@@ -158,36 +158,77 @@ public class TcpOffloadTests
     public void Bulk_data_leaves_in_super_segments_of_whole_mss_and_is_echoed_intact(bool v6)
     {
         const int Bytes = 4 << 20;
-        var now = Instant.FromMilliseconds(1000);
-        var (linkA, linkB) = Pipe.CreatePair(512, 1500, Medium.Ethernet, DeviceOffloads.Transmit);
-        var a = new TcpHost(TwoHosts.MacA, now, key: 11);
-        var b = new TcpHost(TwoHosts.MacB, now, key: 22);
-        foreach (var (host, v4, six) in new[] { (a, TcpPair.V4A, TcpPair.V6A), (b, TcpPair.V4B, TcpPair.V6B) })
-        {
-            host.Ip.DadTransmits = 0;
-            host.Ip.AddAddress(v4, 24, now);
-            host.Ip.AddAddress(six, 64, now);
-        }
-        b.App.Echo = true;
-        b.Tcp.Listen(7);
-        var key = a.App.Connect(new TransportAddress(v6 ? TcpPair.V6B : TcpPair.V4B, 7), Bytes, now);
-        for (int round = 0; round < 200_000 && a.App.Closed == 0; round++)
-        {
-            int moved = a.Poll(ref linkA, now) + b.Poll(ref linkB, now);
-            a.App.PumpAll();
-            b.App.PumpAll();
-            var next = Instant.Min(a.NextDeadline(), b.NextDeadline());
-            now = moved > 0 || next <= now ? now + Duration.FromMicroseconds(100) : next;
-        }
-        ref var c = ref a.App[key];
-        Assert.That(c.Read, Is.EqualTo(Bytes), $"A: {linkA.Counters}\nB: {linkB.Counters}");
+        var p = new SegmentingPair();
+        var key = p.A.App.Connect(new TransportAddress(v6 ? TcpPair.V6B : TcpPair.V4B, 7), Bytes, p.Now);
+        p.RunUntil(() => p.A.App.Closed > 0);
+        ref var c = ref p.A.App[key];
+        Assert.That(c.Read, Is.EqualTo(Bytes), $"A: {p.LinkA.Counters}\nB: {p.LinkB.Counters}");
         Assert.That(c.PatternError, Is.False);
-        Assert.That(a.Tcp.Counters.Retransmits + b.Tcp.Counters.Retransmits, Is.Zero);
-        Assert.That(a.Tcp.Counters.Errors.Total + b.Tcp.Counters.Errors.Total, Is.Zero);
-        TestContext.Out.WriteLine($"A: {linkA.Counters}\nB: {linkB.Counters}");
-        Assert.That(linkA.Counters.TxSegmented, Is.GreaterThan(0));
-        Assert.That(linkB.Counters.TxSegmented, Is.GreaterThan(0), "the echo server sends super-segments too");
+        Assert.That(p.A.Tcp.Counters.Retransmits + p.B.Tcp.Counters.Retransmits, Is.Zero);
+        Assert.That(p.A.Tcp.Counters.Errors.Total + p.B.Tcp.Counters.Errors.Total, Is.Zero);
+        TestContext.Out.WriteLine($"A: {p.LinkA.Counters}\nB: {p.LinkB.Counters}");
+        Assert.That(p.LinkA.Counters.TxSegmented, Is.GreaterThan(0));
+        Assert.That(p.LinkB.Counters.TxSegmented, Is.GreaterThan(0), "the echo server sends super-segments too");
         int mss = v6 ? 1440 - 12 : 1460 - 12;
-        Assert.That(linkA.Counters.TxFrames, Is.LessThan(Bytes / mss), "fewer frames, ACKs included, than the data alone needs segments");
+        Assert.That(p.LinkA.Counters.TxFrames, Is.LessThan(Bytes / mss), "fewer frames, ACKs included, than the data alone needs segments");
+    }
+
+    // Design principle 1 on the offload path: partial checksums both ways, super-segments out and in, nothing allocated.
+    [Test]
+    public void A_transfer_in_super_segments_allocates_nothing_after_warm_up()
+    {
+        var p = new SegmentingPair();
+        p.A.App.Hash = p.B.App.Hash = false;
+        var key = p.A.App.Connect(new TransportAddress(TcpPair.V4B, 7), 1L << 40, p.Now);
+        long target = 0;
+        Func<bool> reached = () => p.A.App[key].Read >= target;
+        void Step()
+        {
+            target = p.A.App[key].Read + (1 << 20);
+            p.RunUntil(reached);
+        }
+        for (int i = 0; i < 3; i++) Step();
+        long readBefore = p.A.App[key].Read, segmentedBefore = p.LinkA.Counters.TxSegmented;
+        long allocated = Tools.Allocations.Least(() => { for (int i = 0; i < 4; i++) Step(); });
+        Assert.That(allocated, Is.Zero);
+        Assert.That(p.A.App[key].Read - readBefore, Is.GreaterThanOrEqualTo(4 << 20), "at least 4 MiB echoed per measured run");
+        Assert.That(p.A.App[key].PatternError, Is.False);
+        Assert.That(p.LinkA.Counters.TxSegmented, Is.GreaterThan(segmentedBefore), "super-segments went out while measured");
+    }
+
+    /// <summary>Two TCP hosts over a pipe that takes partial checksums and segments (TSO), B an echo server on port 7, in simulated time.</summary>
+    private sealed class SegmentingPair
+    {
+        public PipeEnd LinkA, LinkB;
+        public readonly TcpHost A, B;
+        public Instant Now = Instant.FromMilliseconds(1000);
+
+        public SegmentingPair()
+        {
+            (LinkA, LinkB) = Pipe.CreatePair(512, 1500, Medium.Ethernet, DeviceOffloads.Transmit);
+            A = new TcpHost(TwoHosts.MacA, Now, key: 11);
+            B = new TcpHost(TwoHosts.MacB, Now, key: 22);
+            foreach (var (host, v4, v6) in new[] { (A, TcpPair.V4A, TcpPair.V6A), (B, TcpPair.V4B, TcpPair.V6B) })
+            {
+                host.Ip.DadTransmits = 0;
+                host.Ip.AddAddress(v4, 24, Now);
+                host.Ip.AddAddress(v6, 64, Now);
+            }
+            B.App.Echo = true;
+            B.Tcp.Listen(7);
+        }
+
+        /// <summary>Polls both hosts, 100 µs a round while frames move, to the next deadline when idle, until <paramref name="done"/> (at most 200 000 rounds).</summary>
+        public void RunUntil(Func<bool> done)
+        {
+            for (int round = 0; round < 200_000 && !done(); round++)
+            {
+                int moved = A.Poll(ref LinkA, Now) + B.Poll(ref LinkB, Now);
+                A.App.PumpAll();
+                B.App.PumpAll();
+                var next = Instant.Min(A.NextDeadline(), B.NextDeadline());
+                Now = moved > 0 || next <= Now ? Now + Duration.FromMicroseconds(100) : next;
+            }
+        }
     }
 }
