@@ -14,9 +14,12 @@ namespace Ethox.Nic;
 /// </summary>
 /// <remarks>
 /// The kernel hands a packet socket what the interface delivers: with segmentation and checksum offloads
-/// on (a veth's default), frames from the local kernel may be larger than the MTU (dropped here as
-/// truncated) or carry unfinished checksums; turn them off with <c>ethtool -K IFACE tso off gso off gro off tx off</c>.
-/// With receive VLAN offload on, tags are taken off frames before they reach the socket.
+/// on (a veth's default), frames from the local kernel may be TCP super-segments larger than the MTU or carry
+/// unfinished checksums. The device asks for a virtio-net header in front of each frame (PACKET_VNET_HDR, see
+/// <see cref="AfPacketOptions.Offloads"/>) which says so, and the layers take such frames as they are; it also lets
+/// the stack leave its own checksums and segmentation to the kernel. Without the header (offloads off) such frames
+/// are dropped as truncated or fail their checksum. With receive VLAN offload on, tags are taken off frames before
+/// they reach the socket.
 /// </remarks>
 public sealed class AfPacketDevice : IDevice, IDisposable
 {
@@ -25,13 +28,13 @@ public sealed class AfPacketDevice : IDevice, IDisposable
     private readonly PacketRings? _rings;
     private DeviceCounters _counters;
 
-    private AfPacketDevice(FileDescriptorHandle handle, string name, int index, NetInterface info, int mtu, FdPort? port, PacketRings? rings)
+    private AfPacketDevice(FileDescriptorHandle handle, string name, int index, NetInterface info, in DeviceCapabilities capabilities, FdPort? port, PacketRings? rings)
     {
         _handle = handle;
         InterfaceName = name;
         InterfaceIndex = index;
         HardwareAddress = info.HardwareAddress;
-        Capabilities = new DeviceCapabilities(Medium.Ethernet, mtu);
+        Capabilities = capabilities;
         _port = port;
         _rings = rings;
     }
@@ -76,10 +79,10 @@ public sealed class AfPacketDevice : IDevice, IDisposable
         PacketRings? rings = null;
         try
         {
-            if (TrySetUp(handle.Fd, iface, options, out int index, out var info, out int mtu, out bool filterOutgoing, out rings, out error))
+            if (TrySetUp(handle.Fd, iface, options, out int index, out var info, out var capabilities, out bool filterOutgoing, out rings, out error))
             {
-                var port = rings is null ? new FdPort(fd, new DeviceCapabilities(Medium.Ethernet, mtu).MaxFrameLength, filterOutgoing) : null;
-                device = new AfPacketDevice(handle, iface, index, info, mtu, port, rings);
+                var port = rings is null ? new FdPort(fd, capabilities, filterOutgoing) : null;
+                device = new AfPacketDevice(handle, iface, index, info, capabilities, port, rings);
                 return true;
             }
         }
@@ -90,11 +93,11 @@ public sealed class AfPacketDevice : IDevice, IDisposable
         return false;
     }
 
-    private static unsafe bool TrySetUp(int fd, string iface, AfPacketOptions options, out int index, out NetInterface info, out int mtu,
-        out bool filterOutgoing, out PacketRings? rings, out string error)
+    private static unsafe bool TrySetUp(int fd, string iface, AfPacketOptions options, out int index, out NetInterface info,
+        out DeviceCapabilities capabilities, out bool filterOutgoing, out PacketRings? rings, out string error)
     {
         rings = null;
-        mtu = 0;
+        capabilities = default;
         filterOutgoing = false;
         info = default;
         index = (int)Native.IfNameToIndex(iface);
@@ -110,11 +113,18 @@ public sealed class AfPacketDevice : IDevice, IDisposable
             error = $"interface '{iface}' is not an Ethernet interface (hardware type {info.HardwareType}); for an IP-only interface use TunDevice";
             return false;
         }
-        mtu = options.Mtu > 0 ? options.Mtu : info.Mtu;
-        int maxFrame = new DeviceCapabilities(Medium.Ethernet, mtu).MaxFrameLength;
+        int mtu = options.Mtu > 0 ? options.Mtu : info.Mtu;
+        var offloads = VirtioOffload.Effective(options.Offloads);
+        capabilities = VirtioOffload.Capabilities(Medium.Ethernet, mtu, offloads);
 
         filterOutgoing = options.ForceOutgoingFilter || !Native.SetInt(fd, Native.SOL_PACKET, Native.PACKET_IGNORE_OUTGOING, 1);
-        if (options.UseMmapRings && !PacketRings.TryCreate(fd, maxFrame, options.RingFrames, filterOutgoing, out rings, out error)) return false;
+        // Before the rings: the kernel refuses to change the header once they exist.
+        if (offloads != DeviceOffloads.None && !Native.SetInt(fd, Native.SOL_PACKET, Native.PACKET_VNET_HDR, 1))
+        {
+            error = "cannot ask for virtio-net headers (PACKET_VNET_HDR; open with Offloads = None to do without): " + Native.Describe(Native.Errno);
+            return false;
+        }
+        if (options.UseMmapRings && !PacketRings.TryCreate(fd, capabilities, options.RingFrames, filterOutgoing, out rings, out error)) return false;
 
         var address = new SockaddrLl
         {

@@ -1,3 +1,5 @@
+using Ethox.Layer;
+
 namespace Ethox.Nic;
 
 /// <summary>How a PACKET_FANOUT group spreads received frames over its sockets (linux/if_packet.h PACKET_FANOUT_*).</summary>
@@ -31,6 +33,17 @@ public sealed class AfPacketOptions
 
     /// <summary>Put the interface in promiscuous mode while the socket is open (frames to any MAC address).</summary>
     public bool Promiscuous { get; init; }
+
+    /// <summary>
+    /// The offloads to use through the virtio-net header (PACKET_VNET_HDR), all of them by default: received checksums the
+    /// local kernel left partial or verified are trusted instead of failing, TCP super-segments of up to 64 KiB are received
+    /// whole (<see cref="DeviceOffloads.ReceiveSegmented"/>: the receive buffers grow to 64 KiB), transmitted checksums are
+    /// finished by the kernel (<see cref="DeviceOffloads.TransmitChecksumPartial"/>) and large TCP segments cut by it
+    /// (<see cref="DeviceOffloads.TransmitSegmentation"/>). <see cref="DeviceOffloads.None"/> turns the header off: frames
+    /// then carry no such word, so the senders on this host must finish their checksums and segments themselves
+    /// (<c>ethtool -K IFACE tx off tso off gso off</c>).
+    /// </summary>
+    public DeviceOffloads Offloads { get; init; } = DeviceOffloads.All;
 
     /// <summary>Send straight to the driver, skipping the kernel's queueing discipline (PACKET_QDISC_BYPASS).</summary>
     public bool BypassQdisc { get; init; }

@@ -8,6 +8,7 @@ public struct DeviceCounters
 {
     internal long rxFrames, rxBytes, txFrames, txBytes;
     internal long rxTruncated, rxErrors, rxKernelDropped, txQueueFull, txErrors;
+    internal long rxChecksumPartial, rxChecksumVerified, rxSegmented, rxUnsupportedOffload, txChecksumPartial, txSegmented;
 
     /// <summary>Frames handed to the receiver.</summary>
     public readonly long RxFrames => rxFrames;
@@ -27,14 +28,42 @@ public struct DeviceCounters
     public readonly long TxQueueFull => txQueueFull;
     /// <summary>Frames to send the operating system refused (too long, interface down, malformed).</summary>
     public readonly long TxErrors => txErrors;
+    /// <summary>Received frames whose transport checksum the sender on this host left partial (and the device vouched for).</summary>
+    public readonly long RxChecksumPartial => rxChecksumPartial;
+    /// <summary>Received frames whose checksum the device said it verified.</summary>
+    public readonly long RxChecksumVerified => rxChecksumVerified;
+    /// <summary>Received TCP super-segments (GSO/GRO), handed over whole.</summary>
+    public readonly long RxSegmented => rxSegmented;
+    /// <summary>Received frames dropped because their offload cannot be taken (a UDP super-datagram, an unknown segmentation kind).</summary>
+    public readonly long RxUnsupportedOffload => rxUnsupportedOffload;
+    /// <summary>Frames sent with a partial checksum for the device to finish.</summary>
+    public readonly long TxChecksumPartial => txChecksumPartial;
+    /// <summary>TCP super-segments sent for the device to cut (TSO).</summary>
+    public readonly long TxSegmented => txSegmented;
     /// <summary>All frames lost, whatever the reason.</summary>
-    public readonly long Drops => rxTruncated + rxKernelDropped + txQueueFull + txErrors;
+    public readonly long Drops => rxTruncated + rxKernelDropped + rxUnsupportedOffload + txQueueFull + txErrors;
 
     internal void Received(int length) { rxFrames++; rxBytes += length; }
     internal void Sent(int length) { txFrames++; txBytes += length; }
 
+    internal void Received(int length, in Ethox.Layer.PacketOffload offload)
+    {
+        Received(length);
+        if (offload.Checksum == Ethox.Layer.ChecksumStatus.Partial) rxChecksumPartial++;
+        else if (offload.Checksum == Ethox.Layer.ChecksumStatus.Verified) rxChecksumVerified++;
+        if (offload.Segmentation != Ethox.Layer.SegmentationKind.None) rxSegmented++;
+    }
+
+    internal void Sent(int length, in Ethox.Layer.PacketOffload offload)
+    {
+        Sent(length);
+        if (offload.Checksum == Ethox.Layer.ChecksumStatus.Partial) txChecksumPartial++;
+        if (offload.Segmentation != Ethox.Layer.SegmentationKind.None) txSegmented++;
+    }
+
     /// <inheritdoc/>
     public override readonly string ToString()
         => $"rx {rxFrames} frames/{rxBytes} B, tx {txFrames} frames/{txBytes} B, drops: rx truncated {rxTruncated}, rx errors {rxErrors}, "
-         + $"kernel {rxKernelDropped}, tx queue full {txQueueFull}, tx errors {txErrors}";
+         + $"kernel {rxKernelDropped}, unsupported offload {rxUnsupportedOffload}, tx queue full {txQueueFull}, tx errors {txErrors}; "
+         + $"offloads: rx partial {rxChecksumPartial}, verified {rxChecksumVerified}, segmented {rxSegmented}, tx partial {txChecksumPartial}, segmented {txSegmented}";
 }

@@ -14,6 +14,10 @@ namespace Ethox.Nic;
 /// direction) and leaves it when due. The receiver's answers in place are transmitted through the
 /// transmit direction's faults. When the transmit queue is full, <see cref="Transmit"/> lends no more
 /// buffers; receiving pulls from the wrapped device only what the receive queue has room for.
+/// Offload metadata travels with each frame. The injector stands for the wire, where frames are at most MTU-sized: it
+/// does not offer transmit segmentation (TSO) even when the wrapped device does, so that a dropped or corrupted frame is
+/// one segment, as on a real link (super-segments the wrapped device receives pass whole). A corrupted frame loses the
+/// device's word for its checksum (see <see cref="FaultSettings.CorruptProbability"/>).
 /// </remarks>
 /// <typeparam name="TDevice">The wrapped device; a struct device is held by value and reached through <see cref="Inner"/>.</typeparam>
 public sealed class FaultInjector<TDevice> : IDevice where TDevice : IDevice
@@ -27,12 +31,13 @@ public sealed class FaultInjector<TDevice> : IDevice where TDevice : IDevice
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(queueCapacity);
         _device = device;
-        Capabilities = device.Capabilities;
+        var inner = device.Capabilities;
+        Capabilities = inner with { Offloads = inner.Offloads & ~DeviceOffloads.TransmitSegmentation, MaxTransmitFrameLength = 0 };
         // Each direction draws from its own stream: what happens to received frames does not depend on
         // how transmissions interleave with them.
         ulong state = seed;
-        _rx = new FaultLane(queueCapacity, Capabilities.MaxFrameLength, receive, XorShiftRandom.SplitMix64(ref state));
-        _tx = new FaultLane(queueCapacity, Capabilities.MaxFrameLength, transmit, XorShiftRandom.SplitMix64(ref state));
+        _rx = new FaultLane(queueCapacity, Capabilities.MaxReceiveFrameLength, receive, XorShiftRandom.SplitMix64(ref state));
+        _tx = new FaultLane(queueCapacity, Capabilities.MaxTransmitFrameLength, transmit, XorShiftRandom.SplitMix64(ref state));
     }
 
     /// <summary>The wrapped device.</summary>
@@ -63,19 +68,17 @@ public sealed class FaultInjector<TDevice> : IDevice where TDevice : IDevice
             _device.Receive(pull, ref admit, now);
         }
         int n = 0;
-        while (n < max && _rx.TryPeekDue(now, out var buffer, out int length))
+        var transmitOffloads = Capabilities.TransmitOffloads;
+        while (n < max && _rx.TryPeekDue(now, out var buffer, out int length, out var offload))
         {
             _verdict = PacketVerdict.None;
-            receiver.Receive(new RawPacket(buffer, length, now, ref _verdict));
+            receiver.Receive(new RawPacket(buffer, length, now, ref _verdict, offload, transmitOffloads));
             n++;
             int answer = _verdict.SendLength;
             if (answer >= 0)
             {
-                if (_tx.HasRoom)
-                {
-                    buffer[..answer].CopyTo(_tx.Slot);
-                    _tx.Offer(answer, now);
-                }
+                // An answer longer than a transmit slot (from a super-segment's buffer) cannot go out whole: lost, and counted.
+                if (_tx.HasRoom && buffer[..answer].TryCopyTo(_tx.Slot)) _tx.Offer(answer, now, _verdict.Offload);
                 else _tx.Counters.queueFull++;
             }
             _rx.PopDelivered();
@@ -90,12 +93,13 @@ public sealed class FaultInjector<TDevice> : IDevice where TDevice : IDevice
     {
         _tx.ReleaseHeld(now);
         int n = 0;
+        var transmitOffloads = Capabilities.TransmitOffloads;
         while (n < max && _tx.HasRoom)
         {
             _verdict = PacketVerdict.None;
-            sender.Send(new RawPacket(_tx.Slot, 0, now, ref _verdict));
+            sender.Send(new RawPacket(_tx.Slot, 0, now, ref _verdict, default, transmitOffloads));
             if (_verdict.SendLength < 0) break;
-            _tx.Offer(_verdict.SendLength, now);
+            _tx.Offer(_verdict.SendLength, now, _verdict.Offload);
             n++;
         }
         Flush(now);
@@ -115,7 +119,7 @@ public sealed class FaultInjector<TDevice> : IDevice where TDevice : IDevice
         {
             var frame = packet.Frame;
             frame.CopyTo(lane.Slot);
-            lane.Offer(frame.Length, now);
+            lane.Offer(frame.Length, now, packet.Offload);
         }
     }
 
@@ -124,9 +128,10 @@ public sealed class FaultInjector<TDevice> : IDevice where TDevice : IDevice
     {
         public void Send(RawPacket packet)
         {
-            if (!lane.TryPeekDue(now, out var buffer, out int length)) return;
-            // A device lends buffers of its maximum frame length, the size of the lane's: the copy fits.
-            if (buffer[..length].TryCopyTo(packet.Capacity)) packet.Send(length);
+            if (!lane.TryPeekDue(now, out var buffer, out int length, out var offload)) return;
+            // A device lends buffers of its maximum frame length, the size of the lane's: the copy fits. The offloads asked
+            // for are the wrapped device's own (the injector offers no others).
+            if (buffer[..length].TryCopyTo(packet.Capacity)) packet.Send(length, offload);
             lane.PopDelivered();
         }
     }

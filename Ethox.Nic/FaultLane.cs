@@ -66,14 +66,18 @@ internal sealed class FaultLane
         }
     }
 
-    /// <summary>Decides what happens to the <paramref name="length"/>-byte frame written into <see cref="Slot"/>.</summary>
-    public void Offer(int length, Instant now)
+    /// <summary>Decides what happens to the <paramref name="length"/>-byte frame written into <see cref="Slot"/>, with its offload metadata.</summary>
+    public void Offer(int length, Instant now, PacketOffload offload = default)
     {
         Counters.offered++;
         if (_random.Chance(_drop)) { Counters.dropped++; return; }
         if (!TakeTokens(length, now)) { Counters.rateLimited++; return; }
         if (length > 0 && _random.Chance(_corrupt))
         {
+            // On a wire the bit flips after the checksum was finished, and no device vouches for the frame any more: a
+            // partial checksum is finished now, over the bytes as they were, so that the receiver's check sees the flip.
+            offload.TryFinishChecksum(_queue.TailBuffer[..length]);
+            offload = offload with { Checksum = ChecksumStatus.Unverified, ChecksumStart = 0, ChecksumOffset = 0 };
             int bit = _random.Below(length * 8);
             _queue.TailBuffer[bit >> 3] ^= (byte)(1 << (bit & 7));
             Counters.corrupted++;
@@ -89,35 +93,36 @@ internal sealed class FaultLane
             _heldSince = now;
             if (duplicate)
             {
-                _queue.Push(length, due);
+                _queue.Push(length, due, offload);
                 _queue.LastFrame.CopyTo(_held.TailBuffer);
-                _held.Push(length, due);
+                _held.Push(length, due, offload);
             }
-            else _queue.PushTailInto(_held, length, due);
+            else _queue.PushTailInto(_held, length, due, offload);
             return;
         }
-        _queue.Push(length, due);
+        _queue.Push(length, due, offload);
         if (duplicate)
         {
             _queue.LastFrame.CopyTo(_queue.TailBuffer);
-            _queue.Push(length, due);
+            _queue.Push(length, due, offload);
         }
-        if (!_held.IsEmpty) _held.PopInto(_queue, _held.HeadLength, _held.HeadTime);
+        if (!_held.IsEmpty) _held.PopInto(_queue, _held.HeadLength, _held.HeadTime, _held.HeadOffload);
     }
 
     /// <summary>Queues the held frame if no frame overtook it within <see cref="FaultSettings.ReorderTimeout"/>.</summary>
     public void ReleaseHeld(Instant now)
     {
         if (!_held.IsEmpty && now >= _heldSince + _settings.ReorderTimeout && !_queue.IsFull)
-            _held.PopInto(_queue, _held.HeadLength, _held.HeadTime);
+            _held.PopInto(_queue, _held.HeadLength, _held.HeadTime, _held.HeadOffload);
     }
 
-    /// <summary>The oldest queued frame if it is due at <paramref name="now"/>.</summary>
-    public bool TryPeekDue(Instant now, out Span<byte> buffer, out int length)
+    /// <summary>The oldest queued frame, with its offload metadata, if it is due at <paramref name="now"/>.</summary>
+    public bool TryPeekDue(Instant now, out Span<byte> buffer, out int length, out PacketOffload offload)
     {
-        if (_queue.IsEmpty || _queue.HeadTime > now) { buffer = default; length = 0; return false; }
+        if (_queue.IsEmpty || _queue.HeadTime > now) { buffer = default; length = 0; offload = default; return false; }
         buffer = _queue.HeadBuffer;
         length = _queue.HeadLength;
+        offload = _queue.HeadOffload;
         return true;
     }
 

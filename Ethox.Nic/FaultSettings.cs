@@ -23,7 +23,10 @@ public readonly record struct FaultSettings
     /// the first call at or after that time). Zero: the next call releases it if no frame overtook it meanwhile.
     /// </summary>
     public Duration ReorderTimeout { get; init; }
-    /// <summary>Probability that one random bit of a frame is flipped.</summary>
+    /// <summary>
+    /// Probability that one random bit of a frame is flipped. A checksum left partial for an offload is finished first, and
+    /// the frame loses the device's word for its checksum, so the flip is found as on a wire.
+    /// </summary>
     public double CorruptProbability { get; init; }
     /// <summary>Every frame is delivered this long after it entered (at the first call at or after that time).</summary>
     public Duration Delay { get; init; }

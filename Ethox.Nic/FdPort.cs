@@ -1,5 +1,6 @@
 using System;
 using Ethox.Layer;
+using Ethox.Wire;
 
 namespace Ethox.Nic;
 
@@ -10,47 +11,63 @@ namespace Ethox.Nic;
 /// <remarks>
 /// Buffers are one byte longer than the largest frame, so a frame the kernel would deliver longer than
 /// that fills the extra byte and is recognised and dropped as truncated instead of being handed over cut.
+/// With the virtio-net header (PACKET_VNET_HDR, IFF_VNET_HDR) every frame read or written is preceded by one: the
+/// buffers keep room for it in front of the frame, so an answer in place gets its own header without a copy.
 /// The verdict lives in a field so that the <see cref="RawPacket"/> referring to it can reach the receiver.
 /// </remarks>
 internal sealed unsafe class FdPort
 {
     private readonly int _fd;
-    private readonly int _maxFrame;
+    private readonly int _maxReceive, _maxTransmit, _header;
     private readonly byte[] _rx, _tx;
     private readonly bool _filterOutgoing;
+    private readonly DeviceOffloads _transmitOffloads;
     private PacketVerdict _verdict;
 
     /// <param name="fd">A non-blocking descriptor (owned by the caller).</param>
-    /// <param name="maxFrameLength">The device's maximum frame length.</param>
+    /// <param name="capabilities">The device's frame lengths and offloads; any offload means the descriptor carries virtio-net headers.</param>
     /// <param name="filterOutgoing">
     /// For a packet socket whose kernel lacks PACKET_IGNORE_OUTGOING: read with recvfrom(2) and skip frames
     /// whose sockaddr_ll says PACKET_OUTGOING (our own transmissions, looped back to packet taps).
     /// </param>
-    public FdPort(int fd, int maxFrameLength, bool filterOutgoing)
+    public FdPort(int fd, in DeviceCapabilities capabilities, bool filterOutgoing)
     {
         _fd = fd;
-        _maxFrame = maxFrameLength;
-        _rx = new byte[maxFrameLength + 1];
-        _tx = new byte[maxFrameLength];
+        _maxReceive = capabilities.MaxReceiveFrameLength;
+        _maxTransmit = capabilities.MaxTransmitFrameLength;
+        _header = capabilities.Offloads == DeviceOffloads.None ? 0 : VirtioNetHeader.Length;
+        _transmitOffloads = capabilities.TransmitOffloads;
+        _rx = new byte[_header + _maxReceive + 1];
+        _tx = new byte[_header + _maxTransmit];
         _filterOutgoing = filterOutgoing;
     }
 
     public int Receive<TRecv>(int max, ref TRecv receiver, Instant now, ref DeviceCounters counters)
         where TRecv : IRecv<RawPacket>, allows ref struct
     {
-        // Frames passed over (too long) count against a budget of max as well, so that a flood of them
-        // cannot hold the caller here.
+        // Frames passed over (too long, offloads we cannot take) count against a budget of max as well, so that a
+        // flood of them cannot hold the caller here.
         int n = 0, skipped = 0;
         while (n < max && skipped < max)
         {
-            int length = ReadOne(ref counters);
-            if (length < 0) break;
-            if (length > _maxFrame) { counters.rxTruncated++; skipped++; continue; }
-            counters.Received(length);
+            int read = ReadOne(ref counters);
+            if (read < 0) break;
+            int length = read - _header;
+            if (length < 0) { counters.rxErrors++; skipped++; continue; }
+            if (length > _maxReceive) { counters.rxTruncated++; skipped++; continue; }
+            PacketOffload offload = default;
+            if (_header > 0
+                && !(VirtioNetHeader.TryRead(_rx, out var header) && VirtioOffload.TryFromReceived(header, length, out offload)))
+            {
+                counters.rxUnsupportedOffload++;
+                skipped++;
+                continue;
+            }
+            counters.Received(length, offload);
             _verdict = PacketVerdict.None;
-            receiver.Receive(new RawPacket(_rx.AsSpan(0, _maxFrame), length, now, ref _verdict));
+            receiver.Receive(new RawPacket(_rx.AsSpan(_header, _maxReceive), length, now, ref _verdict, offload, _transmitOffloads));
             n++;
-            if (_verdict.SendLength >= 0) WriteOne(_rx, _verdict.SendLength, ref counters);
+            if (_verdict.SendLength >= 0) WriteOne(_rx, _verdict.SendLength, _verdict.Offload, ref counters);
         }
         return n;
     }
@@ -62,9 +79,9 @@ internal sealed unsafe class FdPort
         while (n < max)
         {
             _verdict = PacketVerdict.None;
-            sender.Send(new RawPacket(_tx, 0, now, ref _verdict));
+            sender.Send(new RawPacket(_tx.AsSpan(_header), 0, now, ref _verdict, default, _transmitOffloads));
             if (_verdict.SendLength < 0) break;
-            WriteOne(_tx, _verdict.SendLength, ref counters);
+            WriteOne(_tx, _verdict.SendLength, _verdict.Offload, ref counters);
             n++;
         }
         return n;
@@ -72,7 +89,7 @@ internal sealed unsafe class FdPort
 
     public bool WaitReadable(Duration timeout) => Native.WaitReadable(_fd, timeout);
 
-    // The length of the next frame, or -1 when there is none (or the read failed; counted).
+    // The length of the next read (header included), or -1 when there is none (or the read failed; counted).
     private int ReadOne(ref DeviceCounters counters)
     {
         fixed (byte* p = _rx)
@@ -98,13 +115,15 @@ internal sealed unsafe class FdPort
         }
     }
 
-    private void WriteOne(byte[] buffer, int length, ref DeviceCounters counters)
+    // Writes the frame of length bytes that starts after the header room of buffer, with its header in front.
+    private void WriteOne(byte[] buffer, int length, in PacketOffload offload, ref DeviceCounters counters)
     {
+        if (_header > 0) VirtioOffload.ForTransmit(offload).TryWrite(buffer);
         fixed (byte* p = buffer)
         {
             while (true)
             {
-                if (Native.Write(_fd, p, (nuint)length) >= 0) { counters.Sent(length); return; }
+                if (Native.Write(_fd, p, (nuint)(_header + length)) >= 0) { counters.Sent(length, offload); return; }
                 int errno = Native.Errno;
                 if (errno == Native.EINTR) continue;
                 if (errno is Native.EAGAIN or Native.ENOBUFS) counters.txQueueFull++;

@@ -4,8 +4,8 @@ using Ethox.Layer;
 namespace Ethox.Nic;
 
 /// <summary>
-/// A bounded FIFO of frames in fixed buffers allocated once. Each slot carries a length and a time tag
-/// (when it was queued, or when it is due). Frames move between rings by exchanging buffers, not by
+/// A bounded FIFO of frames in fixed buffers allocated once. Each slot carries a length, a time tag
+/// (when it was queued, or when it is due) and the frame's offload metadata (a partial checksum, a super-segment). Frames move between rings by exchanging buffers, not by
 /// copying: a frame answered in place goes from a receive ring to a transmit ring for free.
 /// </summary>
 /// <remarks>The one ring behind <see cref="Loopback"/>, <see cref="PipeEnd"/> and the queues of <see cref="FaultInjector{TDevice}"/>.</remarks>
@@ -16,6 +16,7 @@ internal sealed class FrameRing
     private readonly Buffer[] _buffers;
     private readonly int[] _lengths;
     private readonly Instant[] _times;
+    private readonly PacketOffload[] _offloads;
     private int _head, _count;
 
     /// <summary>Allocates <paramref name="capacity"/> buffers of <paramref name="bufferLength"/> bytes.</summary>
@@ -27,6 +28,7 @@ internal sealed class FrameRing
         for (int i = 0; i < capacity; i++) _buffers[i].Bytes = new byte[bufferLength];
         _lengths = new int[capacity];
         _times = new Instant[capacity];
+        _offloads = new PacketOffload[capacity];
     }
 
     public int Count => _count;
@@ -40,14 +42,18 @@ internal sealed class FrameRing
     /// <summary>The free buffer the next frame is written into (only when not <see cref="IsFull"/>).</summary>
     public Span<byte> TailBuffer => _buffers[TailIndex].Bytes;
 
-    /// <summary>Queues the frame written into <see cref="TailBuffer"/>.</summary>
-    public void Push(int length, Instant time)
+    /// <summary>Queues the frame written into <see cref="TailBuffer"/>, with its offload metadata.</summary>
+    public void Push(int length, Instant time, in PacketOffload offload = default)
     {
         int t = TailIndex;
         _lengths[t] = length;
         _times[t] = time;
+        _offloads[t] = offload;
         _count++;
     }
+
+    /// <summary>The offload metadata of the frame queued last (only when not <see cref="IsEmpty"/>).</summary>
+    public PacketOffload LastOffload => _offloads[Wrap(_head + _count - 1)];
 
     /// <summary>The frame queued last (only when not <see cref="IsEmpty"/>).</summary>
     public Span<byte> LastFrame
@@ -65,6 +71,8 @@ internal sealed class FrameRing
     public int HeadLength => _lengths[_head];
     /// <summary>The time tag of the oldest frame.</summary>
     public Instant HeadTime => _times[_head];
+    /// <summary>The offload metadata of the oldest frame.</summary>
+    public PacketOffload HeadOffload => _offloads[_head];
 
     /// <summary>Forgets the oldest frame.</summary>
     public void Pop()
@@ -75,9 +83,10 @@ internal sealed class FrameRing
 
     /// <summary>
     /// Forgets the oldest frame and queues its buffer, holding <paramref name="length"/> bytes, on
-    /// <paramref name="target"/> (which may be this ring). False when the target had no room: the frame is gone.
+    /// <paramref name="target"/> (which may be this ring) with <paramref name="offload"/>. False when the target had no
+    /// room: the frame is gone.
     /// </summary>
-    public bool PopInto(FrameRing target, int length, Instant time)
+    public bool PopInto(FrameRing target, int length, Instant time, in PacketOffload offload)
     {
         int from = _head;
         Pop();
@@ -86,16 +95,16 @@ internal sealed class FrameRing
         // The slot just freed here takes the target's free buffer; when target is this ring and was
         // full, from == to and the exchange is a no-op.
         (_buffers[from], target._buffers[to]) = (target._buffers[to], _buffers[from]);
-        target.Push(length, time);
+        target.Push(length, time, offload);
         return true;
     }
 
     /// <summary>Queues the frame written into <see cref="TailBuffer"/> on <paramref name="target"/> instead, without copying (both need room).</summary>
-    public void PushTailInto(FrameRing target, int length, Instant time)
+    public void PushTailInto(FrameRing target, int length, Instant time, in PacketOffload offload)
     {
         int from = TailIndex, to = target.TailIndex;
         (_buffers[from], target._buffers[to]) = (target._buffers[to], _buffers[from]);
-        target.Push(length, time);
+        target.Push(length, time, offload);
     }
 
     private struct Buffer

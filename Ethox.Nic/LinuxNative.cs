@@ -23,7 +23,7 @@ internal static unsafe partial class Native
     // Packet socket options (linux/if_packet.h).
     public const int SOL_PACKET = 263;
     public const int PACKET_ADD_MEMBERSHIP = 1, PACKET_RX_RING = 5, PACKET_STATISTICS = 6, PACKET_VERSION = 10;
-    public const int PACKET_TX_RING = 13, PACKET_LOSS = 14, PACKET_FANOUT = 18, PACKET_QDISC_BYPASS = 20, PACKET_IGNORE_OUTGOING = 23;
+    public const int PACKET_TX_RING = 13, PACKET_LOSS = 14, PACKET_VNET_HDR = 15, PACKET_FANOUT = 18, PACKET_QDISC_BYPASS = 20, PACKET_IGNORE_OUTGOING = 23;
     public const int PACKET_MR_PROMISC = 1;
     public const byte PACKET_OUTGOING = 4;
     public const int TPACKET_V2 = 1;
@@ -35,7 +35,11 @@ internal static unsafe partial class Native
     // ioctl requests (linux/sockios.h, linux/if_tun.h).
     public const nuint SIOCGIFMTU = 0x8921, SIOCGIFHWADDR = 0x8927;
     public const nuint TUNSETIFF = 0x400454CA; // _IOW('T', 202, int)
-    public const short IFF_TUN = 0x0001, IFF_TAP = 0x0002, IFF_NO_PI = 0x1000;
+    public const nuint TUNSETOFFLOAD = 0x400454D0; // _IOW('T', 208, unsigned int)
+    public const nuint TUNSETVNETHDRSZ = 0x400454D8; // _IOW('T', 216, int)
+    public const short IFF_TUN = 0x0001, IFF_TAP = 0x0002, IFF_NO_PI = 0x1000, IFF_VNET_HDR = 0x4000;
+    /// <summary>TUNSETOFFLOAD flags: what the kernel may hand us (partial checksums, TCP super-segments).</summary>
+    public const uint TUN_F_CSUM = 0x01, TUN_F_TSO4 = 0x02, TUN_F_TSO6 = 0x04;
     /// <summary>IFNAMSIZ: interface names are at most 15 bytes plus the terminating zero.</summary>
     public const int IFNAMSIZ = 16;
 

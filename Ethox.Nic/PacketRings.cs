@@ -1,6 +1,7 @@
 using System;
 using System.Threading;
 using Ethox.Layer;
+using Ethox.Wire;
 
 namespace Ethox.Nic;
 
@@ -9,23 +10,27 @@ namespace Ethox.Nic;
 /// Documentation/networking/packet_mmap.rst). Frames are handed over where the kernel wrote them and
 /// filled where the kernel will read them: no copy and no system call per received frame, one send(2)
 /// per batch of transmitted frames. Ownership of each frame is passed through its tp_status word.
+/// With PACKET_VNET_HDR the kernel writes each received frame's virtio-net header right in front of its MAC header,
+/// and reads one in front of each transmitted frame.
 /// </summary>
 internal sealed unsafe class PacketRings : IDisposable
 {
     // Room before the frame data in an RX frame: the tpacket2_hdr, the sockaddr_ll and the alignment
-    // the kernel adds (tp_mac is TPACKET_ALIGN(32 + 20 + 16) - 14 = 66 for Ethernet).
+    // the kernel adds (tp_mac is TPACKET_ALIGN(32 + 20 + 16) - 14 = 66 for Ethernet; 76 with the
+    // 10-byte virtio-net header the kernel then puts before the MAC header).
     private const int RxHeadroom = 96;
 
     private readonly int _fd;
     private readonly MappedMemory _memory;
     private readonly byte* _rxRing, _txRing;
-    private readonly int _frameSize, _blockSize, _framesPerBlock, _frameCount, _maxFrame;
+    private readonly int _frameSize, _blockSize, _framesPerBlock, _frameCount, _maxReceive, _maxTransmit, _header;
+    private readonly DeviceOffloads _transmitOffloads;
     private readonly bool _filterOutgoing;
     private int _rxHead, _txHead;
     private bool _kickPending;
     private PacketVerdict _verdict;
 
-    private PacketRings(int fd, MappedMemory memory, TpacketReq req, int maxFrame, bool filterOutgoing)
+    private PacketRings(int fd, MappedMemory memory, TpacketReq req, in DeviceCapabilities capabilities, bool filterOutgoing)
     {
         _fd = fd;
         _memory = memory;
@@ -35,15 +40,18 @@ internal sealed unsafe class PacketRings : IDisposable
         _frameCount = (int)req.FrameCount;
         _rxRing = memory.Pointer;
         _txRing = memory.Pointer + (nint)req.BlockSize * req.BlockCount;
-        _maxFrame = maxFrame;
+        _maxReceive = capabilities.MaxReceiveFrameLength;
+        _maxTransmit = capabilities.MaxTransmitFrameLength;
+        _header = capabilities.Offloads == DeviceOffloads.None ? 0 : VirtioNetHeader.Length;
+        _transmitOffloads = capabilities.TransmitOffloads;
         _filterOutgoing = filterOutgoing;
     }
 
     /// <summary>
-    /// Sets up both rings on an unbound packet socket and maps them. Frames are a power of two when they fit
-    /// a page (so none of the block is wasted), blocks are whole pages.
+    /// Sets up both rings on an unbound packet socket (with PACKET_VNET_HDR already set when the capabilities have offloads)
+    /// and maps them. Frames are a power of two when they fit a page (so none of the block is wasted), blocks are whole pages.
     /// </summary>
-    public static bool TryCreate(int fd, int maxFrameLength, int frames, bool filterOutgoing, out PacketRings? rings, out string error)
+    public static bool TryCreate(int fd, in DeviceCapabilities capabilities, int frames, bool filterOutgoing, out PacketRings? rings, out string error)
     {
         rings = null;
         if (!Native.SetInt(fd, Native.SOL_PACKET, Native.PACKET_VERSION, Native.TPACKET_V2))
@@ -52,7 +60,7 @@ internal sealed unsafe class PacketRings : IDisposable
             return false;
         }
         int page = Environment.SystemPageSize;
-        int needed = maxFrameLength + RxHeadroom;
+        int needed = capabilities.MaxBufferLength + RxHeadroom;
         int frameSize = needed <= page ? (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)needed) : (needed + 15) & ~15;
         int blockSize = (frameSize + page - 1) / page * page;
         int perBlock = blockSize / frameSize;
@@ -81,7 +89,7 @@ internal sealed unsafe class PacketRings : IDisposable
             error = $"cannot map the packet rings ({total} bytes): {Native.Describe(Native.Errno)}";
             return false;
         }
-        rings = new PacketRings(fd, new MappedMemory(map, total), req, maxFrameLength, filterOutgoing);
+        rings = new PacketRings(fd, new MappedMemory(map, total), req, capabilities, filterOutgoing);
         error = "";
         return true;
     }
@@ -103,18 +111,26 @@ internal sealed unsafe class PacketRings : IDisposable
             // Acquire: the frame's bytes are read only after the kernel's TP_STATUS_USER is seen.
             if ((Volatile.Read(ref hdr->Status) & Native.TP_STATUS_USER) == 0) break;
             var from = (SockaddrLl*)((byte*)hdr + Native.TPACKET2_HDR_ALIGNED);
+            PacketOffload offload = default;
             if (_filterOutgoing && from->PktType == Native.PACKET_OUTGOING) skipped++;
-            else if (hdr->SnapLen < hdr->Len || hdr->Len > (uint)_maxFrame) { counters.rxTruncated++; skipped++; }
+            else if (hdr->SnapLen < hdr->Len || hdr->Len > (uint)_maxReceive) { counters.rxTruncated++; skipped++; }
+            else if (_header > 0 && !(hdr->Mac >= _header
+                && VirtioNetHeader.TryRead(new ReadOnlySpan<byte>((byte*)hdr + hdr->Mac - _header, _header), out var header)
+                && VirtioOffload.TryFromReceived(header, (int)hdr->Len, out offload)))
+            {
+                counters.rxUnsupportedOffload++;
+                skipped++;
+            }
             else
             {
                 int length = (int)hdr->Len;
-                var buffer = new Span<byte>((byte*)hdr + hdr->Mac, Math.Min(_maxFrame, _frameSize - hdr->Mac));
-                counters.Received(length);
+                var buffer = new Span<byte>((byte*)hdr + hdr->Mac, Math.Min(_maxReceive, _frameSize - hdr->Mac));
+                counters.Received(length, offload);
                 _verdict = PacketVerdict.None;
-                receiver.Receive(new RawPacket(buffer, length, now, ref _verdict));
+                receiver.Receive(new RawPacket(buffer, length, now, ref _verdict, offload, _transmitOffloads));
                 n++;
                 int answer = _verdict.SendLength;
-                if (answer >= 0) QueueCopy(buffer[..answer], ref counters);
+                if (answer >= 0) QueueCopy(buffer[..answer], _verdict.Offload, ref counters);
             }
             // Release: our reads (and in-place writes) of the frame complete before the kernel may reuse it.
             Volatile.Write(ref hdr->Status, Native.TP_STATUS_KERNEL);
@@ -133,11 +149,12 @@ internal sealed unsafe class PacketRings : IDisposable
             var hdr = Frame(_txRing, _txHead);
             // A frame still being sent (or not yet sent) by the kernel: the ring is full, the sender waits.
             if (Volatile.Read(ref hdr->Status) != Native.TP_STATUS_AVAILABLE) break;
-            var buffer = new Span<byte>((byte*)hdr + Native.TPACKET2_HDR_ALIGNED, Math.Min(_maxFrame, _frameSize - Native.TPACKET2_HDR_ALIGNED));
+            int data = Native.TPACKET2_HDR_ALIGNED + _header;
+            var buffer = new Span<byte>((byte*)hdr + data, Math.Min(_maxTransmit, _frameSize - data));
             _verdict = PacketVerdict.None;
-            sender.Send(new RawPacket(buffer, 0, now, ref _verdict));
+            sender.Send(new RawPacket(buffer, 0, now, ref _verdict, default, _transmitOffloads));
             if (_verdict.SendLength < 0) break;
-            Submit(hdr, _verdict.SendLength, ref counters);
+            Submit(hdr, _verdict.SendLength, _verdict.Offload, ref counters);
             n++;
         }
         if (_kickPending) Kick(ref counters);
@@ -148,20 +165,23 @@ internal sealed unsafe class PacketRings : IDisposable
         => (Volatile.Read(ref Frame(_rxRing, _rxHead)->Status) & Native.TP_STATUS_USER) != 0 || Native.WaitReadable(_fd, timeout);
 
     // An answer written in place into the RX ring is copied to the next TX frame (if the kernel is done with it).
-    private void QueueCopy(ReadOnlySpan<byte> frame, ref DeviceCounters counters)
+    private void QueueCopy(ReadOnlySpan<byte> frame, in PacketOffload offload, ref DeviceCounters counters)
     {
         var hdr = Frame(_txRing, _txHead);
+        int data = Native.TPACKET2_HDR_ALIGNED + _header;
         if (Volatile.Read(ref hdr->Status) != Native.TP_STATUS_AVAILABLE) { counters.txQueueFull++; return; }
-        frame.CopyTo(new Span<byte>((byte*)hdr + Native.TPACKET2_HDR_ALIGNED, _frameSize - Native.TPACKET2_HDR_ALIGNED));
-        Submit(hdr, frame.Length, ref counters);
+        if (!frame.TryCopyTo(new Span<byte>((byte*)hdr + data, _frameSize - data))) { counters.txErrors++; return; }
+        Submit(hdr, frame.Length, offload, ref counters);
     }
 
-    private void Submit(Tpacket2Hdr* hdr, int length, ref DeviceCounters counters)
+    // Hands the frame written after the TX frame's header room to the kernel, with its virtio-net header in front.
+    private void Submit(Tpacket2Hdr* hdr, int length, in PacketOffload offload, ref DeviceCounters counters)
     {
-        hdr->Len = (uint)length;
+        if (_header > 0) VirtioOffload.ForTransmit(offload).TryWrite(new Span<byte>((byte*)hdr + Native.TPACKET2_HDR_ALIGNED, _header));
+        hdr->Len = (uint)(_header + length);
         Volatile.Write(ref hdr->Status, Native.TP_STATUS_SEND_REQUEST);
         _txHead = Next(_txHead);
-        counters.Sent(length);
+        counters.Sent(length, offload);
         _kickPending = true;
     }
 

@@ -30,6 +30,9 @@ public enum PcapDirections : byte
 /// (a recorder around a recorder), which the NativeAOT compiler cannot expand for by-ref-like handlers:
 /// it rejects the whole assembly ("will always throw", BadImageFormatException) in unrelated methods.
 /// An answer in place is recorded and handed to the wrapped device's transmit path.
+/// Frames are written as they go to and come from the device, as tcpdump shows them on an interface with offloads: a
+/// checksum left partial for the offload is written unfinished, a super-segment (GSO, TSO) is one large frame, and the
+/// virtio-net header is not written. The offload metadata passes through to the layers and to the wrapped device.
 /// </remarks>
 /// <typeparam name="TDevice">The wrapped device; a struct device is held by value and reached through <see cref="Inner"/>.</typeparam>
 public sealed class PcapRecorder<TDevice> : IDevice where TDevice : IDevice
@@ -39,6 +42,7 @@ public sealed class PcapRecorder<TDevice> : IDevice where TDevice : IDevice
     private readonly PcapDirections _directions;
     private readonly byte[] _rx, _tx;
     private int _rxLength, _txLength;
+    private PacketOffload _rxOffload, _txOffload;
     private PacketVerdict _verdict; // the verdict the caller's handler gives on our buffers
 
     /// <summary>Records the traffic of <paramref name="device"/> into <paramref name="stream"/> (the pcap file header is written now).</summary>
@@ -48,9 +52,10 @@ public sealed class PcapRecorder<TDevice> : IDevice where TDevice : IDevice
         _device = device;
         Capabilities = device.Capabilities;
         _directions = directions;
-        _writer = new PcapWriter(stream, LinkTypeOf(Capabilities.Medium), nanosecond, Math.Max(Capabilities.MaxFrameLength, 65535));
-        _rx = new byte[Capabilities.MaxFrameLength];
-        _tx = new byte[Capabilities.MaxFrameLength];
+        _writer = new PcapWriter(stream, LinkTypeOf(Capabilities.Medium), nanosecond, Math.Max(Capabilities.MaxBufferLength, 65535));
+        _rx = new byte[Capabilities.MaxReceiveFrameLength];
+        // An answer in place, written into the receive buffer, passes through this one too.
+        _tx = new byte[Capabilities.MaxBufferLength];
     }
 
     /// <summary>The pcap link type of frames on <paramref name="medium"/>.</summary>
@@ -76,9 +81,9 @@ public sealed class PcapRecorder<TDevice> : IDevice where TDevice : IDevice
             if (_device.Receive(1, ref take, now) == 0 || _rxLength < 0) break;
             Record(_rx.AsSpan(0, _rxLength), now, PcapDirections.Receive);
             _verdict = PacketVerdict.None;
-            receiver.Receive(new RawPacket(_rx, _rxLength, now, ref _verdict));
+            receiver.Receive(new RawPacket(_rx, _rxLength, now, ref _verdict, _rxOffload, Capabilities.TransmitOffloads));
             n++;
-            if (_verdict.SendLength >= 0) Send(_rx, _verdict.SendLength, now);
+            if (_verdict.SendLength >= 0) Send(_rx, _verdict.SendLength, _verdict.Offload, now);
         }
         return n;
     }
@@ -90,20 +95,21 @@ public sealed class PcapRecorder<TDevice> : IDevice where TDevice : IDevice
         while (n < max)
         {
             _verdict = PacketVerdict.None;
-            sender.Send(new RawPacket(_tx, 0, now, ref _verdict));
+            sender.Send(new RawPacket(_tx, 0, now, ref _verdict, default, Capabilities.TransmitOffloads));
             if (_verdict.SendLength < 0) break;
-            Send(_tx, _verdict.SendLength, now);
+            Send(_tx, _verdict.SendLength, _verdict.Offload, now);
             n++;
         }
         return n;
     }
 
     // Records a frame and hands it to the wrapped device's transmit path.
-    private void Send(byte[] frame, int length, Instant now)
+    private void Send(byte[] frame, int length, PacketOffload offload, Instant now)
     {
         Record(frame.AsSpan(0, length), now, PcapDirections.Transmit);
         frame.AsSpan(0, length).CopyTo(_tx);
         _txLength = length;
+        _txOffload = offload;
         var give = new GiveOne(this);
         _device.Transmit(1, ref give, now);
     }
@@ -122,6 +128,7 @@ public sealed class PcapRecorder<TDevice> : IDevice where TDevice : IDevice
             // The wrapped device lends frames of at most its maximum frame length, the size of our buffer.
             if (!frame.TryCopyTo(owner._rx)) return;
             owner._rxLength = frame.Length;
+            owner._rxOffload = packet.Offload;
         }
     }
 
@@ -132,7 +139,7 @@ public sealed class PcapRecorder<TDevice> : IDevice where TDevice : IDevice
         {
             int length = owner._txLength;
             if (length < 0 || !owner._tx.AsSpan(0, length).TryCopyTo(packet.Capacity)) return;
-            packet.Send(length);
+            packet.Send(length, owner._txOffload);
             owner._txLength = -1;
         }
     }

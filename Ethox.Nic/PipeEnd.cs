@@ -12,7 +12,7 @@ public sealed class PipeEnd : IDevice
     {
         Capabilities = capabilities;
         _incoming = incoming;
-        _port = new RingPort(incoming, outgoing, capabilities.MaxFrameLength);
+        _port = new RingPort(incoming, outgoing, capabilities.MaxBufferLength, capabilities.Offloads);
     }
 
     /// <inheritdoc/>

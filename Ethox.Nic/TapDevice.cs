@@ -11,21 +11,25 @@ namespace Ethox.Nic;
 /// </summary>
 public sealed class TapDevice : TunTapDevice
 {
-    private TapDevice(FileDescriptorHandle handle, string name, NetInterface info)
-        : base(handle, name, Medium.Ethernet, info.Mtu)
+    private TapDevice(FileDescriptorHandle handle, string name, NetInterface info, DeviceOffloads offloads)
+        : base(handle, name, Medium.Ethernet, info.Mtu, offloads)
         => KernelHardwareAddress = info.HardwareAddress;
 
     /// <summary>
-    /// Creates the TAP interface <paramref name="name"/> ("" for a kernel-chosen tapN). False with a one-line
-    /// reason (no exception) when /dev/net/tun is missing, the process lacks CAP_NET_ADMIN, the name is taken…
+    /// Creates the TAP interface <paramref name="name"/> ("" for a kernel-chosen tapN) with every offload. False with a
+    /// one-line reason (no exception) when /dev/net/tun is missing, the process lacks CAP_NET_ADMIN, the name is taken…
     /// The interface exists while the device is open.
     /// </summary>
-    public static bool TryOpen(string name, out TapDevice? device, out string error)
+    public static bool TryOpen(string name, out TapDevice? device, out string error) => TryOpen(name, DeviceOffloads.All, out device, out error);
+
+    /// <summary>As the other overload, with the <paramref name="offloads"/> asked for (<see cref="DeviceOffloads.None"/>: no virtio-net header).</summary>
+    public static bool TryOpen(string name, DeviceOffloads offloads, out TapDevice? device, out string error)
     {
         ArgumentNullException.ThrowIfNull(name);
         device = null;
-        if (!TunTap.TryOpen(name, tap: true, out var handle, out string actual, out var info, out error)) return false;
-        device = new TapDevice(handle!, actual, info);
+        var effective = VirtioOffload.Effective(offloads);
+        if (!TunTap.TryOpen(name, tap: true, effective, out var handle, out string actual, out var info, out error)) return false;
+        device = new TapDevice(handle!, actual, info, effective);
         return true;
     }
 

@@ -1,3 +1,6 @@
+using Ethox.Layer;
+using Ethox.Wire;
+
 namespace Ethox.Nic;
 
 /// <summary>Opening /dev/net/tun as a TAP (Ethernet) or TUN (IP) interface: the code shared by <see cref="TapDevice"/> and <see cref="TunDevice"/>.</summary>
@@ -8,9 +11,13 @@ internal static class TunTap
     /// <summary>
     /// Creates (or attaches to) the interface <paramref name="name"/> ("" lets the kernel choose tapN/tunN)
     /// without packet information headers, non-blocking. The interface is deleted when the descriptor is
-    /// closed unless it was made persistent beforehand (ip tuntap add).
+    /// closed unless it was made persistent beforehand (ip tuntap add). With <paramref name="offloads"/> (see
+    /// <see cref="VirtioOffload.Effective"/>) every frame carries a virtio-net header (IFF_VNET_HDR) and the kernel is
+    /// told it may hand over partial checksums and, with <see cref="DeviceOffloads.ReceiveSegmented"/>, TCP super-segments
+    /// (TUNSETOFFLOAD); without it, it finishes and cuts them before they reach us.
     /// </summary>
-    public static unsafe bool TryOpen(string name, bool tap, out FileDescriptorHandle? handle, out string actualName, out NetInterface info, out string error)
+    public static unsafe bool TryOpen(string name, bool tap, DeviceOffloads offloads, out FileDescriptorHandle? handle, out string actualName,
+        out NetInterface info, out string error)
     {
         handle = null;
         actualName = "";
@@ -30,7 +37,7 @@ internal static class TunTap
             return false;
         }
         var owned = new FileDescriptorHandle(fd);
-        req.Flags = (short)((tap ? Native.IFF_TAP : Native.IFF_TUN) | Native.IFF_NO_PI);
+        req.Flags = (short)((tap ? Native.IFF_TAP : Native.IFF_TUN) | Native.IFF_NO_PI | (offloads != DeviceOffloads.None ? Native.IFF_VNET_HDR : 0));
         if (Native.Ioctl(fd, Native.TUNSETIFF, &req) != 0)
         {
             int errno = Native.Errno;
@@ -45,9 +52,33 @@ internal static class TunTap
             owned.Dispose();
             return false;
         }
+        if (offloads != DeviceOffloads.None && !TrySetOffloads(fd, offloads, out error))
+        {
+            owned.Dispose();
+            return false;
+        }
         actualName = req.GetName();
         if (!NetInterface.TryQuery(actualName, -1, out info, out error)) { owned.Dispose(); return false; }
         handle = owned;
+        return true;
+    }
+
+    private static unsafe bool TrySetOffloads(int fd, DeviceOffloads offloads, out string error)
+    {
+        int headerSize = VirtioNetHeader.Length;
+        if (Native.Ioctl(fd, Native.TUNSETVNETHDRSZ, &headerSize) != 0)
+        {
+            error = "cannot set the virtio-net header size (TUNSETVNETHDRSZ): " + Native.Describe(Native.Errno);
+            return false;
+        }
+        // TUNSETOFFLOAD takes its flags by value, not through a pointer.
+        uint flags = Native.TUN_F_CSUM | ((offloads & DeviceOffloads.ReceiveSegmented) != 0 ? Native.TUN_F_TSO4 | Native.TUN_F_TSO6 : 0);
+        if (Native.Ioctl(fd, Native.TUNSETOFFLOAD, (void*)flags) != 0)
+        {
+            error = "cannot set the offloads (TUNSETOFFLOAD): " + Native.Describe(Native.Errno);
+            return false;
+        }
+        error = "";
         return true;
     }
 }

@@ -6,6 +6,9 @@ namespace Ethox.Nic;
 /// <summary>
 /// What a TAP and a TUN device share: an open /dev/net/tun descriptor bound to one interface, served by
 /// the common descriptor port. The two differ only in medium (Ethernet frames or bare IP packets).
+/// Both use the virtio-net header (IFF_VNET_HDR) for the offloads they are opened with, all by default: the kernel
+/// may hand over partial checksums (trusted) and TCP super-segments (taken whole), and finishes the checksums and
+/// cuts the large segments the stack sends. <see cref="DeviceOffloads.None"/> does without.
 /// </summary>
 public abstract class TunTapDevice : IDevice, IDisposable
 {
@@ -13,12 +16,12 @@ public abstract class TunTapDevice : IDevice, IDisposable
     private readonly FdPort _port;
     private DeviceCounters _counters;
 
-    private protected TunTapDevice(FileDescriptorHandle handle, string name, Medium medium, int mtu)
+    private protected TunTapDevice(FileDescriptorHandle handle, string name, Medium medium, int mtu, DeviceOffloads offloads)
     {
         _handle = handle;
         Name = name;
-        Capabilities = new DeviceCapabilities(medium, mtu);
-        _port = new FdPort(handle.Fd, Capabilities.MaxFrameLength, filterOutgoing: false);
+        Capabilities = VirtioOffload.Capabilities(medium, mtu, offloads);
+        _port = new FdPort(handle.Fd, Capabilities, filterOutgoing: false);
     }
 
     /// <inheritdoc/>

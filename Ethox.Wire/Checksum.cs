@@ -138,6 +138,21 @@ public static class Checksum
             : PseudoHeaderSum(source.V4, destination.V4, protocol, upperLayerLength);
 
     /// <summary>
+    /// Finishes a checksum that was left partial for an offload to complete (the virtio-net NEEDS_CSUM contract, what the
+    /// kernel's skb_checksum_help does): <paramref name="data"/> runs from the start of the checksummed data (the transport
+    /// header) to the end of the packet, and its field at <paramref name="fieldOffset"/> holds the pseudo-header sum. The
+    /// complement of the sum of all of it is written there; a zero result goes out as 0xFFFF, its one's complement twin
+    /// (UDP needs it: zero there means "no checksum", RFC 768). False when the field lies outside the data.
+    /// </summary>
+    public static bool FinishPartial(Span<byte> data, int fieldOffset)
+    {
+        if (fieldOffset < 0 || fieldOffset > data.Length - 2) return false;
+        ushort sum = Compute(data);
+        BinaryPrimitives.WriteUInt16BigEndian(data[fieldOffset..], sum == 0 ? (ushort)0xFFFF : sum);
+        return true;
+    }
+
+    /// <summary>
     /// Incremental update after one 16-bit word of the covered data changed from <paramref name="oldWord"/>
     /// to <paramref name="newWord"/> (RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m')).
     /// </summary>

@@ -654,6 +654,12 @@ public readonly ref struct TcpSegment
         Checksum = (ushort)~Wire.Checksum.Add(header, payloadSum);
     }
 
+    /// <summary>
+    /// Writes the pseudo-header sum (not complemented) into the checksum field, for a device that finishes the checksum
+    /// (checksum offload, see <see cref="Wire.Checksum.FinishPartial"/>): the segment is not read.
+    /// </summary>
+    public void FillPartialChecksum(in IpAddress source, in IpAddress destination) => Checksum = PseudoHeaderSum(source, destination);
+
     private ushort PseudoHeaderSum(in IpAddress source, in IpAddress destination)
         => Wire.Checksum.PseudoHeaderSum(source, destination, (byte)IpProtocol.Tcp, _buffer.Length);
 }
@@ -779,19 +785,21 @@ public record struct TcpRepr
     /// and the <see cref="PayloadLength"/> bytes the caller has already placed after the header (at
     /// <see cref="HeaderLength"/>). Options are laid out as Linux does: MSS; SACK-permitted+timestamps
     /// (or NOP NOP timestamps, or NOP NOP SACK-permitted); NOP window scale; NOP NOP SACK blocks.
-    /// False when the buffer is too small or <see cref="PayloadLength"/> is negative.
+    /// False when the buffer is too small or <see cref="PayloadLength"/> is negative. With <paramref name="partialChecksum"/>
+    /// the checksum field gets only the pseudo-header sum, for a device that finishes it (checksum offload).
     /// </summary>
-    public readonly bool TryEmit(Span<byte> buffer, in IpAddress source, in IpAddress destination)
+    public readonly bool TryEmit(Span<byte> buffer, in IpAddress source, in IpAddress destination, bool partialChecksum = false)
     {
         if (!TryEmitHeader(buffer, out var segment)) return false;
-        segment.FillChecksum(source, destination);
+        if (partialChecksum) segment.FillPartialChecksum(source, destination);
+        else segment.FillChecksum(source, destination);
         return true;
     }
 
     /// <summary>
-    /// As <see cref="TryEmit(Span{byte}, in IpAddress, in IpAddress)"/>, for a payload whose one's complement sum
-    /// (<see cref="Checksum.Sum"/>) the caller already has, typically from <see cref="Checksum.TryCopyAndSum"/> while it
-    /// copied the payload in: the checksum then reads the header only.
+    /// As <see cref="TryEmit(Span{byte}, in IpAddress, in IpAddress, bool)"/> with the checksum computed here, for a
+    /// payload whose one's complement sum (<see cref="Checksum.Sum"/>) the caller already has, typically from
+    /// <see cref="Checksum.TryCopyAndSum"/> while it copied the payload in: the checksum then reads the header only.
     /// </summary>
     public readonly bool TryEmit(Span<byte> buffer, in IpAddress source, in IpAddress destination, ushort payloadSum)
     {

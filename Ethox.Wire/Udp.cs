@@ -99,6 +99,12 @@ public readonly ref struct UdpDatagram
         Checksum = sum == 0 ? (ushort)0xFFFF : sum;
     }
 
+    /// <summary>
+    /// Writes the pseudo-header sum (not complemented) into the checksum field, for a device that finishes the checksum
+    /// (checksum offload, see <see cref="Wire.Checksum.FinishPartial"/>; a finished zero goes out as 0xFFFF there too).
+    /// </summary>
+    public void FillPartialChecksum(in IpAddress source, in IpAddress destination) => Checksum = PseudoHeaderSum(source, destination);
+
     private ushort PseudoHeaderSum(in IpAddress source, in IpAddress destination)
         => Wire.Checksum.PseudoHeaderSum(source, destination, (byte)IpProtocol.Udp, _buffer.Length);
 }
@@ -133,9 +139,10 @@ public readonly record struct UdpRepr(ushort SourcePort, ushort DestinationPort,
     /// <summary>
     /// Writes the header at the start of <paramref name="buffer"/> and fills the checksum over it and the
     /// <see cref="PayloadLength"/> bytes of payload the caller has already placed after it.
-    /// False when the buffer cannot hold header and payload, or the length does not fit the 16-bit field.
+    /// False when the buffer cannot hold header and payload, or the length does not fit the 16-bit field. With
+    /// <paramref name="partialChecksum"/> the checksum field gets only the pseudo-header sum, for a device that finishes it.
     /// </summary>
-    public bool TryEmit(Span<byte> buffer, in IpAddress source, in IpAddress destination)
+    public bool TryEmit(Span<byte> buffer, in IpAddress source, in IpAddress destination, bool partialChecksum = false)
     {
         if (PayloadLength is < 0 or > MaxPayloadLength || buffer.Length < EmittedLength) return false;
         var bytes = buffer[..EmittedLength];
@@ -143,7 +150,8 @@ public readonly record struct UdpRepr(ushort SourcePort, ushort DestinationPort,
         UdpDatagram.TryParse(bytes, out var datagram, out _);
         datagram.SourcePort = SourcePort;
         datagram.DestinationPort = DestinationPort;
-        datagram.FillChecksum(source, destination);
+        if (partialChecksum) datagram.FillPartialChecksum(source, destination);
+        else datagram.FillChecksum(source, destination);
         return true;
     }
 }

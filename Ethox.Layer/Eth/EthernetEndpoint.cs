@@ -163,9 +163,10 @@ public sealed class EthernetEndpoint
     /// <summary>
     /// Writes our header in front of the <paramref name="payloadLength"/> bytes already placed at
     /// <see cref="HeaderLength"/>, pads short frames to the 60-byte minimum (IEEE 802.3 §3.2.8, RFC 894)
-    /// and asks the device to send. The one transmit path of every layer over Ethernet.
+    /// and asks the device to send, finishing what <paramref name="offload"/> says (offsets from the start of the payload).
+    /// The one transmit path of every layer over Ethernet.
     /// </summary>
-    internal bool Transmit(RawPacket raw, EthernetAddress destination, EtherType type, int payloadLength)
+    internal bool Transmit(RawPacket raw, EthernetAddress destination, EtherType type, int payloadLength, in PacketOffload offload = default)
     {
         var buffer = raw.Capacity;
         int length = HeaderLength + payloadLength;
@@ -176,7 +177,8 @@ public sealed class EthernetEndpoint
             buffer[length..EthernetFrame.MinimumLength].Clear();
             length = EthernetFrame.MinimumLength;
         }
-        if (!raw.Send(length)) return false;
+        // Zero padding leaves a partial checksum's sum, taken to the end of the frame, as it was.
+        if (!(offload == default ? raw.Send(length) : raw.Send(length, offload.Shifted(HeaderLength)))) return false;
         _counters.FramesOut++;
         _counters.BytesOut += length;
         return true;

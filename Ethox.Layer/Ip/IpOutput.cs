@@ -49,8 +49,28 @@ internal static class IpOutput
             return CommitLarge(endpoint, link, buffer[..total], x.Destination, null);
         }
         int length = WriteHeader(endpoint, link.Buffer, x.Source, x.Destination, x.Protocol, x.PayloadLength, x.HopLimit, x.DontFragment);
-        return Transmit(endpoint, link, x.Destination, length);
+        var offload = TransportOffload(x, x.PayloadOffset);
+        if (x.SegmentSize > 0)
+        {
+            // TSO: every segment repeats the IP and TCP headers (options included: the data offset's words).
+            int headers = x.PayloadOffset + (link.Buffer[x.PayloadOffset + 12] >> 4) * 4;
+            offload = offload with
+            {
+                Segmentation = x.Destination.IsV4 ? SegmentationKind.TcpV4 : SegmentationKind.TcpV6,
+                SegmentSize = x.SegmentSize,
+                HeaderLength = (ushort)headers,
+            };
+        }
+        return Transmit(endpoint, link, x.Destination, length, offload);
     }
+
+    /// <summary>
+    /// What the device is to finish on a datagram whose transport header starts at <paramref name="headerLength"/>: the
+    /// TCP (RFC 9293 §3.1: field at byte 16) or UDP (RFC 768: byte 6) checksum the layer above left partial
+    /// (<see cref="IpPacket.TryOffloadChecksum"/>), or nothing.
+    /// </summary>
+    private static PacketOffload TransportOffload(in IpExchange x, int headerLength)
+        => x.ChecksumOffload ? PacketOffload.PartialChecksum(headerLength, x.Protocol == IpProtocol.Tcp ? 16 : 6) : default;
 
     /// <summary>The fragmenter's buffer for a datagram of <paramref name="length"/> bytes, or empty when there is none free.</summary>
     public static Span<byte> ReserveLarge(IpEndpoint endpoint, int length)
@@ -130,15 +150,16 @@ internal static class IpOutput
     /// Sends the IP packet of <paramref name="length"/> bytes at the start of the link buffer toward
     /// <paramref name="destination"/>. Over Ethernet the next hop's link address comes from the group mapping
     /// (RFC 1112 §6.4, RFC 2464 §7), broadcast, or the neighbour cache; an unknown neighbour gets the packet
-    /// parked in the hold queue and this buffer turned into the ARP request or neighbour solicitation.
+    /// parked in the hold queue and this buffer turned into the ARP request or neighbour solicitation. The device finishes
+    /// what <paramref name="offload"/> says; a held packet has it finished here, since it leaves later from another buffer.
     /// </summary>
-    public static IpOutcome Transmit(IpEndpoint endpoint, LinkFrame link, in IpAddress destination, int length)
+    public static IpOutcome Transmit(IpEndpoint endpoint, LinkFrame link, in IpAddress destination, int length, in PacketOffload offload = default)
     {
         var type = destination.IsV4 ? EtherType.Ipv4 : EtherType.Ipv6;
         if (endpoint.Link is null)
-            return Count(endpoint, link.Send(default, type, length));
+            return Count(endpoint, link.Send(default, type, length, offload));
         if (TryGroupAddress(endpoint, destination, out var group))
-            return Count(endpoint, link.Send(group, type, length));
+            return Count(endpoint, link.Send(group, type, length, offload));
         var now = link.Now;
         if (!endpoint.TryGetNextHop(destination, now, out var nextHop))
         {
@@ -149,9 +170,11 @@ internal static class IpOutput
         var lookup = neighbors.Lookup(nextHop, now, out var mac);
         endpoint.Wake(now + neighbors.RetransmitInterval);
         if (lookup == NeighborLookup.Found)
-            return Count(endpoint, link.Send(mac, type, length));
+            return Count(endpoint, link.Send(mac, type, length, offload));
         var deadline = now + neighbors.RetransmitInterval * neighbors.MaxRequests;
-        if (endpoint.Hold is { } hold && hold.TryHold(nextHop, link.Buffer[..length], deadline))
+        // A super-segment cannot wait: it leaves later from another buffer, without the device cutting it (its sender resends).
+        if (endpoint.Hold is { } hold && offload.Segmentation == SegmentationKind.None && offload.TryFinishChecksum(link.Buffer[..length])
+            && hold.TryHold(nextHop, link.Buffer[..length], deadline))
             endpoint._counters.Held++;
         else
             endpoint._counters.DroppedUnresolved++;
@@ -210,13 +233,15 @@ internal static class IpOutput
             }
             payload.CopyTo(large[header..]);
             WriteHeader(endpoint, large, source, destination, x.Protocol, payloadLength, endpoint.HopLimit);
+            // Fragments leave without the offload: the checksum is finished here, over the whole datagram.
+            if (!TransportOffload(x, header).TryFinishChecksum(large[..(header + payloadLength)])) return false;
             return CommitLarge(endpoint, link, large, destination, AnswerLinkAddress(endpoint, link, x.Multicast)) == IpOutcome.Sent;
         }
         var target = link.Buffer.Slice(header, payloadLength);
         // An echo answered in place usually has its payload where it already is: no copy then.
         if (!Unsafe.AreSame(ref MemoryMarshal.GetReference(payload), ref MemoryMarshal.GetReference(target))) payload.CopyTo(target);
         int length = WriteHeader(endpoint, link.Buffer, source, destination, x.Protocol, payloadLength, endpoint.HopLimit);
-        return SendAnswer(endpoint, link, destination, length, AnswerLinkAddress(endpoint, link, x.Multicast));
+        return SendAnswer(endpoint, link, destination, length, AnswerLinkAddress(endpoint, link, x.Multicast), TransportOffload(x, header));
     }
 
     /// <summary>
@@ -229,7 +254,7 @@ internal static class IpOutput
         var destination = x.Source;
         if (!TryReplySource(endpoint, x, out var source)) return false;
         int length = WriteHeader(endpoint, link.Buffer, source, destination, x.Protocol, payloadLength, endpoint.HopLimit, x.DontFragment);
-        return SendAnswer(endpoint, link, destination, length, AnswerLinkAddress(endpoint, link, x.Multicast));
+        return SendAnswer(endpoint, link, destination, length, AnswerLinkAddress(endpoint, link, x.Multicast), TransportOffload(x, HeaderLength(destination)));
     }
 
     /// <summary>The source of an answer: the address the question was sent to, or one of ours toward the asker when that was a group (RFC 1122 §3.2.1.3).</summary>
@@ -247,10 +272,11 @@ internal static class IpOutput
     private static EthernetAddress? AnswerLinkAddress(IpEndpoint endpoint, LinkFrame link, bool multicast)
         => endpoint.Link is null || multicast || link.Peer.IsMulticast || link.Peer == default ? null : link.Peer;
 
-    private static bool SendAnswer(IpEndpoint endpoint, LinkFrame link, in IpAddress destination, int length, EthernetAddress? linkAddress)
+    private static bool SendAnswer(IpEndpoint endpoint, LinkFrame link, in IpAddress destination, int length, EthernetAddress? linkAddress,
+        in PacketOffload offload = default)
         => linkAddress is { } mac
-            ? Count(endpoint, link.Send(mac, destination.IsV4 ? EtherType.Ipv4 : EtherType.Ipv6, length)) == IpOutcome.Sent
-            : Transmit(endpoint, link, destination, length) == IpOutcome.Sent;
+            ? Count(endpoint, link.Send(mac, destination.IsV4 ? EtherType.Ipv4 : EtherType.Ipv6, length, offload)) == IpOutcome.Sent
+            : Transmit(endpoint, link, destination, length, offload) == IpOutcome.Sent;
 
     /// <summary>
     /// Answers the offending datagram with an ICMP error quoting as much of it as fits (RFC 1812 §4.3.2.3 and

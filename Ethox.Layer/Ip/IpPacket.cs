@@ -35,6 +35,12 @@ internal struct IpExchange
     public bool Large;
     /// <summary>Set the IPv4 Don't Fragment bit on the prepared datagram or the reply.</summary>
     public bool DontFragment;
+    /// <summary>The transport checksum of the datagram sent holds the pseudo-header sum: the device finishes it.</summary>
+    public bool ChecksumOffload;
+    /// <summary>The prepared datagram may be a TCP super-segment larger than the path MTU (<see cref="IpSendOptions.Segmented"/>).</summary>
+    public bool Segmented;
+    /// <summary>The data bytes of each segment the device cuts the prepared super-segment into; 0 for none.</summary>
+    public ushort SegmentSize;
     public IpOutcome Outcome;
 
     /// <summary>The exchange for a received IPv4 datagram.</summary>
@@ -112,6 +118,43 @@ public readonly ref struct IpPacket
     public IpEndpoint Endpoint => _endpoint;
 
     /// <summary>
+    /// True when the device vouches for the transport checksum of this received datagram (<see cref="RawPacket.Offload"/>):
+    /// it verified it, or the datagram was made on this host and its checksum left for an offload to finish. The layer
+    /// above then skips its own verification. False for a datagram sent, reassembled, or about which the device says nothing.
+    /// </summary>
+    public bool ChecksumVouched => _x.Received && _link.VouchesFor(Payload);
+
+    /// <summary>
+    /// Asks the device to finish the TCP or UDP checksum of the datagram prepared (or the reply about to be built) in this
+    /// buffer. True when it will: write the pseudo-header sum (not complemented) into the checksum field instead of the
+    /// checksum (<c>TcpRepr.TryEmit</c> and <c>UdpRepr.TryEmit</c> do with <c>partialChecksum</c>). False when the device
+    /// cannot, or the datagram goes to the fragmenter, or the protocol is neither TCP nor UDP: write the full checksum. If
+    /// the datagram then waits for address resolution, the IP layer finishes the checksum itself before it is queued.
+    /// </summary>
+    public bool TryOffloadChecksum()
+    {
+        bool ready = _x.Received ? _x.Outcome == IpOutcome.None : _x.Prepared && _x.Outcome == IpOutcome.None && !_x.Large;
+        if (!ready || _x.Protocol is not (IpProtocol.Tcp or IpProtocol.Udp) || !_link.TakesPartialChecksum) return false;
+        _x.ChecksumOffload = true;
+        return true;
+    }
+
+    /// <summary>
+    /// Asks the device to cut the TCP super-segment prepared with <see cref="IpSendOptions.Segmented"/> into segments of
+    /// <paramref name="segmentSize"/> data bytes each, every one with the super-segment's header (TSO). Implies
+    /// <see cref="TryOffloadChecksum"/>: write the pseudo-header sum of the whole super-segment into the checksum field.
+    /// False when the device cannot or the datagram was not prepared so (then send it as it is, MTU-sized, with a full checksum).
+    /// </summary>
+    public bool TryOffloadSegmentation(int segmentSize)
+    {
+        if (_x.Received || !_x.Segmented || _x.Protocol != IpProtocol.Tcp || segmentSize is <= 0 or > ushort.MaxValue
+            || !_link.TakesSegmentation || !TryOffloadChecksum())
+            return false;
+        _x.SegmentSize = (ushort)segmentSize;
+        return true;
+    }
+
+    /// <summary>
     /// True once a datagram went out through this packet or was accepted for sending: the lent buffer is
     /// queued for the device, or the datagram was held for address resolution or handed to the fragmenter,
     /// or (received) an answer was sent. False while nothing was sent, or when an attempt failed (no route, too
@@ -141,6 +184,14 @@ public readonly ref struct IpPacket
 
     // The largest datagram that leaves unfragmented in this buffer.
     private int Fits(in IpAddress destination) => Math.Min(_endpoint.PathMtuFor(destination, _link.Now), _link.Buffer.Length);
+
+    /// <summary>
+    /// The largest TCP payload (header and data) a super-segment to <paramref name="destination"/> may have in this buffer
+    /// when the device cuts it into segments (TSO, <see cref="IpSendOptions.Segmented"/>): 64 KiB less the IP header, or
+    /// the buffer's size; 0 when the device does not segment.
+    /// </summary>
+    public int MaxSegmentedPayload(in IpAddress destination)
+        => _link.TakesSegmentation ? Math.Max(0, Math.Min(ushort.MaxValue, _link.Buffer.Length) - IpOutput.HeaderLength(destination)) : 0;
 
     /// <summary>
     /// Says no handler above knows this protocol: the IP layer counts it and answers with an ICMP protocol
@@ -255,7 +306,7 @@ public readonly ref struct IpPacket
             _endpoint._counters.DroppedNoRoute++;
             return false;
         }
-        return Prepare(source, destination, protocol, payloadLength, dontFragment: false, out payload);
+        return Prepare(source, destination, protocol, payloadLength, dontFragment: false, segmented: false, out payload);
     }
 
     /// <summary>
@@ -281,14 +332,17 @@ public readonly ref struct IpPacket
             _endpoint._counters.DroppedSourceUnusable++;
             return false;
         }
-        return Prepare(source, destination, protocol, payloadLength, (options & IpSendOptions.DontFragment) != 0, out payload);
+        return Prepare(source, destination, protocol, payloadLength, (options & IpSendOptions.DontFragment) != 0,
+            (options & IpSendOptions.Segmented) != 0, out payload);
     }
 
-    private bool Prepare(IpAddress source, IpAddress destination, IpProtocol protocol, int payloadLength, bool dontFragment, out Span<byte> payload)
+    private bool Prepare(IpAddress source, IpAddress destination, IpProtocol protocol, int payloadLength, bool dontFragment, bool segmented,
+        out Span<byte> payload)
     {
         payload = default;
         int header = IpOutput.HeaderLength(destination);
-        bool large = header + payloadLength > Fits(destination);
+        segmented &= protocol == IpProtocol.Tcp && payloadLength <= MaxSegmentedPayload(destination);
+        bool large = !segmented && header + payloadLength > Fits(destination);
         if (payloadLength < 0 || (large && (dontFragment || IpOutput.ReserveLarge(_endpoint, header + payloadLength).IsEmpty)))
         {
             _endpoint._counters.DroppedTooBig++;
@@ -303,6 +357,7 @@ public readonly ref struct IpPacket
         _x.Prepared = true;
         _x.Large = large;
         _x.DontFragment = dontFragment;
+        _x.Segmented = segmented;
         payload = PreparedBuffer().Slice(header, payloadLength);
         return true;
     }

@@ -14,4 +14,10 @@ public enum IpSendOptions : byte
     /// instead of going to the fragmenter. For TCP, which sizes its segments to the path MTU itself.
     /// </summary>
     DontFragment = 1,
+    /// <summary>
+    /// A TCP super-segment for a device that cuts it into segments (TSO, <see cref="DeviceOffloads.TransmitSegmentation"/>):
+    /// it may be larger than the path MTU, up to <see cref="IpPacket.MaxSegmentedPayload"/>. Give the size of each segment's
+    /// data with <see cref="IpPacket.TryOffloadSegmentation"/> before sending. Ignored where the device cannot.
+    /// </summary>
+    Segmented = 2,
 }

@@ -12,9 +12,11 @@ public sealed partial class TcpEndpoint
     /// Decides the next segment of the connection in <paramref name="slot"/> that fits <paramref name="maxLength"/>
     /// bytes of TCP header and data: a SYN or SYN-ACK, a recovery retransmission, data (and FIN) as the send and
     /// congestion windows, Nagle and SWS avoidance allow, a window probe, a keep-alive, or a bare ACK when one is owed.
-    /// False when nothing is due.
+    /// With <paramref name="maxBurst"/> above <paramref name="maxLength"/> (the device cuts super-segments: TSO), new data
+    /// may go out as whole segments of <see cref="SegmentData"/> bytes, up to <paramref name="maxBurst"/> bytes of header
+    /// and data in one, within the windows. False when nothing is due.
     /// </summary>
-    internal bool TryPlan(int slot, ref TcpConnection c, int maxLength, Instant now, out TcpRepr repr)
+    internal bool TryPlan(int slot, ref TcpConnection c, int maxLength, Instant now, out TcpRepr repr, int maxBurst = 0)
     {
         // The repr is filled in place (see TcpRepr's remarks on store forwarding): this runs for every segment sent.
         repr = default;
@@ -31,9 +33,10 @@ public sealed partial class TcpEndpoint
                 return c.Has(ConnectionFlags.AckNow) && repr.HeaderLength <= maxLength;
         }
         FillAck(slot, ref c, now, ref repr);
-        int maxData = Math.Min(c.SendMss + TcpSegment.MinHeaderLength, maxLength) - repr.HeaderLength;
+        int maxData = SegmentData(ref c, maxLength, repr);
         if (maxData < 0) return false;
-        if (TryPlanData(ref c, maxData, out var seq, out int length))
+        int burst = maxBurst > maxLength && maxData > 0 ? (maxBurst - repr.HeaderLength) / maxData * maxData : maxData;
+        if (TryPlanData(ref c, maxData, burst, out var seq, out int length))
         {
             repr.SequenceNumber = seq;
             repr.PayloadLength = length;
@@ -51,8 +54,15 @@ public sealed partial class TcpEndpoint
         return c.Has(ConnectionFlags.AckNow);
     }
 
-    /// <summary>The data (and FIN) part of <see cref="TryPlan"/>: where the segment starts and how many bytes it carries.</summary>
-    private static bool TryPlanData(ref TcpConnection c, int maxData, out TcpSeqNumber seq, out int length)
+    /// <summary>The data bytes of one segment of at most <paramref name="maxLength"/> bytes with <paramref name="repr"/>'s header: the MSS less the options.</summary>
+    internal static int SegmentData(ref TcpConnection c, int maxLength, in TcpRepr repr)
+        => Math.Min(c.SendMss + TcpSegment.MinHeaderLength, maxLength) - repr.HeaderLength;
+
+    /// <summary>
+    /// The data (and FIN) part of <see cref="TryPlan"/>: where the segment starts and how many bytes it carries. New data
+    /// may fill <paramref name="burst"/> bytes (whole segments of <paramref name="maxData"/>); everything else, one segment.
+    /// </summary>
+    private static bool TryPlanData(ref TcpConnection c, int maxData, int burst, out TcpSeqNumber seq, out int length)
     {
         if (c.Has(ConnectionFlags.TailProbeDue) && TryTailLossProbe(ref c, maxData, out seq, out length)) return true;
         long sendRoom = (long)c.SndWnd - c.FlightSize;
@@ -77,8 +87,10 @@ public sealed partial class TcpEndpoint
             return length > 0;
         }
         if (unsent == 0) return finDue && c.SndNxt == c.FinSequence;
-        length = (int)Math.Max(0, Math.Min(Math.Min(sendRoom, CongestionRoom(c)), Math.Min(unsent, maxData)));
+        length = (int)Math.Max(0, Math.Min(Math.Min(sendRoom, CongestionRoom(c)), Math.Min(unsent, burst)));
         if (length == 0) return false;
+        // A super-segment carries whole segments only: a short tail waits for the rules below, as a lone segment would.
+        if (length > maxData) length -= length % maxData;
         if (length < maxData)
         {
             if (length < unsent)
@@ -155,14 +167,25 @@ public sealed partial class TcpEndpoint
         return (ushort)Math.Min(window >> c.ReceiveScale, ushort.MaxValue);
     }
 
-    /// <summary>Writes the planned segment into <paramref name="buffer"/>: the data copied once out of the send ring and summed in the same pass, then header, options and the checksum, which reads only the header.</summary>
-    internal int Write(int slot, ref TcpConnection c, in TcpRepr repr, Span<byte> buffer)
+    /// <summary>
+    /// Writes the planned segment into <paramref name="buffer"/>: the data copied once out of the send ring, then header,
+    /// options and checksum. The checksum reads only the header: the data's share was summed as it was copied, or, with
+    /// <paramref name="partialChecksum"/>, the field gets only the pseudo-header sum and the device finishes it.
+    /// </summary>
+    internal int Write(int slot, ref TcpConnection c, in TcpRepr repr, Span<byte> buffer, bool partialChecksum = false)
     {
         ref readonly var tuple = ref _table.TupleOf(slot);
-        ushort payloadSum = repr.PayloadLength > 0
-            ? c.Send.CopyOutAndSum(c.DataOffset(repr.SequenceNumber), buffer.Slice(repr.HeaderLength, repr.PayloadLength))
-            : (ushort)0;
-        repr.TryEmit(buffer, tuple.Local.Address, tuple.Remote.Address, payloadSum);
+        var payload = buffer.Slice(repr.HeaderLength, repr.PayloadLength);
+        if (partialChecksum)
+        {
+            if (repr.PayloadLength > 0) c.Send.CopyOut(c.DataOffset(repr.SequenceNumber), payload);
+            repr.TryEmit(buffer, tuple.Local.Address, tuple.Remote.Address, partialChecksum: true);
+        }
+        else
+        {
+            ushort payloadSum = repr.PayloadLength > 0 ? c.Send.CopyOutAndSum(c.DataOffset(repr.SequenceNumber), payload) : (ushort)0;
+            repr.TryEmit(buffer, tuple.Local.Address, tuple.Remote.Address, payloadSum);
+        }
         return repr.EmittedLength;
     }
 

@@ -59,7 +59,7 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
             counters.Errors.Count(error);
             return;
         }
-        var seg = new Segment(view, packet.Source, packet.Destination, _endpoint.VerifyChecksums, out bool parsed, out error);
+        var seg = new Segment(view, packet.Source, packet.Destination, _endpoint.VerifyChecksums && !packet.ChecksumVouched, out bool parsed, out error);
         if (!parsed)
         {
             counters.Errors.Count(error);
@@ -173,7 +173,7 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
         var room = packet.ReplyPayload;
         var now = packet.Timestamp;
         if (!_endpoint.TryPlan(slot, ref c, room.Length, now, out var repr)) return;
-        int length = _endpoint.Write(slot, ref c, repr, room);
+        int length = _endpoint.Write(slot, ref c, repr, room, packet.TryOffloadChecksum());
         if (packet.Reply(length, IpSendOptions.DontFragment)) _endpoint.Commit(slot, ref c, repr, now);
         else _endpoint._counters.SendFailures++;
     }
@@ -228,14 +228,18 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
             ref var c = ref _endpoint.ConnectionAt(slot);
             ref readonly var tuple = ref _endpoint.TupleOf(slot);
             int max = packet.MaxPayload(tuple.Remote.Address);
-            if (!_endpoint.TryPlan(slot, ref c, max, now, out var repr)) continue;
-            if (!packet.TryPrepare(tuple.Local.Address, tuple.Remote.Address, IpProtocol.Tcp, repr.EmittedLength, IpSendOptions.DontFragment, out var buffer))
+            if (!_endpoint.TryPlan(slot, ref c, max, now, out var repr, packet.MaxSegmentedPayload(tuple.Remote.Address))) continue;
+            // Larger than the path MTU: a super-segment the device cuts into segments of the planned size (TSO).
+            bool segmented = repr.EmittedLength > max;
+            var options = segmented ? IpSendOptions.DontFragment | IpSendOptions.Segmented : IpSendOptions.DontFragment;
+            if (!packet.TryPrepare(tuple.Local.Address, tuple.Remote.Address, IpProtocol.Tcp, repr.EmittedLength, options, out var buffer)
+                || (segmented && !packet.TryOffloadSegmentation(TcpEndpoint.SegmentData(ref c, max, repr))))
             {
                 _endpoint._counters.SendFailures++;
                 if (packet.IsUsed) return true;
                 continue;
             }
-            _endpoint.Write(slot, ref c, repr, buffer);
+            _endpoint.Write(slot, ref c, repr, buffer, packet.TryOffloadChecksum());
             if (packet.Send()) _endpoint.Commit(slot, ref c, repr, now);
             else _endpoint._counters.SendFailures++;
             return true;

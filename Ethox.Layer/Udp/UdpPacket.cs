@@ -59,7 +59,7 @@ public readonly ref struct UdpPacket
         if (!IsReceived || (uint)payloadLength > (uint)Payload.Length) return false;
         var datagram = _ip.Payload[..(UdpDatagram.HeaderLength + payloadLength)];
         var repr = new UdpRepr(HeaderField(2), HeaderField(0), payloadLength);
-        repr.TryEmit(datagram, _ip.ReplySource, _ip.Source);
+        repr.TryEmit(datagram, _ip.ReplySource, _ip.Source, _ip.TryOffloadChecksum());
         if (!_ip.Reply(datagram.Length)) return false;
         _endpoint._counters.DatagramsOut++;
         return true;
@@ -81,13 +81,16 @@ public readonly ref struct UdpPacket
         return true;
     }
 
-    /// <summary>Sends the prepared datagram, computing its checksum (always, also over IPv4: RFC 1122 §4.1.3.4).</summary>
+    /// <summary>
+    /// Sends the prepared datagram with its checksum (always, also over IPv4: RFC 1122 §4.1.3.4), computed here or, when
+    /// the device takes it, finished by the device.
+    /// </summary>
     public bool Send()
     {
         var datagram = _ip.Payload;
         if (IsReceived || datagram.Length < UdpDatagram.HeaderLength) return false;
         var repr = new UdpRepr(HeaderField(0), HeaderField(2), datagram.Length - UdpDatagram.HeaderLength);
-        repr.TryEmit(datagram, _ip.Source, _ip.Destination);
+        repr.TryEmit(datagram, _ip.Source, _ip.Destination, _ip.TryOffloadChecksum());
         if (!_ip.Send()) return false;
         _endpoint._counters.DatagramsOut++;
         return true;

@@ -1,4 +1,5 @@
 using Ethox.Appliance;
+using Ethox.Layer;
 using NUnit.Framework;
 
 namespace Ethox.Tests.Appliance;
@@ -48,5 +49,27 @@ public class ApplianceOptionsTests
     {
         Assert.That(ApplianceOptions.TryParse([.. Base, option, value], out _, out string error), Is.False);
         Assert.That(error, Does.Contain(message).And.Not.Contain("\n"));
+    }
+
+    [TestCase(null, DeviceOffloads.All)]
+    [TestCase("on", DeviceOffloads.All)]
+    [TestCase("rx", DeviceOffloads.Receive)]
+    [TestCase("off", DeviceOffloads.None)]
+    public void Offloads_are_on_unless_asked_otherwise(string? mode, DeviceOffloads expected)
+    {
+        string[] args = mode is null ? Base : [.. Base, "--offloads", mode];
+        Assert.That(ApplianceOptions.TryParse(args, out var o, out string error), Is.True, error);
+        Assert.That(o.Offloads, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void Bad_offload_and_qdisc_options_are_one_line_naming_them()
+    {
+        Assert.That(ApplianceOptions.TryParse([.. Base, "--offloads", "tso"], out _, out string error), Is.False);
+        Assert.That(error, Is.EqualTo("--offloads 'tso' is not on, rx or off"));
+        Assert.That(ApplianceOptions.TryParse([.. Base, "--qdisc-bypass"], out _, out error), Is.False);
+        Assert.That(error, Is.EqualTo("--qdisc-bypass goes with --iface only"));
+        Assert.That(ApplianceOptions.TryParse(["--iface", "eth0", "--ip", "198.18.0.1/24", "--qdisc-bypass"], out var o, out error), Is.True, error);
+        Assert.That(o.QdiscBypass, Is.True);
     }
 }

@@ -14,9 +14,10 @@ namespace Ethox.Tests.Appliance;
 
 /// <summary>
 /// The appliance's TCP services against the Linux kernel's TCP: Ethox runs in this process (or as the program)
-/// on our end of a <see cref="BridgedNamespaces"/> rig, with the checksum and segmentation offloads off on every
-/// veth end; curl, socat and python3's http.server run in the peer namespace. The same rig drops frames on the
-/// bridge for the loss tests. Addresses: 198.18.0.0/24 and 2001:db8::/64 only.
+/// on our end of a <see cref="BridgedNamespaces"/> rig with the kernel's default offloads (checksums left to the
+/// offload, TSO/GSO super-segments of up to 64 KiB: the appliance's virtio-net header deals with them), or with every
+/// offload off where a test says so; curl, socat and python3's http.server run in the peer namespace. The same rig
+/// drops frames on the bridge for the loss tests. Addresses: 198.18.0.0/24 and 2001:db8::/64 only.
 /// </summary>
 [Category("Kernel")]
 [NonParallelizable]
@@ -32,7 +33,7 @@ public class ApplianceTcpKernelTests
     public void SetUp()
     {
         Kernel.RequireRoot();
-        _rig = BridgedNamespaces.Create("tk", offloadsOff: true);
+        _rig = BridgedNamespaces.Create("tk");
     }
 
     [TearDown]
@@ -55,6 +56,14 @@ public class ApplianceTcpKernelTests
     }
 
     private InProcessAppliance StartAppliance(params string[] extra) => InProcessAppliance.Start(PeerNamespace.ApplianceArgsOn(Rig.Outer, extra));
+
+    // The rig again with checksum and segmentation offloads off on every veth end (the kernel finishes and cuts everything).
+    private void RebuildWithOffloadsOff()
+    {
+        _rig!.Dispose();
+        _rig = null;
+        _rig = BridgedNamespaces.Create("tk", offloadsOff: true);
+    }
 
     private static string Url(bool v6, string path) => v6 ? $"http://[{OurV6}]{path}" : $"http://{OurV4}{path}";
 
@@ -117,12 +126,15 @@ public class ApplianceTcpKernelTests
         Assert.That(Sha256Of(output), Is.EqualTo(Sha256Of(input)));
     }
 
-    // RFC 9112 §6.2: curl gets exactly Content-Length bytes of the RFC 864 pattern, over both families.
-    [TestCase(false)]
-    [TestCase(true)]
-    public void Curl_fetches_20_MB_from_the_http_server_and_the_sha256_matches(bool v6)
+    // RFC 9112 §6.2: curl gets exactly Content-Length bytes of the RFC 864 pattern, over both families, through a plain
+    // socket and through the PACKET_MMAP rings.
+    [TestCase(false, false)]
+    [TestCase(true, false)]
+    [TestCase(false, true)]
+    [TestCase(true, true)]
+    public void Curl_fetches_20_MB_from_the_http_server_and_the_sha256_matches(bool v6, bool mmap)
     {
-        using var app = StartAppliance();
+        using var app = StartAppliance(mmap ? ["--mmap"] : []);
         if (v6) app.WaitForDad();
         CurlBytes(v6, 20_000_000, 60);
         app.Stop();
@@ -177,14 +189,42 @@ public class ApplianceTcpKernelTests
         Assert.That(counters.HttpRequests, Is.EqualTo(4));
     }
 
-    // RFC 862 over TCP: 50 MB of random bytes through the echo service, and back intact.
-    [Test]
-    public void Socat_sends_50_MB_through_tcp_echo_and_the_sha256_of_the_echo_matches()
+    // RFC 862 over TCP: 50 MB of random bytes through the echo service, and back intact. The kernel sends TSO/GSO
+    // super-segments of many MSS with their checksums left partial; the appliance takes each whole.
+    [TestCase(false)]
+    [TestCase(true)]
+    public void Socat_sends_50_MB_through_tcp_echo_and_the_sha256_of_the_echo_matches(bool mmap)
     {
-        using var app = StartAppliance();
+        using var app = StartAppliance(mmap ? ["--mmap"] : []);
         SocatEcho(50_000_000, 90);
         app.Stop();
         Assert.That(app.App.Services.TcpServices.Counters.EchoBytes, Is.EqualTo(50_000_000));
+        var device = app.App.DeviceCounters;
+        TestContext.Out.WriteLine($"device: {device}");
+        Assert.That(device.RxSegmented, Is.GreaterThan(0), "the kernel's super-segments came whole");
+        Assert.That(device.RxChecksumPartial, Is.GreaterThan(0));
+        Assert.That(app.App.Tcp.Counters.Errors.Total, Is.Zero);
+    }
+
+    // Every offload off on the rig: the kernel finishes the checksums Ethox leaves partial in software as they leave our
+    // veth, and the peer's TCP, with receive checksumming off, checks every one of them (a wrong partial checksum would
+    // stop the transfer). Then Ethox without its offloads too (--offloads off), as before the virtio-net header.
+    [TestCase(false, "on")]
+    [TestCase(true, "on")]
+    [TestCase(false, "off")]
+    [TestCase(true, "off")]
+    public void With_offloads_off_on_every_veth_end_curl_and_socat_transfers_arrive_intact(bool mmap, string ethoxOffloads)
+    {
+        RebuildWithOffloadsOff();
+        using var app = StartAppliance(mmap ? ["--mmap", "--offloads", ethoxOffloads] : ["--offloads", ethoxOffloads]);
+        CurlBytes(false, 20_000_000, 60, app);
+        SocatEcho(50_000_000, 90, app);
+        app.Stop();
+        var device = app.App.DeviceCounters;
+        TestContext.Out.WriteLine($"device: {device}");
+        Assert.That(device.RxSegmented, Is.Zero, "nothing is segmented by the kernel's offloads here");
+        Assert.That(device.TxChecksumPartial > 0, Is.EqualTo(ethoxOffloads == "on"));
+        Assert.That(app.App.Tcp.Counters.Errors.Total, Is.Zero);
     }
 
     // The appliance program as an HTTP client: --fetch from python3's http.server in the peer namespace, exit 0
@@ -226,9 +266,13 @@ public class ApplianceTcpKernelTests
 
     // Real loss on the wire, both ways (the bridge drops one frame in 20 in each direction): RFC 6675 SACK recovery,
     // RFC 6298 timeouts and the kernel's own recovery still deliver every byte; the rule's counter proves drops happened.
+    // The veth ends segment and checksum in software here, so that the bridge drops wire-sized frames: with segmentation
+    // offloads a super-segment crosses it whole, and one drop would take tens of segments at once. Ethox keeps its
+    // offloads (the kernel cuts its super-segments as they leave our end).
     [Test]
     public void With_5_percent_loss_each_way_curl_and_socat_transfers_arrive_intact()
     {
+        RebuildWithOffloadsOff();
         using var app = StartAppliance();
         Assert.That(Shell.Ping(Rig.PeerNamespace, OurV4, 2, 0.05).Received, Is.EqualTo(2));
         Rig.SetLoss(20);
@@ -265,12 +309,13 @@ public class ApplianceTcpKernelTests
     // and one echo (both send): no malformed frame, no bad checksum, no expert warning or analysis flag on a frame
     // of Ethox's (retransmission, out-of-order, lost segment…) nor a duplicate ACK from the kernel, which on a
     // lossless link would mean Ethox sent data out of order; and no byte of Ethox's beyond the window the kernel
-    // offered (RFC 9293 §3.8.6: a zero-window probe of one byte excepted).
+    // offered (RFC 9293 §3.8.6: a zero-window probe of one byte excepted). --offloads rx: Ethox finishes its own
+    // checksums and segments, so that the capture shows them.
     [Test]
     public void A_capture_of_http_and_echo_transfers_shows_no_bad_checksum_and_no_analysis_flag_blaming_ethox()
     {
         string capture = TempPath("tcp.pcap");
-        using (var app = StartAppliance())
+        using (var app = StartAppliance("--offloads", "rx"))
         {
             using (Capture.Start(Rig.PeerNamespace, BridgedNamespaces.PeerInterface, capture))
             {

@@ -16,36 +16,52 @@ public sealed class RawPeer
 
     private readonly PipeEnd _end;
     public readonly List<byte[]> Frames = new();
+    /// <summary>The offload metadata of each frame in <see cref="Frames"/> (what the stack left the device to finish).</summary>
+    public readonly List<PacketOffload> Offloads = new();
 
     public RawPeer(PipeEnd end) => _end = end;
 
-    public void Inject(ReadOnlySpan<byte> frame, Instant now)
+    /// <summary>Sends a frame to the stack, with the metadata a device would give it (over a pipe with offloads).</summary>
+    public void Inject(ReadOnlySpan<byte> frame, Instant now, PacketOffload offload = default)
     {
-        var sender = new OneFrame(frame.ToArray());
+        var sender = new OneFrame(frame.ToArray(), offload);
         _end.Transmit(1, ref sender, now);
     }
 
-    /// <summary>Takes every frame the stack sent since the last call.</summary>
+    /// <summary>Takes every frame the stack sent since the last call, as it came (a partial checksum unfinished: see <see cref="Offloads"/>).</summary>
     public List<byte[]> Drain(Instant now)
     {
         Frames.Clear();
-        var collector = new Collector(Frames);
+        Offloads.Clear();
+        var collector = new Collector(Frames, Offloads);
         while (_end.Receive(64, ref collector, now) > 0) { }
         return Frames;
     }
 
-    private struct OneFrame(byte[] frame) : ISend<RawPacket>
+    /// <summary>Finishes the checksums of the drained frames that the stack left partial, as the device would on the wire.</summary>
+    public void FinishChecksums()
+    {
+        for (int i = 0; i < Frames.Count; i++)
+            if (!Offloads[i].TryFinishChecksum(Frames[i])) throw new InvalidOperationException("a partial checksum outside its frame");
+    }
+
+    private struct OneFrame(byte[] frame, PacketOffload offload) : ISend<RawPacket>
     {
         public void Send(RawPacket packet)
         {
             frame.CopyTo(packet.Capacity);
-            packet.Send(frame.Length);
+            if (offload == default) packet.Send(frame.Length);
+            else if (!packet.Send(frame.Length, offload)) throw new InvalidOperationException("the pipe does not take this offload");
         }
     }
 
-    private readonly struct Collector(List<byte[]> frames) : IRecv<RawPacket>
+    private readonly struct Collector(List<byte[]> frames, List<PacketOffload> offloads) : IRecv<RawPacket>
     {
-        public void Receive(RawPacket packet) => frames.Add(packet.Frame.ToArray());
+        public void Receive(RawPacket packet)
+        {
+            frames.Add(packet.Frame.ToArray());
+            offloads.Add(packet.Offload);
+        }
     }
 
     // ---- frame builders (our own reprs; tshark and the kernel check the same paths elsewhere) ----
@@ -125,9 +141,9 @@ public sealed class HostAndPeer
     public readonly RawPeer Peer;
     public Instant Now = Instant.FromMilliseconds(1000);
 
-    public HostAndPeer(bool ipv6 = true, int mtu = 1500)
+    public HostAndPeer(bool ipv6 = true, int mtu = 1500, DeviceOffloads offloads = DeviceOffloads.None)
     {
-        (HostLink, PeerLink) = Pipe.CreatePair(256, mtu);
+        (HostLink, PeerLink) = Pipe.CreatePair(256, mtu, Medium.Ethernet, offloads);
         Host = new TestHost(TwoHosts.MacA, mtu);
         Peer = new RawPeer(PeerLink);
         Host.Ip.AddAddress(TwoHosts.V4A, 24, Now);
@@ -143,9 +159,9 @@ public sealed class HostAndPeer
     }
 
     /// <summary>Injects a frame, lets the host handle it and send, returns what it sent.</summary>
-    public List<byte[]> Exchange(ReadOnlySpan<byte> frame)
+    public List<byte[]> Exchange(ReadOnlySpan<byte> frame, PacketOffload offload = default)
     {
-        Peer.Inject(frame, Now);
+        Peer.Inject(frame, Now, offload);
         Host.Poll(HostLink, Now);
         Host.Poll(HostLink, Now);
         return Peer.Drain(Now);

@@ -62,9 +62,14 @@ public class AfPacketKernelTests
         using var dev = Open(new AfPacketOptions());
         string mac = File.ReadAllText($"/sys/class/net/{_veth!.Outer}/address").Trim();
         Assert.That(dev.HardwareAddress, Is.EqualTo(EthernetAddress.Parse(mac)));
-        Assert.That(dev.Capabilities, Is.EqualTo(new DeviceCapabilities(Medium.Ethernet, 1500)));
+        // Every offload by default: frames up to a 64 KiB super-segment plus the link header both ways.
+        Assert.That(dev.Capabilities, Is.EqualTo(new DeviceCapabilities(Medium.Ethernet, 1500)
+        {
+            Offloads = DeviceOffloads.All, MaxReceiveFrameLength = 22 + 65535, MaxTransmitFrameLength = 22 + 65535,
+        }));
         Assert.That(dev.InterfaceIndex, Is.EqualTo(int.Parse(File.ReadAllText($"/sys/class/net/{_veth.Outer}/ifindex"))));
-        using var custom = Open(new AfPacketOptions { Mtu = 9000, UseMmapRings = true, RingFrames = 8 });
+        using var custom = Open(new AfPacketOptions { Mtu = 9000, UseMmapRings = true, RingFrames = 8, Offloads = DeviceOffloads.None });
+        Assert.That(custom.Capabilities, Is.EqualTo(new DeviceCapabilities(Medium.Ethernet, 9000)));
         Assert.That(custom.Capabilities.MaxFrameLength, Is.EqualTo(9022));
     }
 
@@ -123,13 +128,13 @@ public class AfPacketKernelTests
         Assert.That(dev.ReadKernelDrops(), Is.Zero);
     }
 
-    // With a 100-byte MTU the largest frame is 122 bytes: a 342-byte echo request is counted and dropped,
-    // never handed over cut short; a 62-byte one passes.
+    // With a 100-byte MTU (and no offloads, whose super-segments would need 64 KiB buffers) the largest frame is
+    // 122 bytes: a 342-byte echo request is counted and dropped, never handed over cut short; a 62-byte one passes.
     [TestCase(false)]
     [TestCase(true)]
     public void A_frame_longer_than_the_maximum_is_dropped_as_truncated(bool mmap)
     {
-        using var dev = Open(new AfPacketOptions { UseMmapRings = mmap, Mtu = 100, RingFrames = 8 });
+        using var dev = Open(new AfPacketOptions { UseMmapRings = mmap, Mtu = 100, RingFrames = 8, Offloads = DeviceOffloads.None });
         _veth!.Exec("ip", "neigh", "replace", VethNamespace.OurAddress, "lladdr", Kernel.OurMac.ToString(), "dev", _veth.Inner, "nud", "permanent");
         Tool.Run("ip", Tool.InNamespace(_veth.Namespace, ["ping", "-n", "-c", "1", "-W", "0.2", "-s", "300", VethNamespace.OurAddress]));
         Tool.Run("ip", Tool.InNamespace(_veth.Namespace, ["ping", "-n", "-c", "1", "-W", "0.2", "-s", "20", VethNamespace.OurAddress]));
@@ -219,6 +224,124 @@ public class AfPacketKernelTests
         Assert.That(dev.Receive(1, ref replies, Instant.Now), Is.Zero);
         Assert.That(dev.WaitReadable(Duration.FromMilliseconds(1)), Is.False);
         dev.Dispose();
+    }
+
+    // The kernel's UDP with the veth's checksum offload on (its default) reaches a packet socket with only the
+    // pseudo-header sum in the checksum field. With the virtio-net header the device says so (NEEDS_CSUM at the UDP
+    // header, Linux's CHECKSUM_PARTIAL), and finished as the offload would finish it the checksum is right; without the
+    // header nothing tells the frame apart from a corrupted one.
+    [TestCase(false, true)]
+    [TestCase(true, true)]
+    [TestCase(false, false)]
+    [TestCase(true, false)]
+    public void The_kernels_udp_checksum_left_to_the_offload_is_reported_partial_by_the_device(bool mmap, bool offloads)
+    {
+        using var dev = Open(new AfPacketOptions { UseMmapRings = mmap, RingFrames = 8, Offloads = offloads ? DeviceOffloads.All : DeviceOffloads.None });
+        _veth!.Exec("ip", "neigh", "replace", VethNamespace.OurAddress, "lladdr", Kernel.OurMac.ToString(), "dev", _veth.Inner, "nud", "permanent");
+        var (code, _, all) = Ethox.Tests.Appliance.Shell.InNamespace(_veth.Namespace, 10, "left to the offload", "socat", "-u", "-", $"UDP4:{VethNamespace.OurAddress}:7");
+        Assert.That(code, Is.Zero, all);
+        var got = new UdpCatcher();
+        Kernel.ReceiveUntil(dev, dev.WaitReadable, ref got, g => g.Frame is not null);
+        Assert.That(got.Frame, Is.Not.Null, "the datagram arrived");
+        var frame = got.Frame!;
+        Assert.That(UdpChecksumVerifies(frame), Is.False, "the checksum is unfinished on the wire of a veth");
+        if (!offloads)
+        {
+            Assert.That(got.Offload, Is.EqualTo(default(PacketOffload)));
+            return;
+        }
+        Assert.That(got.Offload, Is.EqualTo(PacketOffload.PartialChecksum(34, 6)));
+        Assert.That(got.Offload.TryFinishChecksum(frame), Is.True);
+        Assert.That(UdpChecksumVerifies(frame), Is.True);
+        Assert.That(dev.Counters.RxChecksumPartial, Is.EqualTo(1));
+    }
+
+    // What the device sends with a partial checksum the kernel finishes: with checksum offload off on our end (tx) the
+    // kernel computes it in software as the frame leaves, and with receive checksumming off on the peer's end the peer's
+    // UDP checks it (InCsumErrors counts a failure). A datagram whose partial sum is wrong on purpose is the control.
+    [TestCase(false)]
+    [TestCase(true)]
+    public void A_udp_checksum_sent_partial_is_finished_by_the_kernel_and_passes_the_peers_check(bool mmap)
+    {
+        using var dev = Open(new AfPacketOptions { UseMmapRings = mmap, RingFrames = 8 });
+        Tool.Must("ethtool", "-K", _veth!.Outer, "tx", "off");
+        _veth.Exec("ethtool", "-K", _veth.Inner, "rx", "off");
+        var peerMac = EthernetAddress.Parse(_veth.Exec("cat", $"/sys/class/net/{_veth.Inner}/address").Trim());
+        const string Receive = "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('198.18.0.2', 5555)); s.settimeout(5); print(s.recv(100).decode())";
+        foreach (bool right in new[] { false, true })
+        {
+            long errorsBefore = UdpInCsumErrors();
+            var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in Tool.InNamespace(_veth.Namespace, ["python3", "-c", Receive])) psi.ArgumentList.Add(a);
+            using var receiver = Process.Start(psi)!;
+            Ethox.Tests.Appliance.Shell.WaitUntil(() => _veth.Exec("ss", "-lunH", "sport = :5555").Contains("5555"), 5, "the receiver did not bind");
+            var send = new PartialUdpSender(Kernel.OurMac, peerMac, Ours, Inner, right ? "finished by the kernel" : "wrong on purpose", corrupt: !right);
+            Assert.That(dev.Transmit(1, ref send, Instant.Now), Is.EqualTo(1));
+            Assert.That(receiver.WaitForExit(10_000), Is.True);
+            string output = receiver.StandardOutput.ReadToEnd().Trim();
+            if (right)
+            {
+                Assert.That(output, Is.EqualTo("finished by the kernel"), receiver.StandardError.ReadToEnd());
+                Assert.That(UdpInCsumErrors(), Is.EqualTo(errorsBefore));
+            }
+            else
+            {
+                Assert.That(output, Is.Empty, "the control must not arrive");
+                Assert.That(UdpInCsumErrors(), Is.EqualTo(errorsBefore + 1), "the peer checked the checksum");
+            }
+        }
+        Assert.That(dev.Counters.TxChecksumPartial, Is.EqualTo(2));
+    }
+
+    // The Udp InCsumErrors counter of the peer's namespace (/proc/net/snmp: a header line, then a value line).
+    private long UdpInCsumErrors()
+    {
+        var lines = _veth!.Exec("cat", "/proc/net/snmp").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        for (int i = 0; i + 1 < lines.Length; i++)
+        {
+            if (!lines[i].StartsWith("Udp: ", StringComparison.Ordinal) || !lines[i + 1].StartsWith("Udp: ", StringComparison.Ordinal)) continue;
+            int column = Array.IndexOf(lines[i].Split(' '), "InCsumErrors");
+            return long.Parse(lines[i + 1].Split(' ')[column]);
+        }
+        Assert.Fail("no Udp line in /proc/net/snmp");
+        return -1;
+    }
+
+    private static bool UdpChecksumVerifies(byte[] frame)
+        => Ipv4Packet.TryParse(frame.AsSpan(14), out var ip, out _) && UdpDatagram.TryParse(ip.Payload, out var udp, out _)
+           && udp.VerifyChecksum(ip.Source, ip.Destination);
+
+    /// <summary>Keeps the first IPv4 UDP frame and what the device said about it.</summary>
+    private struct UdpCatcher : IRecv<RawPacket>
+    {
+        public byte[]? Frame;
+        public PacketOffload Offload;
+
+        public void Receive(RawPacket packet)
+        {
+            var f = packet.Frame;
+            if (Frame is not null || f.Length < 34 || f[12] != 0x08 || f[13] != 0x00 || f[23] != (byte)IpProtocol.Udp) return;
+            Frame = f.ToArray();
+            Offload = packet.Offload;
+        }
+    }
+
+    /// <summary>One UDP datagram to port 5555 whose checksum is left for the device to finish (or whose partial sum is wrong).</summary>
+    private struct PartialUdpSender(EthernetAddress from, EthernetAddress to, Ipv4Address source, Ipv4Address destination, string text, bool corrupt) : ISend<RawPacket>
+    {
+        private bool _sent;
+
+        public void Send(RawPacket packet)
+        {
+            if (_sent) return;
+            var f = packet.Capacity;
+            int length = System.Text.Encoding.ASCII.GetBytes(text, f[42..]);
+            new UdpRepr(40000, 5555, length).TryEmit(f[34..], source, destination, partialChecksum: true);
+            if (corrupt) f[40] ^= 0x10;
+            new Ipv4Repr(source, destination, IpProtocol.Udp, 8 + length, 64).TryEmit(f[14..]);
+            new EthernetRepr(from, to, EtherType.Ipv4).TryEmit(f);
+            _sent = packet.Send(42 + length, PacketOffload.PartialChecksum(34, 6));
+        }
     }
 
     private struct EchoAnswerer : IRecv<RawPacket>

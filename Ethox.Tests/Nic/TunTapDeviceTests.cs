@@ -5,6 +5,7 @@ using Ethox.Layer;
 using Ethox.Nic;
 using Ethox.Tests.Tools;
 using Ethox.Wire;
+using Ethox.Tests.Appliance;
 using NUnit.Framework;
 
 namespace Ethox.Tests.Nic;
@@ -46,10 +47,10 @@ public class TunTapKernelTests
         if (_name.Length > 0) Tool.Try("ip", "link", "del", _name); // only if a failed test left it behind
     }
 
-    private TapDevice OpenTap()
+    private TapDevice OpenTap(DeviceOffloads offloads = DeviceOffloads.All)
     {
         _name = Kernel.Name("t");
-        Assert.That(TapDevice.TryOpen(_name, out var tap, out string error), Is.True, error);
+        Assert.That(TapDevice.TryOpen(_name, offloads, out var tap, out string error), Is.True, error);
         try
         {
             Kernel.Quiet(_name);
@@ -64,10 +65,10 @@ public class TunTapKernelTests
         }
     }
 
-    private TunDevice OpenTun()
+    private TunDevice OpenTun(DeviceOffloads offloads = DeviceOffloads.All)
     {
         _name = Kernel.Name("u");
-        Assert.That(TunDevice.TryOpen(_name, out var tun, out string error), Is.True, error);
+        Assert.That(TunDevice.TryOpen(_name, offloads, out var tun, out string error), Is.True, error);
         try
         {
             Kernel.Quiet(_name);
@@ -88,7 +89,10 @@ public class TunTapKernelTests
         using (var tap = OpenTap())
         {
             Assert.That(tap.Name, Is.EqualTo(_name));
-            Assert.That(tap.Capabilities, Is.EqualTo(new DeviceCapabilities(Medium.Ethernet, 1500)));
+            Assert.That(tap.Capabilities, Is.EqualTo(new DeviceCapabilities(Medium.Ethernet, 1500)
+            {
+                Offloads = DeviceOffloads.All, MaxReceiveFrameLength = 22 + 65535, MaxTransmitFrameLength = 22 + 65535,
+            }));
             Assert.That(tap.KernelHardwareAddress, Is.EqualTo(EthernetAddress.Parse(System.IO.File.ReadAllText($"/sys/class/net/{_name}/address").Trim())));
 
             var request = new ArpRequester(Kernel.OurMac, TapOurs, TapKernel, 1);
@@ -115,7 +119,10 @@ public class TunTapKernelTests
         using (var tun = OpenTun())
         {
             Assert.That(tun.Name, Is.EqualTo(_name));
-            Assert.That(tun.Capabilities, Is.EqualTo(new DeviceCapabilities(Medium.Ip, 1500)));
+            Assert.That(tun.Capabilities, Is.EqualTo(new DeviceCapabilities(Medium.Ip, 1500)
+            {
+                Offloads = DeviceOffloads.All, MaxReceiveFrameLength = 65535, MaxTransmitFrameLength = 65535,
+            }));
             var ping = new EchoSender(default, default, TunOurs, TunKernel, 3) { Bare = true };
             Assert.That(tun.Transmit(4, ref ping, Instant.Now), Is.EqualTo(3));
             var echoes = new EchoReplyCounter(TunKernel, TunOurs, ethernet: false);
@@ -124,6 +131,55 @@ public class TunTapKernelTests
             Assert.That(echoes.Sequences, Is.EqualTo(0b111), "sequence numbers 0, 1 and 2 came back");
         }
         Assert.That(Tool.Run("ip", "link", "show", _name).ExitCode, Is.Not.Zero, "closing the device deletes the interface");
+    }
+
+    // With TUNSETOFFLOAD(TUN_F_CSUM) the kernel leaves its UDP checksum to us and the virtio-net header says so
+    // (partial, at the UDP header: 14 + 20 bytes in on TAP, 20 on TUN); without offloads the kernel finishes it itself.
+    [TestCase(true, true)]
+    [TestCase(true, false)]
+    [TestCase(false, true)]
+    [TestCase(false, false)]
+    public void The_kernels_udp_checksum_is_left_partial_only_when_the_device_takes_offloads(bool tap, bool offloads)
+    {
+        var asked = offloads ? DeviceOffloads.All : DeviceOffloads.None;
+        using TunTapDevice dev = tap ? OpenTap(asked) : OpenTun(asked);
+        var ours = tap ? TapOurs : TunOurs;
+        if (tap) Tool.Must("ip", "neigh", "replace", ours.ToString(), "lladdr", Kernel.OurMac.ToString(), "dev", _name, "nud", "permanent");
+        Shell.WaitForLink(null, _name);
+        var (code, _, all) = Shell.Run(10, "kernel datagram", "socat", "-u", "-", $"UDP4:{ours}:7");
+        Assert.That(code, Is.Zero, all);
+        var got = new UdpCatcher { Ethernet = tap };
+        Kernel.ReceiveUntil(dev, dev.WaitReadable, ref got, g => g.Frame is not null);
+        Assert.That(got.Frame, Is.Not.Null, "the datagram arrived");
+        int ip = tap ? 14 : 0;
+        var frame = got.Frame!;
+        if (offloads)
+        {
+            Assert.That(got.Offload, Is.EqualTo(PacketOffload.PartialChecksum(ip + 20, 6)));
+            Assert.That(got.Offload.TryFinishChecksum(frame), Is.True);
+            Assert.That(dev.Counters.RxChecksumPartial, Is.EqualTo(1));
+        }
+        else Assert.That(got.Offload, Is.EqualTo(default(PacketOffload)));
+        Assert.That(Ipv4Packet.TryParse(frame.AsSpan(ip), out var packet, out _) && UdpDatagram.TryParse(packet.Payload, out var udp, out _)
+            && udp.VerifyChecksum(packet.Source, packet.Destination), Is.True);
+    }
+
+    /// <summary>Keeps the first IPv4 UDP packet (in an Ethernet frame on TAP) and what the device said about it.</summary>
+    private struct UdpCatcher : IRecv<RawPacket>
+    {
+        public bool Ethernet;
+        public byte[]? Frame;
+        public PacketOffload Offload;
+
+        public void Receive(RawPacket packet)
+        {
+            var f = packet.Frame;
+            int ip = Ethernet ? 14 : 0;
+            if (Frame is not null || f.Length < ip + 28 || (Ethernet && BinaryPrimitives.ReadUInt16BigEndian(f[12..]) != (ushort)EtherType.Ipv4)
+                || f[ip] >> 4 != 4 || f[ip + 9] != (byte)IpProtocol.Udp) return;
+            Frame = f.ToArray();
+            Offload = packet.Offload;
+        }
     }
 
     [Test]

@@ -45,9 +45,9 @@ public sealed class TcpScript
     /// <summary>The host's port of the connection: <see cref="HostPort"/> when it listens, its ephemeral port when it opens.</summary>
     public ushort LocalPort = HostPort;
 
-    public TcpScript(TcpTimerSettings? settings = null, int bufferSize = 64 * 1024, int mtu = 1500)
+    public TcpScript(TcpTimerSettings? settings = null, int bufferSize = 64 * 1024, int mtu = 1500, DeviceOffloads offloads = DeviceOffloads.None)
     {
-        (_hostLink, var peerLink) = Pipe.CreatePair(256, mtu);
+        (_hostLink, var peerLink) = Pipe.CreatePair(256, mtu, Medium.Ethernet, offloads);
         _peer = new RawPeer(peerLink);
         Host = new TcpHost(TwoHosts.MacA, Now, mtu, capacity: 8, bufferSize: bufferSize, settings: settings);
         Host.Ip.DadTransmits = 0;
@@ -87,12 +87,15 @@ public sealed class TcpScript
         return Inject(RawPeer.Ipv4(RawPeer.V4, TwoHosts.V4A, IpProtocol.Tcp, tcp, TwoHosts.MacA));
     }
 
-    /// <summary>Sends a whole frame (an ICMP error, a mangled segment) and returns what the host sent back.</summary>
-    public List<SeenSegment> Inject(byte[] frame)
+    /// <summary>Sends a whole frame (an ICMP error, a mangled segment; with the metadata a device gives it) and returns what the host sent back.</summary>
+    public List<SeenSegment> Inject(byte[] frame, PacketOffload offload = default)
     {
-        _peer.Inject(frame, Now);
+        _peer.Inject(frame, Now, offload);
         return Poll();
     }
+
+    /// <summary>The offload metadata of the frames the host sent in the last <see cref="Poll"/>.</summary>
+    public List<PacketOffload> SentOffloads { get; } = [];
 
     /// <summary>Sends data as the peer's next bytes (advancing <see cref="PeerNext"/>) and returns the host's answer.</summary>
     public List<SeenSegment> SendData(ReadOnlySpan<byte> data, TcpFlags flags = TcpFlags.Ack | TcpFlags.Psh)
@@ -106,6 +109,7 @@ public sealed class TcpScript
     public List<SeenSegment> Poll()
     {
         var seen = new List<SeenSegment>();
+        SentOffloads.Clear();
         bool answeredArp;
         do
         {
@@ -125,7 +129,10 @@ public sealed class TcpScript
     private bool Collect(List<SeenSegment> seen)
     {
         bool answered = false;
-        foreach (var frame in _peer.Drain(Now))
+        _peer.Drain(Now);
+        SentOffloads.AddRange(_peer.Offloads);
+        _peer.FinishChecksums(); // what the device does on the wire
+        foreach (var frame in _peer.Frames)
         {
             if (!EthernetFrame.TryParse(frame, out var eth, out _)) continue;
             if (eth.EtherType == EtherType.Arp)

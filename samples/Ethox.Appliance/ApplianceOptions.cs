@@ -37,6 +37,7 @@ internal sealed class ApplianceOptions
         device (exactly one):
           --iface NAME       AF_PACKET socket on the Ethernet interface NAME (needs CAP_NET_RAW)
           --mmap             with --iface: use PACKET_MMAP rings instead of one system call per frame
+          --qdisc-bypass     with --iface: send straight to the driver (PACKET_QDISC_BYPASS)
           --tap NAME         create the TAP interface NAME (Ethernet; needs CAP_NET_ADMIN)
           --tun NAME         create the TUN interface NAME (bare IP, no Ethernet/ARP; needs CAP_NET_ADMIN)
 
@@ -47,6 +48,12 @@ internal sealed class ApplianceOptions
           --gateway ADDR     the default router, IPv4 or IPv6 (once per family)
           --slaac            IPv6 stateless autoconfiguration from router advertisements
           --mtu N            the IP MTU (default: the interface's)
+          --offloads MODE    on (default): virtio-net headers, so checksums the kernel left partial
+                             and its TCP super-segments (up to 64 KiB) are taken as they are, and our
+                             checksums and large TCP segments are finished by the kernel; rx: the same
+                             on receive, but every checksum we send is finished here (a capture then
+                             shows it); off: no header (the kernel's side then needs
+                             ethtool -K IFACE tx off tso off gso off)
 
         services and output:
           --udp-echo PORT    UDP echo service port, 0 to turn it off (default 7)
@@ -83,6 +90,9 @@ internal sealed class ApplianceOptions
     public DeviceKind Kind { get; private set; }
     public string DeviceName { get; private set; } = "";
     public bool Mmap { get; private set; }
+    public bool QdiscBypass { get; private set; }
+    /// <summary>The offloads asked of the device (<c>--offloads</c>): all by default.</summary>
+    public DeviceOffloads Offloads { get; private set; } = DeviceOffloads.All;
     public EthernetAddress? Mac { get; private set; }
     public List<AddressOption> Addresses { get; } = [];
     public List<IpAddress> Gateways { get; } = [];
@@ -129,6 +139,7 @@ internal sealed class ApplianceOptions
             {
                 case "--help" or "-h": options.Help = true; return true;
                 case "--mmap": options.Mmap = true; continue;
+                case "--qdisc-bypass": options.QdiscBypass = true; continue;
                 case "--slaac": options.Slaac = true; continue;
                 case "--verbose" or "-v": options.Verbose = true; continue;
             }
@@ -152,7 +163,7 @@ internal sealed class ApplianceOptions
     {
         "--iface" or "--tap" or "--tun" or "--mac" or "--ip" or "--gateway" or "--mtu" or "--udp-echo" or "--pcap"
             or "--duration" or "--seed" or "--tcp-echo" or "--tcp-discard" or "--tcp-chargen" or "--http"
-            or "--max-connections" or "--backlog" or "--fetch" or "--output" => true,
+            or "--max-connections" or "--backlog" or "--fetch" or "--output" or "--offloads" => true,
         _ => FaultName(name, out _, out _) is not null,
     };
 
@@ -256,6 +267,15 @@ internal sealed class ApplianceOptions
                 }
                 RunFor = new Duration((long)(seconds * 1e6));
                 return true;
+            case "--offloads":
+                switch (value)
+                {
+                    case "on": Offloads = DeviceOffloads.All; return true;
+                    case "rx": Offloads = DeviceOffloads.Receive; return true;
+                    case "off": Offloads = DeviceOffloads.None; return true;
+                }
+                error = $"--offloads '{value}' is not on, rx or off";
+                return false;
             case "--seed":
                 if (!ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out ulong seed))
                 {
@@ -360,6 +380,7 @@ internal sealed class ApplianceOptions
         error = "";
         if (devices == 0) error = "give one of --iface NAME, --tap NAME or --tun NAME (see --help)";
         else if (Mmap && Kind != DeviceKind.AfPacket) error = "--mmap goes with --iface only";
+        else if (QdiscBypass && Kind != DeviceKind.AfPacket) error = "--qdisc-bypass goes with --iface only";
         else if (Kind == DeviceKind.Tun && Mac is not null) error = "--mac has no meaning on a TUN device (no Ethernet)";
         else if (Kind == DeviceKind.Tun && Slaac) error = "--slaac needs Ethernet (use --iface or --tap)";
         else if (Addresses.Count == 0 && !Slaac) error = "give at least one --ip CIDR (or --slaac)";

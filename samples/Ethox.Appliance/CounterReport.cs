@@ -164,6 +164,12 @@ internal static class CounterReport
         Line(w, "device.rx_kernel_dropped", d.RxKernelDropped);
         Line(w, "device.tx_queue_full", d.TxQueueFull);
         Line(w, "device.tx_errors", d.TxErrors);
+        Line(w, "device.rx_unsupported_offload", d.RxUnsupportedOffload);
+        Line(w, "device.rx_checksum_partial", d.RxChecksumPartial);
+        Line(w, "device.rx_checksum_verified", d.RxChecksumVerified);
+        Line(w, "device.rx_segmented", d.RxSegmented);
+        Line(w, "device.tx_checksum_partial", d.TxChecksumPartial);
+        Line(w, "device.tx_segmented", d.TxSegmented);
 
         if (app.Options.HasFaults)
         {

@@ -47,6 +47,7 @@ internal sealed class RawNicAppliance : IDisposable
 
     private RawNicAppliance(ApplianceOptions options, AfPacketDevice? afPacket, TunTapDevice? tunTap, EthernetAddress? mac, int mtu, FileStream? pcap, Stream? fetchOutput, TextWriter? verbose)
     {
+        int maxFrameLength = afPacket?.Capabilities.MaxBufferLength ?? tunTap!.Capabilities.MaxBufferLength;
         _fetchOutput = fetchOutput;
         Options = options;
         _afPacket = afPacket;
@@ -65,7 +66,7 @@ internal sealed class RawNicAppliance : IDisposable
         };
         Services = new ApplianceServices(options, Ip, SipHash.WithRandomKey(), Instant.Now, fetchOutput);
         Medium = Ethernet is null ? Medium.Ip : Medium.Ethernet;
-        if (verbose is not null) _log = new FrameLog(verbose, PcapRecorder<AfPacketDevice>.LinkTypeOf(Medium), Instant.Now);
+        if (verbose is not null) _log = new FrameLog(verbose, PcapRecorder<AfPacketDevice>.LinkTypeOf(Medium), Instant.Now, maxFrameLength);
     }
 
     public ApplianceOptions Options { get; }
@@ -158,13 +159,17 @@ internal sealed class RawNicAppliance : IDisposable
             {
                 // Without our own MAC on the interface, or with IPv6 (solicited-node groups the NIC does
                 // not know), frames for us only get past a real NIC's filter in promiscuous mode.
-                if (!AfPacketDevice.TryOpen(options.DeviceName, new AfPacketOptions { UseMmapRings = options.Mmap, Mtu = options.Mtu }, out var probe, out error)) return false;
+                var socket = new AfPacketOptions { UseMmapRings = options.Mmap, Mtu = options.Mtu, Offloads = options.Offloads, BypassQdisc = options.QdiscBypass };
+                if (!AfPacketDevice.TryOpen(options.DeviceName, socket, out var probe, out error)) return false;
                 var hardware = probe!.HardwareAddress;
                 bool promiscuous = (options.Mac is { } wanted && wanted != hardware) || options.Slaac || options.Addresses.Exists(a => a.Address.IsV6);
                 if (promiscuous)
                 {
                     probe.Dispose();
-                    if (!AfPacketDevice.TryOpen(options.DeviceName, new AfPacketOptions { UseMmapRings = options.Mmap, Mtu = options.Mtu, Promiscuous = true }, out probe, out error)) return false;
+                    if (!AfPacketDevice.TryOpen(options.DeviceName, new AfPacketOptions
+                        {
+                            UseMmapRings = options.Mmap, Mtu = options.Mtu, Offloads = options.Offloads, BypassQdisc = options.QdiscBypass, Promiscuous = true,
+                        }, out probe, out error)) return false;
                 }
                 afPacket = probe!;
                 mac = options.Mac ?? hardware;
@@ -180,7 +185,7 @@ internal sealed class RawNicAppliance : IDisposable
             }
             case DeviceKind.Tap:
             {
-                if (!TapDevice.TryOpen(options.DeviceName, out var tap, out error)) return false;
+                if (!TapDevice.TryOpen(options.DeviceName, options.Offloads, out var tap, out error)) return false;
                 var kernel = tap!.KernelHardwareAddress;
                 if (options.Mac == kernel)
                 {
@@ -195,7 +200,7 @@ internal sealed class RawNicAppliance : IDisposable
             }
             default:
             {
-                if (!TunDevice.TryOpen(options.DeviceName, out var tun, out error)) return false;
+                if (!TunDevice.TryOpen(options.DeviceName, options.Offloads, out var tun, out error)) return false;
                 tunTap = tun;
                 mtu = tun!.Capabilities.Mtu;
                 return true;
@@ -355,6 +360,8 @@ internal sealed class RawNicAppliance : IDisposable
         s.Append(Options.Kind switch { DeviceKind.AfPacket => "af-packet", DeviceKind.Tap => "tap", _ => "tun" });
         s.Append(' ').Append(Options.DeviceName);
         if (Options.Mmap) s.Append(" (mmap rings)");
+        if (Options.QdiscBypass) s.Append(" (qdisc bypass)");
+        s.Append(Options.Offloads switch { DeviceOffloads.All => ", offloads on", DeviceOffloads.None => ", offloads off", _ => ", offloads rx" });
         if (Ethernet is not null) s.Append(", mac ").Append(Ethernet.Address.ToString());
         s.Append(", mtu ").Append(Mtu);
         s.Append(", ip");
