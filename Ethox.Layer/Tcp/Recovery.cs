@@ -87,7 +87,7 @@ public sealed partial class TcpEndpoint
         if (repair) c.Congestion.OnAck(acked, now, c.Rtt.SmoothedRtt);
         if (c.SndUna >= c.Recover)
         {
-            c.Clear(ConnectionFlags.InRecovery | ConnectionFlags.RetransmitHead | ConnectionFlags.RepairAfterTimeout);
+            c.Clear(ConnectionFlags.InRecovery | ConnectionFlags.RetransmitHead | ConnectionFlags.RepairAfterTimeout | ConnectionFlags.RescueSent);
             if (!repair) c.Congestion.OnExitRecovery();
             c.Scoreboard.Reset();
             return;
@@ -131,8 +131,10 @@ public sealed partial class TcpEndpoint
             return length > 0;
         }
         if (!c.Has(ConnectionFlags.Sack) || CongestionRoom(c) < c.SendMss) return false;
-        var rule = c.Scoreboard.NextSegment(c.SndUna, c.SndMax, c.HighRxt, c.SendMss, newDataReady, out start, out length);
+        var rule = c.Scoreboard.NextSegment(c.SndUna, c.SndMax, c.HighRxt, c.SendMss, newDataReady,
+            rescueAllowed: !c.Has(ConnectionFlags.RescueSent), out start, out length);
         if (rule is NextSegmentRule.None or NextSegmentRule.NewData) return false;
+        if (rule == NextSegmentRule.Rescue) c.Set(ConnectionFlags.RescueSent);
         length = Math.Min(length, maxData);
         return length > 0;
     }

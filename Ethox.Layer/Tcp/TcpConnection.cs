@@ -62,6 +62,8 @@ internal enum ConnectionFlags : uint
     TailProbeDue = 1 << 25,
     /// <summary>Something was retransmitted since the last RTT sample: echoes older than <see cref="TcpConnection.TsRetransmitted"/> give none.</summary>
     EchoFloor = 1 << 22,
+    /// <summary>This recovery has sent its rescue retransmission (RFC 6675 §4 NextSeg() rule 4: once per recovery).</summary>
+    RescueSent = 1 << 26,
 }
 
 /// <summary>

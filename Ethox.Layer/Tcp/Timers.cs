@@ -84,7 +84,7 @@ public sealed partial class TcpEndpoint
         {
             c.Congestion.OnRetransmitTimeout(c.FlightSize, now);
             c.Recover = c.SndMax;
-            c.Clear(ConnectionFlags.InRecovery | ConnectionFlags.RetransmitHead | ConnectionFlags.RepairAfterTimeout);
+            c.Clear(ConnectionFlags.InRecovery | ConnectionFlags.RetransmitHead | ConnectionFlags.RepairAfterTimeout | ConnectionFlags.RescueSent);
             c.Scoreboard.Reset();
             c.SndNxt = c.SndUna;
             c.DuplicateAcks = 0;
