@@ -31,7 +31,7 @@ public struct ReceiveRing
     /// <summary>Room from RCV.NXT on (<see cref="Capacity"/> − <see cref="Readable"/>): the receive window to offer.</summary>
     public readonly int Window => _buffer.Length - _readable;
     /// <summary>True when bytes beyond RCV.NXT are held, waiting for the gap before them.</summary>
-    public readonly bool HasOutOfOrder => _outOfOrder.Count > 0;
+    public readonly bool HasOutOfOrder => !_outOfOrder.IsEmpty;
     /// <summary>The out-of-order ranges, most recently changed first.</summary>
     public readonly OutOfOrderRanges OutOfOrder => _outOfOrder;
 
