@@ -177,7 +177,6 @@ public sealed partial class TcpEndpoint
         c.Algorithm = options.Congestion;
         if (options.Nagle) c.Set(ConnectionFlags.Nagle);
         if (options.KeepAlive) c.Set(ConnectionFlags.KeepAlive);
-        c.Rtt = RttEstimator.Create(Settings);
         c.TsOffset = TsOffsetFor(tuple);
         // RetransmitSince too: the R2 limit counts from the first retransmission, not from the zero instant.
         c.RetransmitAt = c.DelayedAckAt = c.IdleAt = c.RetransmitSince = Instant.Never;

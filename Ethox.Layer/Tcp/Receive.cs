@@ -214,7 +214,7 @@ public sealed partial class TcpEndpoint
                 // The probe byte went beyond a closed window and was most likely dropped: it leaves again at the head
                 // of a full segment, instead of being waited for (Nagle would hold the rest behind it until a timeout).
                 c.SndNxt = c.SndUna;
-                c.RetransmitAt = c.SndMax != c.SndUna ? now + c.Rtt.Rto : Instant.Never;
+                c.RetransmitAt = c.SndMax != c.SndUna ? now + c.Rtt.Rto(Settings) : Instant.Never;
             }
             if (opened && c.UnsentBytes > 0) MarkReady(slot);
         }
@@ -253,7 +253,7 @@ public sealed partial class TcpEndpoint
         if (released > 0) events |= TcpEvents.Writable;
         // RFC 6298 §5.2/§5.3: all acknowledged stops the timer, otherwise it restarts for what is left.
         c.Clear(ConnectionFlags.ProbeArmed | ConnectionFlags.ProbeSpent | ConnectionFlags.TailProbeDue);
-        if (!c.Has(ConnectionFlags.Persisting)) c.RetransmitAt = c.SndUna == c.SndMax ? Instant.Never : now + c.Rtt.Rto;
+        if (!c.Has(ConnectionFlags.Persisting)) c.RetransmitAt = c.SndUna == c.SndMax ? Instant.Never : now + c.Rtt.Rto(Settings);
         if (!c.Has(ConnectionFlags.InRecovery)) ArmProbe(ref c, now); // RFC 8985 §7.2: also restarted by an ACK of new data
         if (c.UnsentBytes > 0 || (c.FinOwed && c.SndNxt == c.FinSequence)) MarkReady(slot);
     }

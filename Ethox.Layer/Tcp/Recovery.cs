@@ -188,7 +188,7 @@ public sealed partial class TcpEndpoint
             _counters.TailLossProbes++;
             c.Set(ConnectionFlags.TailProbeDue);
         }
-        c.RetransmitAt = now + c.Rtt.Rto;
+        c.RetransmitAt = now + c.Rtt.Rto(Settings);
         MarkReady(slot);
     }
 

@@ -187,7 +187,7 @@ public sealed partial class TcpEndpoint
                 c.RttSeq = repr.SequenceNumber;
                 c.RttStart = now;
             }
-            if (c.RetransmitAt == Instant.Never) c.RetransmitAt = now + c.Rtt.Rto;
+            if (c.RetransmitAt == Instant.Never) c.RetransmitAt = now + c.Rtt.Rto(Settings);
             // RFC 8985 §7.2: the probe timeout restarts after new data (outside recovery), or after a retransmission in recovery.
             if (resent == c.Has(ConnectionFlags.InRecovery)) ArmProbe(ref c, now);
         }

@@ -105,7 +105,7 @@ public sealed partial class TcpEndpoint
         if (!TryResolve(key, out int slot)) return TcpStatus.StaleKey;
         ref var c = ref _connections[slot];
         info = new TcpConnectionInfo(_table.TupleOf(slot), c.State, c.Receive.Readable, c.Send.Free, c.Send.Length,
-            c.Congestion.Window, c.Congestion.SlowStartThreshold, c.Rtt.SmoothedRtt, c.Rtt.Rto, c.SendMss, c.SndWnd,
+            c.Congestion.Window, c.Congestion.SlowStartThreshold, c.Rtt.SmoothedRtt, c.Rtt.Rto(Settings), c.SendMss, c.SndWnd,
             c.Has(ConnectionFlags.Sack), c.Has(ConnectionFlags.Timestamps), c.Has(ConnectionFlags.WindowScale), c.Algorithm,
             c.Has(ConnectionFlags.FinReceived));
         return TcpStatus.Ok;
@@ -231,7 +231,7 @@ public sealed partial class TcpEndpoint
             if (!_slots.IsOccupied(slot)) continue;
             ref readonly var c = ref _connections[slot];
             text.Append($"{_table.TupleOf(slot)} {c.State} [{c.Flags}] una={c.SndUna} nxt={c.SndNxt} max={c.SndMax} wnd={c.SndWnd} cwnd={c.Congestion.Window} ")
-                .Append($"rcv.nxt={c.RcvNxt} rcv.adv={c.RcvAdv} readable={c.Receive.Readable} queued={c.Send.Length} rto={c.Rtt.Rto} retries={c.Retries} ")
+                .Append($"rcv.nxt={c.RcvNxt} rcv.adv={c.RcvAdv} readable={c.Receive.Readable} queued={c.Send.Length} rto={c.Rtt.Rto(Settings)} retries={c.Retries} ")
                 .AppendLine($"rtx@{c.RetransmitAt} idle@{c.IdleAt} dack@{c.DelayedAckAt}");
         }
         return text.ToString();

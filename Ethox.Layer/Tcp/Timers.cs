@@ -90,7 +90,7 @@ public sealed partial class TcpEndpoint
             c.DuplicateAcks = 0;
         }
         c.Clear(ConnectionFlags.Timing);
-        c.RetransmitAt = now + c.Rtt.Rto;
+        c.RetransmitAt = now + c.Rtt.Rto(Settings);
         MarkReady(slot);
         return false;
     }
@@ -110,7 +110,7 @@ public sealed partial class TcpEndpoint
         }
         c.Set(ConnectionFlags.ProbeDue);
         c.Rtt.BackOff();
-        c.RetransmitAt = now + Duration.Clamp(c.Rtt.Rto, Settings.PersistMin, Settings.PersistMax);
+        c.RetransmitAt = now + Duration.Clamp(c.Rtt.Rto(Settings), Settings.PersistMin, Settings.PersistMax);
         MarkReady(slot);
         return false;
     }
@@ -121,7 +121,7 @@ public sealed partial class TcpEndpoint
         // Also a window too small for SWS avoidance to use counts: the timer is RFC 9293 §3.8.6.2.1's override then.
         if (c.UnsentBytes == 0 || c.SndNxt != c.SndMax || c.SndUna != c.SndMax || c.Has(ConnectionFlags.Persisting)) return;
         c.Set(ConnectionFlags.Persisting);
-        c.RetransmitAt = now + Duration.Clamp(c.Rtt.Rto, Settings.PersistMin, Settings.PersistMax);
+        c.RetransmitAt = now + Duration.Clamp(c.Rtt.Rto(Settings), Settings.PersistMin, Settings.PersistMax);
         Rearm(slot, ref c);
     }
 
