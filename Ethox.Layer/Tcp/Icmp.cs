@@ -37,7 +37,7 @@ public sealed partial class TcpEndpoint
             SetSendMss(ref c, tuple, c.PeerMss, now);
             if (c.SendMss < before)
             {
-                c.Congestion.SetMss(c.SendMss);
+                c.Congestion.OnMssChanged(c.SendMss);
                 c.SndNxt = c.SndUna;
                 c.Clear(ConnectionFlags.Timing);
                 MarkReady(slot);

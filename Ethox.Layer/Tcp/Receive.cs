@@ -248,7 +248,7 @@ public sealed partial class TcpEndpoint
         c.RetransmitSince = Instant.Never;
         c.Rtt.ResetBackoff();
         if (c.Has(ConnectionFlags.InRecovery)) OnRecoveryAck(slot, ref c, released, now);
-        else c.Congestion.OnAck(released, now, c.Rtt.SmoothedRtt);
+        else c.Congestion.OnAck(released, c.SendMss, now, c.Rtt.SmoothedRtt);
         c.DuplicateAcks = 0;
         if (released > 0) events |= TcpEvents.Writable;
         // RFC 6298 §5.2/§5.3: all acknowledged stops the timer, otherwise it restarts for what is left.

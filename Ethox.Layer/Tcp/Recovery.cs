@@ -68,7 +68,7 @@ public sealed partial class TcpEndpoint
         _counters.FastRetransmits++;
         c.Recover = c.SndMax;
         c.HighRxt = c.SndUna;
-        if (cutWindow) c.Congestion.OnEnterRecovery(c.FlightSize, now);
+        if (cutWindow) c.Congestion.OnEnterRecovery(c.FlightSize, c.SendMss, now);
         else c.Set(ConnectionFlags.RepairAfterTimeout);
         c.Set(ConnectionFlags.InRecovery | ConnectionFlags.RetransmitHead);
         c.Clear(ConnectionFlags.Timing); // Karn: nothing retransmitted may be timed
@@ -84,7 +84,7 @@ public sealed partial class TcpEndpoint
     {
         // A repair after a timeout keeps the slow start the timeout began (see RepairAfterTimeout).
         bool repair = c.Has(ConnectionFlags.RepairAfterTimeout);
-        if (repair) c.Congestion.OnAck(acked, now, c.Rtt.SmoothedRtt);
+        if (repair) c.Congestion.OnAck(acked, c.SendMss, now, c.Rtt.SmoothedRtt);
         if (c.SndUna >= c.Recover)
         {
             c.Clear(ConnectionFlags.InRecovery | ConnectionFlags.RetransmitHead | ConnectionFlags.RepairAfterTimeout | ConnectionFlags.RescueSent);

@@ -218,7 +218,7 @@ public sealed partial class TcpEndpoint
         if (options.Congestion != c.Algorithm && c.FlightSize <= 1)
         {
             c.Algorithm = options.Congestion;
-            c.Congestion = CongestionControl.Create(options.Congestion, Math.Max((int)c.SendMss, 536));
+            c.Congestion = CongestionControl.Create(options.Congestion, c.SendMss);
         }
     }
 

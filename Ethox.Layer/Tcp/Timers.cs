@@ -82,7 +82,7 @@ public sealed partial class TcpEndpoint
         }
         else
         {
-            c.Congestion.OnRetransmitTimeout(c.FlightSize, now);
+            c.Congestion.OnRetransmitTimeout(c.FlightSize, c.SendMss, now);
             c.Recover = c.SndMax;
             c.Clear(ConnectionFlags.InRecovery | ConnectionFlags.RetransmitHead | ConnectionFlags.RepairAfterTimeout | ConnectionFlags.RescueSent);
             c.Scoreboard.Reset();
