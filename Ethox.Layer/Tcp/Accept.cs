@@ -164,7 +164,7 @@ public sealed partial class TcpEndpoint
         c.Congestion = CongestionControl.Create(c.Algorithm, c.SendMss);
         _counters.SynCookiesAccepted++;
         _counters.PassiveOpens++;
-        ScheduleKeepAlive(slot, ref c, now);
+        ScheduleKeepAlive(slot, ref c, now, now);
         return TcpStatus.Ok;
     }
 
@@ -178,8 +178,6 @@ public sealed partial class TcpEndpoint
         if (options.Nagle) c.Set(ConnectionFlags.Nagle);
         if (options.KeepAlive) c.Set(ConnectionFlags.KeepAlive);
         c.TsOffset = TsOffsetFor(tuple);
-        // RetransmitSince too: the R2 limit counts from the first retransmission, not from the zero instant.
-        c.RetransmitAt = c.DelayedAckAt = c.IdleAt = c.RetransmitSince = Instant.Never;
         c.ReceiveMss = (ushort)OurMss(tuple, now);
         SetSendMss(ref c, tuple, DefaultMss(tuple), now);
         c.Listener = -1;

@@ -82,16 +82,16 @@ public sealed partial class TcpEndpoint
         c.SndUna = seg.Ack;
         c.SndWl2 = seg.Ack;
         c.Retries = 0;
-        c.RetransmitSince = Instant.Never;
+        c.GiveUpAt = WrappingMicroseconds.None;
         c.Rtt.ResetBackoff();
-        c.RetransmitAt = Instant.Never;
+        c.RetransmitAt = WrappingMicroseconds.None;
         c.Clear(ConnectionFlags.SynDue | ConnectionFlags.Timing);
         c.State = c.Has(ConnectionFlags.FinQueued) ? TcpState.FinWait1 : TcpState.Established;
         c.Set(ConnectionFlags.AckNow);
         events |= TcpEvents.Connected;
-        ScheduleKeepAlive(slot, ref c, now);
+        ScheduleKeepAlive(slot, ref c, now, now);
         if (c.UnsentBytes > 0) MarkReady(slot);
-        Rearm(slot, ref c);
+        Rearm(slot, ref c, now);
         reply = ReplyKind.Output;
         return SegmentFate.Kept;
     }

@@ -37,8 +37,8 @@ public sealed partial class TcpEndpoint
             {
                 // RFC 9293 §3.10.7.4 eighth, TIME-WAIT: the peer's FIN again (our ACK was lost). It lies below RCV.NXT,
                 // so the window check would only ACK it: acknowledge it and restart 2·MSL here.
-                c.IdleAt = now + Settings.TimeWait;
-                Rearm(slot, ref c);
+                c.IdleAt = WrappingMilliseconds.From(now + Settings.TimeWait);
+                Rearm(slot, ref c, now);
                 return AckAndDrop(slot, ref c, out reply);
             }
         }
@@ -49,7 +49,7 @@ public sealed partial class TcpEndpoint
             UpdateTsRecent(ref c, seg, now);
             Establish(slot, ref c, seg, now, ref events);
             if (ProcessAck(slot, ref c, seg, now, ref events)) return SegmentFate.Release;
-            Rearm(slot, ref c);
+            Rearm(slot, ref c, now);
             return SegmentFate.Kept;
         }
         if (PawsRejects(ref c, seg, now))
@@ -96,12 +96,12 @@ public sealed partial class TcpEndpoint
             return AckAndDrop(slot, ref c, out reply);
         UpdateTsRecent(ref c, seg, now);
         // An answer to our zero-window probes: the peer is alive, R2 starts over (RFC 1122 §4.2.2.17).
-        if (c.Has(ConnectionFlags.Persisting)) c.RetransmitSince = Instant.Never;
+        if (c.Has(ConnectionFlags.Persisting)) c.GiveUpAt = WrappingMicroseconds.None;
         if (c.Has(ConnectionFlags.KeepAlive))
         {
             // Anything from the peer shows it alive (RFC 1122 §4.2.3.6): probes start over after a full idle time.
-            if (c.Has(ConnectionFlags.KeepAliveDue) || c.RetransmitAt == Instant.Never) c.Retries = 0;
-            ScheduleKeepAlive(slot, ref c, now);
+            if (c.Has(ConnectionFlags.KeepAliveDue) || !c.RetransmitAt.IsSet) c.Retries = 0;
+            ScheduleKeepAlive(slot, ref c, now, now);
         }
         if (ProcessAck(slot, ref c, seg, now, ref events)) return SegmentFate.Release;
 
@@ -110,7 +110,7 @@ public sealed partial class TcpEndpoint
         if (seg.Has(TcpFlags.Fin)) ReceiveFin(slot, ref c, seg.Seq + seg.Payload.Length, now, ref events);
         else if (c.Has(ConnectionFlags.FinPending) && c.RcvNxt == c.FinSeq) TakeFin(slot, ref c, now, ref events);
 
-        Rearm(slot, ref c);
+        Rearm(slot, ref c, now);
         if (c.Has(ConnectionFlags.AckNow)) reply = ReplyKind.Output;
         return SegmentFate.Kept;
     }
@@ -180,7 +180,7 @@ public sealed partial class TcpEndpoint
         c.SndWl1 = seg.Seq;
         c.SndWl2 = seg.Ack;
         events |= TcpEvents.Connected;
-        ScheduleKeepAlive(slot, ref c, now);
+        ScheduleKeepAlive(slot, ref c, now, now);
     }
 
     /// <summary>
@@ -214,7 +214,7 @@ public sealed partial class TcpEndpoint
                 // The probe byte went beyond a closed window and was most likely dropped: it leaves again at the head
                 // of a full segment, instead of being waited for (Nagle would hold the rest behind it until a timeout).
                 c.SndNxt = c.SndUna;
-                c.RetransmitAt = c.SndMax != c.SndUna ? now + c.Rtt.Rto(Settings) : Instant.Never;
+                c.RetransmitAt = c.SndMax != c.SndUna ? WrappingMicroseconds.From(now + c.Rtt.Rto(Settings)) : WrappingMicroseconds.None;
             }
             if (opened && c.UnsentBytes > 0) MarkReady(slot);
         }
@@ -245,7 +245,7 @@ public sealed partial class TcpEndpoint
         c.SndUna = ack;
         if (c.SndNxt < ack) c.SndNxt = ack;
         c.Retries = 0;
-        c.RetransmitSince = Instant.Never;
+        c.GiveUpAt = WrappingMicroseconds.None;
         c.Rtt.ResetBackoff();
         if (c.Has(ConnectionFlags.InRecovery)) OnRecoveryAck(slot, ref c, released, now);
         else c.Congestion.OnAck(released, c.SendMss, now, c.Rtt.SmoothedRtt);
@@ -253,7 +253,7 @@ public sealed partial class TcpEndpoint
         if (released > 0) events |= TcpEvents.Writable;
         // RFC 6298 §5.2/§5.3: all acknowledged stops the timer, otherwise it restarts for what is left.
         c.Clear(ConnectionFlags.ProbeArmed | ConnectionFlags.ProbeSpent | ConnectionFlags.TailProbeDue);
-        if (!c.Has(ConnectionFlags.Persisting)) c.RetransmitAt = c.SndUna == c.SndMax ? Instant.Never : now + c.Rtt.Rto(Settings);
+        if (!c.Has(ConnectionFlags.Persisting)) c.RetransmitAt = c.SndUna == c.SndMax ? WrappingMicroseconds.None : WrappingMicroseconds.From(now + c.Rtt.Rto(Settings));
         if (!c.Has(ConnectionFlags.InRecovery)) ArmProbe(ref c, now); // RFC 8985 §7.2: also restarted by an ACK of new data
         if (c.UnsentBytes > 0 || (c.FinOwed && c.SndNxt == c.FinSequence)) MarkReady(slot);
     }
@@ -290,7 +290,7 @@ public sealed partial class TcpEndpoint
         }
         c.UnackedBytes += write.Advanced;
         if (c.UnackedBytes >= 2 * c.ReceiveMss) c.Set(ConnectionFlags.AckNow);
-        else if (c.DelayedAckAt == Instant.Never) c.DelayedAckAt = now + Settings.DelayedAck;
+        else if (!c.DelayedAckAt.IsSet) c.DelayedAckAt = WrappingMicroseconds.From(now + Settings.DelayedAck);
     }
 
     /// <summary>Remembers a duplicate range to report first in the next ACK's SACK option (RFC 2883 §4).</summary>
@@ -340,11 +340,11 @@ public sealed partial class TcpEndpoint
     private void EnterTimeWait(int slot, ref TcpConnection c, Instant now, ref TcpEvents events)
     {
         c.State = TcpState.TimeWait;
-        c.RetransmitAt = c.DelayedAckAt = Instant.Never;
-        c.IdleAt = now + Settings.TimeWait;
+        c.RetransmitAt = c.DelayedAckAt = WrappingMicroseconds.None;
+        c.IdleAt = WrappingMilliseconds.From(now + Settings.TimeWait);
         events |= TcpEvents.Closed;
         _timeWaits.Add(slot);
-        Rearm(slot, ref c);
+        Rearm(slot, ref c, now);
     }
 
     /// <summary>The user read data: advertise the larger window when it grew enough to matter (receiver SWS avoidance, RFC 9293 §3.8.6.2.2).</summary>

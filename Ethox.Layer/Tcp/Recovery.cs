@@ -163,8 +163,8 @@ public sealed partial class TcpEndpoint
         // A FIN in flight, a zero window being probed, or the go-back-N after a timeout: the RTO's business.
         if (c.Has(ConnectionFlags.FinSent) || c.Has(ConnectionFlags.Persisting) || (!c.Has(ConnectionFlags.InRecovery) && c.SndNxt != c.SndMax)) return;
         var at = now + Duration.Max(Duration.FromMicroseconds(2 * c.Rtt.SmoothedRtt.Microseconds), MinProbeDelay);
-        if (at >= c.RetransmitAt) return;
-        c.RetransmitAt = at;
+        if (c.RetransmitAt.IsSet && at >= c.RetransmitAt.Near(now)) return;
+        c.RetransmitAt = WrappingMicroseconds.From(at);
         c.Set(ConnectionFlags.ProbeArmed);
     }
 
@@ -188,7 +188,7 @@ public sealed partial class TcpEndpoint
             _counters.TailLossProbes++;
             c.Set(ConnectionFlags.TailProbeDue);
         }
-        c.RetransmitAt = now + c.Rtt.Rto(Settings);
+        c.RetransmitAt = WrappingMicroseconds.From(now + c.Rtt.Rto(Settings));
         MarkReady(slot);
     }
 

@@ -185,21 +185,21 @@ public sealed partial class TcpEndpoint
             {
                 c.Set(ConnectionFlags.Timing);
                 c.RttSeq = repr.SequenceNumber;
-                c.RttStart = now;
+                c.RttStart = WrappingMicroseconds.From(now);
             }
-            if (c.RetransmitAt == Instant.Never) c.RetransmitAt = now + c.Rtt.Rto(Settings);
+            if (!c.RetransmitAt.IsSet) c.RetransmitAt = WrappingMicroseconds.From(now + c.Rtt.Rto(Settings));
             // RFC 8985 §7.2: the probe timeout restarts after new data (outside recovery), or after a retransmission in recovery.
             if (resent == c.Has(ConnectionFlags.InRecovery)) ArmProbe(ref c, now);
         }
         if ((repr.Flags & TcpFlags.Ack) != 0)
         {
             c.Clear(ConnectionFlags.AckNow | ConnectionFlags.DuplicateSack);
-            c.DelayedAckAt = Instant.Never;
+            c.DelayedAckAt = WrappingMicroseconds.None;
             c.UnackedBytes = 0;
             c.LastAckSent = c.RcvNxt;
         }
         c.Clear(ConnectionFlags.SynDue | ConnectionFlags.KeepAliveDue);
-        Rearm(slot, ref c);
+        Rearm(slot, ref c, now);
         if ((repr.Flags & TcpFlags.Fin) != 0) c.Set(ConnectionFlags.FinSent);
         if (c.UnsentBytes > 0 || c.Has(ConnectionFlags.InRecovery) || (c.FinOwed && c.SndNxt == c.FinSequence)) MarkReady(slot);
     }

@@ -127,15 +127,18 @@ internal struct TcpConnection
     /// <summary>Our TSval on the last retransmission (valid while <see cref="ConnectionFlags.EchoFloor"/> is set).</summary>
     public uint TsRetransmitted;
 
-    public Instant RttStart;
+    // The timers, in 32 bits each (see WrappingMicroseconds, WrappingMilliseconds); not set when not running. The timer
+    // wheel keeps the earliest in full.
+    /// <summary>When the segment timed for an RTT sample left (while <see cref="ConnectionFlags.Timing"/> is set).</summary>
+    public WrappingMicroseconds RttStart;
     /// <summary>The retransmission, SYN or persist timer.</summary>
-    public Instant RetransmitAt;
+    public WrappingMicroseconds RetransmitAt;
     /// <summary>The delayed-ACK timer.</summary>
-    public Instant DelayedAckAt;
-    /// <summary>The keep-alive, FIN-WAIT-2 or TIME-WAIT timer.</summary>
-    public Instant IdleAt;
-    /// <summary>When this data was first retransmitted (the R2 deadline counts from here, RFC 1122 §4.2.3.5).</summary>
-    public Instant RetransmitSince;
+    public WrappingMicroseconds DelayedAckAt;
+    /// <summary>R2 (RFC 1122 §4.2.3.5): when retransmitting this data, or probing this zero window, gives up; set at the first retransmission.</summary>
+    public WrappingMicroseconds GiveUpAt;
+    /// <summary>The keep-alive or TIME-WAIT timer.</summary>
+    public WrappingMilliseconds IdleAt;
 
     public RttEstimator Rtt;
     public CongestionControl Congestion;

@@ -200,13 +200,22 @@ public sealed partial class TcpEndpoint
         return TcpStatus.Ok;
     }
 
-    /// <summary>Changes the per-connection options of <paramref name="key"/> (Nagle, keep-alive, congestion control before data flows).</summary>
-    public TcpStatus Configure(SlotKey key, TcpConnectionOptions options)
+    /// <summary>
+    /// Changes the per-connection options of <paramref name="key"/> (Nagle, keep-alive, congestion control before data
+    /// flows); <paramref name="now"/> is the time, as for every call that can set a timer.
+    /// </summary>
+    public TcpStatus Configure(SlotKey key, TcpConnectionOptions options, Instant now)
     {
         if (!TryResolveUser(key, out int slot)) return TcpStatus.StaleKey;
         ref var c = ref _connections[slot];
         ApplyOptions(ref c, options);
-        if (c.State == TcpState.Established) ScheduleKeepAlive(slot, ref c, c.IdleAt == Instant.Never ? Epoch : c.IdleAt - Settings.KeepAliveIdle);
+        if (c.State == TcpState.Established)
+        {
+            // Keep-alive counts from the last segment heard, which a running idle timer remembers; without one, from the
+            // endpoint's start, so at once on an endpoint older than the idle time.
+            var lastHeard = c.IdleAt.IsSet ? c.IdleAt.Near(now) - Settings.KeepAliveIdle : Instant.Max(Epoch, now - Settings.KeepAliveIdle);
+            ScheduleKeepAlive(slot, ref c, lastHeard, now);
+        }
         MarkReady(slot);
         return TcpStatus.Ok;
     }

@@ -72,7 +72,7 @@ public sealed partial class TcpEndpoint
         }
         if (!c.Has(ConnectionFlags.Timing) || seg.Ack <= c.RttSeq) return false;
         c.Clear(ConnectionFlags.Timing);
-        rtt = now - c.RttStart;
+        rtt = c.RttStart.ElapsedAt(now);
         return true;
     }
 }

@@ -45,8 +45,9 @@ public sealed class TcpScript
     /// <summary>The host's port of the connection: <see cref="HostPort"/> when it listens, its ephemeral port when it opens.</summary>
     public ushort LocalPort = HostPort;
 
-    public TcpScript(TcpTimerSettings? settings = null, int bufferSize = 64 * 1024, int mtu = 1500)
+    public TcpScript(TcpTimerSettings? settings = null, int bufferSize = 64 * 1024, int mtu = 1500, Instant? start = null)
     {
+        Now = start ?? Now;
         (_hostLink, var peerLink) = Pipe.CreatePair(256, mtu);
         _peer = new RawPeer(peerLink);
         Host = new TcpHost(TwoHosts.MacA, Now, mtu, capacity: 8, bufferSize: bufferSize, settings: settings);
