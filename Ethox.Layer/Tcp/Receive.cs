@@ -137,7 +137,7 @@ public sealed partial class TcpEndpoint
     /// <summary>A SYN-ACK at the peer's ISS that acknowledges exactly our SYN (what Linux also accepts in SYN-RECEIVED).</summary>
     private static bool IsCrossingSynAck(in TcpConnection c, in Segment seg)
         => (seg.Flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) == (TcpFlags.Syn | TcpFlags.Ack)
-           && !c.Has(ConnectionFlags.Passive) && seg.Seq + 1 == c.RcvNxt && seg.Ack == c.Iss + 1 && seg.Payload.Length == 0;
+           && !c.Has(ConnectionFlags.Passive) && seg.Seq + 1 == c.RcvNxt && seg.Ack == c.SndUna + 1 && seg.Payload.Length == 0;
 
     /// <summary>RFC 6191 §2 / RFC 9293 §3.6.1: a SYN may reopen a TIME-WAIT tuple when its timestamp (or, without timestamps, its sequence number) is newer than anything of the old incarnation.</summary>
     private static bool IsReusableTimeWait(in TcpConnection c, in Segment seg)
@@ -173,7 +173,7 @@ public sealed partial class TcpEndpoint
     private void Establish(int slot, ref TcpConnection c, in Segment seg, Instant now, ref TcpEvents events)
     {
         c.State = c.Has(ConnectionFlags.FinQueued) ? TcpState.FinWait1 : TcpState.Established;
-        if (c.Has(ConnectionFlags.InBacklog)) LeaveBacklog(ref c);
+        if (c.Has(ConnectionFlags.InBacklog)) LeaveBacklog(slot, ref c);
         c.Clear(ConnectionFlags.SynDue);
         c.SndWnd = (uint)seg.Header.WindowSize << c.SendScale;
         c.MaxSndWnd = Math.Max(c.MaxSndWnd, c.SndWnd);
@@ -243,6 +243,7 @@ public sealed partial class TcpEndpoint
         if (TryTakeRttSample(ref c, seg, now, out var rtt)) c.Rtt.AddSample(rtt);
         c.Send.Release(released);
         c.SndUna = ack;
+        c.Set(ConnectionFlags.SynAcknowledged);
         if (c.SndNxt < ack) c.SndNxt = ack;
         c.Retries = 0;
         c.GiveUpAt = WrappingMicroseconds.None;
@@ -288,7 +289,6 @@ public sealed partial class TcpEndpoint
             c.Set(ConnectionFlags.AckNow);
             return;
         }
-        c.UnackedBytes += write.Advanced;
         if (c.UnackedBytes >= 2 * c.ReceiveMss) c.Set(ConnectionFlags.AckNow);
         else if (!c.DelayedAckAt.IsSet) c.DelayedAckAt = WrappingMicroseconds.From(now + Settings.DelayedAck);
     }
@@ -298,7 +298,8 @@ public sealed partial class TcpEndpoint
     {
         if (!c.Has(ConnectionFlags.Sack) || left == right) return;
         c.DsackLeft = left;
-        c.DsackRight = right;
+        // Never more than one segment's payload; a longer one (a coalesced super-segment) is reported in part.
+        c.DsackLength = (ushort)Math.Min(right - left, ushort.MaxValue);
         c.Set(ConnectionFlags.DuplicateSack);
     }
 

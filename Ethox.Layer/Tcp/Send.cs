@@ -109,7 +109,7 @@ public sealed partial class TcpEndpoint
         repr = repr with
         {
             Flags = active ? TcpFlags.Syn : TcpFlags.Syn | TcpFlags.Ack,
-            SequenceNumber = c.Iss,
+            SequenceNumber = c.SndUna, // the ISS: our SYN is not acknowledged yet
             AcknowledgmentNumber = active ? default : c.RcvNxt,
             WindowSize = (ushort)Math.Min(c.Receive.Window, ushort.MaxValue), // never scaled in a SYN (RFC 7323 §2.2)
             MaxSegmentSize = c.ReceiveMss,
@@ -171,8 +171,10 @@ public sealed partial class TcpEndpoint
             if (!probe) _counters.Retransmits++;
             if (repr.Timestamps is { } ts)
             {
+                // Karn: whatever was being timed may be what went again; and RttSeq shares TsRetransmitted's bits.
                 c.TsRetransmitted = ts.Value;
                 c.Set(ConnectionFlags.EchoFloor);
+                c.Clear(ConnectionFlags.Timing);
             }
         }
         if (c.Has(ConnectionFlags.KeepAliveDue) && repr.SequenceLength == 0 && repr.SequenceNumber == c.SndUna - 1) _counters.KeepAliveProbes++;
@@ -184,6 +186,7 @@ public sealed partial class TcpEndpoint
             if (!resent && !c.Has(ConnectionFlags.Timing) && !c.Has(ConnectionFlags.Timestamps))
             {
                 c.Set(ConnectionFlags.Timing);
+                c.Clear(ConnectionFlags.EchoFloor); // the bits now hold RttSeq
                 c.RttSeq = repr.SequenceNumber;
                 c.RttStart = WrappingMicroseconds.From(now);
             }
@@ -195,7 +198,6 @@ public sealed partial class TcpEndpoint
         {
             c.Clear(ConnectionFlags.AckNow | ConnectionFlags.DuplicateSack);
             c.DelayedAckAt = WrappingMicroseconds.None;
-            c.UnackedBytes = 0;
             c.LastAckSent = c.RcvNxt;
         }
         c.Clear(ConnectionFlags.SynDue | ConnectionFlags.KeepAliveDue);
@@ -247,11 +249,13 @@ public sealed partial class TcpEndpoint
     /// <summary>The MSS we announce: what our interface's MTU carries after the IP and TCP headers (RFC 9293 §3.7.1, RFC 6691).</summary>
     private int OurMss(in FourTuple tuple, Instant now) => Math.Clamp(_ip.Mtu - IpHeaderLength(tuple) - TcpSegment.MinHeaderLength, 64, ushort.MaxValue);
 
-    /// <summary>The most data a segment carries before options: the peer's MSS, and the path MTU (RFC 1191, RFC 8201) below it.</summary>
-    private void SetSendMss(ref TcpConnection c, in FourTuple tuple, int peerMss, Instant now)
+    /// <summary>
+    /// The most data a segment carries before options: at most <paramref name="limit"/> (the peer's MSS, or the current
+    /// send MSS when the path MTU fell), and the path MTU (RFC 1191, RFC 8201) below it.
+    /// </summary>
+    private void SetSendMss(ref TcpConnection c, in FourTuple tuple, int limit, Instant now)
     {
-        c.PeerMss = (ushort)Math.Clamp(peerMss, 64, ushort.MaxValue);
         int path = _ip.PathMtuFor(tuple.Remote.Address, now) - IpHeaderLength(tuple) - TcpSegment.MinHeaderLength;
-        c.SendMss = (ushort)Math.Clamp(Math.Min(peerMss, path), 64, ushort.MaxValue);
+        c.SendMss = (ushort)Math.Clamp(Math.Min(limit, path), 64, ushort.MaxValue);
     }
 }

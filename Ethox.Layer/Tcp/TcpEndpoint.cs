@@ -225,10 +225,7 @@ public sealed partial class TcpEndpoint
         if (options.Nagle) c.Set(ConnectionFlags.Nagle); else c.Clear(ConnectionFlags.Nagle);
         if (options.KeepAlive) c.Set(ConnectionFlags.KeepAlive); else c.Clear(ConnectionFlags.KeepAlive);
         if (options.Congestion != c.Algorithm && c.FlightSize <= 1)
-        {
-            c.Algorithm = options.Congestion;
             c.Congestion = CongestionControl.Create(options.Congestion, c.SendMss);
-        }
     }
 
     /// <summary>One line per live connection with its sequence variables, windows and timers (for test diagnostics; allocates).</summary>
@@ -282,7 +279,7 @@ public sealed partial class TcpEndpoint
     /// <summary>Frees the slot: out of the table, the timers and the ready queue; the key goes stale.</summary>
     internal void Release(int slot, ref TcpConnection c)
     {
-        if (c.Has(ConnectionFlags.InBacklog)) LeaveBacklog(ref c);
+        if (c.Has(ConnectionFlags.InBacklog)) LeaveBacklog(slot, ref c);
         _timers.Cancel(slot);
         _table.Remove(slot);
         _ready.Remove(slot);
