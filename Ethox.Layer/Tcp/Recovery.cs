@@ -194,7 +194,8 @@ public sealed partial class TcpEndpoint
 
     /// <summary>
     /// RFC 8985 §7.3: the tail loss probe is new data if there is some and the peer's window takes it (beyond cwnd:
-    /// it replaces a segment presumed lost), else the last segment sent, again.
+    /// it replaces a segment presumed lost), else the last segment sent, again. When that ended with our FIN, the
+    /// probe is the last data and the FIN: the FIN's sequence number is never sent as a byte of data.
     /// </summary>
     private static bool TryTailLossProbe(ref TcpConnection c, int maxData, out TcpSeqNumber seq, out int length)
     {
@@ -208,6 +209,7 @@ public sealed partial class TcpEndpoint
         }
         length = Math.Min(maxData, c.SndMax - c.SndUna);
         seq = c.SndMax - length;
-        return length > 0;
+        length = Math.Min(length, Math.Max(0, c.Send.Length - c.DataOffset(seq)));
+        return length > 0 || (c.FinOwed && seq == c.FinSequence);
     }
 }

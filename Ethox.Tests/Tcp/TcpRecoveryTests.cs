@@ -194,6 +194,28 @@ public class TcpRecoveryTests
     }
 
     [Test]
+    public void Tail_loss_probe_after_our_fin_sends_the_last_data_and_the_fin_never_the_fin_as_a_byte_rfc8985_section_7_3()
+    {
+        var s = new TcpScript();
+        s.Accept();
+        var data = new byte[2 * Mss + 100];
+        for (int i = 0; i < data.Length; i++) data[i] = (byte)(i % 251 + 1);
+        Assert.That(s.Tcp.Write(s.Key, data, out _), Is.EqualTo(TcpStatus.Ok));
+        Assert.That(s.Tcp.Close(s.Key), Is.EqualTo(TcpStatus.Ok));
+        var flight = s.Poll();
+        var fin = flight.Single(x => x.Has(TcpFlags.Fin));
+        var finSeq = fin.Seq + fin.Payload.Length;
+        Assert.That(finSeq, Is.EqualTo(s.HostNext + data.Length));
+        // The whole tail, FIN included, is lost: the probe timeout (RFC 8985 §7.2) comes before the RTO.
+        var probe = s.Advance(Duration.FromMilliseconds(15)).Where(x => x.Payload.Length > 0 || x.Has(TcpFlags.Fin)).ToList();
+        Assert.That(s.Counters.TailLossProbes, Is.EqualTo(1));
+        Assert.That(probe, Has.Count.EqualTo(1));
+        Assert.That(probe[0].Has(TcpFlags.Fin), Is.True, "the last segment again, FIN and all");
+        Assert.That(probe[0].Seq + probe[0].Payload.Length, Is.EqualTo(finSeq), "its data ends where the FIN sits");
+        Assert.That(probe[0].Payload, Is.EqualTo(data[^probe[0].Payload.Length..]), "our bytes, not the FIN's place filled with whatever the buffer held");
+    }
+
+    [Test]
     public void Tail_loss_probe_sends_new_data_beyond_cwnd_when_some_waits()
     {
         var (s, flight) = InFlight(10, extra: 5);
