@@ -244,6 +244,8 @@ public sealed partial class TcpEndpoint
         c.Send.Release(released);
         c.SndUna = ack;
         c.Set(ConnectionFlags.SynAcknowledged);
+        // Past the timeout's recovery point a stale Recover must not hold back a later recovery (sequence numbers wrap).
+        if (ack > c.Recover) c.Clear(ConnectionFlags.AfterTimeout);
         if (c.SndNxt < ack) c.SndNxt = ack;
         c.Retries = 0;
         c.GiveUpAt = WrappingMicroseconds.None;

@@ -52,7 +52,7 @@ public sealed partial class TcpEndpoint
             // With SACK the scoreboard shows which resends were lost again (RFC 6675 §5.1 keeps using it after a
             // timeout): those are repaired at once, under the window the timeout already set, instead of waiting
             // for another timeout each.
-            bool afterTimeout = c.SndUna <= c.Recover;
+            bool afterTimeout = c.Has(ConnectionFlags.AfterTimeout) && c.SndUna <= c.Recover;
             if (!afterTimeout || c.Has(ConnectionFlags.Sack))
             {
                 EnterRecovery(slot, ref c, now, cutWindow: !afterTimeout);

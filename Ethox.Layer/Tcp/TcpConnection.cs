@@ -66,6 +66,11 @@ internal enum ConnectionFlags : uint
     RescueSent = 1 << 26,
     /// <summary>Our SYN is acknowledged: the send ring's data starts at SND.UNA (before, at SND.UNA + 1, past the SYN).</summary>
     SynAcknowledged = 1 << 27,
+    /// <summary>
+    /// A retransmission timeout set <see cref="TcpConnection.Recover"/> to SND.MAX, and the cumulative ACK has not passed it:
+    /// duplicate ACKs below it come from the go-back-N resend, not a new loss (RFC 6582 §3.2 step 1).
+    /// </summary>
+    AfterTimeout = 1 << 28,
 }
 
 /// <summary>

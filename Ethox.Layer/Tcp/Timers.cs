@@ -88,6 +88,7 @@ public sealed partial class TcpEndpoint
         {
             c.Congestion.OnRetransmitTimeout(c.FlightSize, c.SendMss, now);
             c.Recover = c.SndMax;
+            c.Set(ConnectionFlags.AfterTimeout);
             c.Clear(ConnectionFlags.InRecovery | ConnectionFlags.RetransmitHead | ConnectionFlags.RepairAfterTimeout | ConnectionFlags.RescueSent);
             c.Scoreboard.Reset();
             c.SndNxt = c.SndUna;

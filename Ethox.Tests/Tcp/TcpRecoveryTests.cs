@@ -49,6 +49,27 @@ public class TcpRecoveryTests
     }
 
     [Test]
+    public void Fast_retransmit_starts_recovery_and_cuts_the_window_wherever_snd_una_lies_rfc6582_section_3_2()
+    {
+        // "recover" only holds back a new recovery while the go-back-N after a timeout is under way (RFC 6582 §3.2
+        // step 1); before any timeout, and whichever half of the sequence space SND.UNA is in, three duplicates start one.
+        int upperHalf = 0;
+        for (ulong key = 1; key <= 8; key++)
+        {
+            var s = new TcpScript(key: key) { Sack = false };
+            s.Accept();
+            Assert.That(s.Tcp.Write(s.Key, new byte[10 * Mss], out _), Is.EqualTo(TcpStatus.Ok));
+            Assert.That(s.Poll(), Has.Count.EqualTo(10));
+            for (int i = 0; i < 3; i++) s.Send(DupAck(s));
+            Assert.That(s.Counters.FastRetransmits, Is.EqualTo(1), $"ISS near {s.HostNext}");
+            Assert.That(s.Tcp.GetInfo(s.Key, out var info), Is.EqualTo(TcpStatus.Ok));
+            Assert.That(info.SlowStartThreshold, Is.LessThan(10 * Mss), $"ISS near {s.HostNext}: the window was cut");
+            if (s.HostNext.Value >= 1u << 31) upperHalf++;
+        }
+        Assert.That(upperHalf, Is.InRange(1, 7), "both halves of the sequence space were tried");
+    }
+
+    [Test]
     public void First_two_duplicate_acks_release_new_segments()
     {
         // The window is full (IW = 10 segments in flight) and more data waits.
