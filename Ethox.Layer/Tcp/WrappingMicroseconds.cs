@@ -41,8 +41,11 @@ internal readonly struct WrappingMicroseconds
     /// <summary>The time from this instant to <paramref name="now"/>: negative when it lies after now; zero when not set.</summary>
     public Duration ElapsedAt(Instant now) => IsSet ? new(DistanceTo(now)) : Duration.Zero;
 
-    /// <summary>The full instant with these low bits that lies nearest <paramref name="reference"/>; <see cref="Instant.Never"/> when not set.</summary>
-    public Instant Near(Instant reference) => IsSet ? reference - new Duration(DistanceTo(reference)) : Instant.Never;
+    /// <summary>
+    /// The full instant with these low bits that lies nearest <paramref name="reference"/> (a time, never
+    /// <see cref="Instant.Never"/>, so the subtraction of at most 2^31 µs needs no saturation); <see cref="Instant.Never"/> when not set.
+    /// </summary>
+    public Instant Near(Instant reference) => IsSet ? new Instant(reference.Microseconds - DistanceTo(reference)) : Instant.Never;
 
     private int DistanceTo(Instant instant) => unchecked((int)((uint)instant.Microseconds - _value));
 
