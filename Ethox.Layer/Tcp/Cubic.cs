@@ -14,8 +14,11 @@ namespace Ethox.Layer.Tcp;
 /// The curve needs only t − K, so the epoch keeps one instant, the curve's origin (epoch start + K, when
 /// W_cubic reaches W_max), in 32 bits: microseconds modulo 2^32, compared by their signed difference, exact
 /// while the origin lies less than 2^31 µs (35.8 minutes) away. An epoch runs from the first ACK of a
-/// congestion-avoidance stage to the next loss, timeout, idle restart or MSS change; one that would outrun
-/// the 32-bit clock is restarted at the cwnd of that moment (see <see cref="OnAck"/>).
+/// congestion-avoidance stage to the next loss, timeout, idle restart or MSS change. One that outruns the
+/// 32-bit clock reads as younger than it is: from 35.8 to 48 minutes further back than any K can be, which
+/// <see cref="OnAck"/> takes as the sign to start a new epoch at the cwnd of that moment; past 48 minutes as a
+/// t − K before the origin, where the curve adds nothing and W_est alone grows cwnd until the reading comes
+/// right again. By then the curve has long taken cwnd to what the path or the application allows.
 /// </remarks>
 [StructLayout(LayoutKind.Sequential, Pack = 4)]
 internal struct Cubic
@@ -140,9 +143,8 @@ internal struct Cubic
         => C * segment * sinceOrigin * sinceOrigin * sinceOrigin + _wMax;
 
     /// <summary>
-    /// t − K in µs: the signed 32-bit distance from the origin. It is never below −K while the epoch runs within the
-    /// 32-bit clock's reach; an epoch older than that reads below −<see cref="LongestK"/> (or, past 48 minutes, as
-    /// a smaller t), and <see cref="OnAck"/> restarts it.
+    /// t − K in µs: the signed 32-bit distance from the origin, never below −K while the epoch is younger than
+    /// 35.8 minutes (see the remarks for an older one).
     /// </summary>
     private readonly long SinceOrigin(Instant now) => unchecked((int)((uint)now.Microseconds - _origin));
 
