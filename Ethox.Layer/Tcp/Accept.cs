@@ -56,10 +56,12 @@ public sealed partial class TcpEndpoint
         return !l.AlwaysCookies && l.HalfOpen < l.Backlog && _slots.Count < _slots.Capacity;
     }
 
-    private void LeaveBacklog(ref TcpConnection c)
+    /// <summary>A half-open connection stops counting against its listener: the one on its local port (where its SYN went).</summary>
+    private void LeaveBacklog(int slot, ref TcpConnection c)
     {
         c.Clear(ConnectionFlags.InBacklog);
-        if ((uint)c.Listener < (uint)_listeners.Length && _listeners[c.Listener].HalfOpen > 0) _listeners[c.Listener].HalfOpen--;
+        int listener = FindListener(_table.TupleOf(slot).LocalPort);
+        if (listener >= 0 && _listeners[listener].HalfOpen > 0) _listeners[listener].HalfOpen--;
     }
 
     /// <summary>
@@ -76,14 +78,12 @@ public sealed partial class TcpEndpoint
         Initialize(ref c, tuple, buffers, options, now);
         c.State = TcpState.SynReceived;
         c.Set(ConnectionFlags.Passive | ConnectionFlags.SynDue);
-        c.Iss = _isn.Next(tuple, now);
-        c.SndUna = c.SndNxt = c.SndMax = c.Iss;
+        c.SndUna = c.SndNxt = c.SndMax = _isn.Next(tuple, now);
         TakePeerSyn(ref c, tuple, syn, now);
         if (syn.WindowScale is not null) c.ReceiveScale = ScaleFor(c.Receive.Capacity);
         c.RcvAdv = c.RcvNxt + Math.Min(c.Receive.Window, ushort.MaxValue << c.ReceiveScale);
         if (listener >= 0)
         {
-            c.Listener = (short)listener;
             c.Set(ConnectionFlags.InBacklog);
             _listeners[listener].HalfOpen++;
         }
@@ -138,17 +138,16 @@ public sealed partial class TcpEndpoint
         ref var c = ref _connections[slot];
         Initialize(ref c, tuple, buffers, options, now);
         c.State = TcpState.Established;
-        c.Set(ConnectionFlags.Passive);
-        c.Iss = ack.Ack - 1;
+        // This ACK acknowledges the cookie SYN-ACK, whose sequence number was our ISS.
+        c.Set(ConnectionFlags.Passive | ConnectionFlags.SynAcknowledged);
         c.SndUna = c.SndNxt = c.SndMax = ack.Ack;
-        c.Irs = ack.Seq - 1;
         c.RcvNxt = c.LastAckSent = ack.Seq;
         SetSendMss(ref c, tuple, mss, now);
         if (ack.Timestamps is { } ts && SynCookies.TryDecodeTimestamp(ts.EchoReply, out byte peerScale, out bool sack))
         {
             c.Set(ConnectionFlags.Timestamps);
             c.TsRecent = ts.Value;
-            c.TsRecentAge = AgeSeconds(now);
+            c.TsRecentAge = AgeHours(now);
             if (sack) c.Set(ConnectionFlags.Sack);
             if (peerScale != SynCookies.NoWindowScale)
             {
@@ -164,7 +163,7 @@ public sealed partial class TcpEndpoint
         c.Congestion = CongestionControl.Create(c.Algorithm, c.SendMss);
         _counters.SynCookiesAccepted++;
         _counters.PassiveOpens++;
-        ScheduleKeepAlive(slot, ref c, now);
+        ScheduleKeepAlive(slot, ref c, now, now);
         return TcpStatus.Ok;
     }
 
@@ -174,16 +173,12 @@ public sealed partial class TcpEndpoint
         c = default;
         c.Send = new SendRing(buffers.Send);
         c.Receive = new ReceiveRing(buffers.Receive);
-        c.Algorithm = options.Congestion;
         if (options.Nagle) c.Set(ConnectionFlags.Nagle);
         if (options.KeepAlive) c.Set(ConnectionFlags.KeepAlive);
-        c.Rtt = RttEstimator.Create(Settings);
         c.TsOffset = TsOffsetFor(tuple);
-        // RetransmitSince too: the R2 limit counts from the first retransmission, not from the zero instant.
-        c.RetransmitAt = c.DelayedAckAt = c.IdleAt = c.RetransmitSince = Instant.Never;
         c.ReceiveMss = (ushort)OurMss(tuple, now);
         SetSendMss(ref c, tuple, DefaultMss(tuple), now);
-        c.Listener = -1;
+        c.Congestion = CongestionControl.Create(options.Congestion, c.SendMss);
     }
 
     /// <summary>
@@ -192,7 +187,6 @@ public sealed partial class TcpEndpoint
     /// </summary>
     private void TakePeerSyn(ref TcpConnection c, in FourTuple tuple, in Segment syn, Instant now)
     {
-        c.Irs = syn.Seq;
         c.RcvNxt = c.LastAckSent = syn.Seq + 1;
         SetSendMss(ref c, tuple, syn.MaxSegmentSize ?? DefaultMss(tuple), now);
         if (syn.WindowScale is { } scale)

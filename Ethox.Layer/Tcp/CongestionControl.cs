@@ -5,9 +5,10 @@ namespace Ethox.Layer.Tcp;
 /// <summary>
 /// A connection's congestion window and slow-start threshold, in bytes, with the algorithm chosen per
 /// connection (<see cref="CongestionAlgorithm"/>) and dispatched by a switch: no virtual call, no
-/// allocation, 48 bytes stored by value in the connection. The rules live in <see cref="NewReno"/> and
+/// allocation, 36 bytes stored by value in the connection. The rules live in <see cref="NewReno"/> and
 /// <see cref="Cubic"/>; this type holds what they share (slow start, the loss window after a timeout,
-/// the restart window) and says when each applies.
+/// the restart window) and says when each applies. SMSS is the connection's and comes with each call
+/// that needs it, so the two cannot disagree.
 /// </summary>
 /// <remarks>
 /// The connection tells it what happened: new data acknowledged (<see cref="OnAck"/>), entering and
@@ -25,7 +26,7 @@ public struct CongestionControl
     private const int InitialWindowBytesPerSegment = 1460;
 
     private Cubic _cubic;
-    private int _cwnd, _ssthresh, _mss;
+    private int _cwnd, _ssthresh;
     private int _ackedBytes;            // RFC 3465 bytes_acked, also CUBIC's carry toward the next segment of growth
     private CongestionAlgorithm _algorithm;
     private byte _initialSegments;
@@ -54,10 +55,9 @@ public struct CongestionControl
             _cubic = Cubic.Create(),
             _algorithm = algorithm,
             _initialSegments = (byte)Math.Clamp(initialWindowSegments, 1, byte.MaxValue),
-            _mss = ClampMss(mss),
             _ssthresh = int.MaxValue,
         };
-        cc._cwnd = cc.InitialWindow;
+        cc._cwnd = cc.InitialWindow(mss);
         return cc;
     }
 
@@ -73,12 +73,12 @@ public struct CongestionControl
     /// <summary>True while cwnd &lt; ssthresh (RFC 5681 §3.1).</summary>
     public readonly bool InSlowStart => _cwnd < _ssthresh;
 
-    /// <summary>SMSS in bytes.</summary>
-    public readonly int Mss => _mss;
-
-    /// <summary>IW of RFC 6928 §2 for the current MSS; also the restart window's bound (RFC 5681 §4.1).</summary>
-    public readonly int InitialWindow
-        => Math.Min(_initialSegments * _mss, Math.Max(2 * _mss, _initialSegments * InitialWindowBytesPerSegment));
+    /// <summary>IW of RFC 6928 §2 for an SMSS of <paramref name="mss"/>; also the restart window's bound (RFC 5681 §4.1).</summary>
+    public readonly int InitialWindow(int mss)
+    {
+        mss = ClampMss(mss);
+        return Math.Min(_initialSegments * mss, Math.Max(2 * mss, _initialSegments * InitialWindowBytesPerSegment));
+    }
 
     /// <summary>CUBIC's state, for tests.</summary>
     internal readonly Cubic CubicState => _cubic;
@@ -86,17 +86,19 @@ public struct CongestionControl
     /// <summary>
     /// <paramref name="bytesAcked"/> new bytes were cumulatively acknowledged outside recovery: slow start
     /// (RFC 5681 §3.1 with RFC 3465 §2.2) while cwnd &lt; ssthresh, else the algorithm's congestion
-    /// avoidance. <paramref name="now"/> and <paramref name="smoothedRtt"/> are CUBIC's t and RTT
-    /// (RFC 9438 §4.2); NewReno ignores them. An application-limited connection should not call this
-    /// for ACKs of a window it did not fill (RFC 9438 §5.8, RFC 7661). Zero or negative counts are ignored.
+    /// avoidance, with segments of <paramref name="mss"/> bytes. <paramref name="now"/> and
+    /// <paramref name="smoothedRtt"/> are CUBIC's t and RTT (RFC 9438 §4.2); NewReno ignores them. An
+    /// application-limited connection should not call this for ACKs of a window it did not fill (RFC 9438
+    /// §5.8, RFC 7661). Zero or negative counts are ignored; an MSS outside [1, 65535] is brought into range.
     /// </summary>
-    public void OnAck(int bytesAcked, Instant now, Duration smoothedRtt)
+    public void OnAck(int bytesAcked, int mss, Instant now, Duration smoothedRtt)
     {
         if (bytesAcked <= 0) return;
+        mss = ClampMss(mss);
         _phase &= ~Phase.TimeoutUnacknowledged;
         if (_cwnd < _ssthresh)
         {
-            int limit = (_phase & Phase.SlowStartAfterTimeout) != 0 ? _mss : NewReno.SlowStartLimitSegments * _mss;
+            int limit = (_phase & Phase.SlowStartAfterTimeout) != 0 ? mss : NewReno.SlowStartLimitSegments * mss;
             _cwnd = Math.Min(NewReno.SlowStart(_cwnd, _ssthresh, bytesAcked, limit), MaxWindow);
             if (_cwnd >= _ssthresh) _phase &= ~Phase.SlowStartAfterTimeout;
             return;
@@ -104,10 +106,10 @@ public struct CongestionControl
         switch (_algorithm)
         {
             case CongestionAlgorithm.Cubic:
-                _cubic.OnAck(ref _cwnd, ref _ackedBytes, bytesAcked, _mss, now, smoothedRtt);
+                _cubic.OnAck(ref _cwnd, ref _ackedBytes, bytesAcked, mss, now, smoothedRtt);
                 break;
             default:
-                NewReno.CongestionAvoidance(ref _cwnd, ref _ackedBytes, bytesAcked, _mss);
+                NewReno.CongestionAvoidance(ref _cwnd, ref _ackedBytes, bytesAcked, mss);
                 _cwnd = Math.Min(_cwnd, MaxWindow);
                 break;
         }
@@ -119,17 +121,18 @@ public struct CongestionControl
     /// inflation by 3·SMSS (RFC 6582 §3.2 step 2) is the caller's. <paramref name="now"/> is unused: CUBIC's
     /// next epoch starts at the first ACK after recovery (RFC 9438 §4.2).
     /// </summary>
-    public void OnEnterRecovery(int flightSize, Instant now)
+    public void OnEnterRecovery(int flightSize, int mss, Instant now)
     {
         flightSize = Math.Max(flightSize, 0);
+        mss = ClampMss(mss);
         switch (_algorithm)
         {
             case CongestionAlgorithm.Cubic:
                 _cubic.OnCongestionEvent(_cwnd);
-                _ssthresh = Cubic.SlowStartThresholdAfterLoss(flightSize, _mss);
+                _ssthresh = Cubic.SlowStartThresholdAfterLoss(flightSize, mss);
                 break;
             default:
-                _ssthresh = NewReno.SlowStartThresholdAfterLoss(flightSize, _mss);
+                _ssthresh = NewReno.SlowStartThresholdAfterLoss(flightSize, mss);
                 break;
         }
         _cwnd = Math.Min(_ssthresh, MaxWindow);
@@ -151,17 +154,18 @@ public struct CongestionControl
     /// previous timeout (the same segment timed out again, RFC 5681 §3.1); cwnd = LW = 1·SMSS; the slow
     /// start that follows grows by at most 1·SMSS per ACK (RFC 3465 §2.3). <paramref name="now"/> is unused.
     /// </summary>
-    public void OnRetransmitTimeout(int flightSize, Instant now)
+    public void OnRetransmitTimeout(int flightSize, int mss, Instant now)
     {
         flightSize = Math.Max(flightSize, 0);
+        mss = ClampMss(mss);
         if ((_phase & Phase.TimeoutUnacknowledged) == 0)
         {
             _ssthresh = _algorithm == CongestionAlgorithm.Cubic
-                ? Cubic.SlowStartThresholdAfterLoss(flightSize, _mss)
-                : NewReno.SlowStartThresholdAfterLoss(flightSize, _mss);
+                ? Cubic.SlowStartThresholdAfterLoss(flightSize, mss)
+                : NewReno.SlowStartThresholdAfterLoss(flightSize, mss);
         }
         _cubic.OnTimeout();
-        _cwnd = _mss;
+        _cwnd = mss;
         _ackedBytes = 0;
         _phase = Phase.SlowStartAfterTimeout | Phase.TimeoutUnacknowledged;
     }
@@ -174,10 +178,10 @@ public struct CongestionControl
     /// time is not part of t (RFC 9438 §5.8). <paramref name="now"/> and <paramref name="rto"/> are the
     /// caller's evidence and not needed here.
     /// </summary>
-    public void OnIdleRestart(Instant now, Duration rto)
+    public void OnIdleRestart(int mss, Instant now, Duration rto)
     {
         _cubic.EndEpoch();
-        int restart = Math.Min(InitialWindow, _cwnd);
+        int restart = Math.Min(InitialWindow(mss), _cwnd);
         if (_cwnd <= restart) return;
         _ssthresh = Math.Max(_ssthresh, _cwnd - (_cwnd >> 2));
         _cwnd = restart;
@@ -185,15 +189,15 @@ public struct CongestionControl
     }
 
     /// <summary>
-    /// The path MTU (and so SMSS) changed. cwnd and ssthresh stay in bytes, but never below one and two
-    /// new segments; CUBIC's epoch restarts because its curve is scaled by SMSS. An MSS outside
-    /// [1, 65535] is brought into range.
+    /// The path MTU (and so SMSS) changed to <paramref name="mss"/>. cwnd and ssthresh stay in bytes, but never
+    /// below one and two new segments; CUBIC's epoch restarts because its curve is scaled by SMSS. An MSS
+    /// outside [1, 65535] is brought into range.
     /// </summary>
-    public void SetMss(int mss)
+    public void OnMssChanged(int mss)
     {
-        _mss = ClampMss(mss);
-        _cwnd = Math.Max(_cwnd, _mss);
-        _ssthresh = Math.Max(_ssthresh, 2 * _mss);
+        mss = ClampMss(mss);
+        _cwnd = Math.Max(_cwnd, mss);
+        _ssthresh = Math.Max(_ssthresh, 2 * mss);
         _cubic.EndEpoch();
     }
 

@@ -35,8 +35,7 @@ public sealed partial class TcpEndpoint
         Initialize(ref c, tuple, buffers, options, now);
         c.State = TcpState.SynSent;
         c.Set(ConnectionFlags.SynDue);
-        c.Iss = _isn.Next(tuple, now);
-        c.SndUna = c.SndNxt = c.SndMax = c.Iss;
+        c.SndUna = c.SndNxt = c.SndMax = _isn.Next(tuple, now);
         c.ReceiveScale = ScaleFor(c.Receive.Capacity);
         c.Congestion = CongestionControl.Create(c.Algorithm, c.SendMss);
         _counters.ActiveOpens++;
@@ -52,7 +51,8 @@ public sealed partial class TcpEndpoint
     {
         reply = ReplyKind.None;
         bool hasAck = seg.Has(TcpFlags.Ack);
-        if (hasAck && (seg.Ack <= c.Iss || seg.Ack > c.SndMax))
+        // Until our SYN is acknowledged SND.UNA is the ISS.
+        if (hasAck && (seg.Ack <= c.SndUna || seg.Ack > c.SndMax))
         {
             if (!seg.Has(TcpFlags.Rst)) reply = ReplyKind.Reset;
             return SegmentFate.Kept;
@@ -82,16 +82,16 @@ public sealed partial class TcpEndpoint
         c.SndUna = seg.Ack;
         c.SndWl2 = seg.Ack;
         c.Retries = 0;
-        c.RetransmitSince = Instant.Never;
+        c.GiveUpAt = WrappingMicroseconds.None;
         c.Rtt.ResetBackoff();
-        c.RetransmitAt = Instant.Never;
+        c.RetransmitAt = WrappingMicroseconds.None;
         c.Clear(ConnectionFlags.SynDue | ConnectionFlags.Timing);
         c.State = c.Has(ConnectionFlags.FinQueued) ? TcpState.FinWait1 : TcpState.Established;
-        c.Set(ConnectionFlags.AckNow);
+        c.Set(ConnectionFlags.AckNow | ConnectionFlags.SynAcknowledged);
         events |= TcpEvents.Connected;
-        ScheduleKeepAlive(slot, ref c, now);
+        ScheduleKeepAlive(slot, ref c, now, now);
         if (c.UnsentBytes > 0) MarkReady(slot);
-        Rearm(slot, ref c);
+        Rearm(slot, ref c, now);
         reply = ReplyKind.Output;
         return SegmentFate.Kept;
     }

@@ -34,10 +34,11 @@ public sealed partial class TcpEndpoint
         {
             if (error.NextHopMtu <= 0 || !_ip.TryLowerPathMtu(tuple.Remote.Address, error.NextHopMtu, now)) return false;
             int before = c.SendMss;
-            SetSendMss(ref c, tuple, c.PeerMss, now);
+            // A packet-too-big only ever lowers the segment size (RFC 1191 §6.5): the peer's MSS bounded it before.
+            SetSendMss(ref c, tuple, c.SendMss, now);
             if (c.SendMss < before)
             {
-                c.Congestion.SetMss(c.SendMss);
+                c.Congestion.OnMssChanged(c.SendMss);
                 c.SndNxt = c.SndUna;
                 c.Clear(ConnectionFlags.Timing);
                 MarkReady(slot);

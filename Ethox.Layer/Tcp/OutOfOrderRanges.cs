@@ -11,8 +11,12 @@ namespace Ethox.Layer.Tcp;
 /// </summary>
 public struct OutOfOrderRanges
 {
-    /// <summary>The most ranges held; four is what a SACK option without timestamps can report (RFC 2018 §3).</summary>
-    public const int Capacity = 4;
+    /// <summary>
+    /// The most ranges held: three, what a SACK option carries beside the timestamps option (RFC 2018 §3,
+    /// RFC 7323), so every range held can be reported. A fourth island is dropped and comes again with the
+    /// sender's retransmission.
+    /// </summary>
+    public const int Capacity = 3;
 
     [InlineArray(Capacity)]
     private struct RangeArray
@@ -20,14 +24,26 @@ public struct OutOfOrderRanges
         private ReceivedRange _element;
     }
 
-    private RangeArray _ranges;  // [0, _count): most recently changed first
-    private int _count;
+    // Most recently changed first, the held ranges before the empty slots. A held range is never empty, so the
+    // first empty slot ends the list: no count is stored.
+    private RangeArray _ranges;
 
     /// <summary>The number of ranges held.</summary>
-    public readonly int Count => _count;
+    public readonly int Count
+    {
+        get
+        {
+            int n = 0;
+            while (n < Capacity && _ranges[n].End > _ranges[n].Start) n++;
+            return n;
+        }
+    }
+
+    /// <summary>True when no range is held.</summary>
+    public readonly bool IsEmpty => _ranges[0].End <= _ranges[0].Start;
 
     /// <summary>The range at <paramref name="index"/> in recency order (0 is the most recently changed); empty when out of range.</summary>
-    public readonly ReceivedRange this[int index] => (uint)index < (uint)_count ? _ranges[index] : default;
+    public readonly ReceivedRange this[int index] => (uint)index < Capacity ? _ranges[index] : default;
 
     /// <summary>
     /// Records the bytes [<paramref name="start"/>, <paramref name="end"/>), merging them with every range they
@@ -39,8 +55,8 @@ public struct OutOfOrderRanges
         dropped = false;
         if (start >= end) return 0;
         Span<ReceivedRange> ranges = _ranges;
-        int mergedStart = start, mergedEnd = end, alreadyHeld = 0, touched = 0, kept = 0;
-        for (int i = 0; i < _count; i++)
+        int count = Count, mergedStart = start, mergedEnd = end, alreadyHeld = 0, touched = 0, kept = 0;
+        for (int i = 0; i < count; i++)
         {
             ReceivedRange range = ranges[i];
             if (range.Start <= end && range.End >= start)
@@ -52,14 +68,14 @@ public struct OutOfOrderRanges
             }
             else ranges[kept++] = range;
         }
-        if (touched == 0 && _count == Capacity)
+        if (touched == 0 && count == Capacity)
         {
             dropped = true;
             return 0;
         }
         ranges[..kept].CopyTo(ranges[1..]);
         ranges[0] = new ReceivedRange(mergedStart, mergedEnd);
-        _count = kept + 1;
+        if (kept + 1 < count) ranges[(kept + 1)..count].Clear();
         return end - start - alreadyHeld;
     }
 
@@ -69,7 +85,8 @@ public struct OutOfOrderRanges
     /// </summary>
     public int TakeFront()
     {
-        for (int i = 0; i < _count; i++)
+        int count = Count;
+        for (int i = 0; i < count; i++)
         {
             int end = _ranges[i].End;
             if (_ranges[i].Start > 0) continue;
@@ -83,7 +100,7 @@ public struct OutOfOrderRanges
     /// <summary>Moves every range down by <paramref name="count"/> bytes (RCV.NXT advanced); the parts that fall below 0 are dropped.</summary>
     public void Shift(int count)
     {
-        for (int i = _count - 1; i >= 0; i--)
+        for (int i = Count - 1; i >= 0; i--)
         {
             ref ReceivedRange range = ref _ranges[i];
             if (range.End <= count) RemoveAt(i);
@@ -94,19 +111,20 @@ public struct OutOfOrderRanges
     /// <summary>Copies the ranges, most recently changed first, into <paramref name="destination"/>; returns how many were copied.</summary>
     public readonly int CopyTo(Span<ReceivedRange> destination)
     {
-        int n = Math.Min(_count, destination.Length);
+        int n = Math.Min(Count, destination.Length);
         ReadOnlySpan<ReceivedRange> ranges = _ranges;
         ranges[..n].CopyTo(destination);
         return n;
     }
 
     /// <summary>Forgets every range.</summary>
-    public void Clear() => _count = 0;
+    public void Clear() => _ranges = default;
 
     private void RemoveAt(int index)
     {
         Span<ReceivedRange> ranges = _ranges;
-        ranges[(index + 1).._count].CopyTo(ranges[index..]);
-        _count--;
+        int count = Count;
+        ranges[(index + 1)..count].CopyTo(ranges[index..]);
+        ranges[count - 1] = default;
     }
 }

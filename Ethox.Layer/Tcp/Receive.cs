@@ -37,8 +37,8 @@ public sealed partial class TcpEndpoint
             {
                 // RFC 9293 §3.10.7.4 eighth, TIME-WAIT: the peer's FIN again (our ACK was lost). It lies below RCV.NXT,
                 // so the window check would only ACK it: acknowledge it and restart 2·MSL here.
-                c.IdleAt = now + Settings.TimeWait;
-                Rearm(slot, ref c);
+                c.IdleAt = WrappingMilliseconds.From(now + Settings.TimeWait);
+                Rearm(slot, ref c, now);
                 return AckAndDrop(slot, ref c, out reply);
             }
         }
@@ -49,7 +49,7 @@ public sealed partial class TcpEndpoint
             UpdateTsRecent(ref c, seg, now);
             Establish(slot, ref c, seg, now, ref events);
             if (ProcessAck(slot, ref c, seg, now, ref events)) return SegmentFate.Release;
-            Rearm(slot, ref c);
+            Rearm(slot, ref c, now);
             return SegmentFate.Kept;
         }
         if (PawsRejects(ref c, seg, now))
@@ -96,12 +96,12 @@ public sealed partial class TcpEndpoint
             return AckAndDrop(slot, ref c, out reply);
         UpdateTsRecent(ref c, seg, now);
         // An answer to our zero-window probes: the peer is alive, R2 starts over (RFC 1122 §4.2.2.17).
-        if (c.Has(ConnectionFlags.Persisting)) c.RetransmitSince = Instant.Never;
+        if (c.Has(ConnectionFlags.Persisting)) c.GiveUpAt = WrappingMicroseconds.None;
         if (c.Has(ConnectionFlags.KeepAlive))
         {
             // Anything from the peer shows it alive (RFC 1122 §4.2.3.6): probes start over after a full idle time.
-            if (c.Has(ConnectionFlags.KeepAliveDue) || c.RetransmitAt == Instant.Never) c.Retries = 0;
-            ScheduleKeepAlive(slot, ref c, now);
+            if (c.Has(ConnectionFlags.KeepAliveDue) || !c.RetransmitAt.IsSet) c.Retries = 0;
+            ScheduleKeepAlive(slot, ref c, now, now);
         }
         if (ProcessAck(slot, ref c, seg, now, ref events)) return SegmentFate.Release;
 
@@ -110,7 +110,7 @@ public sealed partial class TcpEndpoint
         if (seg.Has(TcpFlags.Fin)) ReceiveFin(slot, ref c, seg.Seq + seg.Payload.Length, now, ref events);
         else if (c.Has(ConnectionFlags.FinPending) && c.RcvNxt == c.FinSeq) TakeFin(slot, ref c, now, ref events);
 
-        Rearm(slot, ref c);
+        Rearm(slot, ref c, now);
         if (c.Has(ConnectionFlags.AckNow)) reply = ReplyKind.Output;
         return SegmentFate.Kept;
     }
@@ -137,7 +137,7 @@ public sealed partial class TcpEndpoint
     /// <summary>A SYN-ACK at the peer's ISS that acknowledges exactly our SYN (what Linux also accepts in SYN-RECEIVED).</summary>
     private static bool IsCrossingSynAck(in TcpConnection c, in Segment seg)
         => (seg.Flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) == (TcpFlags.Syn | TcpFlags.Ack)
-           && !c.Has(ConnectionFlags.Passive) && seg.Seq + 1 == c.RcvNxt && seg.Ack == c.Iss + 1 && seg.Payload.Length == 0;
+           && !c.Has(ConnectionFlags.Passive) && seg.Seq + 1 == c.RcvNxt && seg.Ack == c.SndUna + 1 && seg.Payload.Length == 0;
 
     /// <summary>RFC 6191 §2 / RFC 9293 §3.6.1: a SYN may reopen a TIME-WAIT tuple when its timestamp (or, without timestamps, its sequence number) is newer than anything of the old incarnation.</summary>
     private static bool IsReusableTimeWait(in TcpConnection c, in Segment seg)
@@ -173,14 +173,14 @@ public sealed partial class TcpEndpoint
     private void Establish(int slot, ref TcpConnection c, in Segment seg, Instant now, ref TcpEvents events)
     {
         c.State = c.Has(ConnectionFlags.FinQueued) ? TcpState.FinWait1 : TcpState.Established;
-        if (c.Has(ConnectionFlags.InBacklog)) LeaveBacklog(ref c);
+        if (c.Has(ConnectionFlags.InBacklog)) LeaveBacklog(slot, ref c);
         c.Clear(ConnectionFlags.SynDue);
         c.SndWnd = (uint)seg.WindowSize << c.SendScale;
         c.MaxSndWnd = Math.Max(c.MaxSndWnd, c.SndWnd);
         c.SndWl1 = seg.Seq;
         c.SndWl2 = seg.Ack;
         events |= TcpEvents.Connected;
-        ScheduleKeepAlive(slot, ref c, now);
+        ScheduleKeepAlive(slot, ref c, now, now);
     }
 
     /// <summary>
@@ -214,7 +214,7 @@ public sealed partial class TcpEndpoint
                 // The probe byte went beyond a closed window and was most likely dropped: it leaves again at the head
                 // of a full segment, instead of being waited for (Nagle would hold the rest behind it until a timeout).
                 c.SndNxt = c.SndUna;
-                c.RetransmitAt = c.SndMax != c.SndUna ? now + c.Rtt.Rto : Instant.Never;
+                c.RetransmitAt = c.SndMax != c.SndUna ? WrappingMicroseconds.From(now + c.Rtt.Rto(Settings)) : WrappingMicroseconds.None;
             }
             if (opened && c.UnsentBytes > 0) MarkReady(slot);
         }
@@ -243,17 +243,20 @@ public sealed partial class TcpEndpoint
         if (TryTakeRttSample(ref c, seg, now, out var rtt)) c.Rtt.AddSample(rtt);
         c.Send.Release(released);
         c.SndUna = ack;
+        c.Set(ConnectionFlags.SynAcknowledged);
+        // Past the timeout's recovery point a stale Recover must not hold back a later recovery (sequence numbers wrap).
+        if (ack > c.Recover) c.Clear(ConnectionFlags.AfterTimeout);
         if (c.SndNxt < ack) c.SndNxt = ack;
         c.Retries = 0;
-        c.RetransmitSince = Instant.Never;
+        c.GiveUpAt = WrappingMicroseconds.None;
         c.Rtt.ResetBackoff();
         if (c.Has(ConnectionFlags.InRecovery)) OnRecoveryAck(slot, ref c, released, now);
-        else c.Congestion.OnAck(released, now, c.Rtt.SmoothedRtt);
+        else c.Congestion.OnAck(released, c.SendMss, now, c.Rtt.SmoothedRtt);
         c.DuplicateAcks = 0;
         if (released > 0) events |= TcpEvents.Writable;
         // RFC 6298 §5.2/§5.3: all acknowledged stops the timer, otherwise it restarts for what is left.
         c.Clear(ConnectionFlags.ProbeArmed | ConnectionFlags.ProbeSpent | ConnectionFlags.TailProbeDue);
-        if (!c.Has(ConnectionFlags.Persisting)) c.RetransmitAt = c.SndUna == c.SndMax ? Instant.Never : now + c.Rtt.Rto;
+        if (!c.Has(ConnectionFlags.Persisting)) c.RetransmitAt = c.SndUna == c.SndMax ? WrappingMicroseconds.None : WrappingMicroseconds.From(now + c.Rtt.Rto(Settings));
         if (!c.Has(ConnectionFlags.InRecovery)) ArmProbe(ref c, now); // RFC 8985 §7.2: also restarted by an ACK of new data
         if (c.UnsentBytes > 0 || (c.FinOwed && c.SndNxt == c.FinSequence)) MarkReady(slot);
     }
@@ -288,9 +291,8 @@ public sealed partial class TcpEndpoint
             c.Set(ConnectionFlags.AckNow);
             return;
         }
-        c.UnackedBytes += write.Advanced;
         if (c.UnackedBytes >= 2 * c.ReceiveMss) c.Set(ConnectionFlags.AckNow);
-        else if (c.DelayedAckAt == Instant.Never) c.DelayedAckAt = now + Settings.DelayedAck;
+        else if (!c.DelayedAckAt.IsSet) c.DelayedAckAt = WrappingMicroseconds.From(now + Settings.DelayedAck);
     }
 
     /// <summary>Remembers a duplicate range to report first in the next ACK's SACK option (RFC 2883 §4).</summary>
@@ -298,7 +300,8 @@ public sealed partial class TcpEndpoint
     {
         if (!c.Has(ConnectionFlags.Sack) || left == right) return;
         c.DsackLeft = left;
-        c.DsackRight = right;
+        // Never more than one segment's payload; a longer one (a coalesced super-segment) is reported in part.
+        c.DsackLength = (ushort)Math.Min(right - left, ushort.MaxValue);
         c.Set(ConnectionFlags.DuplicateSack);
     }
 
@@ -340,11 +343,11 @@ public sealed partial class TcpEndpoint
     private void EnterTimeWait(int slot, ref TcpConnection c, Instant now, ref TcpEvents events)
     {
         c.State = TcpState.TimeWait;
-        c.RetransmitAt = c.DelayedAckAt = Instant.Never;
-        c.IdleAt = now + Settings.TimeWait;
+        c.RetransmitAt = c.DelayedAckAt = WrappingMicroseconds.None;
+        c.IdleAt = WrappingMilliseconds.From(now + Settings.TimeWait);
         events |= TcpEvents.Closed;
         _timeWaits.Add(slot);
-        Rearm(slot, ref c);
+        Rearm(slot, ref c, now);
     }
 
     /// <summary>The user read data: advertise the larger window when it grew enough to matter (receiver SWS avoidance, RFC 9293 §3.8.6.2.2).</summary>

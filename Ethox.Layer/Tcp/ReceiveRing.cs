@@ -31,7 +31,7 @@ public struct ReceiveRing
     /// <summary>Room from RCV.NXT on (<see cref="Capacity"/> − <see cref="Readable"/>): the receive window to offer.</summary>
     public readonly int Window => _buffer.Length - _readable;
     /// <summary>True when bytes beyond RCV.NXT are held, waiting for the gap before them.</summary>
-    public readonly bool HasOutOfOrder => _outOfOrder.Count > 0;
+    public readonly bool HasOutOfOrder => !_outOfOrder.IsEmpty;
     /// <summary>The out-of-order ranges, most recently changed first.</summary>
     public readonly OutOfOrderRanges OutOfOrder => _outOfOrder;
 
@@ -80,10 +80,32 @@ public struct ReceiveRing
         int start = (int)Math.Max(begin, 0), stop = (int)Math.Min(end, Window);
         if (start >= stop) return new ReceiveWrite(0, 0, belowNext, false);
 
-        int stored = _outOfOrder.Add(start, stop, out bool dropped);
-        int advanced;
+        int stored, advanced;
+        if (start == 0 && _outOfOrder.IsEmpty)
+        {
+            // The common case, in-order data with nothing held beyond it: no range to record or take back.
+            stored = advanced = stop;
+        }
+        else if (!AddOutOfOrder(start, stop, out stored, out advanced)) return new ReceiveWrite(0, 0, belowNext, true);
+
+        CopyIn(_readable + start, data[(int)(start - begin)..(int)(stop - begin)]);
+        _readable += advanced;
+        return new ReceiveWrite(advanced, stored, belowNext + (stop - start - stored), false);
+    }
+
+    /// <summary>
+    /// Records [<paramref name="start"/>, <paramref name="stop"/>) in the range table and takes what now joins RCV.NXT;
+    /// false when it is a new island and the table is full (nothing kept).
+    /// </summary>
+    private bool AddOutOfOrder(int start, int stop, out int stored, out int advanced)
+    {
+        stored = _outOfOrder.Add(start, stop, out bool dropped);
         if (!dropped) advanced = _outOfOrder.TakeFront();
-        else if (start > 0) return new ReceiveWrite(0, 0, belowNext, true);
+        else if (start > 0)
+        {
+            advanced = 0;
+            return false;
+        }
         else
         {
             // In-order data needs no range: it touches none of the held ones (or it would have merged), so it
@@ -92,10 +114,7 @@ public struct ReceiveRing
             advanced = stop;
             _outOfOrder.Shift(stop);
         }
-
-        CopyIn(_readable + start, data[(int)(start - begin)..(int)(stop - begin)]);
-        _readable += advanced;
-        return new ReceiveWrite(advanced, stored, belowNext + (stop - start - stored), false);
+        return true;
     }
 
     /// <summary>

@@ -52,7 +52,7 @@ public sealed partial class TcpEndpoint
             // With SACK the scoreboard shows which resends were lost again (RFC 6675 §5.1 keeps using it after a
             // timeout): those are repaired at once, under the window the timeout already set, instead of waiting
             // for another timeout each.
-            bool afterTimeout = c.SndUna <= c.Recover && c.Recover != c.Iss;
+            bool afterTimeout = c.Has(ConnectionFlags.AfterTimeout) && c.SndUna <= c.Recover;
             if (!afterTimeout || c.Has(ConnectionFlags.Sack))
             {
                 EnterRecovery(slot, ref c, now, cutWindow: !afterTimeout);
@@ -68,7 +68,7 @@ public sealed partial class TcpEndpoint
         _counters.FastRetransmits++;
         c.Recover = c.SndMax;
         c.HighRxt = c.SndUna;
-        if (cutWindow) c.Congestion.OnEnterRecovery(c.FlightSize, now);
+        if (cutWindow) c.Congestion.OnEnterRecovery(c.FlightSize, c.SendMss, now);
         else c.Set(ConnectionFlags.RepairAfterTimeout);
         c.Set(ConnectionFlags.InRecovery | ConnectionFlags.RetransmitHead);
         c.Clear(ConnectionFlags.Timing); // Karn: nothing retransmitted may be timed
@@ -84,10 +84,10 @@ public sealed partial class TcpEndpoint
     {
         // A repair after a timeout keeps the slow start the timeout began (see RepairAfterTimeout).
         bool repair = c.Has(ConnectionFlags.RepairAfterTimeout);
-        if (repair) c.Congestion.OnAck(acked, now, c.Rtt.SmoothedRtt);
+        if (repair) c.Congestion.OnAck(acked, c.SendMss, now, c.Rtt.SmoothedRtt);
         if (c.SndUna >= c.Recover)
         {
-            c.Clear(ConnectionFlags.InRecovery | ConnectionFlags.RetransmitHead | ConnectionFlags.RepairAfterTimeout);
+            c.Clear(ConnectionFlags.InRecovery | ConnectionFlags.RetransmitHead | ConnectionFlags.RepairAfterTimeout | ConnectionFlags.RescueSent);
             if (!repair) c.Congestion.OnExitRecovery();
             c.Scoreboard.Reset();
             return;
@@ -131,8 +131,10 @@ public sealed partial class TcpEndpoint
             return length > 0;
         }
         if (!c.Has(ConnectionFlags.Sack) || CongestionRoom(c) < c.SendMss) return false;
-        var rule = c.Scoreboard.NextSegment(c.SndUna, c.SndMax, c.HighRxt, c.SendMss, newDataReady, out start, out length);
+        var rule = c.Scoreboard.NextSegment(c.SndUna, c.SndMax, c.HighRxt, c.SendMss, newDataReady,
+            rescueAllowed: !c.Has(ConnectionFlags.RescueSent), out start, out length);
         if (rule is NextSegmentRule.None or NextSegmentRule.NewData) return false;
+        if (rule == NextSegmentRule.Rescue) c.Set(ConnectionFlags.RescueSent);
         length = Math.Min(length, maxData);
         return length > 0;
     }
@@ -161,8 +163,8 @@ public sealed partial class TcpEndpoint
         // A FIN in flight, a zero window being probed, or the go-back-N after a timeout: the RTO's business.
         if (c.Has(ConnectionFlags.FinSent) || c.Has(ConnectionFlags.Persisting) || (!c.Has(ConnectionFlags.InRecovery) && c.SndNxt != c.SndMax)) return;
         var at = now + Duration.Max(Duration.FromMicroseconds(2 * c.Rtt.SmoothedRtt.Microseconds), MinProbeDelay);
-        if (at >= c.RetransmitAt) return;
-        c.RetransmitAt = at;
+        if (c.RetransmitAt.IsSet && at >= c.RetransmitAt.Near(now)) return;
+        c.RetransmitAt = WrappingMicroseconds.From(at);
         c.Set(ConnectionFlags.ProbeArmed);
     }
 
@@ -186,13 +188,14 @@ public sealed partial class TcpEndpoint
             _counters.TailLossProbes++;
             c.Set(ConnectionFlags.TailProbeDue);
         }
-        c.RetransmitAt = now + c.Rtt.Rto;
+        c.RetransmitAt = WrappingMicroseconds.From(now + c.Rtt.Rto(Settings));
         MarkReady(slot);
     }
 
     /// <summary>
     /// RFC 8985 §7.3: the tail loss probe is new data if there is some and the peer's window takes it (beyond cwnd:
-    /// it replaces a segment presumed lost), else the last segment sent, again.
+    /// it replaces a segment presumed lost), else the last segment sent, again. When that ended with our FIN, the
+    /// probe is the last data and the FIN: the FIN's sequence number is never sent as a byte of data.
     /// </summary>
     private static bool TryTailLossProbe(ref TcpConnection c, int maxData, out TcpSeqNumber seq, out int length)
     {
@@ -206,6 +209,7 @@ public sealed partial class TcpEndpoint
         }
         length = Math.Min(maxData, c.SndMax - c.SndUna);
         seq = c.SndMax - length;
-        return length > 0;
+        length = Math.Min(length, Math.Max(0, c.Send.Length - c.DataOffset(seq)));
+        return length > 0 || (c.FinOwed && seq == c.FinSequence);
     }
 }

@@ -3,9 +3,11 @@ using System;
 namespace Ethox.Layer.Tcp;
 
 /// <summary>
-/// The retransmission timer's value (RFC 6298): smoothed RTT and RTT variance from samples, the RTO
-/// with its bounds, and exponential backoff. Stored by value in each connection (28 bytes), all in
-/// integer microseconds; it reads no clock and allocates nothing.
+/// The retransmission timer's value (RFC 6298): smoothed RTT and RTT variance from samples, and exponential
+/// backoff, in integer microseconds, stored by value in each connection (12 bytes). The bounds of the RTO and
+/// the clock granularity are the endpoint's <see cref="TcpTimerSettings"/>, given to <see cref="Rto"/> when the
+/// RTO is read rather than copied into every connection; the RTO before backoff is recomputed from SRTT and
+/// RTTVAR each time, which gives what storing it would. It reads no clock and allocates nothing.
 /// </summary>
 /// <remarks>
 /// Karn's rule (RFC 6298 §3) is the caller's: give <see cref="AddSample"/> only RTTs measured on segments
@@ -29,38 +31,43 @@ public struct RttEstimator
     // RFC 6298 §2.3 gains as shifts: alpha = 1/8, beta = 1/4; K = 4.
     private const int AlphaShift = 3, BetaShift = 2, K = 4;
 
-    private int _srtt, _rttvar, _rto;        // µs; _rto is the RTO before backoff, already within [min, max]
-    private int _minRto, _maxRto, _granularity; // µs, from the settings (kept here: a connection has no other way to reach them)
-    private ushort _backoffs;                 // saturating
-    private bool _hasSample;
+    private int _srtt, _rttvar;  // µs; kept when repeated backoffs make them bogus, as the RTO still comes from them
+    private byte _backoffs;      // saturating: 31 doublings already pass any RTO bound
+    private Basis _basis;
+
+    /// <summary>Where the RTO before backoff comes from.</summary>
+    private enum Basis : byte
+    {
+        /// <summary>No sample yet: the initial RTO (RFC 6298 §2.1).</summary>
+        Initial,
+        /// <summary>No sample, and data began after a SYN timeout: 3 s (RFC 6298 §5.7).</summary>
+        AfterSynTimeout,
+        /// <summary>SRTT + max(G, K·RTTVAR) from samples (RFC 6298 §2.2, §2.3).</summary>
+        Measured,
+        /// <summary>Still from SRTT and RTTVAR, but repeated backoffs made them bogus: the next sample starts afresh.</summary>
+        Forgotten,
+    }
 
     /// <summary>
-    /// A fresh estimator: RTO = <see cref="TcpTimerSettings.InitialRto"/> (RFC 6298 §2.1). Settings out of
-    /// range are brought into it rather than refused: MinRto at least 1 µs, MaxRto at least MinRto, the
-    /// initial RTO within both, everything at most <see cref="int.MaxValue"/> µs (about 35 minutes).
+    /// The current RTO, backoff included, within [MinRto, MaxRto] of <paramref name="settings"/> (RFC 6298 §2.1,
+    /// §2.4, §2.5, §5.5). Settings out of range are brought into it rather than refused: MinRto at least 1 µs,
+    /// MaxRto at least MinRto, the initial RTO within both, everything at most <see cref="int.MaxValue"/> µs
+    /// (about 35 minutes).
     /// </summary>
-    public static RttEstimator Create(TcpTimerSettings settings)
+    public readonly Duration Rto(TcpTimerSettings settings)
     {
         int min = ClampToMicroseconds(settings.MinRto, 1, int.MaxValue);
         int max = ClampToMicroseconds(settings.MaxRto, min, int.MaxValue);
-        return new RttEstimator
+        int rto = _basis switch
         {
-            _minRto = min,
-            _maxRto = max,
-            _granularity = ClampToMicroseconds(settings.Granularity, 0, int.MaxValue),
-            _rto = ClampToMicroseconds(settings.InitialRto, min, max),
+            Basis.Initial => ClampToMicroseconds(settings.InitialRto, min, max),
+            Basis.AfterSynTimeout => ClampToMicroseconds(SynTimeoutRto, min, max),
+            // RFC 6298 §2.2/§2.3: RTO = SRTT + max(G, K·RTTVAR), then §2.4/§2.5 bounds.
+            _ => (int)Math.Clamp(_srtt + Math.Max(settings.Granularity.Microseconds, (long)K * _rttvar), min, max),
         };
-    }
-
-    /// <summary>The current RTO, backoff included, within [MinRto, MaxRto] (RFC 6298 §2.4, §2.5, §5.5).</summary>
-    public readonly Duration Rto
-    {
-        get
-        {
-            // _rto >= 1 µs, so 31 doublings already pass any MaxRto an int can hold: the shift cannot overflow.
-            long backedOff = (long)_rto << Math.Min((int)_backoffs, 31);
-            return new(Math.Min(backedOff, _maxRto));
-        }
+        // rto >= 1 µs, so 31 doublings already pass any MaxRto an int can hold: the shift cannot overflow.
+        long backedOff = (long)rto << Math.Min((int)_backoffs, 31);
+        return new(Math.Min(backedOff, max));
     }
 
     /// <summary>SRTT (RFC 6298 §2); zero before the first sample.</summary>
@@ -70,13 +77,13 @@ public struct RttEstimator
     public readonly Duration RttVariance => new(_rttvar);
 
     /// <summary>True once a sample has set SRTT and RTTVAR (and until repeated backoffs make them bogus).</summary>
-    public readonly bool HasSample => _hasSample;
+    public readonly bool HasSample => _basis == Basis.Measured;
 
-    /// <summary>How many times the timer has been backed off since the RTO was last computed or reset.</summary>
+    /// <summary>How many times the timer has been backed off since the RTO was last computed or reset (at most 255).</summary>
     public readonly int Backoffs => _backoffs;
 
     /// <summary>
-    /// Takes an RTT measurement R (RFC 6298 §2.2 for the first, §2.3 after) and recomputes the RTO, which
+    /// Takes an RTT measurement R (RFC 6298 §2.2 for the first, §2.3 after) and so recomputes the RTO, which
     /// also ends any backoff: the new RTO comes from SRTT (the note after RFC 6298 §5.7, "collapsing" RTO).
     /// A negative sample is ignored; one beyond <see cref="int.MaxValue"/> µs counts as that.
     /// </summary>
@@ -84,12 +91,12 @@ public struct RttEstimator
     {
         if (rtt.Microseconds < 0) return;
         int r = (int)Math.Min(rtt.Microseconds, int.MaxValue);
-        if (!_hasSample)
+        if (_basis != Basis.Measured)
         {
             // RFC 6298 §2.2: SRTT = R, RTTVAR = R/2.
             _srtt = r;
             _rttvar = r / 2;
-            _hasSample = true;
+            _basis = Basis.Measured;
         }
         else
         {
@@ -98,9 +105,6 @@ public struct RttEstimator
             _rttvar = (int)((((long)_rttvar << BetaShift) - _rttvar + error) >> BetaShift);
             _srtt = (int)((((long)_srtt << AlphaShift) - _srtt + r) >> AlphaShift);
         }
-        // RFC 6298 §2.2/§2.3: RTO = SRTT + max(G, K·RTTVAR), then §2.4/§2.5 bounds.
-        long rto = _srtt + Math.Max((long)_granularity, (long)K * _rttvar);
-        _rto = (int)Math.Clamp(rto, _minRto, _maxRto);
         _backoffs = 0;
     }
 
@@ -110,8 +114,8 @@ public struct RttEstimator
     /// </summary>
     public void BackOff()
     {
-        if (_backoffs < ushort.MaxValue) _backoffs++;
-        if (_backoffs >= BackoffsBeforeForgettingRtt) _hasSample = false;
+        if (_backoffs < byte.MaxValue) _backoffs++;
+        if (_backoffs >= BackoffsBeforeForgettingRtt && _basis == Basis.Measured) _basis = Basis.Forgotten;
     }
 
     /// <summary>
@@ -131,8 +135,7 @@ public struct RttEstimator
     public void BeginDataAfterSynTimeout()
     {
         _backoffs = 0;
-        if (!_hasSample)
-            _rto = ClampToMicroseconds(SynTimeoutRto, _minRto, _maxRto);
+        if (_basis != Basis.Measured) _basis = Basis.AfterSynTimeout;
     }
 
     private static int ClampToMicroseconds(Duration d, int min, int max) => (int)Math.Clamp(d.Microseconds, min, max);

@@ -6,8 +6,9 @@ namespace Ethox.Layer.Tcp;
 
 /// <summary>
 /// The sender's SACK scoreboard for loss recovery (RFC 6675 §4): which bytes above SND.UNA the peer has
-/// SACKed (RFC 2018), kept as up to <see cref="Capacity"/> disjoint ranges held inline (76 bytes, no
-/// allocation), with IsLost(), SetPipe() and NextSeg() over them.
+/// SACKed (RFC 2018), kept as up to <see cref="Capacity"/> disjoint ranges held inline (32 bytes, no
+/// allocation), with IsLost(), SetPipe() and NextSeg() over them. SND.UNA, SND.NXT and HighRxt are the
+/// caller's and come with each call, so nothing here repeats the connection's state.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -26,15 +27,19 @@ namespace Ethox.Layer.Tcp;
 /// </para>
 /// <para>
 /// HighRxt is passed by the caller with SND.NXT's convention, one past the last byte retransmitted in this
-/// recovery (pass SND.UNA before the first retransmission). RescueRxt (rule 4) is tracked here; it
-/// becomes SND.NXT at the time of the rescue, a point at or past RFC 6675's RecoveryPoint, so a second
-/// rescue waits at least as long as the RFC asks.
+/// recovery (pass SND.UNA before the first retransmission). RescueRxt (rule 4) is the caller's too: RFC 6675
+/// sets it to RecoveryPoint, so a rescue is allowed once per recovery, and the caller, which knows where its
+/// recoveries begin and end, says whether this one has had its rescue.
 /// </para>
 /// </remarks>
 public struct SackScoreboard
 {
-    /// <summary>The most disjoint SACKed ranges held.</summary>
-    public const int Capacity = 8;
+    /// <summary>
+    /// The most disjoint SACKed ranges held: four, as many as one SACK option carries (RFC 2018 §3; three beside
+    /// timestamps), so one ACK can never report more ranges than there is room for. Four ranges track four holes,
+    /// more than IsLost() needs (DupThresh ranges above a hole mark it lost).
+    /// </summary>
+    public const int Capacity = 4;
 
     /// <summary>DupThresh of RFC 6675 §2 (and RFC 5681's three duplicate ACKs).</summary>
     public const int DupThresh = 3;
@@ -45,28 +50,23 @@ public struct SackScoreboard
         private TcpSackBlock _element;
     }
 
-    [Flags]
-    private enum State : byte
-    {
-        None = 0,
-        DuplicateSack = 1,
-        RescueSent = 2,
-    }
-
-    private Ranges _ranges;          // ascending, disjoint, not touching, all within (SND.UNA, SND.NXT]
-    private TcpSeqNumber _sndUna;    // as of the last Update
-    private TcpSeqNumber _rescueEnd; // RescueRxt: SND.NXT when the rescue was sent
-    private byte _count;
-    private State _state;
+    // Ascending, disjoint, not touching, all within (SND.UNA, SND.NXT], the held ranges first. A held range is
+    // never empty, so the first empty slot ends the list: no count is stored.
+    private Ranges _ranges;
 
     /// <summary>How many disjoint ranges are held (0..<see cref="Capacity"/>).</summary>
-    public readonly int RangeCount => _count;
+    public readonly int RangeCount
+    {
+        get
+        {
+            int n = 0;
+            while (n < Capacity && !IsEmpty(_ranges[n])) n++;
+            return n;
+        }
+    }
 
     /// <summary>Range <paramref name="index"/> in ascending order; an empty block when out of range.</summary>
-    public readonly TcpSackBlock Range(int index) => (uint)index < _count ? _ranges[index] : default;
-
-    /// <summary>True when the first block of the last <see cref="Update"/> was a D-SACK (RFC 2883 §4).</summary>
-    public readonly bool LastUpdateWasDuplicateSack => (_state & State.DuplicateSack) != 0;
+    public readonly TcpSackBlock Range(int index) => (uint)index < Capacity ? _ranges[index] : default;
 
     /// <summary>The SACKed bytes above SND.UNA.</summary>
     public readonly int SackedBytes
@@ -74,25 +74,18 @@ public struct SackScoreboard
         get
         {
             int sum = 0;
-            for (int i = 0; i < _count; i++) sum += _ranges[i].Right - _ranges[i].Left;
+            for (int i = 0; i < Capacity; i++) sum += _ranges[i].Right - _ranges[i].Left;
             return sum;
         }
     }
 
-    /// <summary>One past the highest SACKed byte; SND.UNA of the last update when nothing is SACKed.</summary>
-    public readonly TcpSeqNumber HighestSacked => _count == 0 ? _sndUna : _ranges[_count - 1].Right;
-
-    /// <summary>Forgets every SACKed range and the rescue (after an RTO, RFC 2018 §8; or at connection start).</summary>
-    public void Reset()
-    {
-        _count = 0;
-        _state = State.None;
-    }
+    /// <summary>Forgets every SACKed range (after an RTO, RFC 2018 §8; at the end of a recovery; or at connection start).</summary>
+    public void Reset() => _ranges = default;
 
     /// <summary>True when <paramref name="seq"/> lies in a SACKed range.</summary>
     public readonly bool IsSacked(TcpSeqNumber seq)
     {
-        for (int i = 0; i < _count; i++)
+        for (int i = 0; i < Capacity; i++)
             if (seq >= _ranges[i].Left && seq < _ranges[i].Right) return true;
         return false;
     }
@@ -106,7 +99,8 @@ public struct SackScoreboard
     {
         var start = from;
         var end = limit;
-        for (int i = 0; i < _count; i++)
+        int count = RangeCount;
+        for (int i = 0; i < count; i++)
         {
             var r = _ranges[i];
             if (r.Right <= start) continue;
@@ -125,27 +119,24 @@ public struct SackScoreboard
     /// overlapping or not. Blocks that are empty, reversed, or not within (SND.UNA, SND.NXT] are ignored
     /// (RFC 2018 §4 gives them no meaning; a hostile peer must not mark unsent data). A first block below
     /// SND.UNA or inside a later block is a D-SACK (RFC 2883 §4): it reports a duplicate, not new data, so
-    /// it is skipped and <see cref="LastUpdateWasDuplicateSack"/> says so.
+    /// it is skipped. Returns true when the first block was such a D-SACK.
     /// </summary>
-    public void Update(TcpSeqNumber sndUna, TcpSackBlocks blocks, TcpSeqNumber sndNxt)
+    public bool Update(TcpSeqNumber sndUna, TcpSackBlocks blocks, TcpSeqNumber sndNxt)
     {
-        _sndUna = sndUna;
-        _state &= ~State.DuplicateSack;
         ClipTo(sndUna, sndNxt);
-        // RescueRxt stops mattering once the cumulative ACK passes it; forget it before sequence wrap-around could make it look ahead again.
-        if ((_state & State.RescueSent) != 0 && sndUna > _rescueEnd) _state &= ~State.RescueSent;
-
+        bool duplicateSack = false;
         for (int i = 0; i < blocks.Count; i++)
         {
             var block = blocks[i];
             if (i == 0 && IsDuplicateSack(block, blocks, sndUna, sndNxt))
             {
-                _state |= State.DuplicateSack;
+                duplicateSack = true;
                 continue;
             }
             if (sndUna < block.Left && block.Left < block.Right && block.Right <= sndNxt)
                 Insert(block);
         }
+        return duplicateSack;
     }
 
     /// <summary>
@@ -157,9 +148,10 @@ public struct SackScoreboard
         int rangesAbove = 0;
         long bytesAbove = 0;
         var next = seq + 1;
-        for (int i = 0; i < _count; i++)
+        for (int i = 0; i < Capacity; i++)
         {
             var r = _ranges[i];
+            if (IsEmpty(r)) break;
             if (r.Left > seq) rangesAbove++;
             if (r.Right > next) bytesAbove += r.Right - TcpSeqNumber.Max(r.Left, next);
         }
@@ -192,10 +184,10 @@ public struct SackScoreboard
     /// caller with no new data to send (or no window for it) uses <see cref="NextSegment"/> with
     /// <c>newDataAllowed: false</c> to reach rules 3 and 4.
     /// </summary>
-    public bool TryNextSegment(TcpSeqNumber sndUna, TcpSeqNumber sndNxt, TcpSeqNumber highRxt, int mss,
+    public readonly bool TryNextSegment(TcpSeqNumber sndUna, TcpSeqNumber sndNxt, TcpSeqNumber highRxt, int mss,
         out TcpSeqNumber start, out int length, out bool isRetransmission)
     {
-        var rule = NextSegment(sndUna, sndNxt, highRxt, mss, newDataAllowed: true, out start, out length);
+        var rule = NextSegment(sndUna, sndNxt, highRxt, mss, newDataAllowed: true, rescueAllowed: false, out start, out length);
         isRetransmission = rule is NextSegmentRule.Lost or NextSegmentRule.Unsacked or NextSegmentRule.Rescue;
         return rule != NextSegmentRule.None;
     }
@@ -206,12 +198,12 @@ public struct SackScoreboard
     /// says are lost; else (2) new data at SND.NXT, when <paramref name="newDataAllowed"/>; else (3) the
     /// first such unSACKed bytes even if not deemed lost; else (4) once per recovery, a rescue
     /// retransmission ending at the highest unSACKed byte (retransmitted already or not: a second copy is
-    /// what saves a lost retransmission of the last hole from a timeout). A retransmission stops at the next SACKed
-    /// range. Rule 4 marks the rescue as sent: call with <paramref name="newDataAllowed"/> false only when
-    /// the segment will be sent.
+    /// what saves a lost retransmission of the last hole from a timeout), when <paramref name="rescueAllowed"/>:
+    /// the caller allows it once per recovery (RFC 6675 sets RescueRxt to RecoveryPoint, so a rescue waits
+    /// for the next recovery). A retransmission stops at the next SACKed range.
     /// </summary>
-    public NextSegmentRule NextSegment(TcpSeqNumber sndUna, TcpSeqNumber sndNxt, TcpSeqNumber highRxt, int mss,
-        bool newDataAllowed, out TcpSeqNumber start, out int length)
+    public readonly NextSegmentRule NextSegment(TcpSeqNumber sndUna, TcpSeqNumber sndNxt, TcpSeqNumber highRxt, int mss,
+        bool newDataAllowed, bool rescueAllowed, out TcpSeqNumber start, out int length)
     {
         start = sndNxt;
         length = 0;
@@ -240,7 +232,7 @@ public struct SackScoreboard
         }
 
         // Rule 4: one rescue per recovery, of the highest unSACKed bytes (whose loss no SACK can reveal).
-        if ((_state & State.RescueSent) == 0 || sndUna > _rescueEnd)
+        if (rescueAllowed)
         {
             for (int hole = view.RangeCount; hole >= 0; hole--)
             {
@@ -249,8 +241,6 @@ public struct SackScoreboard
                 int from = Math.Max(holeStart, end - mss);
                 start = sndUna + from;
                 length = end - from;
-                _rescueEnd = sndNxt;
-                _state |= State.RescueSent;
                 return NextSegmentRule.Rescue;
             }
         }
@@ -258,6 +248,8 @@ public struct SackScoreboard
         length = 0;
         return NextSegmentRule.None;
     }
+
+    private static bool IsEmpty(TcpSackBlock range) => range.Left == range.Right;
 
     private static bool IsLostAbove(int rangesAbove, long bytesAbove, int mss)
         => rangesAbove >= DupThresh || bytesAbove > (long)(DupThresh - 1) * mss;
@@ -282,8 +274,8 @@ public struct SackScoreboard
     private void ClipTo(TcpSeqNumber sndUna, TcpSeqNumber sndNxt)
     {
         int window = Math.Max(sndNxt - sndUna, 0);
-        int kept = 0;
-        for (int i = 0; i < _count; i++)
+        int count = RangeCount, kept = 0;
+        for (int i = 0; i < count; i++)
         {
             // In offsets from SND.UNA, so a range left from a far older window (any distance) cannot compare wrongly.
             long left = Math.Max((long)(_ranges[i].Left - sndUna), 0);
@@ -291,7 +283,7 @@ public struct SackScoreboard
             if (right <= left) continue;
             _ranges[kept++] = new TcpSackBlock(sndUna + (int)left, sndUna + (int)right);
         }
-        _count = (byte)kept;
+        for (int i = kept; i < count; i++) _ranges[i] = default;
     }
 
     /// <summary>Adds a SACKed range, merging with every range it overlaps or touches; when full, the lowest range goes.</summary>
@@ -299,7 +291,7 @@ public struct SackScoreboard
     {
         var left = block.Left;
         var right = block.Right;
-        int n = _count;
+        int n = RangeCount;
         int first = 0;
         while (first < n && _ranges[first].Right < left) first++;
         int last = first;
@@ -315,7 +307,7 @@ public struct SackScoreboard
             // Ranges first..last-1 become one: close the gap they leave.
             _ranges[first] = new TcpSackBlock(left, right);
             for (int i = last; i < n; i++) _ranges[i - merged + 1] = _ranges[i];
-            _count = (byte)(n - merged + 1);
+            for (int i = n - merged + 1; i < n; i++) _ranges[i] = default;
             return;
         }
         if (n == Capacity)
@@ -328,7 +320,6 @@ public struct SackScoreboard
         }
         for (int i = n; i > first; i--) _ranges[i] = _ranges[i - 1];
         _ranges[first] = new TcpSackBlock(left, right);
-        _count = (byte)(n + 1);
     }
 
     /// <summary>
@@ -348,13 +339,14 @@ public struct SackScoreboard
             _sndUna = sndUna;
             _size = Math.Max(sndNxt - sndUna, 0);
             Retransmitted = Math.Clamp(highRxt - sndUna, 0, _size);
+            RangeCount = board.RangeCount;
         }
 
         /// <summary>HighRxt as an offset: bytes below it were retransmitted in this recovery.</summary>
         public int Retransmitted { get; }
 
         /// <summary>How many ranges the scoreboard holds (some may clip to nothing in this window).</summary>
-        public int RangeCount => _board._count;
+        public int RangeCount { get; }
 
         /// <summary>Range <paramref name="i"/> clipped to [0, size) as offsets; empty when outside.</summary>
         public (int Start, int End) Clipped(int i)

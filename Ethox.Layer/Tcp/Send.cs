@@ -116,7 +116,7 @@ public sealed partial class TcpEndpoint
         repr.SourcePort = tuple.LocalPort;
         repr.DestinationPort = tuple.RemotePort;
         repr.Flags = active ? TcpFlags.Syn : TcpFlags.Syn | TcpFlags.Ack;
-        repr.SequenceNumber = c.Iss;
+        repr.SequenceNumber = c.SndUna; // the ISS: our SYN is not acknowledged yet
         repr.AcknowledgmentNumber = active ? default : c.RcvNxt;
         repr.WindowSize = (ushort)Math.Min(c.Receive.Window, ushort.MaxValue); // never scaled in a SYN (RFC 7323 §2.2)
         repr.MaxSegmentSize = c.ReceiveMss;
@@ -203,8 +203,10 @@ public sealed partial class TcpEndpoint
             if (!probe) _counters.Retransmits++;
             if (repr.Timestamps is { } ts)
             {
+                // Karn: whatever was being timed may be what went again; and RttSeq shares TsRetransmitted's bits.
                 c.TsRetransmitted = ts.Value;
                 c.Set(ConnectionFlags.EchoFloor);
+                c.Clear(ConnectionFlags.Timing);
             }
         }
         if (c.Has(ConnectionFlags.KeepAliveDue) && repr.SequenceLength == 0 && repr.SequenceNumber == c.SndUna - 1) _counters.KeepAliveProbes++;
@@ -216,22 +218,22 @@ public sealed partial class TcpEndpoint
             if (!resent && !c.Has(ConnectionFlags.Timing) && !c.Has(ConnectionFlags.Timestamps))
             {
                 c.Set(ConnectionFlags.Timing);
+                c.Clear(ConnectionFlags.EchoFloor); // the bits now hold RttSeq
                 c.RttSeq = repr.SequenceNumber;
-                c.RttStart = now;
+                c.RttStart = WrappingMicroseconds.From(now);
             }
-            if (c.RetransmitAt == Instant.Never) c.RetransmitAt = now + c.Rtt.Rto;
+            if (!c.RetransmitAt.IsSet) c.RetransmitAt = WrappingMicroseconds.From(now + c.Rtt.Rto(Settings));
             // RFC 8985 §7.2: the probe timeout restarts after new data (outside recovery), or after a retransmission in recovery.
             if (resent == c.Has(ConnectionFlags.InRecovery)) ArmProbe(ref c, now);
         }
         if ((repr.Flags & TcpFlags.Ack) != 0)
         {
             c.Clear(ConnectionFlags.AckNow | ConnectionFlags.DuplicateSack);
-            c.DelayedAckAt = Instant.Never;
-            c.UnackedBytes = 0;
+            c.DelayedAckAt = WrappingMicroseconds.None;
             c.LastAckSent = c.RcvNxt;
         }
         c.Clear(ConnectionFlags.SynDue | ConnectionFlags.KeepAliveDue);
-        Rearm(slot, ref c);
+        Rearm(slot, ref c, now);
         if ((repr.Flags & TcpFlags.Fin) != 0) c.Set(ConnectionFlags.FinSent);
         if (c.UnsentBytes > 0 || c.Has(ConnectionFlags.InRecovery) || (c.FinOwed && c.SndNxt == c.FinSequence)) MarkReady(slot);
     }
@@ -279,11 +281,13 @@ public sealed partial class TcpEndpoint
     /// <summary>The MSS we announce: what our interface's MTU carries after the IP and TCP headers (RFC 9293 §3.7.1, RFC 6691).</summary>
     private int OurMss(in FourTuple tuple, Instant now) => Math.Clamp(_ip.Mtu - IpHeaderLength(tuple) - TcpSegment.MinHeaderLength, 64, ushort.MaxValue);
 
-    /// <summary>The most data a segment carries before options: the peer's MSS, and the path MTU (RFC 1191, RFC 8201) below it.</summary>
-    private void SetSendMss(ref TcpConnection c, in FourTuple tuple, int peerMss, Instant now)
+    /// <summary>
+    /// The most data a segment carries before options: at most <paramref name="limit"/> (the peer's MSS, or the current
+    /// send MSS when the path MTU fell), and the path MTU (RFC 1191, RFC 8201) below it.
+    /// </summary>
+    private void SetSendMss(ref TcpConnection c, in FourTuple tuple, int limit, Instant now)
     {
-        c.PeerMss = (ushort)Math.Clamp(peerMss, 64, ushort.MaxValue);
         int path = _ip.PathMtuFor(tuple.Remote.Address, now) - IpHeaderLength(tuple) - TcpSegment.MinHeaderLength;
-        c.SendMss = (ushort)Math.Clamp(Math.Min(peerMss, path), 64, ushort.MaxValue);
+        c.SendMss = (ushort)Math.Clamp(Math.Min(limit, path), 64, ushort.MaxValue);
     }
 }

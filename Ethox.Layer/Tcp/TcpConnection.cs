@@ -62,30 +62,36 @@ internal enum ConnectionFlags : uint
     TailProbeDue = 1 << 25,
     /// <summary>Something was retransmitted since the last RTT sample: echoes older than <see cref="TcpConnection.TsRetransmitted"/> give none.</summary>
     EchoFloor = 1 << 22,
+    /// <summary>This recovery has sent its rescue retransmission (RFC 6675 §4 NextSeg() rule 4: once per recovery).</summary>
+    RescueSent = 1 << 26,
+    /// <summary>Our SYN is acknowledged: the send ring's data starts at SND.UNA (before, at SND.UNA + 1, past the SYN).</summary>
+    SynAcknowledged = 1 << 27,
+    /// <summary>
+    /// A retransmission timeout set <see cref="TcpConnection.Recover"/> to SND.MAX, and the cumulative ACK has not passed it:
+    /// duplicate ACKs below it come from the go-back-N resend, not a new loss (RFC 6582 §3.2 step 1).
+    /// </summary>
+    AfterTimeout = 1 << 28,
 }
 
 /// <summary>
 /// The transmission control block of one connection (RFC 9293 §3.3.1), stored by value in the endpoint's
 /// slot array. The four-tuple lives in the <see cref="ConnectionTable"/>, the data in the caller's rings.
-/// Sequence variables follow the RFC's names.
+/// Sequence variables follow the RFC's names. What can be derived is not stored (ISS is SND.UNA until the SYN
+/// is acknowledged; IRS is needed by nothing after the handshake; the listener of a half-open connection is the
+/// one on its local port), and what is never live at once shares its bits (see <see cref="RttSeq"/>); the
+/// size is <see cref="TcpEndpoint.ControlBlockBytes"/>, checked by a test.
 /// </summary>
 internal struct TcpConnection
 {
     public TcpState State;
     public ConnectionFlags Flags;
-    public CongestionAlgorithm Algorithm;
-    /// <summary>Shift applied to the windows the peer sends us (its window scale).</summary>
-    public byte SendScale;
-    /// <summary>Shift we apply to the windows we send.</summary>
-    public byte ReceiveScale;
+    // RFC 7323 §2.3: a shift is at most 14, so both fit in one byte: the peer's in the low four bits, ours in the high four.
+    private byte _scales;
     /// <summary>Consecutive duplicate ACKs (RFC 5681 §2).</summary>
     public byte DuplicateAcks;
     /// <summary>Retransmissions of the same data, or unanswered keep-alive probes.</summary>
     public byte Retries;
-    /// <summary>Index of the listener this half-open connection counts against.</summary>
-    public short Listener;
 
-    public TcpSeqNumber Iss, Irs;
     public TcpSeqNumber SndUna, SndNxt, SndMax, SndWl1, SndWl2;
     /// <summary>The send window the peer offers, scaled (bytes from SND.UNA).</summary>
     public uint SndWnd;
@@ -100,46 +106,93 @@ internal struct TcpConnection
     public TcpSeqNumber Recover;
     /// <summary>The highest sequence retransmitted in this recovery (RFC 6675 HighRxt).</summary>
     public TcpSeqNumber HighRxt;
-    /// <summary>The segment timed for an RTT sample when timestamps are off.</summary>
-    public TcpSeqNumber RttSeq;
     /// <summary>Where the peer's FIN sits when it arrived beyond a hole.</summary>
     public TcpSeqNumber FinSeq;
-    /// <summary>The duplicate range the next ACK reports first as a D-SACK block (RFC 2883 §4).</summary>
-    public TcpSeqNumber DsackLeft, DsackRight;
+    /// <summary>The duplicate range the next ACK reports first as a D-SACK block (RFC 2883 §4): its left edge and length.</summary>
+    public TcpSeqNumber DsackLeft;
+    /// <summary>The D-SACK block's length: at most one segment's payload, so 16 bits.</summary>
+    public ushort DsackLength;
 
-    /// <summary>The largest payload we send before options (peer's MSS and the path MTU).</summary>
+    // The two ways of measuring the RTT are never live at once: with timestamps the echo of our TSval (RFC 7323 §4.2),
+    // and an echo older than the last retransmission's TSval gives no sample; without them one segment timed at a
+    // time (RFC 6298 §3, Karn's rule). The choice is made at the handshake, and recording a retransmission's TSval
+    // ends any timing that started before it, so the two share these 32 bits.
+    private uint _rttMark;
+
+    /// <summary>The largest payload we send before options (peer's MSS and the path MTU; a packet-too-big only lowers it).</summary>
     public ushort SendMss;
-    /// <summary>The MSS the peer announced (or the default), kept to recompute <see cref="SendMss"/> when the path MTU falls.</summary>
-    public ushort PeerMss;
     /// <summary>The MSS we announced (our receive side's segment size).</summary>
     public ushort ReceiveMss;
-    /// <summary>In-order bytes received since our last ACK (delayed ACK: every second full segment).</summary>
-    public int UnackedBytes;
 
     /// <summary>The peer's latest timestamp to echo (RFC 7323 §4.3 TS.Recent).</summary>
     public uint TsRecent;
     /// <summary>Our random timestamp offset (RFC 7323 §5.4).</summary>
     public uint TsOffset;
-    /// <summary>When TS.Recent was taken (seconds since the endpoint's epoch; RFC 7323 §5.5 24-day rule).</summary>
-    public uint TsRecentAge;
-    /// <summary>Our TSval on the last retransmission (valid while <see cref="ConnectionFlags.EchoFloor"/> is set).</summary>
-    public uint TsRetransmitted;
+    /// <summary>
+    /// When TS.Recent was taken, in hours since the endpoint's epoch modulo 2^16 (7.5 years): RFC 7323 §5.5 asks only
+    /// whether it is older than 24 days.
+    /// </summary>
+    public ushort TsRecentAge;
 
-    public Instant RttStart;
+    // The timers, in 32 bits each (see WrappingMicroseconds, WrappingMilliseconds); not set when not running. The timer
+    // wheel keeps the earliest in full.
+    /// <summary>When the segment timed for an RTT sample left (while <see cref="ConnectionFlags.Timing"/> is set).</summary>
+    public WrappingMicroseconds RttStart;
     /// <summary>The retransmission, SYN or persist timer.</summary>
-    public Instant RetransmitAt;
+    public WrappingMicroseconds RetransmitAt;
     /// <summary>The delayed-ACK timer.</summary>
-    public Instant DelayedAckAt;
-    /// <summary>The keep-alive, FIN-WAIT-2 or TIME-WAIT timer.</summary>
-    public Instant IdleAt;
-    /// <summary>When this data was first retransmitted (the R2 deadline counts from here, RFC 1122 §4.2.3.5).</summary>
-    public Instant RetransmitSince;
+    public WrappingMicroseconds DelayedAckAt;
+    /// <summary>R2 (RFC 1122 §4.2.3.5): when retransmitting this data, or probing this zero window, gives up; set at the first retransmission.</summary>
+    public WrappingMicroseconds GiveUpAt;
+    /// <summary>The keep-alive or TIME-WAIT timer.</summary>
+    public WrappingMilliseconds IdleAt;
 
     public RttEstimator Rtt;
     public CongestionControl Congestion;
     public SackScoreboard Scoreboard;
     public SendRing Send;
     public ReceiveRing Receive;
+
+    /// <summary>Shift applied to the windows the peer sends us (its window scale).</summary>
+    public byte SendScale
+    {
+        readonly get => (byte)(_scales & 0x0F);
+        set => _scales = (byte)((_scales & 0xF0) | (value & 0x0F));
+    }
+
+    /// <summary>Shift we apply to the windows we send.</summary>
+    public byte ReceiveScale
+    {
+        readonly get => (byte)(_scales >> 4);
+        set => _scales = (byte)((_scales & 0x0F) | (value << 4));
+    }
+
+    /// <summary>The segment timed for an RTT sample (while <see cref="ConnectionFlags.Timing"/> is set; only without timestamps).</summary>
+    public TcpSeqNumber RttSeq
+    {
+        readonly get => new(_rttMark);
+        set => _rttMark = value.Value;
+    }
+
+    /// <summary>Our TSval on the last retransmission (while <see cref="ConnectionFlags.EchoFloor"/> is set).</summary>
+    public uint TsRetransmitted
+    {
+        readonly get => _rttMark;
+        set => _rttMark = value;
+    }
+
+    /// <summary>The end of the D-SACK block.</summary>
+    public readonly TcpSeqNumber DsackRight => DsackLeft + DsackLength;
+
+    /// <summary>The congestion control this connection uses (held by <see cref="Congestion"/>).</summary>
+    public readonly CongestionAlgorithm Algorithm => Congestion.Algorithm;
+
+    /// <summary>In-order bytes received since our last ACK (delayed ACK: every second full segment, RFC 1122 §4.2.3.2).</summary>
+    /// <remarks>
+    /// RCV.NXT − Last.ACK.sent: it also counts bytes that joined up out-of-order data, and a FIN, which ask for an
+    /// immediate ACK anyway, so the delayed-ACK decision is the same.
+    /// </remarks>
+    public readonly int UnackedBytes => RcvNxt - LastAckSent;
 
     public readonly bool Has(ConnectionFlags flag) => (Flags & flag) != 0;
     public void Set(ConnectionFlags flag) => Flags |= flag;
@@ -153,8 +206,8 @@ internal struct TcpConnection
     public readonly bool CanReceiveData => State is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2;
     /// <summary>Sequence space sent and not acknowledged (RFC 5681 FlightSize; after a timeout, only what was resent).</summary>
     public readonly int FlightSize => SndNxt - SndUna;
-    /// <summary>The sequence number of the first byte in the send ring: past our SYN once that is acknowledged.</summary>
-    public readonly TcpSeqNumber DataStart => SndUna == Iss ? Iss + 1 : SndUna;
+    /// <summary>The sequence number of the first byte in the send ring: past our SYN until that is acknowledged.</summary>
+    public readonly TcpSeqNumber DataStart => Has(ConnectionFlags.SynAcknowledged) ? SndUna : SndUna + 1;
     /// <summary>Offset in the send ring of the byte at <paramref name="seq"/>.</summary>
     public readonly int DataOffset(TcpSeqNumber seq) => seq - DataStart;
     /// <summary>Bytes in the send ring not sent yet (from SND.NXT on).</summary>

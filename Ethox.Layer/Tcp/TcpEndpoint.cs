@@ -105,7 +105,7 @@ public sealed partial class TcpEndpoint
         if (!TryResolve(key, out int slot)) return TcpStatus.StaleKey;
         ref var c = ref _connections[slot];
         info = new TcpConnectionInfo(_table.TupleOf(slot), c.State, c.Receive.Readable, c.Send.Free, c.Send.Length,
-            c.Congestion.Window, c.Congestion.SlowStartThreshold, c.Rtt.SmoothedRtt, c.Rtt.Rto, c.SendMss, c.SndWnd,
+            c.Congestion.Window, c.Congestion.SlowStartThreshold, c.Rtt.SmoothedRtt, c.Rtt.Rto(Settings), c.SendMss, c.SndWnd,
             c.Has(ConnectionFlags.Sack), c.Has(ConnectionFlags.Timestamps), c.Has(ConnectionFlags.WindowScale), c.Algorithm,
             c.Has(ConnectionFlags.FinReceived));
         return TcpStatus.Ok;
@@ -200,13 +200,22 @@ public sealed partial class TcpEndpoint
         return TcpStatus.Ok;
     }
 
-    /// <summary>Changes the per-connection options of <paramref name="key"/> (Nagle, keep-alive, congestion control before data flows).</summary>
-    public TcpStatus Configure(SlotKey key, TcpConnectionOptions options)
+    /// <summary>
+    /// Changes the per-connection options of <paramref name="key"/> (Nagle, keep-alive, congestion control before data
+    /// flows); <paramref name="now"/> is the time, as for every call that can set a timer.
+    /// </summary>
+    public TcpStatus Configure(SlotKey key, TcpConnectionOptions options, Instant now)
     {
         if (!TryResolveUser(key, out int slot)) return TcpStatus.StaleKey;
         ref var c = ref _connections[slot];
         ApplyOptions(ref c, options);
-        if (c.State == TcpState.Established) ScheduleKeepAlive(slot, ref c, c.IdleAt == Instant.Never ? Epoch : c.IdleAt - Settings.KeepAliveIdle);
+        if (c.State == TcpState.Established)
+        {
+            // Keep-alive counts from the last segment heard, which a running idle timer remembers; without one, from the
+            // endpoint's start, so at once on an endpoint older than the idle time.
+            var lastHeard = c.IdleAt.IsSet ? c.IdleAt.Near(now) - Settings.KeepAliveIdle : Instant.Max(Epoch, now - Settings.KeepAliveIdle);
+            ScheduleKeepAlive(slot, ref c, lastHeard, now);
+        }
         MarkReady(slot);
         return TcpStatus.Ok;
     }
@@ -216,10 +225,7 @@ public sealed partial class TcpEndpoint
         if (options.Nagle) c.Set(ConnectionFlags.Nagle); else c.Clear(ConnectionFlags.Nagle);
         if (options.KeepAlive) c.Set(ConnectionFlags.KeepAlive); else c.Clear(ConnectionFlags.KeepAlive);
         if (options.Congestion != c.Algorithm && c.FlightSize <= 1)
-        {
-            c.Algorithm = options.Congestion;
-            c.Congestion = CongestionControl.Create(options.Congestion, Math.Max((int)c.SendMss, 536));
-        }
+            c.Congestion = CongestionControl.Create(options.Congestion, c.SendMss);
     }
 
     /// <summary>One line per live connection with its sequence variables, windows and timers (for test diagnostics; allocates).</summary>
@@ -231,7 +237,7 @@ public sealed partial class TcpEndpoint
             if (!_slots.IsOccupied(slot)) continue;
             ref readonly var c = ref _connections[slot];
             text.Append($"{_table.TupleOf(slot)} {c.State} [{c.Flags}] una={c.SndUna} nxt={c.SndNxt} max={c.SndMax} wnd={c.SndWnd} cwnd={c.Congestion.Window} ")
-                .Append($"rcv.nxt={c.RcvNxt} rcv.adv={c.RcvAdv} readable={c.Receive.Readable} queued={c.Send.Length} rto={c.Rtt.Rto} retries={c.Retries} ")
+                .Append($"rcv.nxt={c.RcvNxt} rcv.adv={c.RcvAdv} readable={c.Receive.Readable} queued={c.Send.Length} rto={c.Rtt.Rto(Settings)} retries={c.Retries} ")
                 .AppendLine($"rtx@{c.RetransmitAt} idle@{c.IdleAt} dack@{c.DelayedAckAt}");
         }
         return text.ToString();
@@ -273,7 +279,7 @@ public sealed partial class TcpEndpoint
     /// <summary>Frees the slot: out of the table, the timers and the ready queue; the key goes stale.</summary>
     internal void Release(int slot, ref TcpConnection c)
     {
-        if (c.Has(ConnectionFlags.InBacklog)) LeaveBacklog(ref c);
+        if (c.Has(ConnectionFlags.InBacklog)) LeaveBacklog(slot, ref c);
         _timers.Cancel(slot);
         _table.Remove(slot);
         _ready.Remove(slot);

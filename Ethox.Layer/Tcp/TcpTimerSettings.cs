@@ -5,12 +5,35 @@ namespace Ethox.Layer.Tcp;
 /// <summary>
 /// The timers of TCP, shared by every connection of an endpoint (one instance, made at start-up).
 /// The defaults follow the RFCs where they give a number and Linux where they leave a range; each
-/// property says which and why. Values are taken as given except where an RFC sets a hard bound,
-/// which the property enforces on <c>init</c> (and says so).
+/// property says which and why. Values are taken as given except where an RFC sets a hard bound, or
+/// where a connection's 32-bit timers set one (<see cref="LongestRetransmissionTimer"/>,
+/// <see cref="LongestIdleTimer"/>), which the property enforces on <c>init</c> (and says so).
 /// </summary>
 public sealed record TcpTimerSettings
 {
     private readonly Duration _delayedAck = Duration.FromMilliseconds(40);
+    private readonly Duration _timeWait = Duration.FromSeconds(60);
+    private readonly Duration _keepAliveIdle = Duration.FromSeconds(2 * 60 * 60);
+    private readonly Duration _keepAliveInterval = Duration.FromSeconds(75);
+    private readonly Duration _connectionTimeout = Duration.FromSeconds(100);
+    private readonly Duration _synConnectionTimeout = Duration.FromSeconds(180);
+    private readonly Duration _persistMin = Duration.FromMilliseconds(200);
+    private readonly Duration _persistMax = Duration.FromSeconds(60);
+
+    /// <summary>
+    /// The longest retransmission-side time: 2^31 − 1 µs (35 min 47 s), which is also the RTO's cap. A connection
+    /// keeps its retransmission, persist and R2 deadlines in 32 bits of microseconds, exact to the microsecond and
+    /// compared within half their 71.6-minute wrap; <see cref="PersistMin"/>, <see cref="PersistMax"/>,
+    /// <see cref="ConnectionTimeout"/> and <see cref="SynConnectionTimeout"/> are clamped to it on <c>init</c>.
+    /// </summary>
+    public static Duration LongestRetransmissionTimer => new(int.MaxValue);
+
+    /// <summary>
+    /// The longest idle-side time: 24 days. A connection keeps its keep-alive and TIME-WAIT deadline in 32 bits of
+    /// milliseconds, compared within half their 49.7-day wrap; <see cref="KeepAliveIdle"/>,
+    /// <see cref="KeepAliveInterval"/> and <see cref="TimeWait"/> are clamped to it on <c>init</c>.
+    /// </summary>
+    public static Duration LongestIdleTimer => Duration.FromSeconds(24 * 24 * 60 * 60);
 
     /// <summary>The defaults below.</summary>
     public static TcpTimerSettings Default { get; } = new();
@@ -65,14 +88,18 @@ public sealed record TcpTimerSettings
     /// TIME-WAIT, 2·MSL: 60 s (MSL = 30 s as Linux). RFC 9293 §3.4.2 takes MSL = 2 min (4 min of TIME-WAIT);
     /// no IP datagram lives that long on today's networks, timestamps (RFC 7323 PAWS, RFC 6191 reuse)
     /// protect against old duplicates, and every minute of TIME-WAIT holds a slot of the fixed table.
+    /// Clamped to [0, <see cref="LongestIdleTimer"/>].
     /// </summary>
-    public Duration TimeWait { get; init; } = Duration.FromSeconds(60);
+    public Duration TimeWait { get => _timeWait; init => _timeWait = Limit(value, LongestIdleTimer); }
 
-    /// <summary>Idle time before the first keep-alive probe: 2 hours, the least RFC 1122 §4.2.3.6 allows as a default.</summary>
-    public Duration KeepAliveIdle { get; init; } = Duration.FromSeconds(2 * 60 * 60);
+    /// <summary>
+    /// Idle time before the first keep-alive probe: 2 hours, the least RFC 1122 §4.2.3.6 allows as a default.
+    /// Clamped to [0, <see cref="LongestIdleTimer"/>].
+    /// </summary>
+    public Duration KeepAliveIdle { get => _keepAliveIdle; init => _keepAliveIdle = Limit(value, LongestIdleTimer); }
 
-    /// <summary>Time between unanswered keep-alive probes: 75 s (the BSD and Linux value).</summary>
-    public Duration KeepAliveInterval { get; init; } = Duration.FromSeconds(75);
+    /// <summary>Time between unanswered keep-alive probes: 75 s (the BSD and Linux value). Clamped to [0, <see cref="LongestIdleTimer"/>].</summary>
+    public Duration KeepAliveInterval { get => _keepAliveInterval; init => _keepAliveInterval = Limit(value, LongestIdleTimer); }
 
     /// <summary>Unanswered keep-alive probes before the connection is dropped: 9 (BSD and Linux).</summary>
     public int KeepAliveProbes { get; init; } = 9;
@@ -87,26 +114,30 @@ public sealed record TcpTimerSettings
     /// R2 of RFC 1122 §4.2.3.5 for a synchronized connection: the time retransmissions of one segment go
     /// on before the connection is closed as timed out: 100 s, the least it allows. Linux's 15
     /// retransmissions last about 15 minutes; a dead peer here holds one slot of a fixed table, so it is
-    /// freed at the earliest moment the RFC permits.
+    /// freed at the earliest moment the RFC permits. Clamped to [0, <see cref="LongestRetransmissionTimer"/>].
     /// </summary>
-    public Duration ConnectionTimeout { get; init; } = Duration.FromSeconds(100);
+    public Duration ConnectionTimeout { get => _connectionTimeout; init => _connectionTimeout = Limit(value, LongestRetransmissionTimer); }
 
     /// <summary>
     /// R2 for a SYN (RFC 1122 §4.2.3.5: "at least 3 minutes"): 180 s. Linux's 6 SYN retries give up after
     /// about 127 s, below the RFC's floor; an application that wants to give up sooner aborts the attempt
-    /// itself, as the RFC allows.
+    /// itself, as the RFC allows. Clamped to [0, <see cref="LongestRetransmissionTimer"/>].
     /// </summary>
-    public Duration SynConnectionTimeout { get; init; } = Duration.FromSeconds(180);
+    public Duration SynConnectionTimeout { get => _synConnectionTimeout; init => _synConnectionTimeout = Limit(value, LongestRetransmissionTimer); }
 
     /// <summary>
     /// The shortest interval between zero-window probes: 200 ms (the same floor as <see cref="MinRto"/>).
     /// RFC 1122 §4.2.2.17 starts probing after one RTO and backs off exponentially; BSD's 5 s floor would
     /// leave a reopened window unused for seconds if the window update was lost.
+    /// Clamped to [0, <see cref="LongestRetransmissionTimer"/>].
     /// </summary>
-    public Duration PersistMin { get; init; } = Duration.FromMilliseconds(200);
+    public Duration PersistMin { get => _persistMin; init => _persistMin = Limit(value, LongestRetransmissionTimer); }
 
-    /// <summary>The longest interval between zero-window probes: 60 s (BSD's value, equal to <see cref="MaxRto"/>).</summary>
-    public Duration PersistMax { get; init; } = Duration.FromSeconds(60);
+    /// <summary>
+    /// The longest interval between zero-window probes: 60 s (BSD's value, equal to <see cref="MaxRto"/>).
+    /// Clamped to [0, <see cref="LongestRetransmissionTimer"/>].
+    /// </summary>
+    public Duration PersistMax { get => _persistMax; init => _persistMax = Limit(value, LongestRetransmissionTimer); }
 
     /// <summary>
     /// The interval before zero-window probe number <paramref name="probesSent"/> + 1: the RTO doubled for
@@ -122,4 +153,7 @@ public sealed record TcpTimerSettings
             interval <<= 1;
         return new(Math.Clamp(interval, PersistMin.Microseconds, max));
     }
+
+    // A negative time counts as zero (it meant "at once" before too); beyond what the connection's timers hold, the longest they do.
+    private static Duration Limit(Duration value, Duration longest) => Duration.Clamp(value, Duration.Zero, longest);
 }

@@ -8,10 +8,13 @@ namespace Ethox.Layer.Tcp;
 public sealed partial class TcpEndpoint
 {
 
-    /// <summary>Puts the connection on the wheel at its earliest deadline (or takes it off).</summary>
-    private void Rearm(int slot, ref TcpConnection c)
+    /// <summary>
+    /// Puts the connection on the wheel at its earliest deadline (or takes it off). The connection keeps its deadlines
+    /// in 32 bits; <paramref name="now"/> tells which full instant each stands for, and the wheel keeps that one.
+    /// </summary>
+    private void Rearm(int slot, ref TcpConnection c, Instant now)
     {
-        var at = Instant.Min(c.RetransmitAt, Instant.Min(c.DelayedAckAt, c.IdleAt));
+        var at = Instant.Min(c.RetransmitAt.Near(now), Instant.Min(c.DelayedAckAt.Near(now), c.IdleAt.Near(now)));
         if (at == Instant.Never) _timers.Cancel(slot);
         else if (!_timers.IsScheduled(slot) || _timers.DeadlineOf(slot) != at) _timers.Schedule(slot, at);
     }
@@ -26,7 +29,7 @@ public sealed partial class TcpEndpoint
     internal bool OnTimers(int slot, Instant now, ref TcpEvents events)
     {
         ref var c = ref _connections[slot];
-        if (c.IdleAt <= now)
+        if (c.IdleAt.IsAtOrBefore(now))
         {
             if (c.State == TcpState.TimeWait)
             {
@@ -35,13 +38,13 @@ public sealed partial class TcpEndpoint
             }
             if (OnIdleTimer(slot, ref c, now, ref events)) return true;
         }
-        if (c.DelayedAckAt <= now)
+        if (c.DelayedAckAt.IsAtOrBefore(now))
         {
-            c.DelayedAckAt = Instant.Never;
+            c.DelayedAckAt = WrappingMicroseconds.None;
             c.Set(ConnectionFlags.AckNow);
             MarkReady(slot);
         }
-        if (c.RetransmitAt <= now)
+        if (c.RetransmitAt.IsAtOrBefore(now))
         {
             if (c.Has(ConnectionFlags.Persisting))
             {
@@ -50,7 +53,7 @@ public sealed partial class TcpEndpoint
             else if (c.Has(ConnectionFlags.ProbeArmed)) OnProbeTimeout(slot, ref c, now);
             else if (OnRetransmitTimeout(slot, ref c, now, ref events)) return true;
         }
-        Rearm(slot, ref c);
+        Rearm(slot, ref c, now);
         return false;
     }
 
@@ -61,9 +64,10 @@ public sealed partial class TcpEndpoint
     /// </summary>
     private bool OnRetransmitTimeout(int slot, ref TcpConnection c, Instant now, ref TcpEvents events)
     {
-        if (c.RetransmitSince == Instant.Never) c.RetransmitSince = now;
+        // R2 counts from the first retransmission of this data.
         var limit = c.IsHandshaking ? Settings.SynConnectionTimeout : Settings.ConnectionTimeout;
-        if (now - c.RetransmitSince >= limit)
+        if (!c.GiveUpAt.IsSet) c.GiveUpAt = WrappingMicroseconds.From(now + limit);
+        if (c.GiveUpAt.IsAtOrBefore(now))
         {
             if (c.IsHandshaking) _counters.AttemptFails++;
             events |= TcpEvents.TimedOut | TcpEvents.Closed;
@@ -82,15 +86,16 @@ public sealed partial class TcpEndpoint
         }
         else
         {
-            c.Congestion.OnRetransmitTimeout(c.FlightSize, now);
+            c.Congestion.OnRetransmitTimeout(c.FlightSize, c.SendMss, now);
             c.Recover = c.SndMax;
-            c.Clear(ConnectionFlags.InRecovery | ConnectionFlags.RetransmitHead | ConnectionFlags.RepairAfterTimeout);
+            c.Set(ConnectionFlags.AfterTimeout);
+            c.Clear(ConnectionFlags.InRecovery | ConnectionFlags.RetransmitHead | ConnectionFlags.RepairAfterTimeout | ConnectionFlags.RescueSent);
             c.Scoreboard.Reset();
             c.SndNxt = c.SndUna;
             c.DuplicateAcks = 0;
         }
         c.Clear(ConnectionFlags.Timing);
-        c.RetransmitAt = now + c.Rtt.Rto;
+        c.RetransmitAt = WrappingMicroseconds.From(now + c.Rtt.Rto(Settings));
         MarkReady(slot);
         return false;
     }
@@ -102,15 +107,18 @@ public sealed partial class TcpEndpoint
     /// </summary>
     private bool OnPersistTimer(int slot, ref TcpConnection c, Instant now, ref TcpEvents events)
     {
-        if (c.RetransmitSince == Instant.Never) c.RetransmitSince = now;
-        else if (now - c.RetransmitSince >= Settings.ConnectionTimeout)
+        if (!c.GiveUpAt.IsSet) c.GiveUpAt = WrappingMicroseconds.From(now + Settings.ConnectionTimeout);
+        else if (c.GiveUpAt.IsAtOrBefore(now))
         {
             events |= TcpEvents.TimedOut | TcpEvents.Closed;
             return true;
         }
         c.Set(ConnectionFlags.ProbeDue);
+        // The probe byte goes again: Karn's rule (RFC 6298 §3) takes it out of RTT timing, which also keeps a window
+        // shut for longer than RttStart reaches (35.8 minutes) from giving a sample.
+        c.Clear(ConnectionFlags.Timing);
         c.Rtt.BackOff();
-        c.RetransmitAt = now + Duration.Clamp(c.Rtt.Rto, Settings.PersistMin, Settings.PersistMax);
+        c.RetransmitAt = WrappingMicroseconds.From(now + Duration.Clamp(c.Rtt.Rto(Settings), Settings.PersistMin, Settings.PersistMax));
         MarkReady(slot);
         return false;
     }
@@ -121,14 +129,14 @@ public sealed partial class TcpEndpoint
         // Also a window too small for SWS avoidance to use counts: the timer is RFC 9293 §3.8.6.2.1's override then.
         if (c.UnsentBytes == 0 || c.SndNxt != c.SndMax || c.SndUna != c.SndMax || c.Has(ConnectionFlags.Persisting)) return;
         c.Set(ConnectionFlags.Persisting);
-        c.RetransmitAt = now + Duration.Clamp(c.Rtt.Rto, Settings.PersistMin, Settings.PersistMax);
-        Rearm(slot, ref c);
+        c.RetransmitAt = WrappingMicroseconds.From(now + Duration.Clamp(c.Rtt.Rto(Settings), Settings.PersistMin, Settings.PersistMax));
+        Rearm(slot, ref c, now);
     }
 
     /// <summary>Keep-alive (RFC 1122 §4.2.3.6): after the idle time, probes at the interval; no answer to the last one ends the connection.</summary>
     private bool OnIdleTimer(int slot, ref TcpConnection c, Instant now, ref TcpEvents events)
     {
-        c.IdleAt = Instant.Never;
+        c.IdleAt = WrappingMilliseconds.None;
         if (!c.Has(ConnectionFlags.KeepAlive) || c.State is not (TcpState.Established or TcpState.CloseWait or TcpState.FinWait2)) return false;
         if (c.Retries >= Settings.KeepAliveProbes)
         {
@@ -137,16 +145,16 @@ public sealed partial class TcpEndpoint
         }
         c.Retries++;
         c.Set(ConnectionFlags.KeepAliveDue);
-        c.IdleAt = now + Settings.KeepAliveInterval;
+        c.IdleAt = WrappingMilliseconds.From(now + Settings.KeepAliveInterval);
         MarkReady(slot);
         return false;
     }
 
-    /// <summary>(Re)starts the keep-alive idle time from the last segment received.</summary>
-    private void ScheduleKeepAlive(int slot, ref TcpConnection c, Instant lastHeard)
+    /// <summary>(Re)starts the keep-alive idle time from <paramref name="lastHeard"/>, when the last segment was received.</summary>
+    private void ScheduleKeepAlive(int slot, ref TcpConnection c, Instant lastHeard, Instant now)
     {
         if (c.State == TcpState.TimeWait) return;
-        c.IdleAt = c.Has(ConnectionFlags.KeepAlive) ? lastHeard + Settings.KeepAliveIdle : Instant.Never;
-        Rearm(slot, ref c);
+        c.IdleAt = c.Has(ConnectionFlags.KeepAlive) ? WrappingMilliseconds.From(lastHeard + Settings.KeepAliveIdle) : WrappingMilliseconds.None;
+        Rearm(slot, ref c, now);
     }
 }

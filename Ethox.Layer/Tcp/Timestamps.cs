@@ -5,8 +5,12 @@ namespace Ethox.Layer.Tcp;
 // RFC 7323 timestamps: our clock, PAWS (§5), TS.Recent (§4.3) and RTT measurement (§4.2).
 public sealed partial class TcpEndpoint
 {
-    /// <summary>RFC 7323 §5.5: a TS.Recent idle this long (24 days, less than half the 1 ms clock's wrap) is no longer trusted.</summary>
-    private const uint TsRecentLifetimeSeconds = 24 * 24 * 3600;
+    /// <summary>
+    /// RFC 7323 §5.5: a TS.Recent idle this long (24 days, less than half the 1 ms clock's wrap) is no longer trusted.
+    /// Ages are whole hours, so it is dropped between 24 days and 24 days and two hours, still short of the 24.8 days
+    /// after which a 1 ms clock could have wrapped.
+    /// </summary>
+    private const ushort TsRecentLifetimeHours = 24 * 24;
 
     /// <summary>Our timestamp clock for <paramref name="tuple"/>: milliseconds since the epoch plus a per-connection offset (RFC 7323 §5.4), so the value reveals no uptime and differs per four-tuple.</summary>
     internal uint TsClock(in FourTuple tuple, Instant now) => Milliseconds(now) + TsOffsetFor(tuple);
@@ -17,7 +21,7 @@ public sealed partial class TcpEndpoint
 
     private uint Milliseconds(Instant now) => unchecked((uint)((now - Epoch).Microseconds / 1000));
 
-    private uint AgeSeconds(Instant now) => unchecked((uint)((now - Epoch).Microseconds / 1_000_000));
+    private ushort AgeHours(Instant now) => unchecked((ushort)((now - Epoch).Microseconds / 3_600_000_000));
 
     /// <summary>
     /// RFC 7323 §5.3 R1: a segment whose TSval is older than TS.Recent is an old duplicate (a wrapped sequence
@@ -28,10 +32,10 @@ public sealed partial class TcpEndpoint
     {
         if (!c.Has(ConnectionFlags.Timestamps) || seg.Has(TcpFlags.Rst) || seg.Timestamps is not { } ts) return false;
         if (unchecked((int)(ts.Value - c.TsRecent)) >= 0) return false;
-        if (AgeSeconds(now) - c.TsRecentAge > TsRecentLifetimeSeconds)
+        if ((ushort)(AgeHours(now) - c.TsRecentAge) > TsRecentLifetimeHours)
         {
             c.TsRecent = ts.Value;
-            c.TsRecentAge = AgeSeconds(now);
+            c.TsRecentAge = AgeHours(now);
             return false;
         }
         return true;
@@ -44,7 +48,7 @@ public sealed partial class TcpEndpoint
         if (unchecked((int)(ts.Value - c.TsRecent)) >= 0 && seg.Seq <= c.LastAckSent)
         {
             c.TsRecent = ts.Value;
-            c.TsRecentAge = AgeSeconds(now);
+            c.TsRecentAge = AgeHours(now);
         }
     }
 
@@ -72,7 +76,7 @@ public sealed partial class TcpEndpoint
         }
         if (!c.Has(ConnectionFlags.Timing) || seg.Ack <= c.RttSeq) return false;
         c.Clear(ConnectionFlags.Timing);
-        rtt = now - c.RttStart;
+        rtt = c.RttStart.ElapsedAt(now);
         return true;
     }
 }

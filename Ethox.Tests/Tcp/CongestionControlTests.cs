@@ -13,16 +13,16 @@ public class CongestionControlTests
     private static readonly Duration Rtt = Duration.FromMilliseconds(100);
 
     /// <summary>One RTT of ACKs, each acknowledging <paramref name="segmentsPerAck"/> segments, for the whole window.</summary>
-    internal static void AckOneWindow(ref CongestionControl cc, ref Instant now, int segmentsPerAck = 1)
+    internal static void AckOneWindow(ref CongestionControl cc, ref Instant now, int segmentsPerAck = 1, int mss = Mss)
     {
-        int window = cc.Window, mss = cc.Mss;
+        int window = cc.Window;
         int acks = Math.Max(1, window / (segmentsPerAck * mss));
         var step = new Duration(Rtt.Microseconds / acks);
         for (int acked = 0; acked < window;)
         {
             int bytes = Math.Min(segmentsPerAck * mss, window - acked);
             now += step;
-            cc.OnAck(bytes, now, Rtt);
+            cc.OnAck(bytes, mss, now, Rtt);
             acked += bytes;
         }
     }
@@ -58,7 +58,7 @@ public class CongestionControlTests
     public void Slow_start_grows_at_most_two_segments_per_ack_rfc3465_section_2_2()
     {
         var cc = CongestionControl.Create(CongestionAlgorithm.NewReno, Mss);
-        cc.OnAck(8 * Mss, Instant.Zero, Rtt);
+        cc.OnAck(8 * Mss, Mss, Instant.Zero, Rtt);
         Assert.That(cc.Window, Is.EqualTo(12 * Mss), "a stretch ACK of 8 segments counts as L = 2·SMSS");
     }
 
@@ -66,7 +66,7 @@ public class CongestionControlTests
     public void Slow_start_counts_bytes_not_acks_rfc3465()
     {
         var cc = CongestionControl.Create(CongestionAlgorithm.NewReno, Mss);
-        for (int i = 0; i < 10; i++) cc.OnAck(100, Instant.Zero, Rtt);
+        for (int i = 0; i < 10; i++) cc.OnAck(100, Mss, Instant.Zero, Rtt);
         Assert.That(cc.Window, Is.EqualTo(10 * Mss + 1000), "ten ACKs dividing one segment grow cwnd by one segment, not ten");
     }
 
@@ -74,7 +74,7 @@ public class CongestionControlTests
     public void Congestion_avoidance_adds_one_segment_per_rtt_rfc5681_section_3_1()
     {
         var cc = CongestionControl.Create(CongestionAlgorithm.NewReno, Mss);
-        cc.OnEnterRecovery(40 * Mss, Instant.Zero);
+        cc.OnEnterRecovery(40 * Mss, Mss, Instant.Zero);
         cc.OnExitRecovery();
         Assert.That(cc.Window, Is.EqualTo(20 * Mss));
         Assert.That(cc.InSlowStart, Is.False);
@@ -90,12 +90,12 @@ public class CongestionControlTests
     public void Fast_retransmit_halves_the_flight_rfc5681_section_3_2()
     {
         var cc = CongestionControl.Create(CongestionAlgorithm.NewReno, Mss);
-        cc.OnEnterRecovery(30 * Mss, Instant.Zero);
+        cc.OnEnterRecovery(30 * Mss, Mss, Instant.Zero);
         Assert.That(cc.SlowStartThreshold, Is.EqualTo(15 * Mss), "ssthresh = FlightSize / 2");
         Assert.That(cc.Window, Is.EqualTo(15 * Mss), "cwnd = ssthresh; the 3·SMSS inflation is the caller's");
 
         var small = CongestionControl.Create(CongestionAlgorithm.NewReno, Mss);
-        small.OnEnterRecovery(Mss, Instant.Zero);
+        small.OnEnterRecovery(Mss, Mss, Instant.Zero);
         Assert.That(small.SlowStartThreshold, Is.EqualTo(2 * Mss), "never below 2·SMSS");
     }
 
@@ -103,7 +103,7 @@ public class CongestionControlTests
     public void Full_ack_ends_recovery_with_cwnd_at_ssthresh_rfc6582_section_3_2_step_3()
     {
         var cc = CongestionControl.Create(CongestionAlgorithm.NewReno, Mss);
-        cc.OnEnterRecovery(30 * Mss, Instant.Zero);
+        cc.OnEnterRecovery(30 * Mss, Mss, Instant.Zero);
         cc.OnExitRecovery();
         Assert.That(cc.Window, Is.EqualTo(15 * Mss));
         Assert.That(cc.InSlowStart, Is.False);
@@ -114,16 +114,16 @@ public class CongestionControlTests
     public void Retransmit_timeout_leaves_one_segment_and_slow_starts_to_ssthresh_rfc5681_section_3_1(CongestionAlgorithm algorithm, int ssthreshSegments)
     {
         var cc = CongestionControl.Create(algorithm, Mss);
-        cc.OnRetransmitTimeout(40 * Mss, Instant.Zero);
+        cc.OnRetransmitTimeout(40 * Mss, Mss, Instant.Zero);
         Assert.That(cc.Window, Is.EqualTo(Mss), "LW = 1·SMSS");
         Assert.That(cc.SlowStartThreshold, Is.EqualTo(ssthreshSegments * Mss), "FlightSize/2, or ·0.7 for CUBIC (RFC 9438 §4.8)");
         Assert.That(cc.InSlowStart, Is.True);
 
-        cc.OnAck(2 * Mss, Instant.Zero, Rtt);
+        cc.OnAck(2 * Mss, Mss, Instant.Zero, Rtt);
         Assert.That(cc.Window, Is.EqualTo(2 * Mss), "after an RTO, L = 1·SMSS (RFC 3465 §2.3)");
 
         int acks = 0;
-        while (cc.InSlowStart && acks++ < 1000) cc.OnAck(2 * Mss, Instant.Zero, Rtt);
+        while (cc.InSlowStart && acks++ < 1000) cc.OnAck(2 * Mss, Mss, Instant.Zero, Rtt);
         Assert.That(acks, Is.EqualTo(ssthreshSegments - 2), "one segment per ACK however much each acknowledges");
         Assert.That(cc.Window, Is.EqualTo(ssthreshSegments * Mss), "slow start stops at ssthresh");
     }
@@ -132,13 +132,13 @@ public class CongestionControlTests
     public void Repeated_timeout_of_the_same_segment_keeps_ssthresh_rfc5681_section_3_1()
     {
         var cc = CongestionControl.Create(CongestionAlgorithm.NewReno, Mss);
-        cc.OnRetransmitTimeout(40 * Mss, Instant.Zero);
-        cc.OnRetransmitTimeout(Mss, Instant.Zero);
+        cc.OnRetransmitTimeout(40 * Mss, Mss, Instant.Zero);
+        cc.OnRetransmitTimeout(Mss, Mss, Instant.Zero);
         Assert.That(cc.SlowStartThreshold, Is.EqualTo(20 * Mss), "no new data acknowledged in between: ssthresh held");
         Assert.That(cc.Window, Is.EqualTo(Mss));
 
-        cc.OnAck(Mss, Instant.Zero, Rtt);
-        cc.OnRetransmitTimeout(6 * Mss, Instant.Zero);
+        cc.OnAck(Mss, Mss, Instant.Zero, Rtt);
+        cc.OnRetransmitTimeout(6 * Mss, Mss, Instant.Zero);
         Assert.That(cc.SlowStartThreshold, Is.EqualTo(3 * Mss), "after new data was acknowledged, a new timeout recomputes it");
     }
 
@@ -149,22 +149,22 @@ public class CongestionControlTests
         var now = Instant.Zero;
         for (int i = 0; i < 3; i++) AckOneWindow(ref cc, ref now);
         Assert.That(cc.Window, Is.EqualTo(80 * Mss));
-        cc.OnIdleRestart(now + Duration.FromSeconds(5), Duration.FromSeconds(1));
+        cc.OnIdleRestart(Mss, now + Duration.FromSeconds(5), Duration.FromSeconds(1));
         Assert.That(cc.Window, Is.EqualTo(10 * Mss), "RW = min(IW, cwnd)");
         Assert.That(cc.SlowStartThreshold, Is.EqualTo(int.MaxValue), "ssthresh was already above ¾·cwnd");
 
         var afterLoss = CongestionControl.Create(CongestionAlgorithm.NewReno, Mss);
-        afterLoss.OnEnterRecovery(40 * Mss, Instant.Zero);
+        afterLoss.OnEnterRecovery(40 * Mss, Mss, Instant.Zero);
         afterLoss.OnExitRecovery();
         for (int i = 0; i < 20; i++) AckOneWindow(ref afterLoss, ref now);
         Assert.That(afterLoss.Window, Is.EqualTo(40 * Mss));
-        afterLoss.OnIdleRestart(now, Duration.FromSeconds(1));
+        afterLoss.OnIdleRestart(Mss, now, Duration.FromSeconds(1));
         Assert.That(afterLoss.Window, Is.EqualTo(10 * Mss));
         Assert.That(afterLoss.SlowStartThreshold, Is.EqualTo(30 * Mss), "ssthresh raised to ¾ of the old cwnd, so slow start regains most of it");
 
         var small = CongestionControl.Create(CongestionAlgorithm.NewReno, Mss, initialWindowSegments: 10);
-        small.OnRetransmitTimeout(10 * Mss, Instant.Zero);
-        small.OnIdleRestart(now, Duration.FromSeconds(1));
+        small.OnRetransmitTimeout(10 * Mss, Mss, Instant.Zero);
+        small.OnIdleRestart(Mss, now, Duration.FromSeconds(1));
         Assert.That(small.Window, Is.EqualTo(Mss), "a window below IW is not raised");
     }
 
@@ -172,30 +172,29 @@ public class CongestionControlTests
     public void Mss_change_keeps_the_window_in_bytes_with_at_least_one_segment()
     {
         var cc = CongestionControl.Create(CongestionAlgorithm.NewReno, 1460);
-        cc.SetMss(1200);
-        Assert.That(cc.Mss, Is.EqualTo(1200));
+        cc.OnMssChanged(1200);
         Assert.That(cc.Window, Is.EqualTo(14600));
-        cc.OnRetransmitTimeout(5000, Instant.Zero);
+        cc.OnRetransmitTimeout(5000, 1200, Instant.Zero);
         Assert.That(cc.Window, Is.EqualTo(1200), "the loss window is one segment of the new size");
-        cc.SetMss(9000);
+        cc.OnMssChanged(9000);
         Assert.That(cc.Window, Is.EqualTo(9000), "at least one segment fits");
         Assert.That(cc.SlowStartThreshold, Is.EqualTo(18000), "ssthresh at least 2·SMSS");
-        cc.SetMss(0);
-        Assert.That(cc.Mss, Is.EqualTo(1), "an MSS out of range is brought into it");
+        cc.OnMssChanged(0);
+        Assert.That(cc.Window, Is.EqualTo(9000), "an MSS out of range is brought into it");
+        Assert.That(cc.InitialWindow(0), Is.EqualTo(10), "IW of one-byte segments");
     }
 
     [Test]
     public void Bad_input_leaves_the_state_consistent()
     {
         var cc = CongestionControl.Create((CongestionAlgorithm)77, -5, initialWindowSegments: -1);
-        Assert.That(cc.Mss, Is.EqualTo(1));
-        Assert.That(cc.Window, Is.EqualTo(1));
-        cc.OnAck(0, Instant.Zero, Rtt);
-        cc.OnAck(-100, Instant.Zero, Rtt);
+        Assert.That(cc.Window, Is.EqualTo(1), "an MSS of one byte, one segment");
+        cc.OnAck(0, -5, Instant.Zero, Rtt);
+        cc.OnAck(-100, -5, Instant.Zero, Rtt);
         Assert.That(cc.Window, Is.EqualTo(1), "nothing acknowledged, nothing grows");
-        cc.OnEnterRecovery(-1000, Instant.Zero);
+        cc.OnEnterRecovery(-1000, -5, Instant.Zero);
         Assert.That(cc.SlowStartThreshold, Is.EqualTo(2), "an unknown algorithm behaves as NewReno; negative flight counts as zero");
-        cc.OnAck(int.MaxValue, Instant.Zero, Rtt);
+        cc.OnAck(int.MaxValue, -5, Instant.Zero, Rtt);
         Assert.That(cc.Window, Is.GreaterThan(0));
     }
 
@@ -209,16 +208,16 @@ public class CongestionControlTests
             for (int i = 0; i < 20_000; i++)
             {
                 now += Duration.FromMilliseconds(1);
-                cc.OnAck(int.MaxValue, now, Rtt);
+                cc.OnAck(int.MaxValue, 65535, now, Rtt);
             }
             Assert.That(cc.Window, Is.EqualTo(CongestionControl.MaxWindow), $"{algorithm}: slow start");
-            cc.OnEnterRecovery(cc.Window, now);
+            cc.OnEnterRecovery(cc.Window, 65535, now);
             cc.OnExitRecovery();
             Assert.That(cc.InSlowStart, Is.False);
             for (int i = 0; i < 20_000; i++)
             {
                 now += Duration.FromMilliseconds(1);
-                cc.OnAck(int.MaxValue, now, Rtt);
+                cc.OnAck(int.MaxValue, 65535, now, Rtt);
             }
             Assert.That(cc.Window, Is.EqualTo(CongestionControl.MaxWindow), $"{algorithm}: congestion avoidance");
         }
@@ -231,7 +230,7 @@ public class CongestionControlTests
         {
             var cc = CongestionControl.Create(algorithm, Mss);
             var now = Instant.Zero;
-            cc.OnEnterRecovery(40 * Mss, now);
+            cc.OnEnterRecovery(40 * Mss, Mss, now);
             cc.OnExitRecovery();
             AckOneWindow(ref cc, ref now);
             long before = GC.GetAllocatedBytesForCurrentThread();
@@ -240,9 +239,9 @@ public class CongestionControlTests
             {
                 AckOneWindow(ref cc, ref now);
                 windows += cc.Window;
-                if (round % 50 == 49) { cc.OnEnterRecovery(cc.Window, now); cc.OnExitRecovery(); }
-                if (round == 120) cc.OnRetransmitTimeout(cc.Window, now);
-                if (round == 160) cc.OnIdleRestart(now, Rtt);
+                if (round % 50 == 49) { cc.OnEnterRecovery(cc.Window, Mss, now); cc.OnExitRecovery(); }
+                if (round == 120) cc.OnRetransmitTimeout(cc.Window, Mss, now);
+                if (round == 160) cc.OnIdleRestart(Mss, now, Rtt);
             }
             long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
             Assert.That(allocated, Is.Zero, algorithm.ToString());
@@ -251,8 +250,9 @@ public class CongestionControlTests
     }
 
     [Test]
-    public void Congestion_state_is_48_bytes()
+    public void Congestion_state_is_36_bytes_the_mss_staying_with_the_connection()
     {
-        Assert.That(Unsafe.SizeOf<CongestionControl>(), Is.EqualTo(48));
+        Assert.That(Unsafe.SizeOf<CongestionControl>(), Is.EqualTo(36));
+        Assert.That(Unsafe.SizeOf<Cubic>(), Is.EqualTo(20));
     }
 }

@@ -16,9 +16,9 @@ public class CubicTests
     {
         var cc = CongestionControl.Create(CongestionAlgorithm.Cubic, Mss, initialWindowSegments: Math.Min(segments, 255));
         var t = now;
-        while (cc.Window < segments * Mss) cc.OnAck(Mss, t, Rtt);
+        while (cc.Window < segments * Mss) cc.OnAck(Mss, Mss, t, Rtt);
         Assert.That(cc.Window, Is.EqualTo(segments * Mss));
-        cc.OnEnterRecovery(cc.Window, now);
+        cc.OnEnterRecovery(cc.Window, Mss, now);
         cc.OnExitRecovery();
         return cc;
     }
@@ -31,7 +31,7 @@ public class CubicTests
         for (int i = 0; i < segments; i++)
         {
             now += step;
-            cc.OnAck(Mss, now, rtt);
+            cc.OnAck(Mss, Mss, now, rtt);
         }
     }
 
@@ -47,7 +47,7 @@ public class CubicTests
         Assert.That(cc.CubicState.WindowBeforeReduction, Is.EqualTo(100 * Mss), "cwnd_prior");
 
         var small = CongestionControl.Create(CongestionAlgorithm.Cubic, Mss);
-        small.OnEnterRecovery(2 * Mss, Instant.Zero);
+        small.OnEnterRecovery(2 * Mss, Mss, Instant.Zero);
         Assert.That(small.SlowStartThreshold, Is.EqualTo(2 * Mss), "never below 2·SMSS");
     }
 
@@ -55,9 +55,9 @@ public class CubicTests
     public void K_is_the_time_the_curve_takes_back_to_w_max_rfc9438_section_4_2()
     {
         var cc = AfterLossAt(100, Instant.Zero);
-        cc.OnAck(Mss, Instant.Zero, Rtt);
+        cc.OnAck(Mss, Mss, Instant.Zero, Rtt);
         // K = ∛((W_max − cwnd_epoch)/C) = ∛(30/0.4) s
-        Assert.That(cc.CubicState.TimeToReachMaxWindow.Microseconds, Is.EqualTo(4_217_163).Within(1));
+        Assert.That(cc.CubicState.OriginAfter(Instant.Zero).Microseconds, Is.EqualTo(4_217_163).Within(1), "the origin lies K after the epoch's start");
     }
 
     // W_cubic(t) = 0.4·(t − ∛75)³ + 100 segments, tabulated independently (t in seconds).
@@ -92,6 +92,7 @@ public class CubicTests
     {
         var start = Instant.Zero;
         var cc = AfterLossAt(1000, start);
+        cc.OnAck(Mss, Mss, start, Rtt); // the epoch starts
         var now = start;
         var perSecond = new double[14];
         double previous = cc.Window;
@@ -101,7 +102,7 @@ public class CubicTests
             perSecond[second] = (cc.Window - previous) / Mss;
             previous = cc.Window;
         }
-        double k = cc.CubicState.TimeToReachMaxWindow.Microseconds / 1e6;
+        double k = cc.CubicState.OriginAfter(start).Microseconds / 1e6;
         Assert.That(k, Is.EqualTo(Math.Cbrt(300 / 0.4)).Within(1e-6));
         for (int s = 1; s < 8; s++)
             Assert.That(perSecond[s], Is.LessThan(perSecond[s - 1]), $"concave: growth slows in second {s} as W_max nears");
@@ -118,7 +119,7 @@ public class CubicTests
     {
         var start = Instant.Zero;
         var cc = AfterLossAt(100, start);
-        cc.OnAck(Mss, start, Rtt); // the epoch starts
+        cc.OnAck(Mss, Mss, start, Rtt); // the epoch starts
         var late = start + Duration.FromSeconds(100); // W_cubic is far above: the bound decides
         int before = cc.Window;
         AckOneWindow(ref cc, ref late, Rtt);
@@ -151,7 +152,7 @@ public class CubicTests
     public void Fast_convergence_lowers_w_max_when_the_window_shrank_rfc9438_section_4_7()
     {
         var cc = AfterLossAt(100, Instant.Zero);
-        cc.OnEnterRecovery(70 * Mss, Instant.Zero); // a second loss before cwnd regained W_max
+        cc.OnEnterRecovery(70 * Mss, Mss, Instant.Zero); // a second loss before cwnd regained W_max
         Assert.That(cc.CubicState.MaxWindowBeforeReduction, Is.EqualTo(59_500), "W_max = cwnd·(1 + β)/2 = 70·0.85 segments");
         Assert.That(cc.CubicState.WindowBeforeReduction, Is.EqualTo(70 * Mss));
         Assert.That(cc.SlowStartThreshold, Is.EqualTo(49 * Mss));
@@ -160,7 +161,7 @@ public class CubicTests
         var now = Instant.Zero;
         while (growing.Window < 110 * Mss) AckOneWindow(ref growing, ref now, Rtt);
         int cwnd = growing.Window;
-        growing.OnEnterRecovery(cwnd, now);
+        growing.OnEnterRecovery(cwnd, Mss, now);
         Assert.That(growing.CubicState.MaxWindowBeforeReduction, Is.EqualTo(cwnd), "above the old W_max: W_max = cwnd");
     }
 
@@ -168,14 +169,14 @@ public class CubicTests
     public void Retransmit_timeout_restarts_the_curve_at_the_next_epoch_with_k_zero_rfc9438_section_4_8()
     {
         var cc = AfterLossAt(100, Instant.Zero);
-        cc.OnRetransmitTimeout(40 * Mss, Instant.Zero);
+        cc.OnRetransmitTimeout(40 * Mss, Mss, Instant.Zero);
         Assert.That(cc.Window, Is.EqualTo(Mss));
         Assert.That(cc.SlowStartThreshold, Is.EqualTo(28 * Mss));
         var now = Instant.Zero;
-        while (cc.InSlowStart) cc.OnAck(Mss, now, Rtt);
+        while (cc.InSlowStart) cc.OnAck(Mss, Mss, now, Rtt);
         Assert.That(cc.Window, Is.EqualTo(28 * Mss));
-        cc.OnAck(Mss, now, Rtt);
-        Assert.That(cc.CubicState.TimeToReachMaxWindow, Is.EqualTo(Duration.Zero), "K = 0");
+        cc.OnAck(Mss, Mss, now, Rtt);
+        Assert.That(cc.CubicState.OriginAfter(now), Is.EqualTo(Duration.Zero), "K = 0");
         Assert.That(cc.CubicState.MaxWindowBeforeReduction, Is.EqualTo(28 * Mss), "W_max = cwnd at the start of the epoch");
         Assert.That(cc.CubicState.RenoEstimate, Is.EqualTo(28 * Mss).Within(Mss), "W_est starts at cwnd_epoch");
     }
@@ -184,12 +185,45 @@ public class CubicTests
     public void Idle_and_mss_changes_end_the_epoch_rfc9438_section_5_8()
     {
         var cc = AfterLossAt(100, Instant.Zero);
-        cc.OnAck(Mss, Instant.Zero, Rtt);
+        cc.OnAck(Mss, Mss, Instant.Zero, Rtt);
         Assert.That(cc.CubicState.HasEpoch, Is.True);
-        cc.OnIdleRestart(Instant.FromMilliseconds(5000), Duration.FromSeconds(1));
+        cc.OnIdleRestart(Mss, Instant.FromMilliseconds(5000), Duration.FromSeconds(1));
         Assert.That(cc.CubicState.HasEpoch, Is.False, "idle time is not part of t");
-        cc.OnAck(Mss, Instant.FromMilliseconds(5000), Rtt);
-        cc.SetMss(1200);
+        cc.OnAck(Mss, Mss, Instant.FromMilliseconds(5000), Rtt);
+        cc.OnMssChanged(1200);
         Assert.That(cc.CubicState.HasEpoch, Is.False, "the curve is in segments: a new SMSS starts a new epoch");
+    }
+
+    [Test]
+    public void An_epoch_across_the_wrap_of_its_32_bit_clock_follows_the_same_curve()
+    {
+        // The origin is kept as microseconds modulo 2^32: the curve must not notice the wrap at 4294.97 s.
+        var early = Instant.FromMilliseconds(1000);
+        var nearWrap = new Instant((1L << 32) - 2_000_000);
+        var a = AfterLossAt(100, early);
+        var b = AfterLossAt(100, nearWrap);
+        Instant nowA = early, nowB = nearWrap;
+        for (int round = 0; round < 60; round++)
+        {
+            AckOneWindow(ref a, ref nowA, Rtt);
+            AckOneWindow(ref b, ref nowB, Rtt);
+            Assert.That(b.Window, Is.EqualTo(a.Window), $"round {round}, {(nowB.Microseconds >= 1L << 32 ? "after" : "before")} the wrap");
+        }
+        Assert.That(nowB.Microseconds, Is.GreaterThan(1L << 32), "the run crossed the wrap");
+        Assert.That(b.Window, Is.GreaterThan(100 * Mss), "and passed W_max");
+    }
+
+    [Test]
+    public void An_epoch_older_than_its_32_bit_clock_reaches_starts_again_at_the_window_of_that_moment()
+    {
+        var cc = AfterLossAt(100, Instant.Zero);
+        cc.OnAck(Mss, Mss, Instant.Zero, Rtt);
+        int before = cc.Window;
+        var late = Instant.Zero + Duration.FromSeconds(40 * 60); // t − K reads about −31.6 minutes after the wrap
+        cc.OnAck(Mss, Mss, late, Rtt);
+        Assert.That(cc.CubicState.HasEpoch, Is.True);
+        double k = Math.Cbrt((100 * Mss - before) / (Cubic.C * Mss));
+        Assert.That(cc.CubicState.OriginAfter(late).Microseconds, Is.EqualTo(k * 1e6).Within(1), "a new epoch from now: K from the window of now");
+        Assert.That(cc.Window, Is.LessThanOrEqualTo(before + Mss), "no jump: the curve starts again below W_max");
     }
 }

@@ -15,10 +15,10 @@ public class OutOfOrderRangesTests
     }
 
     [Test]
-    public void Four_ranges_are_held_inline_in_36_bytes()
+    public void Three_ranges_are_held_inline_in_24_bytes_without_a_count()
     {
-        Assert.That(OutOfOrderRanges.Capacity, Is.EqualTo(4));
-        Assert.That(Unsafe.SizeOf<OutOfOrderRanges>(), Is.EqualTo(36));
+        Assert.That(OutOfOrderRanges.Capacity, Is.EqualTo(3), "what a SACK option carries beside timestamps (RFC 2018 §3)");
+        Assert.That(Unsafe.SizeOf<OutOfOrderRanges>(), Is.EqualTo(24));
         Assert.That(RuntimeHelpers.IsReferenceOrContainsReferences<OutOfOrderRanges>(), Is.False, "no heap");
     }
 
@@ -54,6 +54,9 @@ public class OutOfOrderRangesTests
         ranges.Add(35, 36, out _);
         Assert.That(ranges[0], Is.EqualTo(new ReceivedRange(30, 40)), "a duplicate also names its block first");
         Assert.That(ranges[3], Is.EqualTo(default(ReceivedRange)));
+        ranges.Shift(25);
+        Assert.That(All(ranges), Is.EqualTo(new[] { new ReceivedRange(5, 15), new ReceivedRange(25, 35) }), "a range shifted out frees its place");
+        Assert.That(ranges[2], Is.EqualTo(default(ReceivedRange)));
         Assert.That(ranges[-1], Is.EqualTo(default(ReceivedRange)));
     }
 
@@ -61,15 +64,15 @@ public class OutOfOrderRangesTests
     public void A_full_table_drops_new_islands_but_still_extends_ranges()
     {
         var ranges = new OutOfOrderRanges();
-        for (int i = 0; i < 4; i++) Assert.That(ranges.Add(10 * i + 10, 10 * i + 15, out _), Is.EqualTo(5));
+        for (int i = 0; i < 3; i++) Assert.That(ranges.Add(10 * i + 10, 10 * i + 15, out _), Is.EqualTo(5));
         Assert.That(ranges.Add(100, 110, out bool dropped), Is.Zero);
         Assert.That(dropped, Is.True);
-        Assert.That(ranges.Count, Is.EqualTo(4));
+        Assert.That(ranges.Count, Is.EqualTo(3));
         Assert.That(ranges.Add(15, 17, out dropped), Is.EqualTo(2));
         Assert.That(dropped, Is.False);
         Assert.That(ranges[0], Is.EqualTo(new ReceivedRange(10, 17)));
-        Assert.That(ranges.Add(17, 40, out dropped), Is.EqualTo(13), "fills the gaps, touching all four ranges");
-        Assert.That(All(ranges), Is.EqualTo(new[] { new ReceivedRange(10, 45) }));
+        Assert.That(ranges.Add(17, 30, out dropped), Is.EqualTo(8), "fills the gaps, touching all three ranges");
+        Assert.That(All(ranges), Is.EqualTo(new[] { new ReceivedRange(10, 35) }));
         Assert.That(ranges.Add(100, 110, out dropped), Is.EqualTo(10));
         Assert.That(dropped, Is.False, "room again");
     }
@@ -105,10 +108,10 @@ public class OutOfOrderRangesTests
     public void Copying_into_a_short_span_gives_the_most_recent_ranges()
     {
         var ranges = new OutOfOrderRanges();
-        for (int i = 0; i < 4; i++) ranges.Add(10 * i + 10, 10 * i + 15, out _);
-        var three = new ReceivedRange[3];
-        Assert.That(ranges.CopyTo(three), Is.EqualTo(3));
-        Assert.That(three, Is.EqualTo(new[] { new ReceivedRange(40, 45), new ReceivedRange(30, 35), new ReceivedRange(20, 25) }));
+        for (int i = 0; i < 3; i++) ranges.Add(10 * i + 10, 10 * i + 15, out _);
+        var two = new ReceivedRange[2];
+        Assert.That(ranges.CopyTo(two), Is.EqualTo(2));
+        Assert.That(two, Is.EqualTo(new[] { new ReceivedRange(30, 35), new ReceivedRange(20, 25) }));
         Assert.That(ranges.CopyTo(Span<ReceivedRange>.Empty), Is.Zero);
     }
 }

@@ -27,9 +27,9 @@ public class ReceiveRingTests
     }
 
     [Test]
-    public void A_receive_ring_is_64_bytes()
+    public void A_receive_ring_is_48_bytes()
     {
-        Assert.That(Unsafe.SizeOf<ReceiveRing>(), Is.EqualTo(64));
+        Assert.That(Unsafe.SizeOf<ReceiveRing>(), Is.EqualTo(48), "the memory (16), two positions (8) and three ranges (24)");
     }
 
     [Test]
@@ -116,13 +116,13 @@ public class ReceiveRingTests
     public void A_full_range_table_drops_new_islands_and_still_takes_extensions_and_in_order_data()
     {
         var ring = new ReceiveRing(new byte[200]);
-        for (int i = 0; i < 4; i++) ring.Write(20 * i + 20, Stream(20 * i + 20, 5));
+        for (int i = 0; i < 3; i++) ring.Write(20 * i + 20, Stream(20 * i + 20, 5));
         Assert.That(ring.Write(120, Stream(120, 5)), Is.EqualTo(new ReceiveWrite(0, 0, 0, true)));
-        Assert.That(Sack(ring), Has.Length.EqualTo(4));
+        Assert.That(Sack(ring), Has.Length.EqualTo(OutOfOrderRanges.Capacity));
         Assert.That(Sack(ring).Any(r => r.Start == 120), Is.False);
         Assert.That(ring.Write(25, Stream(25, 5)), Is.EqualTo(new ReceiveWrite(0, 5, 0, false)), "extends [20,25)");
         Assert.That(ring.Write(0, Stream(0, 5)), Is.EqualTo(new ReceiveWrite(5, 5, 0, false)), "in-order data needs no range");
-        Assert.That(Sack(ring), Is.EqualTo(new[] { new ReceivedRange(15, 25), new ReceivedRange(75, 80), new ReceivedRange(55, 60), new ReceivedRange(35, 40) }));
+        Assert.That(Sack(ring), Is.EqualTo(new[] { new ReceivedRange(15, 25), new ReceivedRange(55, 60), new ReceivedRange(35, 40) }));
         Assert.That(ring.Write(0, Stream(5, 15)), Is.EqualTo(new ReceiveWrite(25, 15, 0, false)), "joins [20,30)");
         Assert.That(ReadAll(ref ring), Is.EqualTo(Stream(0, 30)));
     }

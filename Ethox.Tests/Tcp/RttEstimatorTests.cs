@@ -9,13 +9,14 @@ namespace Ethox.Tests.Tcp;
 public class RttEstimatorTests
 {
     private static Duration Ms(long ms) => Duration.FromMilliseconds(ms);
-    private static RttEstimator Fresh() => RttEstimator.Create(TcpTimerSettings.Default);
+    private static readonly TcpTimerSettings Defaults = TcpTimerSettings.Default;
+    private static RttEstimator Fresh() => new();
 
     [Test]
     public void Rto_is_one_second_before_any_sample_rfc6298_section_2_1()
     {
         var rtt = Fresh();
-        Assert.That(rtt.Rto, Is.EqualTo(Duration.FromSeconds(1)));
+        Assert.That(rtt.Rto(Defaults), Is.EqualTo(Duration.FromSeconds(1)));
         Assert.That(rtt.HasSample, Is.False);
         Assert.That(rtt.SmoothedRtt, Is.EqualTo(Duration.Zero));
         Assert.That(rtt.Backoffs, Is.Zero);
@@ -29,7 +30,7 @@ public class RttEstimatorTests
         Assert.That(rtt.HasSample, Is.True);
         Assert.That(rtt.SmoothedRtt, Is.EqualTo(Ms(300)));
         Assert.That(rtt.RttVariance, Is.EqualTo(Ms(150)));
-        Assert.That(rtt.Rto, Is.EqualTo(Ms(900)), "RTO = SRTT + K·RTTVAR = 300 + 4·150 ms");
+        Assert.That(rtt.Rto(Defaults), Is.EqualTo(Ms(900)), "RTO = SRTT + K·RTTVAR = 300 + 4·150 ms");
     }
 
     // Expected values from the RFC's formulas in exact arithmetic (microseconds), computed independently.
@@ -50,7 +51,7 @@ public class RttEstimatorTests
             rtt.AddSample(Ms(sampleMs));
             Assert.That(rtt.SmoothedRtt.Microseconds, Is.EqualTo(srtt).Within(10), $"SRTT after {sampleMs} ms");
             Assert.That(rtt.RttVariance.Microseconds, Is.EqualTo(rttvar).Within(10), $"RTTVAR after {sampleMs} ms");
-            Assert.That(rtt.Rto.Microseconds, Is.EqualTo(rto).Within(10), $"RTO after {sampleMs} ms");
+            Assert.That(rtt.Rto(Defaults).Microseconds, Is.EqualTo(rto).Within(10), $"RTO after {sampleMs} ms");
         }
     }
 
@@ -59,20 +60,20 @@ public class RttEstimatorTests
     {
         var rtt = Fresh();
         rtt.AddSample(Ms(10));
-        Assert.That(rtt.Rto, Is.EqualTo(Ms(200)), "30 ms computed, raised to the 200 ms default");
+        Assert.That(rtt.Rto(Defaults), Is.EqualTo(Ms(200)), "30 ms computed, raised to the 200 ms default");
 
-        var strict = RttEstimator.Create(new TcpTimerSettings { MinRto = Duration.FromSeconds(1) });
-        strict.AddSample(Ms(10));
-        Assert.That(strict.Rto, Is.EqualTo(Duration.FromSeconds(1)), "the RFC's own 1 s floor when configured");
+        var strict = new TcpTimerSettings { MinRto = Duration.FromSeconds(1) };
+        Assert.That(rtt.Rto(strict), Is.EqualTo(Duration.FromSeconds(1)), "the RFC's own 1 s floor when configured");
     }
 
     [Test]
     public void Clock_granularity_bounds_the_variance_term_rfc6298_section_2_3()
     {
-        var rtt = RttEstimator.Create(new TcpTimerSettings { MinRto = new Duration(1), Granularity = Ms(10) });
+        var settings = new TcpTimerSettings { MinRto = new Duration(1), Granularity = Ms(10) };
+        var rtt = Fresh();
         for (int i = 0; i < 100; i++) rtt.AddSample(Ms(50));
         Assert.That(rtt.RttVariance, Is.LessThan(new Duration(10)), "identical samples drive RTTVAR to zero");
-        Assert.That(rtt.Rto, Is.EqualTo(Ms(60)), "RTO = SRTT + max(G, 4·RTTVAR) = 50 + 10 ms");
+        Assert.That(rtt.Rto(settings), Is.EqualTo(Ms(60)), "RTO = SRTT + max(G, 4·RTTVAR) = 50 + 10 ms");
     }
 
     [Test]
@@ -80,7 +81,7 @@ public class RttEstimatorTests
     {
         var rtt = Fresh();
         rtt.AddSample(Duration.FromSeconds(30));
-        Assert.That(rtt.Rto, Is.EqualTo(Duration.FromSeconds(60)), "90 s computed, capped");
+        Assert.That(rtt.Rto(Defaults), Is.EqualTo(Duration.FromSeconds(60)), "90 s computed, capped");
         Assert.That(TcpTimerSettings.Default.MaxRto, Is.GreaterThanOrEqualTo(Duration.FromSeconds(60)));
     }
 
@@ -92,11 +93,11 @@ public class RttEstimatorTests
         for (int i = 0; i < expectedSeconds.Length; i++)
         {
             rtt.BackOff();
-            Assert.That(rtt.Rto, Is.EqualTo(Duration.FromSeconds(expectedSeconds[i])), $"after {i + 1} timeouts");
+            Assert.That(rtt.Rto(Defaults), Is.EqualTo(Duration.FromSeconds(expectedSeconds[i])), $"after {i + 1} timeouts");
             Assert.That(rtt.Backoffs, Is.EqualTo(i + 1));
         }
         for (int i = 0; i < 100_000; i++) rtt.BackOff();
-        Assert.That(rtt.Rto, Is.EqualTo(Duration.FromSeconds(60)), "no overflow however long it backs off");
+        Assert.That(rtt.Rto(Defaults), Is.EqualTo(Duration.FromSeconds(60)), "no overflow however long it backs off");
     }
 
     [Test]
@@ -106,10 +107,10 @@ public class RttEstimatorTests
         rtt.AddSample(Ms(100));
         rtt.BackOff();
         rtt.BackOff();
-        Assert.That(rtt.Rto, Is.EqualTo(Ms(1200)));
+        Assert.That(rtt.Rto(Defaults), Is.EqualTo(Ms(1200)));
         rtt.AddSample(Ms(100));
         Assert.That(rtt.Backoffs, Is.Zero);
-        Assert.That(rtt.Rto.Microseconds, Is.EqualTo(100_000 + 4 * 37_500), "recomputed from SRTT, not the doubled value");
+        Assert.That(rtt.Rto(Defaults).Microseconds, Is.EqualTo(100_000 + 4 * 37_500), "recomputed from SRTT, not the doubled value");
     }
 
     [Test]
@@ -118,9 +119,9 @@ public class RttEstimatorTests
         var rtt = Fresh();
         rtt.AddSample(Ms(100));
         rtt.BackOff();
-        Assert.That(rtt.Rto, Is.EqualTo(Ms(600)));
+        Assert.That(rtt.Rto(Defaults), Is.EqualTo(Ms(600)));
         rtt.ResetBackoff();
-        Assert.That(rtt.Rto, Is.EqualTo(Ms(300)));
+        Assert.That(rtt.Rto(Defaults), Is.EqualTo(Ms(300)));
         Assert.That(rtt.Backoffs, Is.Zero);
         Assert.That(rtt.SmoothedRtt, Is.EqualTo(Ms(100)), "SRTT untouched");
     }
@@ -139,7 +140,7 @@ public class RttEstimatorTests
         thrice.AddSample(Ms(100));
         for (int i = 0; i < RttEstimator.BackoffsBeforeForgettingRtt; i++) thrice.BackOff();
         Assert.That(thrice.HasSample, Is.False);
-        Assert.That(thrice.Rto, Is.EqualTo(Ms(2400)), "the backed-off RTO still holds until a sample comes");
+        Assert.That(thrice.Rto(Defaults), Is.EqualTo(Ms(2400)), "the backed-off RTO still holds until a sample comes");
         thrice.AddSample(Ms(900));
         Assert.That(thrice.SmoothedRtt, Is.EqualTo(Ms(900)), "SRTT = R as for a first sample (§2.2)");
         Assert.That(thrice.RttVariance, Is.EqualTo(Ms(450)));
@@ -151,14 +152,14 @@ public class RttEstimatorTests
         var rtt = Fresh();
         rtt.BackOff();                  // the SYN timed out once
         rtt.BeginDataAfterSynTimeout(); // SYN-ACK arrived; the handshake gave no sample (Karn)
-        Assert.That(rtt.Rto, Is.EqualTo(Duration.FromSeconds(3)));
+        Assert.That(rtt.Rto(Defaults), Is.EqualTo(Duration.FromSeconds(3)));
         Assert.That(rtt.Backoffs, Is.Zero);
 
         var measured = Fresh();
         measured.BackOff();
         measured.AddSample(Ms(50)); // a timestamp echo measured the retransmitted SYN (RFC 7323 §4)
         measured.BeginDataAfterSynTimeout();
-        Assert.That(measured.Rto, Is.EqualTo(Ms(200)), "a measured RTO stands");
+        Assert.That(measured.Rto(Defaults), Is.EqualTo(Ms(200)), "a measured RTO stands");
     }
 
     [Test]
@@ -167,26 +168,27 @@ public class RttEstimatorTests
         var rtt = Fresh();
         rtt.AddSample(new Duration(-5));
         Assert.That(rtt.HasSample, Is.False);
-        Assert.That(rtt.Rto, Is.EqualTo(Duration.FromSeconds(1)));
+        Assert.That(rtt.Rto(Defaults), Is.EqualTo(Duration.FromSeconds(1)));
     }
 
     [Test]
     public void Settings_out_of_range_are_brought_into_range_rather_than_refused()
     {
-        var rtt = RttEstimator.Create(new TcpTimerSettings
+        var settings = new TcpTimerSettings
         {
             MinRto = new Duration(-1),
             MaxRto = Duration.FromSeconds(-10),
             InitialRto = Duration.FromSeconds(long.MaxValue / 2_000_000),
             Granularity = new Duration(-3),
-        });
-        Assert.That(rtt.Rto, Is.EqualTo(new Duration(1)), "MaxRto raised to MinRto = 1 µs, the initial RTO within");
+        };
+        var rtt = Fresh();
+        Assert.That(rtt.Rto(settings), Is.EqualTo(new Duration(1)), "MaxRto raised to MinRto = 1 µs, the initial RTO within");
         rtt.BackOff();
-        Assert.That(rtt.Rto, Is.EqualTo(new Duration(1)));
+        Assert.That(rtt.Rto(settings), Is.EqualTo(new Duration(1)));
 
-        var huge = RttEstimator.Create(new TcpTimerSettings { MaxRto = Duration.FromSeconds(1_000_000) });
+        var huge = Fresh();
         huge.AddSample(Duration.FromSeconds(100_000));
-        Assert.That(huge.Rto, Is.EqualTo(new Duration(int.MaxValue)), "at most int.MaxValue µs");
+        Assert.That(huge.Rto(new TcpTimerSettings { MaxRto = Duration.FromSeconds(1_000_000) }), Is.EqualTo(new Duration(int.MaxValue)), "at most int.MaxValue µs");
     }
 
     [Test]
@@ -201,7 +203,7 @@ public class RttEstimatorTests
             rtt.AddSample(new Duration(50_000 + i % 1000));
             if (i % 10 == 0) rtt.BackOff();
             if (i % 10 == 5) rtt.ResetBackoff();
-            sum += rtt.Rto.Microseconds;
+            sum += rtt.Rto(Defaults).Microseconds;
         }
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.That(allocated, Is.Zero);
@@ -210,8 +212,19 @@ public class RttEstimatorTests
     }
 
     [Test]
-    public void Estimator_is_28_bytes()
+    public void Estimator_is_12_bytes_the_settings_staying_with_the_endpoint()
     {
-        Assert.That(Unsafe.SizeOf<RttEstimator>(), Is.EqualTo(28));
+        Assert.That(Unsafe.SizeOf<RttEstimator>(), Is.EqualTo(12));
+    }
+
+    [Test]
+    public void The_bounds_are_those_of_the_settings_the_rto_is_read_with()
+    {
+        var rtt = Fresh();
+        rtt.AddSample(Ms(10));
+        Assert.That(rtt.Rto(Defaults), Is.EqualTo(Ms(200)), "the 200 ms default floor");
+        Assert.That(rtt.Rto(Defaults with { MinRto = Ms(20) }), Is.EqualTo(Ms(30)), "SRTT + 4·RTTVAR = 10 + 20 ms above a lower floor");
+        Assert.That(rtt.Rto(Defaults with { MinRto = Ms(1), Granularity = Ms(50) }), Is.EqualTo(Ms(60)), "SRTT + G when G is larger");
+        Assert.That(Fresh().Rto(Defaults with { InitialRto = Ms(2500) }), Is.EqualTo(Ms(2500)), "the initial RTO before any sample");
     }
 }

@@ -42,12 +42,10 @@ public class SackScoreboardTests
         Assert.That(board.RangeCount, Is.EqualTo(1), "touching ranges are one");
         Assert.That(board.Range(0), Is.EqualTo(new TcpSackBlock(S(o, 2000), S(o, 7000))));
         Assert.That(board.SackedBytes, Is.EqualTo(5000));
-        Assert.That(board.HighestSacked, Is.EqualTo(S(o, 7000)));
         Assert.That(board.IsSacked(S(o, 1999)), Is.False);
         Assert.That(board.IsSacked(S(o, 2000)), Is.True);
         Assert.That(board.IsSacked(S(o, 6999)), Is.True);
         Assert.That(board.IsSacked(S(o, 7000)), Is.False);
-        Assert.That(board.LastUpdateWasDuplicateSack, Is.False);
     }
 
     [TestCase(Low)]
@@ -61,7 +59,7 @@ public class SackScoreboardTests
 
         board.Update(S(o, 1000), Blocks(o, (2000, 3000), (0x8000_0000, 0x8000_1000), (3000, 3000)), S(o, 5000));
         Assert.That(board.SackedBytes, Is.EqualTo(1000), "a block half the sequence space away, or empty, marks nothing");
-        Assert.That(board.HighestSacked, Is.EqualTo(S(o, 3000)));
+        Assert.That(board.Range(board.RangeCount - 1).Right, Is.EqualTo(S(o, 3000)));
     }
 
     [TestCase(Low)]
@@ -76,7 +74,7 @@ public class SackScoreboardTests
         Assert.That(board.SackedBytes, Is.EqualTo(1000));
         board.Update(S(o, 6000), default, S(o, 10000));
         Assert.That(board.RangeCount, Is.Zero);
-        Assert.That(board.HighestSacked, Is.EqualTo(S(o, 6000)), "nothing SACKed: SND.UNA");
+        Assert.That(board.Range(0), Is.EqualTo(default(TcpSackBlock)), "an empty block where no range is held");
     }
 
     [TestCase(Low)]
@@ -84,16 +82,13 @@ public class SackScoreboardTests
     public void First_block_below_snd_una_is_a_dsack_and_marks_nothing_rfc2883_section_4(uint o)
     {
         var board = new SackScoreboard();
-        board.Update(S(o, 3000), Blocks(o, (1000, 2000), (4000, 5000)), S(o, 10000));
-        Assert.That(board.LastUpdateWasDuplicateSack, Is.True);
+        Assert.That(board.Update(S(o, 3000), Blocks(o, (1000, 2000), (4000, 5000)), S(o, 10000)), Is.True);
         Assert.That(board.RangeCount, Is.EqualTo(1));
         Assert.That(board.Range(0), Is.EqualTo(new TcpSackBlock(S(o, 4000), S(o, 5000))));
 
-        board.Update(S(o, 3000), Blocks(o, (6000, 7000)), S(o, 10000));
-        Assert.That(board.LastUpdateWasDuplicateSack, Is.False, "each update says only for itself");
+        Assert.That(board.Update(S(o, 3000), Blocks(o, (6000, 7000)), S(o, 10000)), Is.False, "each update says only for itself");
 
-        board.Update(S(o, 3000), Blocks(o, (4000, 5000), (1000, 2000)), S(o, 10000));
-        Assert.That(board.LastUpdateWasDuplicateSack, Is.False, "only the first block can be a D-SACK");
+        Assert.That(board.Update(S(o, 3000), Blocks(o, (4000, 5000), (1000, 2000)), S(o, 10000)), Is.False, "only the first block can be a D-SACK");
     }
 
     [TestCase(Low)]
@@ -101,8 +96,7 @@ public class SackScoreboardTests
     public void First_block_inside_a_later_block_is_a_dsack_rfc2883_section_4(uint o)
     {
         var board = new SackScoreboard();
-        board.Update(S(o, 1000), Blocks(o, (3000, 3500), (2000, 4000)), S(o, 10000));
-        Assert.That(board.LastUpdateWasDuplicateSack, Is.True);
+        Assert.That(board.Update(S(o, 1000), Blocks(o, (3000, 3500), (2000, 4000)), S(o, 10000)), Is.True);
         Assert.That(board.RangeCount, Is.EqualTo(1));
         Assert.That(board.Range(0), Is.EqualTo(new TcpSackBlock(S(o, 2000), S(o, 4000))), "the containing block still counts");
     }
@@ -143,14 +137,14 @@ public class SackScoreboardTests
         var una = S(o, 1000);
         var nxt = S(o, 11000);
 
-        Assert.That(board.NextSegment(una, nxt, S(o, 1000), Mss, true, out var start, out int length), Is.EqualTo(NextSegmentRule.Lost));
+        Assert.That(board.NextSegment(una, nxt, S(o, 1000), Mss, true, rescueAllowed: true, out var start, out int length), Is.EqualTo(NextSegmentRule.Lost));
         Assert.That((start, length), Is.EqualTo((S(o, 1000), 1000)), "rule 1: the first lost byte above HighRxt");
-        Assert.That(board.NextSegment(una, nxt, S(o, 2000), Mss, true, out start, out length), Is.EqualTo(NextSegmentRule.Lost));
+        Assert.That(board.NextSegment(una, nxt, S(o, 2000), Mss, true, rescueAllowed: true, out start, out length), Is.EqualTo(NextSegmentRule.Lost));
         Assert.That((start, length), Is.EqualTo((S(o, 2000), 1000)));
 
-        Assert.That(board.NextSegment(una, nxt, S(o, 3000), Mss, true, out start, out length), Is.EqualTo(NextSegmentRule.NewData));
+        Assert.That(board.NextSegment(una, nxt, S(o, 3000), Mss, true, rescueAllowed: true, out start, out length), Is.EqualTo(NextSegmentRule.NewData));
         Assert.That((start, length), Is.EqualTo((nxt, Mss)), "rule 2: 4000–5000 is not lost yet, new data goes first");
-        Assert.That(board.NextSegment(una, nxt, S(o, 3000), Mss, false, out start, out length), Is.EqualTo(NextSegmentRule.Unsacked));
+        Assert.That(board.NextSegment(una, nxt, S(o, 3000), Mss, false, rescueAllowed: true, out start, out length), Is.EqualTo(NextSegmentRule.Unsacked));
         Assert.That((start, length), Is.EqualTo((S(o, 4000), 1000)), "rule 3: no new data, the first unSACKed hole");
 
         Assert.That(board.TryNextSegment(una, nxt, S(o, 1000), Mss, out start, out length, out bool retransmission), Is.True);
@@ -161,27 +155,18 @@ public class SackScoreboardTests
 
     [TestCase(Low)]
     [TestCase(NearWrap)]
-    public void Rescue_retransmits_the_highest_unsacked_segment_once_per_recovery_rfc6675_section_4_rule_4(uint o)
+    public void Rescue_retransmits_the_highest_unsacked_segment_when_the_recovery_has_not_had_one_rfc6675_section_4_rule_4(uint o)
     {
         var board = ThreeHoles(o);
         var una = S(o, 1000);
         var nxt = S(o, 11000);
-        Assert.That(board.NextSegment(una, nxt, S(o, 8000), Mss, false, out var start, out int length), Is.EqualTo(NextSegmentRule.Rescue));
+        Assert.That(board.NextSegment(una, nxt, S(o, 8000), Mss, false, rescueAllowed: true, out var start, out int length), Is.EqualTo(NextSegmentRule.Rescue));
         Assert.That((start, length), Is.EqualTo((S(o, 10000), 1000)), "it ends at the highest unSACKed byte");
-        Assert.That(board.NextSegment(una, nxt, S(o, 8000), Mss, false, out _, out _), Is.EqualTo(NextSegmentRule.None), "only one");
-
-        board.Update(S(o, 10000), default, nxt);
-        Assert.That(board.NextSegment(S(o, 10000), nxt, S(o, 10000), Mss, false, out _, out _), Is.EqualTo(NextSegmentRule.None),
-            "not before the cumulative ACK passes RescueRxt");
-        var later = S(o, 20000);
-        board.Update(S(o, 11500), Blocks(o, (12500, 13000)), later);
-        Assert.That(board.NextSegment(S(o, 11500), later, S(o, 12500), Mss, false, out start, out length), Is.EqualTo(NextSegmentRule.Rescue),
-            "a later recovery has its own rescue");
-        Assert.That((start, length), Is.EqualTo((S(o, 19000), 1000)));
-
-        board.Reset();
-        Assert.That(board.NextSegment(S(o, 11500), later, S(o, 11500), Mss, false, out start, out _), Is.EqualTo(NextSegmentRule.Rescue), "Reset forgets it");
-        Assert.That(start, Is.EqualTo(S(o, 19000)));
+        Assert.That(board.NextSegment(una, nxt, S(o, 8000), Mss, false, rescueAllowed: false, out _, out _), Is.EqualTo(NextSegmentRule.None),
+            "RescueRxt = RecoveryPoint: once the recovery had its rescue, nothing more");
+        Assert.That(board.NextSegment(una, nxt, S(o, 8000), Mss, false, rescueAllowed: true, out start, out _), Is.EqualTo(NextSegmentRule.Rescue),
+            "asking marks nothing: the scoreboard holds no rescue state");
+        Assert.That(start, Is.EqualTo(S(o, 10000)));
     }
 
     [TestCase(Low)]
@@ -191,33 +176,39 @@ public class SackScoreboardTests
         var board = ThreeHoles(o);
         var una = S(o, 1000);
         var nxt = S(o, 11000);
-        Assert.That(board.NextSegment(una, nxt, una, 1500, true, out var start, out int length), Is.EqualTo(NextSegmentRule.Lost));
+        Assert.That(board.NextSegment(una, nxt, una, 1500, true, rescueAllowed: true, out var start, out int length), Is.EqualTo(NextSegmentRule.Lost));
         Assert.That((start, length), Is.EqualTo((una, 1500)));
-        Assert.That(board.NextSegment(una, nxt, S(o, 2500), 1500, true, out start, out length), Is.EqualTo(NextSegmentRule.Lost));
+        Assert.That(board.NextSegment(una, nxt, S(o, 2500), 1500, true, rescueAllowed: true, out start, out length), Is.EqualTo(NextSegmentRule.Lost));
         Assert.That((start, length), Is.EqualTo((S(o, 2500), 500)), "never into the SACKed 3000–4000");
     }
 
     [Test]
-    public void A_full_scoreboard_keeps_the_highest_ranges_and_never_invents_sacked_bytes()
+    public void A_full_scoreboard_of_four_ranges_drops_the_lowest_and_never_invents_sacked_bytes()
     {
         const uint o = NearWrap;
         var board = new SackScoreboard();
-        for (uint k = 1; k <= 10; k++)
+        for (uint k = 1; k <= 6; k++)
             board.Update(S(o, 0), Blocks(o, (k * 1000 + 100, k * 1000 + 600)), S(o, 20000));
         Assert.That(board.RangeCount, Is.EqualTo(SackScoreboard.Capacity));
-        for (uint k = 1; k <= 10; k++)
+        Assert.That(SackScoreboard.Capacity, Is.EqualTo(4), "as many as one SACK option carries (RFC 2018 §3)");
+        for (uint k = 1; k <= 6; k++)
         {
             Assert.That(board.IsSacked(S(o, k * 1000 + 100)), Is.EqualTo(k >= 3), $"range {k}: the two lowest are forgotten");
             Assert.That(board.IsSacked(S(o, k * 1000 + 700)), Is.False, "a gap is never SACKed");
         }
         board.Update(S(o, 0), Blocks(o, (50, 60)), S(o, 20000));
         Assert.That(board.IsSacked(S(o, 50)), Is.False, "a new lowest range is the one not kept");
+        Assert.That(board.Range(0), Is.EqualTo(new TcpSackBlock(S(o, 3100), S(o, 3600))));
         board.Update(S(o, 0), Blocks(o, (3600, 4100)), S(o, 20000));
-        Assert.That(board.RangeCount, Is.EqualTo(7), "a block joining two ranges frees a place");
+        Assert.That(board.RangeCount, Is.EqualTo(3), "a block joining two ranges frees a place");
         board.Update(S(o, 0), Blocks(o, (15000, 16000)), S(o, 20000));
-        Assert.That(board.RangeCount, Is.EqualTo(8));
+        Assert.That(board.RangeCount, Is.EqualTo(4));
         Assert.That(board.IsSacked(S(o, 3100)), Is.True, "no range had to go");
-        Assert.That(board.SackedBytes, Is.EqualTo(6 * 500 + 1500 + 1000), "ranges 5–10, 3100–4600, 15000–16000");
+        Assert.That(board.SackedBytes, Is.EqualTo(2 * 500 + 1500 + 1000), "ranges 5–6, 3100–4600, 15000–16000");
+        board.Update(S(o, 0), Blocks(o, (17000, 18000)), S(o, 20000));
+        Assert.That(board.IsSacked(S(o, 3100)), Is.False, "a new highest range pushes out the lowest");
+        Assert.That(board.IsSacked(S(o, 17000)), Is.True);
+        Assert.That(board.Range(3), Is.EqualTo(new TcpSackBlock(S(o, 17000), S(o, 18000))));
     }
 
     [Test]
@@ -260,10 +251,10 @@ public class SackScoreboardTests
                     offsets[i] = (left, right);
                     blocks[i] = new TcpSackBlock(new TcpSeqNumber(origin + (uint)left), new TcpSeqNumber(origin + (uint)right));
                 }
-                board.Update(new TcpSeqNumber(origin + (uint)una), new TcpSackBlocks(blocks), new TcpSeqNumber(origin + (uint)nxt));
+                bool boardDsack = board.Update(new TcpSeqNumber(origin + (uint)una), new TcpSackBlocks(blocks), new TcpSeqNumber(origin + (uint)nxt));
                 bool dsack = model.Update(una, offsets, nxt);
                 overflowed |= model.MaxRuns > SackScoreboard.Capacity;
-                Assert.That(board.LastUpdateWasDuplicateSack, Is.EqualTo(dsack), $"trial {trial} step {step}: D-SACK");
+                Assert.That(boardDsack, Is.EqualTo(dsack), $"trial {trial} step {step}: D-SACK");
                 if (dsack) duplicateSacks++;
 
                 // Safety always; completeness as long as the scoreboard never had to forget.
@@ -286,8 +277,7 @@ public class SackScoreboardTests
                 Assert.That(board.IsLost(new TcpSeqNumber(origin + (uint)probe), mss), Is.EqualTo(held.IsLost(probe, nxt, mss)), $"trial {trial} step {step}: IsLost");
                 foreach (bool newData in new[] { true, false })
                 {
-                    var copy = board; // NextSegment's rule 4 marks the rescue; keep the board unmarked
-                    var rule = copy.NextSegment(seqUna, seqNxt, seqRxt, mss, newData, out var start, out int length);
+                    var rule = board.NextSegment(seqUna, seqNxt, seqRxt, mss, newData, rescueAllowed: true, out var start, out int length);
                     var (expectedRule, expectedStart, expectedLength) = held.NextSegment(una, nxt, rxt, mss, newData);
                     Assert.That(rule, Is.EqualTo(expectedRule), $"trial {trial} step {step}: rule (new data {newData})");
                     if (rule != NextSegmentRule.None)
@@ -325,9 +315,9 @@ public class SackScoreboardTests
     }
 
     [Test]
-    public void Scoreboard_is_76_bytes()
+    public void Scoreboard_is_its_four_ranges_alone_32_bytes()
     {
-        Assert.That(Unsafe.SizeOf<SackScoreboard>(), Is.EqualTo(76));
+        Assert.That(Unsafe.SizeOf<SackScoreboard>(), Is.EqualTo(32));
     }
 
     /// <summary>

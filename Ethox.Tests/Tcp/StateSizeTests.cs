@@ -25,6 +25,13 @@ public class StateSizeTests
     }
 
     [Test]
+    public void The_control_block_is_at_most_256_bytes_and_a_slot_costs_360()
+    {
+        Assert.That(TcpEndpoint.ControlBlockBytes, Is.LessThanOrEqualTo(256), "the issue's bound on state per connection");
+        Assert.That(TcpEndpoint.StateBytesPerConnection, Is.EqualTo(360), "the block and the slot's share of the endpoint's tables");
+    }
+
+    [Test]
     public void An_endpoint_grows_by_the_state_bytes_per_connection_for_each_slot()
     {
         var ip = NewIp();

@@ -32,6 +32,23 @@ public class TcpReceiveRulesTests
     }
 
     [Test]
+    public void Paws_stops_trusting_a_ts_recent_idle_for_more_than_24_days_rfc7323_section_5_5()
+    {
+        var s = Established();
+        s.Tick(10);
+        s.SendData(new byte[100]);
+        var old = s.Segment(TcpFlags.Ack | TcpFlags.Psh) with { Timestamps = new TcpTimestamps(s.PeerClock - 5, s.EchoOfHost) };
+        s.Now += Duration.FromSeconds(24 * 24 * 3600 - 3600);
+        s.Send(old, new byte[100]);
+        Assert.That(s.Counters.PawsDrops, Is.EqualTo(1), "idle 23 days and 23 hours: TS.Recent still holds");
+        s.Now += Duration.FromSeconds(3 * 3600);
+        var older = s.Segment(TcpFlags.Ack | TcpFlags.Psh) with { Timestamps = new TcpTimestamps(s.PeerClock - 7, s.EchoOfHost) };
+        s.Send(older, new byte[100]);
+        Assert.That(s.App[s.Key].Read, Is.EqualTo(200), "past 24 days an old-looking TSval is taken: the peer's clock may have wrapped its sign bit");
+        Assert.That(s.Counters.PawsDrops, Is.EqualTo(1));
+    }
+
+    [Test]
     public void Paws_does_not_apply_to_rst()
     {
         var s = Established();

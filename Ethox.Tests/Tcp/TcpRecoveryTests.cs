@@ -49,6 +49,27 @@ public class TcpRecoveryTests
     }
 
     [Test]
+    public void Fast_retransmit_starts_recovery_and_cuts_the_window_wherever_snd_una_lies_rfc6582_section_3_2()
+    {
+        // "recover" only holds back a new recovery while the go-back-N after a timeout is under way (RFC 6582 §3.2
+        // step 1); before any timeout, and whichever half of the sequence space SND.UNA is in, three duplicates start one.
+        int upperHalf = 0;
+        for (ulong key = 1; key <= 8; key++)
+        {
+            var s = new TcpScript(key: key) { Sack = false };
+            s.Accept();
+            Assert.That(s.Tcp.Write(s.Key, new byte[10 * Mss], out _), Is.EqualTo(TcpStatus.Ok));
+            Assert.That(s.Poll(), Has.Count.EqualTo(10));
+            for (int i = 0; i < 3; i++) s.Send(DupAck(s));
+            Assert.That(s.Counters.FastRetransmits, Is.EqualTo(1), $"ISS near {s.HostNext}");
+            Assert.That(s.Tcp.GetInfo(s.Key, out var info), Is.EqualTo(TcpStatus.Ok));
+            Assert.That(info.SlowStartThreshold, Is.LessThan(10 * Mss), $"ISS near {s.HostNext}: the window was cut");
+            if (s.HostNext.Value >= 1u << 31) upperHalf++;
+        }
+        Assert.That(upperHalf, Is.InRange(1, 7), "both halves of the sequence space were tried");
+    }
+
+    [Test]
     public void First_two_duplicate_acks_release_new_segments()
     {
         // The window is full (IW = 10 segments in flight) and more data waits.
@@ -191,6 +212,28 @@ public class TcpRecoveryTests
         Assert.That(s.Counters.TailLossProbes, Is.EqualTo(1));
         Assert.That(s.Counters.Timeouts, Is.Zero);
         Assert.That(s.Advance(Duration.FromMilliseconds(100)).Count(x => x.Payload.Length > 0), Is.Zero, "one probe per advance of SND.UNA; then the RTO");
+    }
+
+    [Test]
+    public void Tail_loss_probe_after_our_fin_sends_the_last_data_and_the_fin_never_the_fin_as_a_byte_rfc8985_section_7_3()
+    {
+        var s = new TcpScript();
+        s.Accept();
+        var data = new byte[2 * Mss + 100];
+        for (int i = 0; i < data.Length; i++) data[i] = (byte)(i % 251 + 1);
+        Assert.That(s.Tcp.Write(s.Key, data, out _), Is.EqualTo(TcpStatus.Ok));
+        Assert.That(s.Tcp.Close(s.Key), Is.EqualTo(TcpStatus.Ok));
+        var flight = s.Poll();
+        var fin = flight.Single(x => x.Has(TcpFlags.Fin));
+        var finSeq = fin.Seq + fin.Payload.Length;
+        Assert.That(finSeq, Is.EqualTo(s.HostNext + data.Length));
+        // The whole tail, FIN included, is lost: the probe timeout (RFC 8985 §7.2) comes before the RTO.
+        var probe = s.Advance(Duration.FromMilliseconds(15)).Where(x => x.Payload.Length > 0 || x.Has(TcpFlags.Fin)).ToList();
+        Assert.That(s.Counters.TailLossProbes, Is.EqualTo(1));
+        Assert.That(probe, Has.Count.EqualTo(1));
+        Assert.That(probe[0].Has(TcpFlags.Fin), Is.True, "the last segment again, FIN and all");
+        Assert.That(probe[0].Seq + probe[0].Payload.Length, Is.EqualTo(finSeq), "its data ends where the FIN sits");
+        Assert.That(probe[0].Payload, Is.EqualTo(data[^probe[0].Payload.Length..]), "our bytes, not the FIN's place filled with whatever the buffer held");
     }
 
     [Test]

@@ -45,11 +45,13 @@ public sealed class TcpScript
     /// <summary>The host's port of the connection: <see cref="HostPort"/> when it listens, its ephemeral port when it opens.</summary>
     public ushort LocalPort = HostPort;
 
-    public TcpScript(TcpTimerSettings? settings = null, int bufferSize = 64 * 1024, int mtu = 1500, DeviceOffloads offloads = DeviceOffloads.None)
+    public TcpScript(TcpTimerSettings? settings = null, int bufferSize = 64 * 1024, int mtu = 1500, DeviceOffloads offloads = DeviceOffloads.None,
+        Instant? start = null, ulong key = 1)
     {
+        Now = start ?? Now;
         (_hostLink, var peerLink) = Pipe.CreatePair(256, mtu, Medium.Ethernet, offloads);
         _peer = new RawPeer(peerLink);
-        Host = new TcpHost(TwoHosts.MacA, Now, mtu, capacity: 8, bufferSize: bufferSize, settings: settings);
+        Host = new TcpHost(TwoHosts.MacA, Now, mtu, capacity: 8, bufferSize: bufferSize, settings: settings, key: key);
         Host.Ip.DadTransmits = 0;
         Host.Ip.AddAddress(TwoHosts.V4A, 24, Now);
         // The peer's link address is known: no ARP in the scripts.

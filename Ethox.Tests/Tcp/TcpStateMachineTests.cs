@@ -219,4 +219,29 @@ public class TcpStateMachineTests
         Assert.That(s.Tcp.IsListening(TcpScript.HostPort), Is.True);
         Assert.That(synAck.Seq != default, Is.True);
     }
+
+    [Test]
+    public void A_half_open_connection_holds_its_listeners_backlog_place_until_established_or_reset()
+    {
+        var s = new TcpScript();
+        Assert.That(s.Tcp.Listen(TcpScript.HostPort, backlog: 1), Is.EqualTo(TcpStatus.Ok));
+        TcpRepr Syn(ushort port) => s.Segment(TcpFlags.Syn) with { SourcePort = port, SequenceNumber = s.PeerIss, MaxSegmentSize = 1460, Timestamps = null };
+
+        s.PeerNext = s.PeerIss;
+        var synAck = TcpScript.Single(s.Send(Syn(TcpScript.PeerPort)), TcpFlags.Syn | TcpFlags.Ack);
+        TcpScript.Single(s.Send(Syn(40_001)), TcpFlags.Syn | TcpFlags.Ack);
+        Assert.That((s.Counters.PassiveOpens, s.Counters.SynCookiesSent), Is.EqualTo((1L, 1L)), "a backlog of one: the second SYN gets a cookie");
+
+        s.PeerNext = s.PeerIss + 1;
+        s.HostNext = synAck.Seq + 1;
+        s.Send(s.Segment() with { Timestamps = null });
+        Assert.That(s.Tcp.Count, Is.EqualTo(1));
+        TcpScript.Single(s.Send(Syn(40_002)), TcpFlags.Syn | TcpFlags.Ack);
+        Assert.That((s.Counters.PassiveOpens, s.Counters.SynCookiesSent), Is.EqualTo((2L, 1L)), "established, the first left the backlog");
+
+        s.Send(s.Segment(TcpFlags.Rst) with { SourcePort = 40_002, SequenceNumber = s.PeerIss + 1, Timestamps = null });
+        Assert.That(s.Tcp.Count, Is.EqualTo(1));
+        TcpScript.Single(s.Send(Syn(40_003)), TcpFlags.Syn | TcpFlags.Ack);
+        Assert.That((s.Counters.PassiveOpens, s.Counters.SynCookiesSent), Is.EqualTo((3L, 1L)), "reset, the second left it too");
+    }
 }

@@ -57,4 +57,35 @@ public class TcpTimerSettingsTests
         Assert.That(a, Is.EqualTo(b));
         Assert.That(a, Is.Not.EqualTo(TcpTimerSettings.Default));
     }
+
+    [Test]
+    public void Retransmission_side_times_are_held_to_the_rto_cap_and_idle_side_times_to_24_days()
+    {
+        var year = S(365L * 24 * 3600);
+        var s = new TcpTimerSettings
+        {
+            PersistMin = year, PersistMax = year, ConnectionTimeout = year, SynConnectionTimeout = year,
+            TimeWait = year, KeepAliveIdle = year, KeepAliveInterval = year,
+        };
+        var retransmission = TcpTimerSettings.LongestRetransmissionTimer;
+        var idle = TcpTimerSettings.LongestIdleTimer;
+        Assert.Multiple(() =>
+        {
+            Assert.That(retransmission, Is.EqualTo(new Duration(int.MaxValue)), "2^31 − 1 µs, the RTO's own cap (about 35.8 minutes)");
+            Assert.That(idle, Is.EqualTo(S(24 * 24 * 3600)));
+            Assert.That(s.PersistMin, Is.EqualTo(retransmission));
+            Assert.That(s.PersistMax, Is.EqualTo(retransmission));
+            Assert.That(s.ConnectionTimeout, Is.EqualTo(retransmission));
+            Assert.That(s.SynConnectionTimeout, Is.EqualTo(retransmission));
+            Assert.That(s.TimeWait, Is.EqualTo(idle));
+            Assert.That(s.KeepAliveIdle, Is.EqualTo(idle));
+            Assert.That(s.KeepAliveInterval, Is.EqualTo(idle));
+        });
+        var linuxLongest = new TcpTimerSettings { KeepAliveIdle = S(32767), ConnectionTimeout = S(15 * 60) };
+        Assert.That(linuxLongest.KeepAliveIdle, Is.EqualTo(S(32767)), "Linux's longest keep-alive time (9.1 hours) is kept");
+        Assert.That(linuxLongest.ConnectionTimeout, Is.EqualTo(S(15 * 60)), "as is Linux's usual R2 of about 15 minutes");
+        var negative = new TcpTimerSettings { TimeWait = Ms(-5), ConnectionTimeout = Ms(-5) };
+        Assert.That(negative.TimeWait, Is.EqualTo(Duration.Zero), "a negative time counts as zero");
+        Assert.That(negative.ConnectionTimeout, Is.EqualTo(Duration.Zero));
+    }
 }

@@ -62,6 +62,92 @@ public class TcpTimersAndErrorsTests
         Assert.That(s.State, Is.EqualTo(TcpState.Established));
     }
 
+    [Test]
+    public void Keep_alive_after_the_default_two_hours_of_idle_probes_then_and_not_before_rfc1122_section_4_2_3_6()
+    {
+        // Two hours pass both wraps of the microsecond clock (71.6 minutes); the idle timer is kept in milliseconds.
+        var s = new TcpScript();
+        s.App.Options = new TcpConnectionOptions { KeepAlive = true };
+        s.Accept();
+        Assert.That(s.Tcp.Settings.KeepAliveIdle, Is.EqualTo(Duration.FromSeconds(2 * 3600)));
+        Assert.That(s.Advance(Duration.FromSeconds(2 * 3600) - Duration.FromMilliseconds(1)), Is.Empty, "idle, but one millisecond short");
+        var probe = TcpScript.Single(s.Advance(Duration.FromMilliseconds(2)), TcpFlags.Ack);
+        Assert.That(probe.Seq, Is.EqualTo(s.HostNext - 1));
+        Assert.That(s.Counters.KeepAliveProbes, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void Configure_turns_keep_alive_on_for_an_established_connection()
+    {
+        var settings = new TcpTimerSettings { KeepAliveIdle = Duration.FromSeconds(10), KeepAliveInterval = Duration.FromSeconds(1) };
+        var s = new TcpScript(settings);
+        s.Accept();
+        s.Advance(Duration.FromSeconds(60));
+        Assert.That(s.Tcp.Configure(s.Key, new TcpConnectionOptions { KeepAlive = true }, s.Now), Is.EqualTo(TcpStatus.Ok));
+        var seen = s.Advance(Duration.FromMilliseconds(1));
+        Assert.That(seen.Count(x => x.Seq == s.HostNext - 1), Is.EqualTo(1), "idle since the endpoint started, longer than 10 s: a probe at once");
+        s.Send(s.Segment());
+        Assert.That(s.Advance(Duration.FromSeconds(9)), Is.Empty, "the answer restarts the idle time");
+        Assert.That(s.Advance(Duration.FromMilliseconds(1500)).Count(x => x.Seq == s.HostNext - 1), Is.EqualTo(1), "10 s after it");
+        Assert.That(s.Tcp.Configure(s.Key, new TcpConnectionOptions { KeepAlive = false }, s.Now), Is.EqualTo(TcpStatus.Ok));
+        s.Send(s.Segment());
+        Assert.That(s.Advance(Duration.FromSeconds(3600)), Is.Empty, "off again");
+    }
+
+    [Test]
+    public void An_rtt_sample_across_the_32_bit_microsecond_wrap_is_exact()
+    {
+        var s = new TcpScript(start: new Instant((1L << 32) - 300)) { Timestamps = false, Sack = false };
+        s.Accept(); // the SYN-ACK is timed and acknowledged at once: SRTT = 0
+        Assert.That(s.Tcp.Write(s.Key, new byte[100], out _), Is.EqualTo(TcpStatus.Ok));
+        var data = TcpScript.Single(s.Poll(), TcpFlags.Ack);
+        s.Took(data);
+        s.Now += Duration.FromMicroseconds(700); // the ACK comes 400 µs after the wrap
+        s.Send(s.Segment());
+        Assert.That(s.Tcp.GetInfo(s.Key, out var info), Is.EqualTo(TcpStatus.Ok));
+        Assert.That(info.SmoothedRtt, Is.EqualTo(Duration.FromMicroseconds(700 / 8)), "SRTT = 7/8·0 + 1/8·700 µs (RFC 6298 §2.3)");
+    }
+
+    [Test]
+    public void A_retransmission_timer_set_before_the_32_bit_microsecond_wrap_fires_exactly_after_it()
+    {
+        var start = new Instant((1L << 32) - 100_000);
+        var s = new TcpScript(start: start) { Sack = false };
+        s.Accept();
+        Assert.That(s.Tcp.Write(s.Key, new byte[100], out _), Is.EqualTo(TcpStatus.Ok));
+        var sent = TcpScript.Single(s.Poll(), TcpFlags.Ack);
+        var rto = s.Tcp.GetInfo(s.Key, out var info) == TcpStatus.Ok ? info.Rto : default;
+        Assert.That(rto, Is.EqualTo(s.Tcp.Settings.MinRto));
+        Assert.That(s.Host.NextDeadline(), Is.EqualTo(start + rto), "the wheel holds the deadline in full, 100 ms past the wrap");
+        Assert.That(s.Advance(rto - new Duration(1)), Is.Empty);
+        var again = TcpScript.Single(s.Advance(new Duration(1)), TcpFlags.Ack);
+        Assert.That((again.Seq, again.Payload.Length), Is.EqualTo((sent.Seq, 100)), "RFC 6298 §5.4: the oldest segment again");
+        Assert.That(s.Counters.Timeouts, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void A_zero_window_probe_sent_again_gives_no_rtt_sample_rfc6298_section_3()
+    {
+        var s = new TcpScript { Timestamps = false, Sack = false };
+        s.Accept();
+        Assert.That(s.Tcp.Write(s.Key, new byte[100], out _), Is.EqualTo(TcpStatus.Ok));
+        s.Took(TcpScript.Single(s.Poll(), TcpFlags.Ack));
+        Assert.That(s.Tcp.Write(s.Key, new byte[100], out _), Is.EqualTo(TcpStatus.Ok));
+        s.Now += Duration.FromMicroseconds(2000);
+        Assert.That(s.Send(s.Segment() with { WindowSize = 0 }), Is.Empty, "the window shuts as the first data is acknowledged");
+        var srtt = s.Tcp.GetInfo(s.Key, out var before) == TcpStatus.Ok ? before.SmoothedRtt : default;
+        Assert.That(srtt, Is.EqualTo(Duration.FromMicroseconds(2000 / 8)), "a sample of 2 ms after the handshake's 0");
+
+        var probes = new System.Collections.Generic.List<SeenSegment>();
+        while (probes.Count < 2) probes.AddRange(s.Advance(s.Host.NextDeadline() - s.Now).Where(x => x.Payload.Length == 1));
+        Assert.That(probes[1].Seq, Is.EqualTo(probes[0].Seq), "the second probe sends the same byte again");
+        s.Now += Duration.FromMilliseconds(5);
+        s.HostNext += 1;
+        s.Send(s.Segment());
+        Assert.That(s.Tcp.GetInfo(s.Key, out var after), Is.EqualTo(TcpStatus.Ok));
+        Assert.That(after.SmoothedRtt, Is.EqualTo(srtt), "Karn: the ACK of a byte sent twice measures nothing");
+    }
+
     private static byte[] ErrorAbout(TcpScript s, SeenSegment quoted, Icmpv4Type type, byte code, ushort mtu = 0)
     {
         var head = IcmpErrors.TcpHead(quoted.Header.SourcePort, quoted.Header.DestinationPort, quoted.Seq.Value);
