@@ -86,6 +86,10 @@ internal sealed class VethNamespace : IDisposable
             v.Exec("ip", "addr", "add", InnerAddress + "/24", "dev", v.Inner);
             v.Exec("ip", "link", "set", v.Inner, "up");
             v.Exec("ip", "link", "set", "lo", "up");
+            // A veth end passes frames only once the kernel has seen both ends up, which on a loaded machine can come a
+            // moment after "ip link set up" returns; frames sent before that are lost (a test's first ARP requests were).
+            Ethox.Tests.Appliance.Shell.WaitForLink(v.Namespace, v.Inner);
+            Ethox.Tests.Appliance.Shell.WaitForLink(null, v.Outer);
             return v;
         }
         catch
