@@ -25,6 +25,8 @@ internal static unsafe partial class Native
     public const int PACKET_ADD_MEMBERSHIP = 1, PACKET_RX_RING = 5, PACKET_STATISTICS = 6, PACKET_VERSION = 10;
     public const int PACKET_TX_RING = 13, PACKET_LOSS = 14, PACKET_VNET_HDR = 15, PACKET_FANOUT = 18, PACKET_QDISC_BYPASS = 20, PACKET_IGNORE_OUTGOING = 23;
     public const int PACKET_MR_PROMISC = 1;
+    /// <summary>PACKET_FANOUT flag (or-ed with the mode, both shifted 16 bits up): the kernel picks an unused group id; getsockopt(PACKET_FANOUT) reads it back.</summary>
+    public const int PACKET_FANOUT_FLAG_UNIQUEID = 0x2000;
     public const byte PACKET_OUTGOING = 4;
     public const int TPACKET_V2 = 1;
     public const uint TP_STATUS_KERNEL = 0, TP_STATUS_USER = 1;
