@@ -323,14 +323,16 @@ public class ApplianceKernelTests
         Assert.That(text, Does.Contain($"\nqueue1.http.connections {queues[1].Services.TcpServices.Counters.HttpConnections}\n"));
     }
 
-    // The program itself: started with dotnet, pinged, stopped by --duration; exit status 0 and counters on stdout.
-    [Test]
-    public void The_appliance_binary_answers_pings_and_prints_its_counters_when_it_stops()
+    // The program itself: started with dotnet, pinged, stopped by --duration; exit status 0 and counters on stdout. With two
+    // queues, a start-up line per queue, and the counters summed over the queues, then per queue.
+    [TestCase(1)]
+    [TestCase(2)]
+    public void The_appliance_binary_answers_pings_and_prints_its_counters_when_it_stops(int queues)
     {
         string dll = Path.Combine(TestContext.CurrentContext.TestDirectory, "ethox-appliance.dll");
         Assert.That(File.Exists(dll), Is.True, dll);
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])[dll, .. Peer.ApplianceArgs("--duration", "3")]) psi.ArgumentList.Add(a);
+        foreach (var a in (string[])[dll, .. Peer.ApplianceArgs("--duration", "3", "--queues", queues.ToString())]) psi.ArgumentList.Add(a);
         var stdout = new StringBuilder();
         var started = new ManualResetEventSlim();
         using var p = Process.Start(psi)!;
@@ -353,7 +355,14 @@ public class ApplianceKernelTests
             string text;
             lock (stdout) text = stdout.ToString();
             Assert.That(received, Is.EqualTo(5), output + text);
-            Assert.That(text, Does.StartWith("ethox-appliance: running on af-packet " + Peer.Veth.Outer));
+            Assert.That(text, Does.StartWith(queues == 1 ? "ethox-appliance: running on af-packet " + Peer.Veth.Outer : "ethox-appliance: queue 0 running on af-packet " + Peer.Veth.Outer));
+            if (queues > 1)
+            {
+                Assert.That(text, Does.Contain($"{Environment.NewLine}ethox-appliance: queue 1 running on af-packet {Peer.Veth.Outer} (fanout group "));
+                Assert.That(text, Does.Contain($"{Environment.NewLine}queue0.icmp.echo_replies_sent "));
+                Assert.That(text, Does.Contain($"{Environment.NewLine}queue1.device.rx_frames "));
+            }
+            else Assert.That(text, Does.Not.Contain("queue0."));
             Assert.That(text, Does.Contain($"{Environment.NewLine}icmp.echo_replies_sent 5{Environment.NewLine}"));
             Assert.That(text, Does.Contain($"{Environment.NewLine}arp.replies_sent "));
             Assert.That(text, Does.Contain($"{Environment.NewLine}device.rx_frames "));
