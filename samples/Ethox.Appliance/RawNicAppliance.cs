@@ -19,7 +19,8 @@ namespace Ethox.Appliance;
 /// fault injector), the stack Ethernet → IP → transport multiplexer → TCP and UDP → the services
 /// (<see cref="ApplianceServices"/>; IP → … on TUN) and the poll loop. The multiplexer brings ICMP errors to TCP
 /// and UDP (and Packet Too Big lowers the path MTU table). Everything, the TCP connections' buffers included, is
-/// allocated by <see cref="TryOpen"/>; <see cref="Run"/> allocates nothing per frame.
+/// allocated by <see cref="TryOpen"/>; <see cref="Run"/> allocates nothing per frame. With <c>--queues</c> this is one queue's
+/// stack, run with the others by <see cref="ApplianceQueues"/>.
 /// </summary>
 internal sealed class RawNicAppliance : IDisposable
 {
