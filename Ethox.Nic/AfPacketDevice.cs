@@ -26,11 +26,14 @@ public sealed class AfPacketDevice : IDevice, IDisposable
     private readonly FileDescriptorHandle _handle;
     private readonly FdPort? _port;
     private readonly PacketRings? _rings;
+    private readonly bool _inFanout;
     private DeviceCounters _counters;
 
-    private AfPacketDevice(FileDescriptorHandle handle, string name, int index, NetInterface info, in DeviceCapabilities capabilities, FdPort? port, PacketRings? rings)
+    private AfPacketDevice(FileDescriptorHandle handle, string name, int index, NetInterface info, in DeviceCapabilities capabilities, FdPort? port, PacketRings? rings,
+        bool inFanout)
     {
         _handle = handle;
+        _inFanout = inFanout;
         InterfaceName = name;
         InterfaceIndex = index;
         HardwareAddress = info.HardwareAddress;
@@ -53,6 +56,21 @@ public sealed class AfPacketDevice : IDevice, IDisposable
     public int FileDescriptor => _handle.Fd;
     /// <summary>Frames and bytes moved, frames dropped.</summary>
     public DeviceCounters Counters => _counters;
+    /// <summary>
+    /// The PACKET_FANOUT group the socket is in (read back from the kernel, so the id it chose for
+    /// <see cref="AfPacketOptions.FanoutUniqueGroup"/>), or null outside any group.
+    /// </summary>
+    public unsafe ushort? FanoutGroup
+    {
+        get
+        {
+            if (_handle.IsClosed) return null;
+            int value = 0, length = sizeof(int);
+            // The answer is id | mode << 16 | flags << 24, and 0 outside a group: the same as group 0 in mode Hash, hence the flag.
+            if (!_inFanout || Native.GetSockOpt(_handle.Fd, Native.SOL_PACKET, Native.PACKET_FANOUT, &value, &length) != 0) return null;
+            return (ushort)value;
+        }
+    }
 
     /// <summary>
     /// Opens a raw socket on <paramref name="iface"/>. Returns false with a one-line reason (no exception)
@@ -63,6 +81,7 @@ public sealed class AfPacketDevice : IDevice, IDisposable
         device = null;
         ArgumentNullException.ThrowIfNull(iface);
         ArgumentNullException.ThrowIfNull(options);
+        if (options.FanoutUniqueGroup && options.FanoutGroup is not null) { error = "give FanoutGroup or FanoutUniqueGroup, not both"; return false; }
         if (iface.Length == 0 || !IfReq.TryCreate(iface, out _)) { error = NetInterface.BadName(iface); return false; }
         // Protocol 0: the socket receives nothing until bind() names the protocol and the interface, so no
         // frame from another interface slips in before.
@@ -82,7 +101,7 @@ public sealed class AfPacketDevice : IDevice, IDisposable
             if (TrySetUp(handle.Fd, iface, options, out int index, out var info, out var capabilities, out bool filterOutgoing, out rings, out error))
             {
                 var port = rings is null ? new FdPort(fd, capabilities, filterOutgoing) : null;
-                device = new AfPacketDevice(handle, iface, index, info, capabilities, port, rings);
+                device = new AfPacketDevice(handle, iface, index, info, capabilities, port, rings, options.FanoutGroup is not null || options.FanoutUniqueGroup);
                 return true;
             }
         }
@@ -153,6 +172,12 @@ public sealed class AfPacketDevice : IDevice, IDisposable
             return false;
         }
         // Joined last: the kernel starts steering frames to the socket as soon as it is in the group.
+        if (options.FanoutUniqueGroup
+            && !Native.SetInt(fd, Native.SOL_PACKET, Native.PACKET_FANOUT, ((int)options.FanoutMode | Native.PACKET_FANOUT_FLAG_UNIQUEID) << 16))
+        {
+            error = $"cannot create a fanout group on '{iface}': {Native.Describe(Native.Errno)}";
+            return false;
+        }
         if (options.FanoutGroup is ushort group
             && !Native.SetInt(fd, Native.SOL_PACKET, Native.PACKET_FANOUT, group | (int)options.FanoutMode << 16))
         {

@@ -55,6 +55,13 @@ public sealed class AfPacketOptions
     public FanoutMode FanoutMode { get; init; }
 
     /// <summary>
+    /// Create a new fanout group whose id the kernel picks, unused in the network namespace (PACKET_FANOUT_FLAG_UNIQUEID),
+    /// instead of naming one with <see cref="FanoutGroup"/> (give one or the other). <see cref="AfPacketDevice.FanoutGroup"/>
+    /// then tells the id for the other sockets of the group, which join it with <see cref="FanoutGroup"/>.
+    /// </summary>
+    public bool FanoutUniqueGroup { get; init; }
+
+    /// <summary>
     /// Skip PACKET_IGNORE_OUTGOING and filter our own transmissions by their sockaddr_ll packet type instead,
     /// as on kernels older than 4.20. For tests of that path.
     /// </summary>

@@ -25,6 +25,8 @@ internal static unsafe partial class Native
     public const int PACKET_ADD_MEMBERSHIP = 1, PACKET_RX_RING = 5, PACKET_STATISTICS = 6, PACKET_VERSION = 10;
     public const int PACKET_TX_RING = 13, PACKET_LOSS = 14, PACKET_VNET_HDR = 15, PACKET_FANOUT = 18, PACKET_QDISC_BYPASS = 20, PACKET_IGNORE_OUTGOING = 23;
     public const int PACKET_MR_PROMISC = 1;
+    /// <summary>PACKET_FANOUT flag (or-ed with the mode, both shifted 16 bits up): the kernel picks an unused group id; getsockopt(PACKET_FANOUT) reads it back.</summary>
+    public const int PACKET_FANOUT_FLAG_UNIQUEID = 0x2000;
     public const byte PACKET_OUTGOING = 4;
     public const int TPACKET_V2 = 1;
     public const uint TP_STATUS_KERNEL = 0, TP_STATUS_USER = 1;
@@ -37,7 +39,7 @@ internal static unsafe partial class Native
     public const nuint TUNSETIFF = 0x400454CA; // _IOW('T', 202, int)
     public const nuint TUNSETOFFLOAD = 0x400454D0; // _IOW('T', 208, unsigned int)
     public const nuint TUNSETVNETHDRSZ = 0x400454D8; // _IOW('T', 216, int)
-    public const short IFF_TUN = 0x0001, IFF_TAP = 0x0002, IFF_NO_PI = 0x1000, IFF_VNET_HDR = 0x4000;
+    public const short IFF_TUN = 0x0001, IFF_TAP = 0x0002, IFF_NO_PI = 0x1000, IFF_VNET_HDR = 0x4000, IFF_MULTI_QUEUE = 0x0100;
     /// <summary>TUNSETOFFLOAD flags: what the kernel may hand us (partial checksums, TCP super-segments).</summary>
     public const uint TUN_F_CSUM = 0x01, TUN_F_TSO4 = 0x02, TUN_F_TSO6 = 0x04;
     /// <summary>IFNAMSIZ: interface names are at most 15 bytes plus the terminating zero.</summary>

@@ -24,11 +24,20 @@ public sealed class TapDevice : TunTapDevice
 
     /// <summary>As the other overload, with the <paramref name="offloads"/> asked for (<see cref="DeviceOffloads.None"/>: no virtio-net header).</summary>
     public static bool TryOpen(string name, DeviceOffloads offloads, out TapDevice? device, out string error)
+        => TryOpen(name, offloads, multiQueue: false, out device, out error);
+
+    /// <summary>
+    /// As the other overloads; with <paramref name="multiQueue"/> (IFF_MULTI_QUEUE) the device is one queue of the interface:
+    /// open the same name again (same offloads) for each further queue, up to the kernel's limit of 256. The kernel steers each flow it
+    /// sends to one queue by flow hash, so one stack per queue, each on its own thread, shares the traffic without shared state.
+    /// The interface lives while any of its queues is open.
+    /// </summary>
+    public static bool TryOpen(string name, DeviceOffloads offloads, bool multiQueue, out TapDevice? device, out string error)
     {
         ArgumentNullException.ThrowIfNull(name);
         device = null;
         var effective = VirtioOffload.Effective(offloads);
-        if (!TunTap.TryOpen(name, tap: true, effective, out var handle, out string actual, out var info, out error)) return false;
+        if (!TunTap.TryOpen(name, tap: true, effective, multiQueue, out var handle, out string actual, out var info, out error)) return false;
         device = new TapDevice(handle!, actual, info, effective);
         return true;
     }

@@ -25,7 +25,7 @@ public sealed class TunDevice : TunTapDevice
         ArgumentNullException.ThrowIfNull(name);
         device = null;
         var effective = VirtioOffload.Effective(offloads);
-        if (!TunTap.TryOpen(name, tap: false, effective, out var handle, out string actual, out var info, out error)) return false;
+        if (!TunTap.TryOpen(name, tap: false, effective, multiQueue: false, out var handle, out string actual, out var info, out error)) return false;
         device = new TunDevice(handle!, actual, info.Mtu, effective);
         return true;
     }

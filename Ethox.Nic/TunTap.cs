@@ -14,9 +14,11 @@ internal static class TunTap
     /// closed unless it was made persistent beforehand (ip tuntap add). With <paramref name="offloads"/> (see
     /// <see cref="VirtioOffload.Effective"/>) every frame carries a virtio-net header (IFF_VNET_HDR) and the kernel is
     /// told it may hand over partial checksums and, with <see cref="DeviceOffloads.ReceiveSegmented"/>, TCP super-segments
-    /// (TUNSETOFFLOAD); without it, it finishes and cuts them before they reach us.
+    /// (TUNSETOFFLOAD); without it, it finishes and cuts them before they reach us. With <paramref name="multiQueue"/>
+    /// (IFF_MULTI_QUEUE) the descriptor is one queue of the interface: opening the same name again adds a queue, and the
+    /// kernel spreads the flows it sends over the queues by flow hash; every queue must be opened with the same flags.
     /// </summary>
-    public static unsafe bool TryOpen(string name, bool tap, DeviceOffloads offloads, out FileDescriptorHandle? handle, out string actualName,
+    public static unsafe bool TryOpen(string name, bool tap, DeviceOffloads offloads, bool multiQueue, out FileDescriptorHandle? handle, out string actualName,
         out NetInterface info, out string error)
     {
         handle = null;
@@ -37,7 +39,8 @@ internal static class TunTap
             return false;
         }
         var owned = new FileDescriptorHandle(fd);
-        req.Flags = (short)((tap ? Native.IFF_TAP : Native.IFF_TUN) | Native.IFF_NO_PI | (offloads != DeviceOffloads.None ? Native.IFF_VNET_HDR : 0));
+        req.Flags = (short)((tap ? Native.IFF_TAP : Native.IFF_TUN) | Native.IFF_NO_PI | (offloads != DeviceOffloads.None ? Native.IFF_VNET_HDR : 0)
+            | (multiQueue ? Native.IFF_MULTI_QUEUE : 0));
         if (Native.Ioctl(fd, Native.TUNSETIFF, &req) != 0)
         {
             int errno = Native.Errno;
@@ -45,8 +48,12 @@ internal static class TunTap
             error = errno switch
             {
                 Native.EPERM or Native.EACCES => $"creating {shown} needs CAP_NET_ADMIN (run as root)",
-                Native.EBUSY => $"interface '{name}' is already open (a TUN/TAP interface has one owner)",
-                Native.EINVAL => $"interface '{name}' exists and is not a {kind} interface",
+                Native.EBUSY => multiQueue
+                    ? $"interface '{name}' is already open as a single-queue interface"
+                    : $"interface '{name}' is already open (a TUN/TAP interface has one owner)",
+                Native.EINVAL => multiQueue
+                    ? $"interface '{name}' exists and is not a {kind} interface, or its queues were opened with other flags"
+                    : $"interface '{name}' exists and is not a {kind} interface",
                 _ => $"cannot create {shown}: {Native.Describe(errno)}",
             };
             owned.Dispose();

@@ -71,6 +71,48 @@ internal sealed class InProcessAppliance : IDisposable
     }
 }
 
+/// <summary>The appliance with <c>--queues</c> running in this process: every queue's loop on background threads, stopped by <see cref="Dispose"/>.</summary>
+internal sealed class InProcessQueues : IDisposable
+{
+    private readonly Thread _thread;
+    private Exception? _failure;
+
+    public ApplianceQueues App { get; }
+
+    private InProcessQueues(ApplianceQueues app)
+    {
+        App = app;
+        _thread = new Thread(() =>
+        {
+            try { App.Run(); }
+            catch (Exception e) { _failure = e; }
+        }) { IsBackground = true, Name = "ethox-appliance queues" };
+    }
+
+    public static InProcessQueues Start(params string[] args)
+    {
+        Assert.That(ApplianceOptions.TryParse(args, out var options, out string error), Is.True, error);
+        Assert.That(ApplianceQueues.TryOpen(options, null, out var app, out error), Is.True, error);
+        var running = new InProcessQueues(app!);
+        running._thread.Start();
+        return running;
+    }
+
+    /// <summary>Stops every queue; counters may be read safely afterwards.</summary>
+    public void Stop()
+    {
+        App.Stop();
+        if (!_thread.Join(TimeSpan.FromSeconds(5))) Assert.Fail("the poll loops did not stop within 5 s");
+        if (_failure is not null) Assert.Fail($"a poll loop threw: {_failure}");
+    }
+
+    public void Dispose()
+    {
+        try { Stop(); }
+        finally { App.Dispose(); }
+    }
+}
+
 /// <summary>Running the kernel's tools: with a timeout, input, and the parsing of their summaries.</summary>
 internal static partial class Shell
 {

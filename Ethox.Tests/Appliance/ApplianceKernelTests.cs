@@ -274,14 +274,65 @@ public class ApplianceKernelTests
         Assert.That(counters.RxSegmented > 0 && counters.TxSegmented > 0, Is.EqualTo(offloads == "on"), counters.ToString());
     }
 
-    // The program itself: started with dotnet, pinged, stopped by --duration; exit status 0 and counters on stdout.
+    // Issue 10 §2 on a multi-queue TAP (IFF_MULTI_QUEUE): the kernel steers each flow to one queue, one stack serves it. Thirty
+    // parallel curls all get their bytes (length and SHA-256), both queues served connections, and the counter report gives
+    // the sums first, then each queue's own.
     [Test]
-    public void The_appliance_binary_answers_pings_and_prints_its_counters_when_it_stops()
+    public void With_two_tap_queues_parallel_curls_are_spread_over_both_stacks_and_all_get_their_bytes()
+    {
+        const int transfers = 30;
+        using var ns = BareNamespace.Create("tq");
+        string tap = Kernel.Name("tq");
+        using var app = InProcessQueues.Start("--tap", tap, "--ip", PeerNamespace.OurV4 + "/24", "--queues", "2");
+        ns.Adopt(tap);
+        var files = new string[transfers];
+        var command = new StringBuilder("curl --silent --show-error --fail --parallel --parallel-immediate --parallel-max 30 --max-time 60");
+        for (int i = 0; i < transfers; i++)
+        {
+            files[i] = Path.Combine(Path.GetTempPath(), $"ethox-tapq-{Environment.ProcessId}-{Guid.NewGuid():N}");
+            command.Append($" -o '{files[i]}' http://{PeerNamespace.OurV4}/bytes/{200_000 + i}");
+        }
+        try
+        {
+            var (code, _, all) = Shell.InNamespace(ns.Name, 90, null, "sh", "-c", command.ToString());
+            Assert.That(code, Is.Zero, all);
+            for (int i = 0; i < transfers; i++)
+            {
+                Assert.That(new FileInfo(files[i]).Length, Is.EqualTo(200_000 + i), files[i]);
+                Assert.That(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(files[i]))),
+                    Is.EqualTo(Convert.ToHexString(ApplianceTcpPipeTests.PatternHash(200_000 + i))), files[i]);
+            }
+        }
+        finally
+        {
+            foreach (string f in files) File.Delete(f);
+        }
+        app.Stop();
+        var queues = app.App.Queues;
+        for (int q = 0; q < queues.Count; q++)
+        {
+            TestContext.Out.WriteLine($"queue {q}: {queues[q].Services.TcpServices.Counters.HttpConnections} connections");
+            Assert.That(queues[q].Services.TcpServices.Counters.HttpConnections, Is.GreaterThan(0), $"queue {q} served no connection");
+            Assert.That(queues[q].Tcp.Counters.Errors.Total, Is.Zero);
+        }
+        var report = new StringWriter();
+        Ethox.Appliance.CounterReport.Write(queues, report);
+        string text = report.ToString();
+        Assert.That(text, Does.Contain($"\nhttp.connections {transfers}\n"));
+        Assert.That(text, Does.Contain($"\nqueue0.http.connections {queues[0].Services.TcpServices.Counters.HttpConnections}\n"));
+        Assert.That(text, Does.Contain($"\nqueue1.http.connections {queues[1].Services.TcpServices.Counters.HttpConnections}\n"));
+    }
+
+    // The program itself: started with dotnet, pinged, stopped by --duration; exit status 0 and counters on stdout. With two
+    // queues, a start-up line per queue, and the counters summed over the queues, then per queue.
+    [TestCase(1)]
+    [TestCase(2)]
+    public void The_appliance_binary_answers_pings_and_prints_its_counters_when_it_stops(int queues)
     {
         string dll = Path.Combine(TestContext.CurrentContext.TestDirectory, "ethox-appliance.dll");
         Assert.That(File.Exists(dll), Is.True, dll);
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])[dll, .. Peer.ApplianceArgs("--duration", "3")]) psi.ArgumentList.Add(a);
+        foreach (var a in (string[])[dll, .. Peer.ApplianceArgs("--duration", "3", "--queues", queues.ToString())]) psi.ArgumentList.Add(a);
         var stdout = new StringBuilder();
         var started = new ManualResetEventSlim();
         using var p = Process.Start(psi)!;
@@ -304,7 +355,14 @@ public class ApplianceKernelTests
             string text;
             lock (stdout) text = stdout.ToString();
             Assert.That(received, Is.EqualTo(5), output + text);
-            Assert.That(text, Does.StartWith("ethox-appliance: running on af-packet " + Peer.Veth.Outer));
+            Assert.That(text, Does.StartWith(queues == 1 ? "ethox-appliance: running on af-packet " + Peer.Veth.Outer : "ethox-appliance: queue 0 running on af-packet " + Peer.Veth.Outer));
+            if (queues > 1)
+            {
+                Assert.That(text, Does.Contain($"{Environment.NewLine}ethox-appliance: queue 1 running on af-packet {Peer.Veth.Outer} (fanout group "));
+                Assert.That(text, Does.Contain($"{Environment.NewLine}queue0.icmp.echo_replies_sent "));
+                Assert.That(text, Does.Contain($"{Environment.NewLine}queue1.device.rx_frames "));
+            }
+            else Assert.That(text, Does.Not.Contain("queue0."));
             Assert.That(text, Does.Contain($"{Environment.NewLine}icmp.echo_replies_sent 5{Environment.NewLine}"));
             Assert.That(text, Does.Contain($"{Environment.NewLine}arp.replies_sent "));
             Assert.That(text, Does.Contain($"{Environment.NewLine}device.rx_frames "));

@@ -51,6 +51,28 @@ public class ApplianceOptionsTests
         Assert.That(error, Does.Contain(message).And.Not.Contain("\n"));
     }
 
+    [Test]
+    public void Queues_default_to_one_and_take_1_to_64()
+    {
+        Assert.That(ApplianceOptions.TryParse(Base, out var o, out string error), Is.True, error);
+        Assert.That(o.Queues, Is.EqualTo(1));
+        Assert.That(ApplianceOptions.TryParse([.. Base, "--queues", "64"], out o, out error), Is.True, error);
+        Assert.That(o.Queues, Is.EqualTo(64));
+    }
+
+    [TestCase(new[] { "--queues", "0" }, "--queues '0' is not a number from 1 to 64")]
+    [TestCase(new[] { "--queues", "65" }, "--queues '65' is not a number from 1 to 64")]
+    [TestCase(new[] { "--queues", "two" }, "--queues 'two' is not a number from 1 to 64")]
+    [TestCase(new[] { "--queues", "2", "--fetch", "http://198.18.0.2/" }, "--fetch needs --queues 1 (the server's answers may reach another queue's stack)")]
+    [TestCase(new[] { "--queues", "2", "--pcap", "/tmp/x" }, "--pcap needs --queues 1")]
+    public void A_bad_queue_count_or_a_single_queue_option_is_one_line(string[] extra, string message)
+    {
+        Assert.That(ApplianceOptions.TryParse([.. Base, .. extra], out _, out string error), Is.False);
+        Assert.That(error, Is.EqualTo(message));
+        Assert.That(ApplianceOptions.TryParse(["--tun", "t0", "--ip", "198.18.0.1/24", "--queues", "2"], out _, out error), Is.False);
+        Assert.That(error, Is.EqualTo("--queues goes with --iface or --tap only"));
+    }
+
     [TestCase(null, DeviceOffloads.All)]
     [TestCase("on", DeviceOffloads.All)]
     [TestCase("rx", DeviceOffloads.Receive)]

@@ -168,6 +168,49 @@ public class ApplianceTcpKernelTests
         Assert.That(app.App.Services.TcpServices.Counters.HttpConnections, Is.EqualTo(50));
     }
 
+    // Issue 10 §2, one stack per queue: the kernel's PACKET_FANOUT hash gives each connection (both directions of its 4-tuple)
+    // to one of the two stacks, which serves it alone; ARP goes to one queue only, the other learns the kernel's address from its
+    // packets. Thirty connections from thirty source ports all get their bytes, and both queues served some.
+    [Test]
+    public void With_two_fanout_queues_parallel_curls_are_spread_over_both_stacks_and_all_get_their_bytes()
+    {
+        const int transfers = 30;
+        using var app = InProcessQueues.Start(PeerNamespace.ApplianceArgsOn(Rig.Outer, "--queues", "2"));
+        var args = new List<string> { "--parallel", "--parallel-immediate", "--parallel-max", "30", "--max-time", "60", "--fail" };
+        var files = new string[transfers];
+        for (int i = 0; i < transfers; i++)
+        {
+            files[i] = TempPath($"q{i}.out");
+            args.AddRange(["-o", files[i], Url(false, $"/bytes/{200_000 + i}")]);
+        }
+        var (code, output) = Curl(90, [.. args]);
+        Assert.That(code, Is.Zero, () => $"{output}\n{DescribeQueues(app)}");
+        for (int i = 0; i < transfers; i++)
+        {
+            Assert.That(new FileInfo(files[i]).Length, Is.EqualTo(200_000 + i), files[i]);
+            Assert.That(Sha256Of(files[i]), Is.EqualTo(PatternSha256(200_000 + i)), files[i]);
+        }
+        app.Stop();
+        var queues = app.App.Queues;
+        long served = 0;
+        for (int q = 0; q < queues.Count; q++)
+        {
+            long connections = queues[q].Services.TcpServices.Counters.HttpConnections;
+            TestContext.Out.WriteLine($"queue {q}: {connections} connections");
+            Assert.That(connections, Is.GreaterThan(0), $"queue {q} served no connection");
+            Assert.That(queues[q].Tcp.Counters.Errors.Total, Is.Zero);
+            served += connections;
+        }
+        Assert.That(served, Is.EqualTo(transfers));
+    }
+
+    private static string DescribeQueues(InProcessQueues app)
+    {
+        var s = new StringBuilder();
+        foreach (var q in app.App.Queues) s.Append($"queue {q.Queue}:\n{q.Tcp.DescribeConnections()}");
+        return s.ToString();
+    }
+
     // RFC 9112 §9.3: HTTP/1.1 connections persist; curl reuses its one connection for every URL, 404 included.
     [Test]
     public void Keep_alive_serves_several_requests_on_one_connection()

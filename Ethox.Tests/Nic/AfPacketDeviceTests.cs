@@ -199,6 +199,21 @@ public class AfPacketKernelTests
     }
 
     [Test]
+    public void A_fanout_group_with_a_kernel_chosen_id_is_joined_by_that_id()
+    {
+        using var plain = Open(new AfPacketOptions());
+        Assert.That(plain.FanoutGroup, Is.Null);
+        using var first = Open(new AfPacketOptions { FanoutUniqueGroup = true });
+        Assert.That(first.FanoutGroup, Is.Not.Null);
+        ushort group = first.FanoutGroup!.Value;
+        using var second = Open(new AfPacketOptions { FanoutGroup = group });
+        Assert.That(second.FanoutGroup, Is.EqualTo(group));
+        Assert.That(AfPacketDevice.TryOpen(_veth!.Outer, new AfPacketOptions { FanoutGroup = group, FanoutUniqueGroup = true }, out var both, out string error), Is.False);
+        Assert.That(both, Is.Null);
+        Assert.That(error, Is.EqualTo("give FanoutGroup or FanoutUniqueGroup, not both"));
+    }
+
+    [Test]
     public void Promiscuous_mode_and_qdisc_bypass_can_be_asked_for()
     {
         using var dev = Open(new AfPacketOptions { Promiscuous = true, BypassQdisc = true });

@@ -201,6 +201,27 @@ public class TunTapKernelTests
     }
 
     [Test]
+    public void A_multi_queue_tap_opens_once_per_queue_and_refuses_a_single_queue_opener()
+    {
+        _name = Kernel.Name("t");
+        Assert.That(TapDevice.TryOpen(_name, DeviceOffloads.All, multiQueue: true, out var first, out string error), Is.True, error);
+        using (first)
+        {
+            Assert.That(TapDevice.TryOpen(_name, DeviceOffloads.All, multiQueue: true, out var second, out error), Is.True, error);
+            using (second)
+            {
+                Assert.That(second!.Name, Is.EqualTo(first!.Name));
+                Assert.That(second.FileDescriptor, Is.Not.EqualTo(first.FileDescriptor));
+                Assert.That(TapDevice.TryOpen(_name, out var single, out error), Is.False);
+                Assert.That(single, Is.Null);
+                Assert.That(error, Is.EqualTo($"interface '{_name}' exists and is not a TAP interface"));
+            }
+        }
+        Assert.That(TapDevice.TryOpen(_name, out var alone, out error), Is.True, "closing every queue deletes the interface: " + error);
+        alone!.Dispose();
+    }
+
+    [Test]
     public void Thousands_of_tap_exchanges_allocate_nothing()
     {
         using var tap = OpenTap();

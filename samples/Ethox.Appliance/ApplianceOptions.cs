@@ -40,6 +40,9 @@ internal sealed class ApplianceOptions
           --qdisc-bypass     with --iface: send straight to the driver (PACKET_QDISC_BYPASS)
           --tap NAME         create the TAP interface NAME (Ethernet; needs CAP_NET_ADMIN)
           --tun NAME         create the TUN interface NAME (bare IP, no Ethernet/ARP; needs CAP_NET_ADMIN)
+          --queues N         with --iface or --tap: N complete stacks on N threads (1 to 64, default 1), each on
+                             its own socket of a PACKET_FANOUT hash group or its own queue of a multi-queue
+                             TAP, so the kernel gives each flow to one stack; counters are summed, then per queue
 
         addresses:
           --mac MAC          our Ethernet address (default: the interface's for --iface, a random
@@ -104,6 +107,10 @@ internal sealed class ApplianceOptions
     public ushort TcpChargenPort { get; private set; } = 19;
     public ushort HttpPort { get; private set; } = 80;
     public int MaxConnections { get; private set; } = 64;
+    /// <summary>Stacks run side by side (<c>--queues</c>), each with its own device queue, state, services and thread.</summary>
+    public int Queues { get; private set; } = 1;
+    /// <summary>The most <c>--queues</c> takes.</summary>
+    public const int MaxQueues = 64;
     public int Backlog { get; private set; } = 128;
     public FetchUrl? Fetch { get; private set; }
     public string? OutputFile { get; private set; }
@@ -163,7 +170,7 @@ internal sealed class ApplianceOptions
     {
         "--iface" or "--tap" or "--tun" or "--mac" or "--ip" or "--gateway" or "--mtu" or "--udp-echo" or "--pcap"
             or "--duration" or "--seed" or "--tcp-echo" or "--tcp-discard" or "--tcp-chargen" or "--http"
-            or "--max-connections" or "--backlog" or "--fetch" or "--output" or "--offloads" => true,
+            or "--max-connections" or "--backlog" or "--fetch" or "--output" or "--offloads" or "--queues" => true,
         _ => FaultName(name, out _, out _) is not null,
     };
 
@@ -234,6 +241,14 @@ internal sealed class ApplianceOptions
                     return false;
                 }
                 MaxConnections = connections;
+                return true;
+            case "--queues":
+                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int queues) || queues is < 1 or > MaxQueues)
+                {
+                    error = $"--queues '{value}' is not a number from 1 to {MaxQueues}";
+                    return false;
+                }
+                Queues = queues;
                 return true;
             case "--backlog":
                 if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int backlog) || backlog is < 1 or > 65535)
@@ -387,6 +402,10 @@ internal sealed class ApplianceOptions
         else if (Addresses.Count > 14) error = "at most 14 --ip addresses";
         else if (Gateways.FindAll(g => g.IsV4).Count > 1 || Gateways.FindAll(g => g.IsV6).Count > 1) error = "one --gateway per address family (one IPv4, one IPv6)";
         else if (OutputFile is not null && Fetch is null) error = "--output goes with --fetch only";
+        else if (Queues > 1 && Kind == DeviceKind.Tun) error = "--queues goes with --iface or --tap only";
+        // The kernel steers the answers to our connection attempt by its own flow hash, most likely to another queue.
+        else if (Queues > 1 && Fetch is not null) error = "--fetch needs --queues 1 (the server's answers may reach another queue's stack)";
+        else if (Queues > 1 && PcapFile is not null) error = "--pcap needs --queues 1";
         else if (SharedTcpPort() is { } shared) error = $"two TCP services on port {shared}: give each its own port, or 0 to turn one off";
         else if (Mtu is > 0 and < 1280 && (Slaac || Addresses.Exists(a => a.Address.IsV6))) error = "IPv6 needs an MTU of at least 1280 (RFC 8200 §5)";
         return error.Length == 0;

@@ -1,13 +1,33 @@
+using System.Collections.Generic;
 using System.IO;
 using Ethox.Layer.Common;
 using Ethox.Nic;
 
 namespace Ethox.Appliance;
 
-/// <summary>Every counter of the appliance, one per line as <c>layer.name value</c>, for the operator and for scripts.</summary>
+/// <summary>
+/// Every counter of the appliance, one per line as <c>layer.name value</c>, for the operator and for scripts. With several
+/// queues, each counter summed over the queues, then every queue's own as <c>queueN.layer.name value</c>.
+/// </summary>
 internal static class CounterReport
 {
-    public static void Write(RawNicAppliance app, TextWriter w)
+    public static void Write(IReadOnlyList<RawNicAppliance> queues, TextWriter w)
+    {
+        var each = new List<(string Name, long Value)>[queues.Count];
+        for (int q = 0; q < queues.Count; q++) Collect(queues[q], each[q] = []);
+        // Every queue runs the same options, so the same counters in the same order.
+        for (int i = 0; i < each[0].Count; i++)
+        {
+            long sum = 0;
+            foreach (var counters in each) sum += counters[i].Value;
+            Line(w, each[0][i].Name, sum);
+        }
+        if (queues.Count == 1) return;
+        for (int q = 0; q < queues.Count; q++)
+            foreach (var (name, value) in each[q]) Line(w, $"queue{q}.{name}", value);
+    }
+
+    public static void Collect(RawNicAppliance app, List<(string Name, long Value)> w)
     {
         if (app.Ethernet is { } eth)
         {
@@ -178,7 +198,7 @@ internal static class CounterReport
         }
     }
 
-    private static void Faults(TextWriter w, string prefix, FaultCounters f)
+    private static void Faults(List<(string Name, long Value)> w, string prefix, FaultCounters f)
     {
         Line(w, prefix + ".offered", f.Offered);
         Line(w, prefix + ".delivered", f.Delivered);
@@ -191,7 +211,7 @@ internal static class CounterReport
         Line(w, prefix + ".queue_full", f.QueueFull);
     }
 
-    private static void Errors(TextWriter w, string prefix, in WireErrorCounts e)
+    private static void Errors(List<(string Name, long Value)> w, string prefix, in WireErrorCounts e)
     {
         Line(w, prefix + ".truncated", e.Truncated);
         Line(w, prefix + ".malformed", e.Malformed);
@@ -199,6 +219,8 @@ internal static class CounterReport
         Line(w, prefix + ".unsupported", e.Unsupported);
         Line(w, prefix + ".other", e.Other);
     }
+
+    private static void Line(List<(string Name, long Value)> w, string name, long value) => w.Add((name, value));
 
     private static void Line(TextWriter w, string name, long value)
     {

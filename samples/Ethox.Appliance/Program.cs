@@ -37,7 +37,7 @@ namespace Ethox.Appliance
                 Console.Error.WriteLine("ethox-appliance: error: raw devices (AF_PACKET, TAP, TUN) need Linux");
                 return 1;
             }
-            if (!RawNicAppliance.TryOpen(options, Console.Out, out var app, out error))
+            if (!ApplianceQueues.TryOpen(options, Console.Out, out var app, out error))
             {
                 Console.Error.WriteLine("ethox-appliance: error: " + error);
                 return 1;
@@ -53,7 +53,7 @@ namespace Ethox.Appliance
                 report.Flush();
                 app.Run();
                 report.WriteLine("ethox-appliance: stopped; counters:");
-                CounterReport.Write(app, report);
+                CounterReport.Write(app.Queues, report);
                 report.Flush();
                 if (app.Fetch is { } fetch && !fetch.Succeeded)
                 {

@@ -19,7 +19,8 @@ namespace Ethox.Appliance;
 /// fault injector), the stack Ethernet → IP → transport multiplexer → TCP and UDP → the services
 /// (<see cref="ApplianceServices"/>; IP → … on TUN) and the poll loop. The multiplexer brings ICMP errors to TCP
 /// and UDP (and Packet Too Big lowers the path MTU table). Everything, the TCP connections' buffers included, is
-/// allocated by <see cref="TryOpen"/>; <see cref="Run"/> allocates nothing per frame.
+/// allocated by <see cref="TryOpen"/>; <see cref="Run"/> allocates nothing per frame. With <c>--queues</c> this is one queue's
+/// stack, run with the others by <see cref="ApplianceQueues"/>.
 /// </summary>
 internal sealed class RawNicAppliance : IDisposable
 {
@@ -45,8 +46,10 @@ internal sealed class RawNicAppliance : IDisposable
     private volatile bool _stop;
     private Func<FaultCounters>? _receiveFaults, _transmitFaults;
 
-    private RawNicAppliance(ApplianceOptions options, AfPacketDevice? afPacket, TunTapDevice? tunTap, EthernetAddress? mac, int mtu, FileStream? pcap, Stream? fetchOutput, TextWriter? verbose)
+    private RawNicAppliance(ApplianceOptions options, int queue, AfPacketDevice? afPacket, TunTapDevice? tunTap, EthernetAddress? mac, int mtu, FileStream? pcap, Stream? fetchOutput,
+        TextWriter? verbose)
     {
+        Queue = queue;
         int maxFrameLength = afPacket?.Capabilities.MaxBufferLength ?? tunTap!.Capabilities.MaxBufferLength;
         _fetchOutput = fetchOutput;
         Options = options;
@@ -54,7 +57,8 @@ internal sealed class RawNicAppliance : IDisposable
         _tunTap = tunTap;
         _pcap = pcap;
         Mtu = mtu;
-        Seed = options.Seed ?? BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
+        // Each queue its own fault sequence, reproducible from the one --seed.
+        Seed = (options.Seed ?? BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8))) + (ulong)queue;
         Ethernet = mac is { } address ? new EthernetEndpoint(address) : null;
         Ip = new IpEndpoint(Ethernet, mtu, AddressCapacity, new RouteTable(RouteCapacity),
             Ethernet is null ? null : new NeighborCache(NeighborCapacity, SipHash.WithRandomKey()))
@@ -70,6 +74,10 @@ internal sealed class RawNicAppliance : IDisposable
     }
 
     public ApplianceOptions Options { get; }
+    /// <summary>Which of the <c>--queues</c> stacks this is (0 for the first or only one).</summary>
+    public int Queue { get; }
+    /// <summary>With an AF_PACKET device, the fanout group its socket is in (the other queues join it), else null.</summary>
+    public ushort? FanoutGroup => _afPacket?.FanoutGroup;
     public Medium Medium { get; }
     public int Mtu { get; }
     public ulong Seed { get; }
@@ -101,9 +109,17 @@ internal sealed class RawNicAppliance : IDisposable
     /// False with a one-line reason (missing interface, missing privilege, unwritable file…).
     /// </summary>
     public static bool TryOpen(ApplianceOptions options, TextWriter? verbose, out RawNicAppliance? appliance, out string error)
+        => TryOpen(options, default, verbose, out appliance, out error);
+
+    /// <summary>
+    /// As the other overload, for queue <see cref="QueueJoin.Index"/> of <c>--queues</c>: with more than one queue the device
+    /// is a socket of a PACKET_FANOUT hash group (the first queue creates it, the others join <see cref="QueueJoin.FanoutGroup"/>)
+    /// or a queue of a multi-queue TAP, with the Ethernet address of the first queue (<see cref="QueueJoin.Mac"/>).
+    /// </summary>
+    public static bool TryOpen(ApplianceOptions options, QueueJoin join, TextWriter? verbose, out RawNicAppliance? appliance, out string error)
     {
         appliance = null;
-        if (!TryOpenDevice(options, out var afPacket, out var tunTap, out var mac, out int deviceMtu, out error)) return false;
+        if (!TryOpenDevice(options, join, out var afPacket, out var tunTap, out var mac, out int deviceMtu, out error)) return false;
         var device = (IDisposable?)afPacket ?? tunTap!;
         FileStream? pcap = null;
         Stream? fetchOutput = null;
@@ -126,7 +142,7 @@ internal sealed class RawNicAppliance : IDisposable
                 }
                 else fetchOutput = Console.OpenStandardOutput();
             }
-            appliance = new RawNicAppliance(options, afPacket, tunTap, mac, mtu, pcap, fetchOutput, options.Verbose ? verbose : null);
+            appliance = new RawNicAppliance(options, join.Index, afPacket, tunTap, mac, mtu, pcap, fetchOutput, options.Verbose ? verbose : null);
             if (!appliance.Configure(out error))
             {
                 appliance.Dispose();
@@ -146,9 +162,11 @@ internal sealed class RawNicAppliance : IDisposable
         }
     }
 
-    private static bool TryOpenDevice(ApplianceOptions options, out AfPacketDevice? afPacket, out TunTapDevice? tunTap,
+    private static bool TryOpenDevice(ApplianceOptions options, QueueJoin join, out AfPacketDevice? afPacket, out TunTapDevice? tunTap,
         out EthernetAddress? mac, out int mtu, out string error)
     {
+        bool shared = options.Queues > 1;
+        var wantedMac = join.Mac ?? options.Mac;
         afPacket = null;
         tunTap = null;
         mac = null;
@@ -159,20 +177,26 @@ internal sealed class RawNicAppliance : IDisposable
             {
                 // Without our own MAC on the interface, or with IPv6 (solicited-node groups the NIC does
                 // not know), frames for us only get past a real NIC's filter in promiscuous mode.
-                var socket = new AfPacketOptions { UseMmapRings = options.Mmap, Mtu = options.Mtu, Offloads = options.Offloads, BypassQdisc = options.QdiscBypass };
+                // With queues, each flow's frames reach one socket of the group (by the kernel's flow hash), so one stack.
+                var socket = new AfPacketOptions
+                {
+                    UseMmapRings = options.Mmap, Mtu = options.Mtu, Offloads = options.Offloads, BypassQdisc = options.QdiscBypass,
+                    FanoutUniqueGroup = shared && join.FanoutGroup is null, FanoutGroup = shared ? join.FanoutGroup : null, FanoutMode = FanoutMode.Hash,
+                };
                 if (!AfPacketDevice.TryOpen(options.DeviceName, socket, out var probe, out error)) return false;
                 var hardware = probe!.HardwareAddress;
-                bool promiscuous = (options.Mac is { } wanted && wanted != hardware) || options.Slaac || options.Addresses.Exists(a => a.Address.IsV6);
+                bool promiscuous = (wantedMac is { } wanted && wanted != hardware) || options.Slaac || options.Addresses.Exists(a => a.Address.IsV6);
                 if (promiscuous)
                 {
                     probe.Dispose();
                     if (!AfPacketDevice.TryOpen(options.DeviceName, new AfPacketOptions
                         {
                             UseMmapRings = options.Mmap, Mtu = options.Mtu, Offloads = options.Offloads, BypassQdisc = options.QdiscBypass, Promiscuous = true,
+                            FanoutUniqueGroup = socket.FanoutUniqueGroup, FanoutGroup = socket.FanoutGroup, FanoutMode = socket.FanoutMode,
                         }, out probe, out error)) return false;
                 }
                 afPacket = probe!;
-                mac = options.Mac ?? hardware;
+                mac = wantedMac ?? hardware;
                 mtu = afPacket.Capabilities.Mtu;
                 if (!mac.Value.IsUnicast || mac.Value == default)
                 {
@@ -185,16 +209,16 @@ internal sealed class RawNicAppliance : IDisposable
             }
             case DeviceKind.Tap:
             {
-                if (!TapDevice.TryOpen(options.DeviceName, options.Offloads, out var tap, out error)) return false;
+                if (!TapDevice.TryOpen(options.DeviceName, options.Offloads, multiQueue: shared, out var tap, out error)) return false;
                 var kernel = tap!.KernelHardwareAddress;
-                if (options.Mac == kernel)
+                if (wantedMac == kernel)
                 {
                     error = $"--mac {kernel} is the kernel's own address on '{tap.Name}'; the appliance needs another one";
                     tap.Dispose();
                     return false;
                 }
                 tunTap = tap;
-                mac = options.Mac ?? RandomLocalMac(kernel);
+                mac = wantedMac ?? RandomLocalMac(kernel);
                 mtu = tap.Capabilities.Mtu;
                 return true;
             }
@@ -321,7 +345,12 @@ internal sealed class RawNicAppliance : IDisposable
     private void WithStack<TDevice>(TDevice device, Func<Duration, bool> wait, Func<Instant>? faultsDue) where TDevice : IDevice
     {
         var transports = Services.CreateTransports();
-        if (Ethernet is not null)
+        if (Ethernet is not null && Options.Queues > 1)
+        {
+            var stack = new Traced<NeighborGleaner<EthernetLayer<IpLayer<Transports>>>>(new(new(Ethernet, new(Ip, transports)), Ip, Ethernet.Address), _log);
+            Loop(device, ref stack, wait, faultsDue);
+        }
+        else if (Ethernet is not null)
         {
             var stack = new Traced<EthernetLayer<IpLayer<Transports>>>(new(Ethernet, new(Ip, transports)), _log);
             Loop(device, ref stack, wait, faultsDue);
@@ -356,11 +385,15 @@ internal sealed class RawNicAppliance : IDisposable
     /// <summary>The start-up line: device, MAC, MTU, addresses, routes, services, faults, capture.</summary>
     public string Describe()
     {
-        var s = new StringBuilder("ethox-appliance: running on ");
+        var s = new StringBuilder("ethox-appliance: ");
+        if (Options.Queues > 1) s.Append("queue ").Append(Queue).Append(' ');
+        s.Append("running on ");
         s.Append(Options.Kind switch { DeviceKind.AfPacket => "af-packet", DeviceKind.Tap => "tap", _ => "tun" });
         s.Append(' ').Append(Options.DeviceName);
         if (Options.Mmap) s.Append(" (mmap rings)");
         if (Options.QdiscBypass) s.Append(" (qdisc bypass)");
+        if (FanoutGroup is { } group) s.Append(" (fanout group ").Append(group).Append(')');
+        else if (Options.Queues > 1) s.Append(" (multi-queue)");
         s.Append(Options.Offloads switch { DeviceOffloads.All => ", offloads on", DeviceOffloads.None => ", offloads off", _ => ", offloads rx" });
         if (Ethernet is not null) s.Append(", mac ").Append(Ethernet.Address.ToString());
         s.Append(", mtu ").Append(Mtu);

@@ -1,0 +1,9 @@
+using Ethox.Wire;
+
+namespace Ethox.Appliance;
+
+/// <summary>
+/// How one of the <c>--queues</c> stacks joins the first: its index, the fanout group the first queue's socket created
+/// (null for the first queue and on TAP) and the first queue's Ethernet address (null for the first queue).
+/// </summary>
+internal readonly record struct QueueJoin(int Index, ushort? FanoutGroup, EthernetAddress? Mac);
