@@ -24,7 +24,7 @@ public sealed class TcpBenchHost
     public EthernetLayer<IpLayer<TcpLayer<TcpBenchHandler>>> Stack;
 
     /// <summary>A host with station address <paramref name="mac"/>, <paramref name="capacity"/> connection slots and rings of <paramref name="bufferSize"/> bytes.</summary>
-    public TcpBenchHost(EthernetAddress mac, int mtu, int capacity, int bufferSize, Instant start, ulong key)
+    public TcpBenchHost(EthernetAddress mac, int mtu, int capacity, int bufferSize, Instant start, ulong key, int listeners = 16)
     {
         Ethernet = new EthernetEndpoint(mac);
         Ip = new IpEndpoint(Ethernet, mtu, 4, new RouteTable(8), new NeighborCache(16, new SipHash(key, 1)))
@@ -33,7 +33,7 @@ public sealed class TcpBenchHost
             PathMtu = new PathMtuTable(16, new SipHash(key, 2)),
             DadTransmits = 0,
         };
-        Tcp = new TcpEndpoint(Ip, capacity, new SipHash(key, 3), start: start);
+        Tcp = new TcpEndpoint(Ip, capacity, new SipHash(key, 3), listenerCapacity: listeners, start: start);
         App = new TcpBenchApp(capacity, bufferSize) { Endpoint = Tcp };
         Stack = new(Ethernet, new(Ip, new(Tcp, new TcpBenchHandler(App))));
     }
@@ -73,13 +73,13 @@ public sealed class TcpBenchPair<TDevice> where TDevice : IDevice
     public Duration Step = Duration.FromMicroseconds(10);
 
     /// <summary>Both hosts on <paramref name="clientLink"/> and <paramref name="serverLink"/>, at most <paramref name="burst"/> frames per device call.</summary>
-    public TcpBenchPair(TDevice clientLink, TDevice serverLink, int mtu, int capacity, int bufferSize, int burst)
+    public TcpBenchPair(TDevice clientLink, TDevice serverLink, int mtu, int capacity, int bufferSize, int burst, int listeners = 16)
     {
         ClientLink = clientLink;
         ServerLink = serverLink;
         _burst = burst;
         Client = new TcpBenchHost(new EthernetAddress(0x02, 0, 0x5e, 0, 0, 0x01), mtu, capacity, bufferSize, Now, 11);
-        Server = new TcpBenchHost(new EthernetAddress(0x02, 0, 0x5e, 0, 0, 0x02), mtu, capacity, bufferSize, Now, 22);
+        Server = new TcpBenchHost(new EthernetAddress(0x02, 0, 0x5e, 0, 0, 0x02), mtu, capacity, bufferSize, Now, 22, listeners);
         Client.Ip.AddAddress(ClientV4, 24, Now);
         Server.Ip.AddAddress(ServerV4, 24, Now);
     }

@@ -1,0 +1,88 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using Ethox.Layer;
+using Ethox.Layer.Tcp;
+using Ethox.Nic;
+
+namespace Ethox.Bench;
+
+/// <summary>
+/// Many established connections in one endpoint (issue 10 §3, scale): <c>tcpscale [--connections N] [--buffer B]
+/// [--ports P]</c> opens N connections from one client stack to one server stack over <see cref="Pipe"/> (both on
+/// this thread), spread over P listening ports so that the client's 16,384 ephemeral ports per destination suffice,
+/// and keeps them all open. It prints how long that took, the connections per second, the bytes the thread
+/// allocated while connecting, the endpoint's state per connection and the process's memory.
+/// </summary>
+public static class TcpScaleRun
+{
+    private const ushort FirstPort = 1000;
+    private const int Batch = 128; // SYNs in flight per round: half the pipe's frames
+
+    /// <summary>Runs the test as <paramref name="args"/> say; returns the process exit code.</summary>
+    public static int Run(string[] args)
+    {
+        int connections = 1_000_000, buffer = 64, ports = 100;
+        for (int i = 0; i + 1 < args.Length; i += 2)
+        {
+            string value = args[i + 1];
+            switch (args[i])
+            {
+                case "--connections": connections = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--buffer": buffer = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--ports": ports = int.Parse(value, CultureInfo.InvariantCulture); break;
+                default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
+            }
+        }
+        if (connections < 1 || buffer < 1 || ports < 1 || ports > 1000 || (long)connections > (long)ports * 16_384 * 9 / 10)
+        {
+            Console.Error.WriteLine("need 1 ≤ connections ≤ 90 % of ports × 16384, buffer ≥ 1, 1 ≤ ports ≤ 1000");
+            return 2;
+        }
+        var (clientLink, serverLink) = Pipe.CreatePair(TcpBenchPair.PipeCapacity, 1500);
+        var pair = new TcpBenchPair<PipeEnd>(clientLink, serverLink, 1500, connections, buffer, TcpBenchPair.PipeCapacity, listeners: ports);
+        for (int p = 0; p < ports; p++)
+            if (pair.Server.Tcp.Listen((ushort)(FirstPort + p), backlog: 2 * Batch) != TcpStatus.Ok) { Console.Error.WriteLine("listen failed"); return 1; }
+        var client = pair.Client.App;
+        var server = pair.Server.App;
+        long memoryBefore = GC.GetTotalMemory(forceFullCollection: true);
+
+        // The first connection resolves the neighbours (ARP) before anything is timed.
+        if (client.Connect(new TransportAddress(TcpBenchPair<PipeEnd>.ServerV4, FirstPort), pair.Now, out _) != TcpStatus.Ok
+            || !pair.RunUntil(() => server.Established == 1 && client.Established == 1))
+        {
+            Console.Error.WriteLine("the first connection failed");
+            return 1;
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
+        var cpuBefore = Environment.CpuUsage.TotalTime;
+        long start = Stopwatch.GetTimestamp();
+        int opened = 1;
+        while (opened < connections)
+        {
+            int batch = Math.Min(Batch, connections - opened);
+            for (int i = 0; i < batch; i++, opened++)
+            {
+                var remote = new TransportAddress(TcpBenchPair<PipeEnd>.ServerV4, (ushort)(FirstPort + opened % ports));
+                var status = client.Connect(remote, pair.Now, out _);
+                if (status != TcpStatus.Ok) { Console.Error.WriteLine($"connect {opened} failed: {status}"); return 1; }
+            }
+            pair.Round(); // SYN → SYN-ACK (in place) → ACK (in place)
+            pair.Round(); // the ACKs reach the server
+        }
+        for (int i = 0; i < 4 && (server.Established < connections || client.Established < connections); i++) pair.Round();
+        var elapsed = Stopwatch.GetElapsedTime(start);
+        var cpu = Environment.CpuUsage.TotalTime - cpuBefore;
+        allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+        long memoryAfter = GC.GetTotalMemory(forceFullCollection: true);
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
+            {connections} connections over {ports} listening ports, {buffer}-byte send and receive rings each
+            established: client {client.Established}, server {server.Established}; failures: client {client.Failures}, server {server.Failures}
+            set-up: {elapsed.TotalSeconds:F2} s, {connections / elapsed.TotalSeconds / 1e3:F0} k connections/s ({connections / cpu.TotalSeconds / 1e3:F0} k per CPU second), both ends on this thread; {allocated} B allocated
+            state per connection: {TcpEndpoint.StateBytesPerConnection} B ({TcpEndpoint.ControlBlockBytes} B of TCB); per endpoint {(long)TcpEndpoint.StateBytesPerConnection * connections / 1e6:F0} MB + rings {2L * buffer * connections / 1e6:F0} MB
+            managed heap: {memoryBefore / 1e6:F0} MB after building both stacks (allocated at start), {memoryAfter / 1e6:F0} MB with every connection open; working set {Environment.WorkingSet / 1e6:F0} MB
+            """));
+        return server.Established == connections && client.Established == connections ? 0 : 1;
+    }
+}
