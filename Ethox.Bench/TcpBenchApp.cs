@@ -17,6 +17,7 @@ public sealed class TcpBenchApp
     private readonly int _bufferSize;
     private readonly int[] _freeBuffers;
     private readonly int[] _bufferOfSlot;
+    private readonly long[] _receivedBySlot;
     private readonly byte[] _chunk;
     private int _freeCount;
 
@@ -27,6 +28,7 @@ public sealed class TcpBenchApp
         _arena = new byte[capacity * 2 * bufferSize];
         _freeBuffers = new int[capacity];
         _bufferOfSlot = new int[capacity];
+        _receivedBySlot = new long[capacity];
         for (int i = 0; i < capacity; i++) _freeBuffers[i] = i;
         _freeCount = capacity;
         _chunk = new byte[64 * 1024];
@@ -42,6 +44,8 @@ public sealed class TcpBenchApp
     public SlotKey Source;
     /// <summary>Bytes written into <see cref="Source"/>'s send ring so far.</summary>
     public long Written;
+    /// <summary>When set, every connection that becomes writable is filled, not only <see cref="Source"/>.</summary>
+    public bool FeedEveryConnection;
     /// <summary>Bytes taken out of receive rings so far (all connections).</summary>
     public long Received;
     /// <summary>Connections that became ESTABLISHED on this side: accepted from a cookie, completed passive opens, completed active opens.</summary>
@@ -74,10 +78,16 @@ public sealed class TcpBenchApp
     }
 
     /// <summary>Fills <see cref="Source"/>'s send ring with the chunk, over and over, as far as it has room.</summary>
-    public void Feed()
+    public void Feed() => Feed(Source);
+
+    /// <summary>Fills <paramref name="key"/>'s send ring with the chunk, over and over, as far as it has room.</summary>
+    public void Feed(SlotKey key)
     {
-        while (Endpoint.Write(Source, _chunk, out int written) == TcpStatus.Ok && written > 0) Written += written;
+        while (Endpoint.Write(key, _chunk, out int written) == TcpStatus.Ok && written > 0) Written += written;
     }
+
+    /// <summary>Bytes taken out of the receive ring of the connection in slot <paramref name="index"/> so far.</summary>
+    public long ReceivedBy(int index) => _receivedBySlot[index];
 
     internal void OnOpen(TcpOpen open)
     {
@@ -109,7 +119,7 @@ public sealed class TcpBenchApp
         if (packet.Has(TcpEvents.Reset)) Resets++;
         if (packet.Has(TcpEvents.TimedOut | TcpEvents.Unreachable)) Failures++;
         if (packet.Has(TcpEvents.Readable)) Discard(packet.Key);
-        if (packet.Has(TcpEvents.Writable) && packet.Key == Source) Feed();
+        if (packet.Has(TcpEvents.Writable) && (FeedEveryConnection || packet.Key == Source)) Feed(packet.Key);
         if (packet.Has(TcpEvents.Closed))
         {
             Closed++;
@@ -123,6 +133,7 @@ public sealed class TcpBenchApp
         int count = first.Length + second.Length;
         Endpoint.Consume(key, count);
         Received += count;
+        _receivedBySlot[key.Index] += count;
     }
 
     private TcpBuffers BuffersAt(int index)
