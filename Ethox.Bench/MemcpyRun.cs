@@ -18,17 +18,9 @@ public static class MemcpyRun
     /// <summary>Runs the copies as <paramref name="args"/> say; returns the process exit code.</summary>
     public static int Run(string[] args)
     {
-        int mib = 1024, rounds = 20;
-        for (int i = 0; i + 1 < args.Length; i += 2)
-        {
-            string value = args[i + 1];
-            switch (args[i])
-            {
-                case "--mib": mib = int.Parse(value, CultureInfo.InvariantCulture); break;
-                case "--rounds": rounds = int.Parse(value, CultureInfo.InvariantCulture); break;
-                default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
-            }
-        }
+        var options = BenchArgs.Parse(args, ["--mib", "--rounds"]);
+        int mib = options.Int("--mib", 1024), rounds = options.Int("--rounds", 20);
+        if (options.Error is { } error) { Console.Error.WriteLine(error); return 2; }
         if (mib <= 0 || rounds <= 0) { Console.Error.WriteLine("--mib and --rounds must be positive"); return 2; }
 
         var source = new byte[ChunkSize];

@@ -19,20 +19,10 @@ public static class TcpBulkRun
     /// <summary>Runs the transfer as <paramref name="args"/> say; returns the process exit code.</summary>
     public static int Run(string[] args)
     {
-        int mtu = 1500, mib = 64, rounds = 5;
-        double loss = 0;
-        for (int i = 0; i + 1 < args.Length; i += 2)
-        {
-            string value = args[i + 1];
-            switch (args[i])
-            {
-                case "--mtu": mtu = int.Parse(value, CultureInfo.InvariantCulture); break;
-                case "--mib": mib = int.Parse(value, CultureInfo.InvariantCulture); break;
-                case "--loss": loss = double.Parse(value, CultureInfo.InvariantCulture); break;
-                case "--rounds": rounds = int.Parse(value, CultureInfo.InvariantCulture); break;
-                default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
-            }
-        }
+        var options = BenchArgs.Parse(args, ["--mtu", "--mib", "--loss", "--rounds"]);
+        int mtu = options.Int("--mtu", 1500), mib = options.Int("--mib", 64), rounds = options.Int("--rounds", 5);
+        double loss = options.Double("--loss", 0);
+        if (options.Error is { } error) { Console.Error.WriteLine(error); return 2; }
         Console.WriteLine($"MTU {mtu}, {mib} MiB per round, loss {loss:P1} on each end's transmit side");
         return loss > 0
             ? Measure(new TcpBulkTransfer<FaultInjector<PipeEnd>>(TcpBulkBench.Lossy(mtu, loss), TcpBulkBench.WarmUpBytes), mib, rounds)

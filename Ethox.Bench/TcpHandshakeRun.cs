@@ -14,17 +14,10 @@ public static class TcpHandshakeRun
     /// <summary>Runs the handshakes as <paramref name="args"/> say; returns the process exit code.</summary>
     public static int Run(string[] args)
     {
-        int rounds = 5;
-        bool cookies = false;
-        for (int i = 0; i < args.Length; i++)
-        {
-            switch (args[i])
-            {
-                case "--cookies": cookies = true; break;
-                case "--rounds" when i + 1 < args.Length: rounds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
-            }
-        }
+        var options = BenchArgs.Parse(args, ["--rounds"], ["--cookies"]);
+        int rounds = options.Int("--rounds", 5);
+        bool cookies = options.Flag("--cookies");
+        if (options.Error is { } error) { Console.Error.WriteLine(error); return 2; }
         var bench = new TcpHandshakeBench();
         bench.Setup();
         Console.WriteLine($"handshake + abort over Pipe, {(cookies ? "SYN cookies" : "backlog")}, both ends on this thread");

@@ -25,19 +25,10 @@ public static class TcpScaleRun
     /// <summary>Runs the test as <paramref name="args"/> say; returns the process exit code.</summary>
     public static int Run(string[] args)
     {
-        int connections = 1_000_000, buffer = 64, ports = 100, sendRounds = 0;
-        for (int i = 0; i + 1 < args.Length; i += 2)
-        {
-            string value = args[i + 1];
-            switch (args[i])
-            {
-                case "--connections": connections = int.Parse(value, CultureInfo.InvariantCulture); break;
-                case "--buffer": buffer = int.Parse(value, CultureInfo.InvariantCulture); break;
-                case "--ports": ports = int.Parse(value, CultureInfo.InvariantCulture); break;
-                case "--send": sendRounds = int.Parse(value, CultureInfo.InvariantCulture); break;
-                default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
-            }
-        }
+        var options = BenchArgs.Parse(args, ["--connections", "--buffer", "--ports", "--send"]);
+        int connections = options.Int("--connections", 1_000_000), buffer = options.Int("--buffer", 64);
+        int ports = options.Int("--ports", 100), sendRounds = options.Int("--send", 0);
+        if (options.Error is { } error) { Console.Error.WriteLine(error); return 2; }
         if (connections < 1 || buffer < 1 || ports < 1 || ports > 1000 || (long)connections > (long)ports * 16_384 * 9 / 10)
         {
             Console.Error.WriteLine("need 1 ≤ connections ≤ 90 % of ports × 16384, buffer ≥ 1, 1 ≤ ports ≤ 1000");

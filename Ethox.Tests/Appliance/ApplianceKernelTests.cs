@@ -329,48 +329,21 @@ public class ApplianceKernelTests
     [TestCase(2)]
     public void The_appliance_binary_answers_pings_and_prints_its_counters_when_it_stops(int queues)
     {
-        string dll = Path.Combine(TestContext.CurrentContext.TestDirectory, "ethox-appliance.dll");
-        Assert.That(File.Exists(dll), Is.True, dll);
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])[dll, .. Peer.ApplianceArgs("--duration", "3", "--queues", queues.ToString())]) psi.ArgumentList.Add(a);
-        var stdout = new StringBuilder();
-        var started = new ManualResetEventSlim();
-        using var p = Process.Start(psi)!;
-        try
+        (int Sent, int Received, string Output) ping = default;
+        string text = RunApplianceBinary(["--duration", "3", "--queues", queues.ToString()],
+            () => ping = Shell.Ping(Ns, PeerNamespace.OurV4, 5, 0.05));
+        Assert.That(ping.Received, Is.EqualTo(5), ping.Output + text);
+        Assert.That(text, Does.StartWith(queues == 1 ? "ethox-appliance: running on af-packet " + Peer.Veth.Outer : "ethox-appliance: queue 0 running on af-packet " + Peer.Veth.Outer));
+        if (queues > 1)
         {
-            p.OutputDataReceived += (_, e) =>
-            {
-                if (e.Data is null) return;
-                lock (stdout) stdout.AppendLine(e.Data);
-                if (e.Data.Contains("running on")) started.Set();
-            };
-            p.BeginOutputReadLine();
-            var stderr = p.StandardError.ReadToEndAsync();
-            if (!started.Wait(TimeSpan.FromSeconds(15))) Assert.Fail("no start-up line within 15 s");
-            var (sent, received, output) = Shell.Ping(Ns, PeerNamespace.OurV4, 5, 0.05);
-            Assert.That(p.WaitForExit(TimeSpan.FromSeconds(15)), Is.True, "did not stop after --duration");
-            p.WaitForExit();
-            Assert.That(p.ExitCode, Is.Zero, stderr.Result);
-            Assert.That(stderr.Result, Is.Empty);
-            string text;
-            lock (stdout) text = stdout.ToString();
-            Assert.That(received, Is.EqualTo(5), output + text);
-            Assert.That(text, Does.StartWith(queues == 1 ? "ethox-appliance: running on af-packet " + Peer.Veth.Outer : "ethox-appliance: queue 0 running on af-packet " + Peer.Veth.Outer));
-            if (queues > 1)
-            {
-                Assert.That(text, Does.Contain($"{Environment.NewLine}ethox-appliance: queue 1 running on af-packet {Peer.Veth.Outer} (fanout group "));
-                Assert.That(text, Does.Contain($"{Environment.NewLine}queue0.icmp.echo_replies_sent "));
-                Assert.That(text, Does.Contain($"{Environment.NewLine}queue1.device.rx_frames "));
-            }
-            else Assert.That(text, Does.Not.Contain("queue0."));
-            Assert.That(text, Does.Contain($"{Environment.NewLine}icmp.echo_replies_sent 5{Environment.NewLine}"));
-            Assert.That(text, Does.Contain($"{Environment.NewLine}arp.replies_sent "));
-            Assert.That(text, Does.Contain($"{Environment.NewLine}device.rx_frames "));
+            Assert.That(text, Does.Contain($"{Environment.NewLine}ethox-appliance: queue 1 running on af-packet {Peer.Veth.Outer} (fanout group "));
+            Assert.That(text, Does.Contain($"{Environment.NewLine}queue0.icmp.echo_replies_sent "));
+            Assert.That(text, Does.Contain($"{Environment.NewLine}queue1.device.rx_frames "));
         }
-        finally
-        {
-            if (!p.HasExited) p.Kill();
-        }
+        else Assert.That(text, Does.Not.Contain("queue0."));
+        Assert.That(text, Does.Contain($"{Environment.NewLine}icmp.echo_replies_sent 5{Environment.NewLine}"));
+        Assert.That(text, Does.Contain($"{Environment.NewLine}arp.replies_sent "));
+        Assert.That(text, Does.Contain($"{Environment.NewLine}device.rx_frames "));
     }
 
     // The first try, as a new user makes it: the program on a veth with the kernel's default offloads and
@@ -379,9 +352,24 @@ public class ApplianceKernelTests
     [Test]
     public void The_verbose_log_shows_partial_checksums_as_such_and_no_bad_checksum()
     {
+        string text = RunApplianceBinary(["--verbose", "--duration", "4"],
+            () => Assert.That(Shell.UdpEcho(Ns, PeerNamespace.OurV4, "verbose echo", tries: 2), Is.EqualTo("verbose echo")));
+        Assert.That(text, Does.Contain(", offloads on"));
+        Assert.That(text, Does.Not.Contain("bad checksum"));
+        var lines = text.Split('\n');
+        Assert.That(lines.Count(l => l.Contains(" rx ") && l.Contains("UDP") && l.Contains("{csum partial}")), Is.GreaterThanOrEqualTo(1), text);
+        Assert.That(lines.Count(l => l.Contains(" tx ") && l.Contains("UDP") && l.Contains("{csum partial}")), Is.GreaterThanOrEqualTo(1), text);
+    }
+
+    // Runs the published appliance with the peer's arguments and these, does what the test wants once its start-up line
+    // is out, and returns its standard output after it stopped by itself (--duration) with exit code 0 and nothing on
+    // standard error.
+    private string RunApplianceBinary(string[] args, Action whileRunning)
+    {
         string dll = Path.Combine(TestContext.CurrentContext.TestDirectory, "ethox-appliance.dll");
+        Assert.That(File.Exists(dll), Is.True, dll);
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])[dll, .. Peer.ApplianceArgs("--verbose", "--duration", "4")]) psi.ArgumentList.Add(a);
+        foreach (var a in (string[])[dll, .. Peer.ApplianceArgs(args)]) psi.ArgumentList.Add(a);
         var stdout = new StringBuilder();
         var started = new ManualResetEventSlim();
         using var p = Process.Start(psi)!;
@@ -396,17 +384,12 @@ public class ApplianceKernelTests
             p.BeginOutputReadLine();
             var stderr = p.StandardError.ReadToEndAsync();
             if (!started.Wait(TimeSpan.FromSeconds(15))) Assert.Fail("no start-up line within 15 s");
-            Assert.That(Shell.UdpEcho(Ns, PeerNamespace.OurV4, "verbose echo", tries: 2), Is.EqualTo("verbose echo"));
+            whileRunning();
             Assert.That(p.WaitForExit(TimeSpan.FromSeconds(15)), Is.True, "did not stop after --duration");
             p.WaitForExit();
             Assert.That(p.ExitCode, Is.Zero, stderr.Result);
-            string text;
-            lock (stdout) text = stdout.ToString();
-            Assert.That(text, Does.Contain(", offloads on"));
-            Assert.That(text, Does.Not.Contain("bad checksum"));
-            var lines = text.Split('\n');
-            Assert.That(lines.Count(l => l.Contains(" rx ") && l.Contains("UDP") && l.Contains("{csum partial}")), Is.GreaterThanOrEqualTo(1), text);
-            Assert.That(lines.Count(l => l.Contains(" tx ") && l.Contains("UDP") && l.Contains("{csum partial}")), Is.GreaterThanOrEqualTo(1), text);
+            Assert.That(stderr.Result, Is.Empty);
+            lock (stdout) return stdout.ToString();
         }
         finally
         {
