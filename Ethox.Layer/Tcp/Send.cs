@@ -14,9 +14,10 @@ public sealed partial class TcpEndpoint
     /// congestion windows, Nagle and SWS avoidance allow, a window probe, a keep-alive, or a bare ACK when one is owed.
     /// With <paramref name="maxBurst"/> above <paramref name="maxLength"/> (the device cuts super-segments: TSO), new data
     /// may go out as whole segments of <see cref="SegmentData"/> bytes, up to <paramref name="maxBurst"/> bytes of header
-    /// and data in one, within the windows. False when nothing is due.
+    /// and data in one, within the windows. Without <paramref name="dataTurn"/> only a handshake segment or an owed ACK
+    /// is planned (the connection's data waits for its turn in the ready queue). False when nothing is due.
     /// </summary>
-    internal bool TryPlan(int slot, ref TcpConnection c, int maxLength, Instant now, out TcpRepr repr, int maxBurst = 0)
+    internal bool TryPlan(int slot, ref TcpConnection c, int maxLength, Instant now, out TcpRepr repr, int maxBurst = 0, bool dataTurn = true)
     {
         // The repr is filled in place (see TcpRepr's remarks on store forwarding): this runs for every segment sent.
         repr = default;
@@ -33,6 +34,7 @@ public sealed partial class TcpEndpoint
                 return c.Has(ConnectionFlags.AckNow) && repr.HeaderLength <= maxLength;
         }
         FillAck(slot, ref c, now, ref repr);
+        if (!dataTurn) return c.Has(ConnectionFlags.AckNow) && repr.HeaderLength <= maxLength;
         int maxData = SegmentData(ref c, maxLength, repr);
         if (maxData < 0) return false;
         int burst = maxBurst > maxLength && maxData > 0 ? (maxBurst - repr.HeaderLength) / maxData * maxData : maxData;

@@ -46,6 +46,18 @@ internal sealed class SlotQueue
         Count--;
     }
 
+    /// <summary>
+    /// Whether <paramref name="slot"/> may go now without passing anyone: true (and out of the queue) when it is at
+    /// the head or the queue is empty, false when other slots wait ahead of it.
+    /// </summary>
+    public bool TryTakeIfFirst(int slot)
+    {
+        if (_head == End) return true;
+        if (_head != slot) return false;
+        Remove(slot);
+        return true;
+    }
+
     public bool TryTake(out int slot)
     {
         slot = _head;

@@ -258,6 +258,14 @@ public sealed partial class TcpEndpoint
     internal bool TryFind(in FourTuple tuple, out int slot) => _table.TryFind(tuple, out slot);
     internal bool TryTakeReady(out int slot) => _ready.TryTake(out slot);
 
+    /// <summary>
+    /// Whether the connection in <paramref name="slot"/> may send data in place of a reply now: when no other connection
+    /// waits ahead of it in the ready queue (it leaves the queue if it was at the head). Otherwise it keeps its place
+    /// and its reply carries only what is owed at once (an ACK), so an ACK clock cannot keep the link for the
+    /// connections that hold it while the others wait for a transmit buffer.
+    /// </summary>
+    internal bool TryTakeTurn(int slot) => _ready.TryTakeIfFirst(slot);
+
     /// <summary>Checks received checksums (turn off only when the device verified them already).</summary>
     public bool VerifyChecksums { get; set; } = true;
 

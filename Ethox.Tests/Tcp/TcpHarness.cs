@@ -56,6 +56,8 @@ public sealed class TcpApp
     public TcpEvents AllEvents;
 
     public ref Conn this[SlotKey key] => ref _conns[key.Index];
+    /// <summary>The connection tracked for slot <paramref name="index"/> (a server's accepted ones, whose keys the test does not hold).</summary>
+    public ref Conn AtSlot(int index) => ref _conns[index];
 
     public struct Conn
     {
@@ -255,9 +257,9 @@ public sealed class TcpPair
     /// <summary>The simulated one-way delay added by each pump round when nothing else is due.</summary>
     public Duration Step = Duration.FromMicroseconds(100);
 
-    public TcpPair(int mtu = 1500, int capacity = 16, int bufferSize = 256 * 1024, FaultSettings faults = default, ulong seed = 7, TcpTimerSettings? settings = null)
+    public TcpPair(int mtu = 1500, int capacity = 16, int bufferSize = 256 * 1024, FaultSettings faults = default, ulong seed = 7, TcpTimerSettings? settings = null, int pipeCapacity = 512)
     {
-        var (a, b) = Pipe.CreatePair(512, mtu);
+        var (a, b) = Pipe.CreatePair(pipeCapacity, mtu);
         // Faults on transmit only: each frame crosses one faulty lane, so the settings are the rates per direction
         // (and two bit flips in one frame, which the 16-bit checksum can miss, are not made).
         LinkA = new FaultInjector<PipeEnd>(a, FaultSettings.None, faults, seed);
