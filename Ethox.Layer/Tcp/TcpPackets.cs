@@ -183,7 +183,7 @@ public readonly ref struct TcpInPacket
     public bool Has(TcpEvents e) => (Events & e) != 0;
     /// <summary>Reads received bytes (<see cref="TcpEndpoint.Read"/>).</summary>
     public int Read(Span<byte> destination) => _endpoint.Read(Key, destination, out int n) == TcpStatus.Ok ? n : 0;
-    /// <summary>Writes bytes to send (<see cref="TcpEndpoint.Write"/>); returns how many were taken.</summary>
+    /// <summary>Writes bytes to send (<see cref="TcpEndpoint.Write(SlotKey, ReadOnlySpan{byte}, out int)"/>); returns how many were taken.</summary>
     public int Write(ReadOnlySpan<byte> data) => _endpoint.Write(Key, data, out int n) == TcpStatus.Ok ? n : 0;
     /// <summary>Closes our side (<see cref="TcpEndpoint.Close"/>).</summary>
     public TcpStatus Close() => _endpoint.Close(Key);
