@@ -25,6 +25,13 @@ public interface ITransparentHandler
     bool TryAccept(in Flow flow, out TcpBuffers buffers);
 
     /// <summary>
+    /// Right after <see cref="TryAccept"/> said yes: the connection made with the buffers given, its
+    /// <see cref="Flow.Key"/> set (keep it with the buffers, to take them back at <see cref="TcpEvents.Closed"/>); or
+    /// <see cref="Flow.Key"/> none when the buffers were refused (empty rings), and they are yours again.
+    /// </summary>
+    void Accepted(in Flow flow);
+
+    /// <summary>
     /// Received bytes of a flow. TCP: the next bytes of the stream, in order (possibly in two calls when the ring wraps);
     /// return how many you took: the rest stays in the connection's ring, its window closing, and is offered again with
     /// the next bytes or at <c>Resume</c>. UDP: one whole datagram to <paramref name="flow"/>'s local end (any address); the
@@ -36,8 +43,8 @@ public interface ITransparentHandler
     /// Everything else that happens to a TCP flow, after its data: <see cref="TcpEvents.Connected"/>,
     /// <see cref="TcpEvents.Writable"/>, <see cref="TcpEvents.PeerClosed"/> (the peer's FIN: nothing more will arrive once
     /// the bytes offered are taken), <see cref="TcpEvents.Reset"/>, <see cref="TcpEvents.TimedOut"/>,
-    /// <see cref="TcpEvents.Unreachable"/>, and <see cref="TcpEvents.Closed"/>, the last (the key is stale afterwards; also
-    /// sent with <see cref="Flow.Key"/> none when an accept with the buffers given failed, so they can be taken back).
+    /// <see cref="TcpEvents.Unreachable"/>, and <see cref="TcpEvents.Closed"/>, the last (the key is stale afterwards, the
+    /// rings are free).
     /// </summary>
     void Events(in Flow flow, TcpEvents events);
 

@@ -257,9 +257,9 @@ public sealed class TransparentStack<THandler> where THandler : ITransparentHand
             open.Refuse();
             return;
         }
-        if (open.Accept(buffers, out _) == TcpStatus.Ok) return;
-        _handler.Events(flow, TcpEvents.Closed);
-        open.Refuse();
+        bool accepted = open.Accept(buffers, out var key) == TcpStatus.Ok;
+        _handler.Accepted(flow with { Key = key });
+        if (!accepted) open.Refuse();
     }
 
     internal void OnStray(TcpStray stray)
@@ -268,7 +268,8 @@ public sealed class TransparentStack<THandler> where THandler : ITransparentHand
         if (!stray.IsConnectionRequest || _tcp.Count >= _tcp.Capacity) return;
         var flow = new Flow(IpProtocol.Tcp, stray.Tuple, default);
         if (!_handler.TryAccept(flow, out var buffers)) return;
-        if (stray.Accept(buffers, out _) != TcpStatus.Ok) _handler.Events(flow, TcpEvents.Closed);
+        stray.Accept(buffers, out var key);
+        _handler.Accepted(flow with { Key = key }); // none when refused: the layer answers the SYN with a RST
     }
 
     internal void OnEvents(SlotKey key, TcpEvents events)
