@@ -9,6 +9,7 @@ internal readonly record struct AddressRange(Ipv4Cidr? V4, Ipv6Cidr? V6)
     public static bool TryParse(string text, out AddressRange range)
     {
         range = default;
+        if (!text.Contains('/')) return false; // a bare address would read as a /32 or /128: say the length
         if (Ipv4Cidr.TryParse(text, null, out var v4)) range = new AddressRange(v4, null);
         else if (Ipv6Cidr.TryParse(text, null, out var v6)) range = new AddressRange(null, v6);
         else return false;
