@@ -147,6 +147,19 @@ public class TransparentTcpTests
     }
 
     [Test]
+    public void Syn_to_an_address_of_the_hosts_own_is_not_foreign()
+    {
+        var s = new IpScript(IpFamilies.All);
+        var own = new Ipv4Address(198, 18, 0, 1);
+        s.Host.Ip.AddAddress(own, 24, s.Now);
+        s.Host.App.IgnoreStrays = true;
+        s.Inject(IpScript.Segment(IpScript.Client4, new TransportAddress(own, 81), IpScript.Syn(ClientIss)));
+        s.Inject(IpScript.Segment(IpScript.Client4, new TransportAddress(IpScript.Elsewhere4, 81), IpScript.Syn(ClientIss)));
+        Assert.That(s.Host.App.Strays.Select(x => x.Foreign), Is.EqualTo(new[] { false, true }));
+        Assert.That(s.Host.Ip.Counters.ForeignIn, Is.EqualTo(1));
+    }
+
+    [Test]
     public void Accept_any_is_per_family()
     {
         var s = new IpScript(IpFamilies.V4);
