@@ -100,7 +100,7 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
         var decision = new AcceptDecision();
         int listener = _endpoint.FindListener(tuple.LocalPort);
         // A listener listens on our addresses; a segment to a foreign one (transparent mode) is always a stray.
-        bool listened = listener >= 0 && !packet.IsForeign && _endpoint.Ip.IsOurAddress(tuple.Local.Address);
+        bool listened = listener >= 0 && _endpoint.Ip.IsOurAddress(tuple.Local.Address);
         if (listened)
         {
             // RFC 9293 §3.10.7.2, LISTEN: a RST is ignored, a SYN may open, anything else with ACK is reset.

@@ -79,6 +79,12 @@ public sealed class TransparentStack<THandler> where THandler : ITransparentHand
     public TcpEndpoint Tcp => _tcp;
     /// <summary>The UDP state: counters (bound ports matter only for addresses of the IP endpoint's own).</summary>
     public UdpEndpoint Udp => _udp;
+    /// <summary>
+    /// The options connections accepted through <see cref="ITransparentHandler.TryAccept"/> start with (Nagle, keep-alive,
+    /// congestion control); change a live one with <see cref="TcpEndpoint.Configure"/>.
+    /// </summary>
+    public TcpConnectionOptions AcceptOptions { get; set; } = new();
+
     /// <summary>The handler, by reference.</summary>
     public ref THandler Handler => ref _handler;
 
@@ -257,7 +263,7 @@ public sealed class TransparentStack<THandler> where THandler : ITransparentHand
             open.Refuse();
             return;
         }
-        bool accepted = open.Accept(buffers, out var key) == TcpStatus.Ok;
+        bool accepted = open.Accept(buffers, AcceptOptions, out var key) == TcpStatus.Ok;
         _handler.Accepted(flow with { Key = key });
         if (!accepted) open.Refuse();
     }
@@ -268,7 +274,7 @@ public sealed class TransparentStack<THandler> where THandler : ITransparentHand
         if (!stray.IsConnectionRequest || _tcp.Count >= _tcp.Capacity) return;
         var flow = new Flow(IpProtocol.Tcp, stray.Tuple, default);
         if (!_handler.TryAccept(flow, out var buffers)) return;
-        stray.Accept(buffers, out var key);
+        stray.Accept(buffers, AcceptOptions, out var key);
         _handler.Accepted(flow with { Key = key }); // none when refused: the layer answers the SYN with a RST
     }
 

@@ -27,6 +27,11 @@ internal sealed class TunnelRelay : IDisposable
     /// <summary>The longest poll(2) wait, so that <see cref="Stop"/> is seen promptly.</summary>
     private static readonly Duration MaxWait = Duration.FromMilliseconds(200);
     private const int SolSocket = 1, SoError = 4;
+    /// <summary>
+    /// A relay passes bytes on as they come: no Nagle on either side (the sockets get TCP_NODELAY), so a small answer is not
+    /// held back waiting for an ACK (RFC 1122 §4.2.3.4 lets an application turn the algorithm off).
+    /// </summary>
+    private static readonly TcpConnectionOptions RelayOptions = new() { Nagle = false };
 
     private readonly TunnelOptions _options;
     private readonly TunDevice _tun;
@@ -182,7 +187,7 @@ internal sealed class TunnelRelay : IDisposable
             return;
         }
         var relay = _relays[_free[_freeCount - 1]];
-        if (stray.Accept(relay.Buffers, out var key) != TcpStatus.Ok)
+        if (stray.Accept(relay.Buffers, RelayOptions, out var key) != TcpStatus.Ok)
         {
             socket!.Dispose();
             _counters.Refused++;

@@ -1,5 +1,4 @@
 using Ethox.Layer.Tcp;
-using Ethox.Layer.Udp;
 
 namespace Ethox.Layer.Transparent;
 
@@ -11,12 +10,4 @@ internal readonly struct TransparentTcp<THandler>(TransparentStack<THandler> sta
     public void Receive(TcpStray packet) => stack.OnStray(packet);
     public void Receive(TcpInPacket packet) => stack.OnEvents(packet.Key, packet.Events);
     public void Send(TcpSender sender) { } // the stack's own sends go through TrySend, outside the layers' turn
-}
-
-/// <summary>The UDP layer's user inside a <see cref="TransparentStack{THandler}"/>: hands every datagram to the stack.</summary>
-internal readonly struct TransparentUdp<THandler>(TransparentStack<THandler> stack) : IRecv<UdpPacket>, ISend<UdpPacket>
-    where THandler : ITransparentHandler
-{
-    public void Receive(UdpPacket packet) => stack.OnDatagram(packet);
-    public void Send(UdpPacket packet) { } // datagrams are written by TrySend into a buffer of their own
 }
