@@ -44,6 +44,7 @@ public sealed class StackMetrics : IDisposable
             Counter("ethox.ip.delivered", "{packet}", "Datagrams delivered above IP", () => ip.Counters.Delivered);
             Counter("ethox.ip.errors", "{packet}", "Malformed IP headers or bad checksums", () => ip.Counters.Errors.Total);
             Counter("ethox.ip.not_for_us", "{packet}", "Packets for other hosts", () => ip.Counters.DroppedNotForUs);
+            Counter("ethox.ip.foreign_in", "{packet}", "Packets for other hosts taken in transparent mode", () => ip.Counters.ForeignIn);
             Counter("ethox.ip.unresolved", "{packet}", "Packets lost waiting for address resolution", () => ip.Counters.DroppedUnresolved);
             Counter("ethox.ip.reassembled", "{datagram}", "Datagrams reassembled from fragments", () => ip.Counters.Reassembled);
             Counter("ethox.ip.fragments_out", "{packet}", "Fragments sent", () => ip.Counters.FragmentsOut);

@@ -19,6 +19,7 @@ internal static class IcmpHandler
         var message = datagram.Slice(x.PayloadOffset, x.PayloadLength);
         if (!Icmpv4Packet.TryParse(message, out var icmp, out var error)) { counters.Errors.Count(error); return false; }
         if (!link.VouchesFor(message) && !icmp.VerifyChecksum()) { counters.Errors.Count(WireError.BadChecksum); return false; }
+        if (x.Foreign && !icmp.IsError) { counters.Ignored++; return false; } // transparent mode: only errors about our segments
         switch (icmp.Type)
         {
             case Icmpv4Type.EchoRequest:
@@ -44,6 +45,7 @@ internal static class IcmpHandler
         var message = datagram.Slice(x.PayloadOffset, x.PayloadLength);
         if (!Icmpv6Packet.TryParse(message, out var icmp, out var error)) { counters.Errors.Count(error); return false; }
         if (!link.VouchesFor(message) && !icmp.VerifyChecksum(x.Source.V6, checksumDestination)) { counters.Errors.Count(WireError.BadChecksum); return false; }
+        if (x.Foreign && !icmp.IsError) { counters.Ignored++; return false; } // transparent mode: no echo or NDISC for another host
         switch (icmp.Type)
         {
             case Icmpv6Type.EchoRequest:

@@ -15,6 +15,11 @@ public struct IpCounters
     public WireErrorCounts Errors;
     /// <summary>Addressed to someone else (a host does not forward, RFC 1122 §3.3.1).</summary>
     public long DroppedNotForUs;
+    /// <summary>
+    /// Packets to an address not ours taken in transparent mode (<see cref="IpEndpoint.AcceptAny"/>); each is then also
+    /// delivered or counted as a drop.
+    /// </summary>
+    public long ForeignIn;
     /// <summary>Impossible source addresses: broadcast, multicast, our own (RFC 1122 §3.2.1.3).</summary>
     public long DroppedMartianSource;
     /// <summary>No protocol handler above (answered with protocol unreachable where allowed).</summary>

@@ -94,6 +94,16 @@ public sealed class IpEndpoint
     /// <summary>Answer echo requests sent to a broadcast address (off by default, like Linux's icmp_echo_ignore_broadcasts).</summary>
     public bool AnswerBroadcastEcho { get; set; }
 
+    /// <summary>
+    /// Transparent mode, per family (off by default): TCP and UDP datagrams and ICMP errors to <em>any</em> unicast address
+    /// of these families that is not one of ours are taken in instead of dropped as not for us, marked
+    /// <see cref="IpPacket.IsForeign"/>; answers to them, and datagrams sent later, may come from that address
+    /// (<see cref="CanSendFrom"/>). For a VPN or a transparent proxy on a TUN device or a caller's packet interface,
+    /// where the kernel or the caller routes traffic of other addresses into the stack: no address or route needs to be
+    /// configured for it. Other protocols, echo requests and neighbour discovery to such addresses stay unanswered.
+    /// </summary>
+    public IpFamilies AcceptAny { get; set; }
+
     /// <summary>IP counters.</summary>
     public ref readonly IpCounters Counters => ref _counters;
     /// <summary>ARP counters.</summary>
@@ -271,6 +281,31 @@ public sealed class IpEndpoint
     {
         int i = IndexOf(address);
         return i >= 0 && _addresses[i].IsUsable;
+    }
+
+    /// <summary>
+    /// True when we may send from <paramref name="source"/>: one of our usable addresses or, in transparent mode for its
+    /// family (<see cref="AcceptAny"/>), any unicast address that is not ours (an address of ours that is tentative,
+    /// duplicate or deprecated-and-gone stays unusable).
+    /// </summary>
+    public bool CanSendFrom(in IpAddress source)
+    {
+        int i = IndexOf(source);
+        return i >= 0 ? _addresses[i].IsUsable : IsForeign(source);
+    }
+
+    /// <summary>
+    /// True when a packet to <paramref name="destination"/>, which <see cref="AcceptsDestination"/> refused, is taken in
+    /// transparent mode: <see cref="AcceptAny"/> covers its family, it is none of our addresses (a tentative one of ours
+    /// stays refused, RFC 4862 §5.4), and it is a unicast host address (not unspecified, broadcast, multicast or loopback:
+    /// RFC 1122 §3.2.1.3 forbids loopback on the wire).
+    /// </summary>
+    internal bool IsForeign(in IpAddress destination)
+    {
+        bool covered = destination.IsV4
+            ? (AcceptAny & IpFamilies.V4) != 0 && destination.V4.IsUnicast && !destination.V4.IsLoopback
+            : destination.IsV6 && (AcceptAny & IpFamilies.V6) != 0 && destination.V6.IsUnicast && !destination.V6.IsLoopback;
+        return covered && IndexOf(destination) < 0;
     }
 
     /// <summary>

@@ -84,7 +84,7 @@ public struct IpLayer<TUpper> : IRecv<EthernetPacket>, ISend<EthernetPacket>, IR
         ref var counters = ref _endpoint._counters;
         if (!Ipv4Packet.TryParse(bytes, out var packet, out var error)) { counters.Errors.Count(error); return; }
         if (!packet.VerifyChecksum()) { counters.Errors.Count(WireError.BadChecksum); return; }
-        if (!_endpoint.AcceptsDestination(packet.Destination, out bool multicast)) { counters.DroppedNotForUs++; return; }
+        if (!Accepts(packet.Destination, out bool multicast, out bool foreign)) return;
         var source = packet.Source;
         if (source.IsBroadcast || source.IsMulticast || (source.IsUnspecified && packet.Protocol != IpProtocol.Udp))
         {
@@ -94,21 +94,22 @@ public struct IpLayer<TUpper> : IRecv<EthernetPacket>, ISend<EthernetPacket>, IR
         }
         if (!packet.IsFragment)
         {
-            DeliverIpv4(link, packet, bytes[..packet.TotalLength], multicast, detached: false);
+            DeliverIpv4(link, packet, bytes[..packet.TotalLength], multicast, detached: false, foreign);
             return;
         }
         counters.FragmentsIn++;
         if (_endpoint.Reassembler is not { } reassembler) { counters.FragmentsDropped++; return; }
         var status = reassembler.TryAddIpv4(packet, link.Now, out var whole);
         if (!Reassembled(status, link.Now)) return;
-        if (Ipv4Packet.TryParse(whole, out var datagram, out error)) DeliverIpv4(link, datagram, whole, multicast, detached: true);
+        if (Ipv4Packet.TryParse(whole, out var datagram, out error)) DeliverIpv4(link, datagram, whole, multicast, detached: true, foreign);
         else counters.Errors.Count(error);
         reassembler.Release();
     }
 
-    private void DeliverIpv4(LinkFrame link, Ipv4Packet packet, Span<byte> datagram, bool multicast, bool detached)
+    private void DeliverIpv4(LinkFrame link, Ipv4Packet packet, Span<byte> datagram, bool multicast, bool detached, bool foreign)
     {
         var x = IpExchange.Receiving(packet, multicast, detached);
+        if (foreign && !TakeForeign(ref x, IpProtocol.Icmp)) return;
         if (x.Protocol == IpProtocol.Icmp)
         {
             if (IcmpHandler.ReceiveV4(_endpoint, link, datagram, ref x)) DeliverIcmp(link, datagram, ref x);
@@ -144,7 +145,7 @@ public struct IpLayer<TUpper> : IRecv<EthernetPacket>, ISend<EthernetPacket>, IR
         ref var counters = ref _endpoint._counters;
         if (!Ipv6Packet.TryParse(bytes, out var packet, out var error)) { counters.Errors.Count(error); return; }
         if (!packet.TryGetUpperLayer(out var upper, out error)) { counters.Errors.Count(error); return; }
-        if (!_endpoint.AcceptsDestination(packet.Destination, out bool multicast)) { counters.DroppedNotForUs++; return; }
+        if (!Accepts(packet.Destination, out bool multicast, out bool foreign)) return;
         if (packet.Source.IsMulticast) { counters.DroppedMartianSource++; return; }
         if (upper.FinalDestination != packet.Destination)
         {
@@ -154,7 +155,7 @@ public struct IpLayer<TUpper> : IRecv<EthernetPacket>, ISend<EthernetPacket>, IR
         }
         if (upper.Fragment is null)
         {
-            DeliverIpv6(link, packet, upper, multicast, detached: false);
+            DeliverIpv6(link, packet, upper, multicast, detached: false, foreign);
             return;
         }
         counters.FragmentsIn++;
@@ -162,21 +163,22 @@ public struct IpLayer<TUpper> : IRecv<EthernetPacket>, ISend<EthernetPacket>, IR
         var status = reassembler.TryAddIpv6(packet, link.Now, out var whole);
         if (status == ReassemblyStatus.NotFragment)
         {
-            DeliverIpv6(link, packet, upper with { Fragment = null }, multicast, detached: false); // atomic fragment (RFC 6946)
+            DeliverIpv6(link, packet, upper with { Fragment = null }, multicast, detached: false, foreign); // atomic fragment (RFC 6946)
             return;
         }
         if (!Reassembled(status, link.Now)) return;
         if (Ipv6Packet.TryParse(whole, out var datagram, out error) && datagram.TryGetUpperLayer(out upper, out error))
-            DeliverIpv6(link, datagram, upper, multicast, detached: true);
+            DeliverIpv6(link, datagram, upper, multicast, detached: true, foreign);
         else
             counters.Errors.Count(error);
         reassembler.Release();
     }
 
-    private void DeliverIpv6(LinkFrame link, Ipv6Packet packet, Ipv6UpperLayer upper, bool multicast, bool detached)
+    private void DeliverIpv6(LinkFrame link, Ipv6Packet packet, Ipv6UpperLayer upper, bool multicast, bool detached, bool foreign)
     {
         var datagram = packet.Bytes[..(Ipv6Packet.HeaderLength + packet.PayloadLength)];
         var x = IpExchange.Receiving(packet, upper, multicast, detached);
+        if (foreign && !TakeForeign(ref x, IpProtocol.Icmpv6)) return;
         if (x.Protocol == IpProtocol.Icmpv6)
         {
             if (IcmpHandler.ReceiveV6(_endpoint, link, datagram, ref x, packet.Destination)) DeliverIcmp(link, datagram, ref x);
@@ -209,7 +211,36 @@ public struct IpLayer<TUpper> : IRecv<EthernetPacket>, ISend<EthernetPacket>, IR
             return;
         }
         _endpoint._counters.DroppedUnknownProtocol++;
-        IpOutput.SendError(_endpoint, link, datagram, ref x, IcmpErrorKind.ProtocolUnreachable, quoteOffset);
+        // A transport refusing a datagram to a foreign address speaks for a host that is not us: say nothing.
+        if (!x.Foreign) IpOutput.SendError(_endpoint, link, datagram, ref x, IcmpErrorKind.ProtocolUnreachable, quoteOffset);
+    }
+
+    // The destination filter: one of ours (or a group we are in), or, in transparent mode, any unicast address (foreign).
+    private readonly bool Accepts(in IpAddress destination, out bool multicast, out bool foreign)
+    {
+        foreign = false;
+        if (_endpoint.AcceptsDestination(destination, out multicast)) return true;
+        if (_endpoint.IsForeign(destination))
+        {
+            foreign = true;
+            _endpoint._counters.ForeignIn++;
+            return true;
+        }
+        _endpoint._counters.DroppedNotForUs++;
+        return false;
+    }
+
+    // Transparent mode takes TCP, UDP and ICMP (for the errors about its connections, IcmpHandler drops the rest) to a
+    // foreign address; another protocol there is not for us.
+    private readonly bool TakeForeign(ref IpExchange x, IpProtocol icmp)
+    {
+        if (x.Protocol != IpProtocol.Tcp && x.Protocol != IpProtocol.Udp && x.Protocol != icmp)
+        {
+            _endpoint._counters.DroppedNotForUs++;
+            return false;
+        }
+        x.Foreign = true;
+        return true;
     }
 
     // Echo replies and errors go up for whoever wants them; nobody wanting them is no error (never answer ICMP with ICMP).

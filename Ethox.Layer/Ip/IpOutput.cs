@@ -299,7 +299,8 @@ internal static class IpOutput
         }
         var destination = x.Source;
         var source = x.Destination;
-        if (!endpoint.IsOurAddress(source) && !endpoint.TrySelectSource(destination, out source)) return false;
+        // From the address the offending datagram went to when we may send from it (ours, or foreign in transparent mode).
+        if (!endpoint.CanSendFrom(source) && !endpoint.TrySelectSource(destination, out source)) return false;
         var buffer = link.Buffer;
         int header = HeaderLength(destination);
         int room = Math.Min(buffer.Length, endpoint.Mtu) - header - 8;

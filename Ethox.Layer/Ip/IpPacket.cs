@@ -30,6 +30,8 @@ internal struct IpExchange
     public bool Multicast;
     /// <summary>The datagram lives outside the device buffer (it was reassembled).</summary>
     public bool Detached;
+    /// <summary>Received for an address not ours, taken in transparent mode (<see cref="IpEndpoint.AcceptAny"/>).</summary>
+    public bool Foreign;
     public bool Prepared;
     /// <summary>The prepared datagram is larger than the MTU and is written into the fragmenter's buffer.</summary>
     public bool Large;
@@ -112,6 +114,11 @@ public readonly ref struct IpPacket
     public bool IsMulticast => _x.Multicast || _link.LinkMulticast;
     /// <summary>The datagram was reassembled from fragments.</summary>
     public bool IsReassembled => _x.Detached;
+    /// <summary>
+    /// The datagram went to an address that is not ours and was taken in transparent mode (<see cref="IpEndpoint.AcceptAny"/>):
+    /// <see cref="Destination"/> is the original destination, and answers come from it.
+    /// </summary>
+    public bool IsForeign => _x.Received && _x.Foreign;
     /// <summary>When it arrived, or the time of the transmit call.</summary>
     public Instant Timestamp => _link.Now;
     /// <summary>The endpoint (addresses, routes, path MTUs, counters).</summary>
@@ -314,7 +321,8 @@ public readonly ref struct IpPacket
     /// from our <paramref name="source"/> to <paramref name="destination"/>: a connection's four-tuple stays as it
     /// was opened whatever addresses come and go. False, counted as <see cref="IpCounters.DroppedSourceUnusable"/>,
     /// when <paramref name="source"/> is not one of our usable addresses (tentative, duplicate, removed) or not of
-    /// <paramref name="destination"/>'s family. With <see cref="IpSendOptions.DontFragment"/> the IPv4 DF bit is set and
+    /// <paramref name="destination"/>'s family; in transparent mode any unicast address not ours may be the source
+    /// (<see cref="IpEndpoint.CanSendFrom"/>). With <see cref="IpSendOptions.DontFragment"/> the IPv4 DF bit is set and
     /// a datagram larger than the path MTU or the buffer is refused (<see cref="IpCounters.DroppedTooBig"/>); without,
     /// it goes to the fragmenter like the other overload's.
     /// </summary>
@@ -327,7 +335,7 @@ public readonly ref struct IpPacket
             _endpoint._counters.DroppedNoRoute++;
             return false;
         }
-        if (source.Version != destination.Version || !_endpoint.IsOurAddress(source))
+        if (source.Version != destination.Version || !_endpoint.CanSendFrom(source))
         {
             _endpoint._counters.DroppedSourceUnusable++;
             return false;

@@ -9,7 +9,8 @@ public sealed partial class TcpEndpoint
 {
     /// <summary>
     /// Opens a connection to <paramref name="remote"/> (RFC 9293 §3.10.1): our source address is the one the
-    /// interface picks for the destination (or <paramref name="localAddress"/>), the local port an RFC 6056
+    /// interface picks for the destination (or <paramref name="localAddress"/>: one of ours, or in transparent mode any
+    /// unicast address, <see cref="Ip.IpEndpoint.CanSendFrom"/>), the local port an RFC 6056
     /// ephemeral one (or <paramref name="localPort"/>); the SYN leaves with the next transmit call. The user
     /// hears <see cref="TcpOpen"/> when the handshake completes, or <see cref="TcpEvents.Reset"/> /
     /// <see cref="TcpEvents.TimedOut"/> with <see cref="TcpEvents.Closed"/> when it fails.
@@ -23,7 +24,7 @@ public sealed partial class TcpEndpoint
         IpAddress local;
         if (localAddress is { } chosen)
         {
-            if (chosen.Version != remote.Address.Version || !_ip.IsOurAddress(chosen)) return TcpStatus.InvalidArgument;
+            if (chosen.Version != remote.Address.Version || !_ip.CanSendFrom(chosen)) return TcpStatus.InvalidArgument;
             local = chosen;
         }
         else if (!_ip.TrySelectSource(remote.Address, out local)) return TcpStatus.NoRoute;

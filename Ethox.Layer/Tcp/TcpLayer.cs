@@ -99,7 +99,9 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
         var now = packet.Timestamp;
         var decision = new AcceptDecision();
         int listener = _endpoint.FindListener(tuple.LocalPort);
-        if (listener >= 0 && _endpoint.Ip.IsOurAddress(tuple.Local.Address))
+        // A listener listens on our addresses; a segment to a foreign one (transparent mode) is always a stray.
+        bool listened = listener >= 0 && _endpoint.Ip.IsOurAddress(tuple.Local.Address);
+        if (listened)
         {
             // RFC 9293 §3.10.7.2, LISTEN: a RST is ignored, a SYN may open, anything else with ACK is reset.
             if (seg.Has(TcpFlags.Rst)) return;
@@ -113,7 +115,7 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
                     return;
                 }
                 _user.Receive(new TcpOpen(_endpoint, TcpOpenKind.Incoming, tuple, seg, ref decision, now));
-                Decided(packet, seg, decision);
+                Decided(packet, seg, decision, listened);
                 return;
             }
             if (kind == TcpFlags.Ack && _endpoint.IsValidCookie(tuple, seg, now, out ushort mss))
@@ -125,17 +127,17 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
                     ReceiveKnown(packet, slot, seg);
                     return;
                 }
-                Decided(packet, seg, decision);
+                Decided(packet, seg, decision, listened);
                 return;
             }
         }
         _endpoint._counters.Strays++;
-        _user.Receive(new TcpStray(_endpoint, tuple, seg, ref decision, now));
-        Decided(packet, seg, decision);
+        _user.Receive(new TcpStray(_endpoint, tuple, seg, ref decision, now, packet.IsForeign));
+        Decided(packet, seg, decision, listened);
     }
 
     // Answers a SYN or stray the user decided on: SYN-ACK for an accepted one, RST for a refused or undecided stray.
-    private void Decided(in IpPacket packet, in Segment seg, AcceptDecision decision)
+    private void Decided(in IpPacket packet, in Segment seg, AcceptDecision decision, bool listened)
     {
         switch (decision.Verdict)
         {
@@ -144,7 +146,7 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
                 return;
             case AcceptVerdict.Ignored:
                 return;
-            case AcceptVerdict.None when seg.Has(TcpFlags.Syn) && !seg.Has(TcpFlags.Ack) && _endpoint.FindListener(seg.DestinationPort) >= 0:
+            case AcceptVerdict.None when listened && seg.Has(TcpFlags.Syn) && !seg.Has(TcpFlags.Ack):
                 // Nobody took a SYN on a listening port: drop it; the client tries again.
                 _endpoint._counters.ListenDrops++;
                 return;

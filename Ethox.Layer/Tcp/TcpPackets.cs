@@ -97,7 +97,8 @@ public readonly ref struct TcpOpen
 /// <summary>
 /// The second variant: a segment that matches no connection and no listening port. Unless the user says
 /// otherwise it is answered with a RST (RFC 9293 §3.10.7.1), never when it is a RST itself. The user may
-/// instead accept a SYN into a slot (transparent mode: any destination address) or ignore it silently.
+/// instead accept a SYN into a slot — on a port nobody listens on, or, in transparent mode
+/// (<see cref="Ip.IpEndpoint.AcceptAny"/>), to any destination address (<see cref="IsForeign"/>) — or ignore it silently.
 /// </summary>
 public readonly ref struct TcpStray
 {
@@ -106,17 +107,30 @@ public readonly ref struct TcpStray
     private readonly Segment _segment;
     private readonly FourTuple _tuple;
 
-    internal TcpStray(TcpEndpoint endpoint, in FourTuple tuple, in Segment segment, ref AcceptDecision decision, Instant now)
+    internal TcpStray(TcpEndpoint endpoint, in FourTuple tuple, in Segment segment, ref AcceptDecision decision, Instant now, bool foreign)
     {
         _endpoint = endpoint;
         _tuple = tuple;
         _segment = segment;
         _decision = ref decision;
         Timestamp = now;
+        IsForeign = foreign;
     }
 
     /// <summary>Both ends (local is the segment's destination).</summary>
     public FourTuple Tuple => _tuple;
+    /// <summary>The segment's destination: the original destination address and port, where an accepted connection answers from.</summary>
+    public TransportAddress Local => _tuple.Local;
+    /// <summary>The segment's source.</summary>
+    public TransportAddress Remote => _tuple.Remote;
+    /// <summary>
+    /// The segment went to an address that is not ours and came in through transparent mode
+    /// (<see cref="Ip.IpEndpoint.AcceptAny"/>); every answer, the SYN-ACK of an accepted connection and its later segments or
+    /// the RST of a refused one, comes from that address.
+    /// </summary>
+    public bool IsForeign { get; }
+    /// <summary>The endpoint.</summary>
+    public TcpEndpoint Endpoint => _endpoint;
     /// <summary>The control bits.</summary>
     public TcpFlags Flags => _segment.Flags;
     /// <summary>The sequence number.</summary>
@@ -130,7 +144,10 @@ public readonly ref struct TcpStray
     /// <summary>True for a connection request (SYN without ACK or RST), which <see cref="Accept(TcpBuffers, out SlotKey)"/> can take.</summary>
     public bool IsConnectionRequest => (_segment.Flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) == TcpFlags.Syn;
 
-    /// <summary>Accepts a connection request to any address into a new slot (transparent mode).</summary>
+    /// <summary>
+    /// Accepts a connection request into a new slot: its local end is <see cref="Local"/> (the original destination, a
+    /// foreign address in transparent mode included), and the SYN-ACK answers at once from it.
+    /// </summary>
     public TcpStatus Accept(TcpBuffers buffers, out SlotKey key) => Accept(buffers, new TcpConnectionOptions(), out key);
 
     /// <summary>Accepts a connection request to any address into a new slot with <paramref name="options"/>.</summary>

@@ -5,8 +5,9 @@ using Ethox.Wire;
 namespace Ethox.Layer.Udp;
 
 /// <summary>
-/// The UDP layer (RFC 768): checks length and checksum, delivers datagrams for bound ports to
-/// <typeparamref name="TUser"/>, answers the rest with port unreachable (RFC 1122 §4.1.3.1), refuses other
+/// The UDP layer (RFC 768): checks length and checksum, delivers datagrams for bound ports (and, in transparent mode,
+/// every datagram to a foreign address: <see cref="IpEndpoint.AcceptAny"/>) to <typeparamref name="TUser"/>, answers
+/// the rest with port unreachable (RFC 1122 §4.1.3.1), refuses other
 /// protocols back to the IP layer, and lends transmit buffers to the application. Used straight above the IP
 /// layer, or in the UDP slot of a <see cref="TransportMux{TTcp, TUdp, TIcmp}"/>, which also brings it ICMP errors.
 /// </summary>
@@ -43,7 +44,8 @@ public struct UdpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
         if (!UdpDatagram.TryParse(packet.Payload, out var datagram, out var error)) { counters.Errors.Count(error); return; }
         // A checksum the device vouches for (verified, or left partial by a sender on this host) is not checked again.
         if (_endpoint.VerifyChecksums && !packet.ChecksumVouched && !datagram.VerifyChecksum(packet.Source, packet.Destination)) { counters.Errors.Count(WireError.BadChecksum); return; }
-        if (!_endpoint.IsBound(datagram.DestinationPort))
+        // Transparent mode: a datagram to a foreign address goes to the application whatever its port; it decides.
+        if (!packet.IsForeign && !_endpoint.IsBound(datagram.DestinationPort))
         {
             counters.NoPort++;
             packet.SendPortUnreachable();
@@ -62,13 +64,13 @@ public struct UdpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
     /// <summary>
     /// An ICMP error about one of our datagrams: counted, and a frag-needed or Packet Too Big lowers the path MTU
     /// toward the quoted destination so later datagrams are fragmented to fit (RFC 1191 §3, RFC 8201 §4). UDP
-    /// keeps no state to check the quote against, so it only checks that the quoted source is one of our
-    /// addresses (a datagram we could have sent); the table's floors bound what a forged report can do.
+    /// keeps no state to check the quote against, so it only checks that the quoted source is an address we may send
+    /// from (a datagram we could have sent); the table's floors bound what a forged report can do.
     /// </summary>
     public readonly void ReceiveError(in IcmpTransportError error)
     {
         _endpoint._counters.IcmpErrors++;
-        if (error.Class != IcmpErrorClass.PacketTooBig || error.Endpoint is not { } ip || !ip.IsOurAddress(error.QuotedSource)) return;
+        if (error.Class != IcmpErrorClass.PacketTooBig || error.Endpoint is not { } ip || !ip.CanSendFrom(error.QuotedSource)) return;
         ip.TryLowerPathMtu(error.QuotedDestination, error.NextHopMtu, error.Timestamp);
     }
 }

@@ -39,6 +39,12 @@ public readonly ref struct UdpPacket
     }
     /// <summary>The datagram went to a broadcast or multicast address.</summary>
     public bool IsMulticast => _ip.IsMulticast;
+    /// <summary>
+    /// The datagram went to an address not ours and came in through transparent mode (<see cref="IpEndpoint.AcceptAny"/>):
+    /// delivered whatever its port; <see cref="Reply"/> answers from <see cref="Destination"/>, and
+    /// <see cref="TrySend(TransportAddress, TransportAddress, ReadOnlySpan{byte})"/> sends from it later.
+    /// </summary>
+    public bool IsForeign => _ip.IsForeign;
     /// <summary>When it arrived, or the time of the transmit call.</summary>
     public Instant Timestamp => _ip.Timestamp;
     /// <summary>The largest payload that goes out unfragmented to <paramref name="destination"/>.</summary>
@@ -66,6 +72,18 @@ public readonly ref struct UdpPacket
     }
 
     /// <summary>
+    /// Answers a received datagram nobody wants with an ICMP port unreachable from the address it went to (RFC 1122
+    /// §4.1.3.1), unless the rules or the rate limit forbid it. The layer does so itself for an unbound port of ours; a
+    /// datagram to a foreign address (<see cref="IsForeign"/>) is the application's to refuse, or to drop silently.
+    /// </summary>
+    public bool SendPortUnreachable()
+    {
+        if (!IsReceived) return false;
+        _endpoint._counters.NoPort++;
+        return _ip.SendPortUnreachable();
+    }
+
+    /// <summary>
     /// Reserves <paramref name="payloadLength"/> bytes for a datagram from our <paramref name="localPort"/> to
     /// <paramref name="remote"/>; write the data into <paramref name="payload"/>, then call <see cref="Send"/>.
     /// </summary>
@@ -74,11 +92,32 @@ public readonly ref struct UdpPacket
         payload = default;
         if (IsReceived || payloadLength is < 0 or > UdpRepr.MaxPayloadLength) return false;
         if (!_ip.TryPrepare(remote.Address, IpProtocol.Udp, UdpDatagram.HeaderLength + payloadLength, out var datagram)) return false;
-        BinaryPrimitives.WriteUInt16BigEndian(datagram, localPort);
-        BinaryPrimitives.WriteUInt16BigEndian(datagram[2..], remote.Port);
-        BinaryPrimitives.WriteUInt16BigEndian(datagram[4..], (ushort)datagram.Length);
-        payload = datagram[UdpDatagram.HeaderLength..];
+        payload = WriteHeader(datagram, localPort, remote.Port);
         return true;
+    }
+
+    /// <summary>
+    /// Reserves <paramref name="payloadLength"/> bytes for a datagram from <paramref name="local"/> to
+    /// <paramref name="remote"/>: the source address is pinned, so an answer leaves from the address the question went to,
+    /// a foreign one in transparent mode included (<see cref="IpEndpoint.CanSendFrom"/>). False when that address may not be
+    /// a source (counted as <see cref="IpCounters.DroppedSourceUnusable"/>). Write the data, then call <see cref="Send"/>.
+    /// </summary>
+    public bool TryPrepare(TransportAddress local, TransportAddress remote, int payloadLength, out Span<byte> payload)
+    {
+        payload = default;
+        if (IsReceived || payloadLength is < 0 or > UdpRepr.MaxPayloadLength) return false;
+        if (!_ip.TryPrepare(local.Address, remote.Address, IpProtocol.Udp, UdpDatagram.HeaderLength + payloadLength, IpSendOptions.None, out var datagram))
+            return false;
+        payload = WriteHeader(datagram, local.Port, remote.Port);
+        return true;
+    }
+
+    private static Span<byte> WriteHeader(Span<byte> datagram, ushort sourcePort, ushort destinationPort)
+    {
+        BinaryPrimitives.WriteUInt16BigEndian(datagram, sourcePort);
+        BinaryPrimitives.WriteUInt16BigEndian(datagram[2..], destinationPort);
+        BinaryPrimitives.WriteUInt16BigEndian(datagram[4..], (ushort)datagram.Length);
+        return datagram[UdpDatagram.HeaderLength..];
     }
 
     /// <summary>
@@ -100,6 +139,17 @@ public readonly ref struct UdpPacket
     public bool TrySend(TransportAddress remote, ushort localPort, ReadOnlySpan<byte> data)
     {
         if (!TryPrepare(remote, localPort, data.Length, out var payload)) return false;
+        data.CopyTo(payload);
+        return Send();
+    }
+
+    /// <summary>
+    /// Copies <paramref name="data"/> into a datagram from <paramref name="local"/> (pinned, a foreign address in
+    /// transparent mode included) to <paramref name="remote"/> and sends it.
+    /// </summary>
+    public bool TrySend(TransportAddress local, TransportAddress remote, ReadOnlySpan<byte> data)
+    {
+        if (!TryPrepare(local, remote, data.Length, out var payload)) return false;
         data.CopyTo(payload);
         return Send();
     }

@@ -27,6 +27,7 @@ internal static class Tool
         ["nc"] = "netcat-openbsd",
         ["nft"] = "nftables",
         ["python3"] = "python3",
+        ["setpriv"] = "util-linux",
     };
 
     /// <summary>True when the tests run in CI (CI=true), where a missing tool is a failure rather than a reason to skip.</summary>
