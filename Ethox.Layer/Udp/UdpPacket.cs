@@ -8,7 +8,7 @@ namespace Ethox.Layer.Udp;
 /// <summary>
 /// A UDP datagram lent to the application for one call. Received, it shows both ends and the payload,
 /// which may be rewritten and sent back in place with <see cref="Reply"/>. Lent for sending, it is
-/// filled with <see cref="TrySend"/> (copying) or <see cref="TryPrepare"/> + <see cref="Send"/> (writing in place).
+/// filled with <see cref="TrySend(TransportAddress, ushort, ReadOnlySpan{byte})"/> (copying) or <see cref="TryPrepare(TransportAddress, ushort, int, out Span{byte})"/> + <see cref="Send"/> (writing in place).
 /// </summary>
 public readonly ref struct UdpPacket
 {
@@ -23,7 +23,7 @@ public readonly ref struct UdpPacket
 
     /// <summary>True for a received datagram, false for a buffer lent for sending.</summary>
     public bool IsReceived => _ip.IsReceived;
-    /// <summary>The sender (received) or our end (after <see cref="TryPrepare"/>).</summary>
+    /// <summary>The sender (received) or our end (after <see cref="TryPrepare(TransportAddress, ushort, int, out Span{byte})"/>).</summary>
     public TransportAddress Source => new(_ip.Source, HeaderField(0));
     /// <summary>The receiver.</summary>
     public TransportAddress Destination => new(_ip.Destination, HeaderField(2));
