@@ -346,6 +346,8 @@ public sealed partial class TcpEndpoint
         c.RetransmitAt = c.DelayedAckAt = WrappingMicroseconds.None;
         c.IdleAt = WrappingMilliseconds.From(now + Settings.TimeWait);
         events |= TcpEvents.Closed;
+        // Its ACKs answer in place from now on: a slot waits in one queue at a time, and this one is TIME-WAIT's.
+        _ready.Remove(slot);
         _timeWaits.Add(slot);
         Rearm(slot, ref c, now);
     }
