@@ -113,7 +113,7 @@ public sealed partial class TcpEndpoint
     /// <summary>Our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), with the options RFC 9293 §3.7.1, RFC 7323 and RFC 2018 let us offer.</summary>
     private void FillSyn(int slot, ref TcpConnection c, Instant now, ref TcpRepr repr)
     {
-        ref readonly var tuple = ref _table.TupleOf(slot);
+        var tuple = _table.TupleOf(slot);
         bool active = c.State == TcpState.SynSent;
         repr.SourcePort = tuple.LocalPort;
         repr.DestinationPort = tuple.RemotePort;
@@ -134,7 +134,7 @@ public sealed partial class TcpEndpoint
     /// </summary>
     private void FillAck(int slot, ref TcpConnection c, Instant now, ref TcpRepr repr)
     {
-        ref readonly var tuple = ref _table.TupleOf(slot);
+        var tuple = _table.TupleOf(slot);
         repr.SourcePort = tuple.LocalPort;
         repr.DestinationPort = tuple.RemotePort;
         repr.Flags = TcpFlags.Ack;
@@ -176,7 +176,7 @@ public sealed partial class TcpEndpoint
     /// </summary>
     internal int Write(int slot, ref TcpConnection c, in TcpRepr repr, Span<byte> buffer, bool partialChecksum = false)
     {
-        ref readonly var tuple = ref _table.TupleOf(slot);
+        var tuple = _table.TupleOf(slot);
         var payload = buffer.Slice(repr.HeaderLength, repr.PayloadLength);
         if (partialChecksum)
         {

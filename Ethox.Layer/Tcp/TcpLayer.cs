@@ -228,7 +228,7 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
         while (_endpoint.TryTakeReady(out int slot))
         {
             ref var c = ref _endpoint.ConnectionAt(slot);
-            ref readonly var tuple = ref _endpoint.TupleOf(slot);
+            var tuple = _endpoint.TupleOf(slot);
             int max = packet.MaxPayload(tuple.Remote.Address);
             if (!_endpoint.TryPlan(slot, ref c, max, now, out var repr, packet.MaxSegmentedPayload(tuple.Remote.Address))) continue;
             // Larger than the path MTU: a super-segment the device cuts into segments of the planned size (TSO).
