@@ -54,8 +54,8 @@ public sealed partial class TcpEndpoint
         _ports = new EphemeralPorts(Derive(key, 4));
         _tsOffsets = new IsnGenerator(Derive(key, 5));
         _timers = new TimerWheel(capacity, Duration.FromMilliseconds(1), TimerBuckets(capacity), start);
-        _ready = new SlotQueue(capacity);
-        _timeWaits = new SlotQueue(capacity);
+        _ready = new SlotQueue(_slots, 0);
+        _timeWaits = new SlotQueue(_slots, 1);
         _listeners = new Listener[listenerCapacity];
         _resets = new ResetQueue(64);
         _challengeAcks = new TokenBucket(10, Duration.FromMilliseconds(100)); // RFC 5961 §7: 100 per second, Linux's default
@@ -72,7 +72,11 @@ public sealed partial class TcpEndpoint
         return new SipHash(k0, key.Hash(label));
     }
 
-    private static int TimerBuckets(int capacity) => capacity <= 1024 ? 1024 : capacity >= 1 << 16 ? 1 << 16 : (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)capacity);
+    /// <summary>Connection slots per timer-wheel bucket: a bucket is a list's sentinel (8 bytes), one byte a slot.</summary>
+    internal const int SlotsPerTimerBucket = 8;
+
+    // A revolution of at least a second (1024 buckets of 1 ms) and at most 65.5 s; in between one bucket per 8 slots.
+    private static int TimerBuckets(int capacity) => Math.Clamp(capacity / SlotsPerTimerBucket, 1024, 1 << 16);
 
     /// <summary>The timers and limits every connection uses.</summary>
     public TcpTimerSettings Settings { get; }
@@ -252,7 +256,7 @@ public sealed partial class TcpEndpoint
         => _slots.TryResolve(key, out slot) && !_connections[slot].Has(ConnectionFlags.Detached);
 
     internal ref TcpConnection ConnectionAt(int slot) => ref _connections[slot];
-    internal ref readonly FourTuple TupleOf(int slot) => ref _table.TupleOf(slot);
+    internal FourTuple TupleOf(int slot) => _table.TupleOf(slot);
     internal SlotKey KeyOf(int slot) => _slots.KeyOf(slot);
     internal FourTuple TupleOf(SlotKey key) => _slots.TryResolve(key, out int slot) ? _table.TupleOf(slot) : default;
     internal bool TryFind(in FourTuple tuple, out int slot) => _table.TryFind(tuple, out slot);
@@ -290,12 +294,11 @@ public sealed partial class TcpEndpoint
         if (c.Has(ConnectionFlags.InBacklog)) LeaveBacklog(slot, ref c);
         _timers.Cancel(slot);
         _table.Remove(slot);
-        _ready.Remove(slot);
-        _timeWaits.Remove(slot);
-        _slots.Free(_slots.KeyOf(slot));
+        _slots.Free(_slots.KeyOf(slot)); // out of the ready or TIME-WAIT queue too
         c = default;
     }
 
+    /// <summary>Queues the connection for a transmit turn (a TIME-WAIT slot is not: it only answers in place).</summary>
     internal void MarkReady(int slot) => _ready.Add(slot);
 
     /// <summary>After the user heard <see cref="TcpEvents.Closed"/> (and read what was left): the key is no longer theirs, nor the rings.</summary>
