@@ -7,39 +7,31 @@ namespace Ethox.Layer.Tcp;
 /// A connection's send buffer over caller memory: the bytes from SND.UNA (the oldest unacknowledged byte) to
 /// the end of what the user wrote. Bytes in flight and bytes not yet sent are both held here; the state machine
 /// copies from any offset when it (re)transmits and <see cref="Release"/>s bytes when they are acknowledged.
-/// Any capacity works (not only powers of two). A struct of the memory and two integers, stored by value in each
-/// connection; nothing here allocates, and no method throws: counts beyond what fits are clamped.
+/// Any capacity up to <see cref="TcpBuffers.MaxRingBytes"/> works (not only powers of two). The ring is only its two
+/// positions (three bytes each), stored by value in each
+/// connection: its memory (<c>buffer</c>, whose length is the capacity) is lent to every call that touches bytes, and
+/// its capacity to those that only count them, always the same. <c>default</c> is an empty ring. Nothing here
+/// allocates, and no method throws: counts beyond what fits are clamped.
 /// </summary>
 public struct SendRing
 {
-    private readonly Memory<byte> _buffer;
-    private int _start;   // index of the oldest held byte (SND.UNA)
-    private int _length;  // bytes held
+    private UInt24 _start;   // index of the oldest held byte (SND.UNA)
+    private UInt24 _length;  // bytes held
 
-    /// <summary>A ring over <paramref name="buffer"/>, empty.</summary>
-    public SendRing(Memory<byte> buffer)
-    {
-        _buffer = buffer;
-        _start = 0;
-        _length = 0;
-    }
-
-    /// <summary>The size of the buffer.</summary>
-    public readonly int Capacity => _buffer.Length;
     /// <summary>Bytes held: unacknowledged and not yet sent.</summary>
     public readonly int Length => _length;
-    /// <summary>Room for more bytes from the user.</summary>
-    public readonly int Free => _buffer.Length - _length;
+    /// <summary>Room for more bytes from the user in a ring of <paramref name="capacity"/> bytes.</summary>
+    public readonly int Free(int capacity) => capacity - _length;
 
     /// <summary>Appends as much of <paramref name="data"/> as fits; returns the number of bytes taken.</summary>
-    public int Write(ReadOnlySpan<byte> data)
+    public int Write(Span<byte> buffer, ReadOnlySpan<byte> data)
     {
-        GetWritable(out Span<byte> first, out Span<byte> second);
+        GetWritable(buffer, out Span<byte> first, out Span<byte> second);
         int taken = Math.Min(data.Length, first.Length + second.Length);
         int inFirst = Math.Min(taken, first.Length);
         data[..inFirst].CopyTo(first);
         data[inFirst..taken].CopyTo(second);
-        _length += taken;
+        _length = new UInt24(_length + taken);
         return taken;
     }
 
@@ -47,10 +39,9 @@ public struct SendRing
     /// The free space after the held bytes, in order (<paramref name="second"/> is non-empty when it wraps round
     /// the end of the buffer): fill a prefix of it directly, then <see cref="CommitWrite"/> the count.
     /// </summary>
-    public readonly void GetWritable(out Span<byte> first, out Span<byte> second)
+    public readonly void GetWritable(Span<byte> buffer, out Span<byte> first, out Span<byte> second)
     {
-        Span<byte> buffer = _buffer.Span;
-        int end = Wrap(_start + _length);
+        int end = Wrap(_start + _length, buffer.Length);
         int free = buffer.Length - _length;
         int firstLength = Math.Min(free, buffer.Length - end);
         first = buffer.Slice(end, firstLength);
@@ -58,15 +49,15 @@ public struct SendRing
     }
 
     /// <summary>Makes the first <paramref name="count"/> bytes of the writable space part of the held data (clamped to <see cref="Free"/>).</summary>
-    public void CommitWrite(int count) => _length += Math.Clamp(count, 0, Free);
+    public void CommitWrite(int capacity, int count) => _length = new UInt24(_length + Math.Clamp(count, 0, Free(capacity)));
 
     /// <summary>
     /// Copies <paramref name="destination"/>.Length held bytes starting <paramref name="offset"/> bytes after the oldest
     /// (e.g. offset SND.NXT − SND.UNA for new data). Copies nothing when that range is not all held.
     /// </summary>
-    public readonly void CopyOut(int offset, Span<byte> destination)
+    public readonly void CopyOut(ReadOnlySpan<byte> buffer, int offset, Span<byte> destination)
     {
-        GetReadable(offset, destination.Length, out ReadOnlySpan<byte> first, out ReadOnlySpan<byte> second);
+        GetReadable(buffer, offset, destination.Length, out ReadOnlySpan<byte> first, out ReadOnlySpan<byte> second);
         first.CopyTo(destination);
         second.CopyTo(destination[first.Length..]);
     }
@@ -75,9 +66,9 @@ public struct SendRing
     /// As <see cref="CopyOut"/>, and returns the copied bytes' one's complement sum (<see cref="Checksum.Sum"/>), taken in
     /// the same pass: the segment's checksum then reads only its header. Zero when nothing was copied.
     /// </summary>
-    public readonly ushort CopyOutAndSum(int offset, Span<byte> destination)
+    public readonly ushort CopyOutAndSum(ReadOnlySpan<byte> buffer, int offset, Span<byte> destination)
     {
-        GetReadable(offset, destination.Length, out ReadOnlySpan<byte> first, out ReadOnlySpan<byte> second);
+        GetReadable(buffer, offset, destination.Length, out ReadOnlySpan<byte> first, out ReadOnlySpan<byte> second);
         Checksum.TryCopyAndSum(first, destination, out ushort sum);
         if (second.IsEmpty) return sum;
         Checksum.TryCopyAndSum(second, destination[first.Length..], out ushort wrapped);
@@ -89,27 +80,25 @@ public struct SendRing
     /// (<paramref name="second"/> is non-empty when they wrap round the end of the buffer). Both are empty when
     /// that range is not all held.
     /// </summary>
-    public readonly void GetReadable(int offset, int count, out ReadOnlySpan<byte> first, out ReadOnlySpan<byte> second)
+    public readonly void GetReadable(ReadOnlySpan<byte> buffer, int offset, int count, out ReadOnlySpan<byte> first, out ReadOnlySpan<byte> second)
     {
         first = second = default;
         if (offset < 0 || count < 0 || count > _length - offset) return;
-        ReadOnlySpan<byte> buffer = _buffer.Span;
-        int begin = Wrap(_start + offset);
+        int begin = Wrap(_start + offset, buffer.Length);
         int firstLength = Math.Min(count, buffer.Length - begin);
         first = buffer.Slice(begin, firstLength);
         second = buffer[..(count - firstLength)];
     }
 
     /// <summary>Drops the <paramref name="count"/> oldest bytes (clamped to <see cref="Length"/>): they were acknowledged.</summary>
-    public void Release(int count)
+    public void Release(int capacity, int count)
     {
         count = Math.Clamp(count, 0, _length);
-        _start = Wrap(_start + count);
-        _length -= count;
+        _length = new UInt24(_length - count);
         // An empty ring starts again at the beginning, so the next writes are one contiguous span.
-        if (_length == 0) _start = 0;
+        _start = new UInt24(_length == 0 ? 0 : Wrap(_start + count, capacity));
     }
 
     // Both arguments are below 2 × capacity, so one subtraction is the modulo.
-    private readonly int Wrap(int index) => index >= _buffer.Length ? index - _buffer.Length : index;
+    private static int Wrap(int index, int capacity) => index >= capacity ? index - capacity : index;
 }

@@ -30,6 +30,7 @@ public sealed partial class TcpEndpoint
     private readonly SlotQueue _timeWaits;
     private readonly Listener[] _listeners;
     private readonly ResetQueue _resets;
+    private readonly BufferRegions _buffers;
     private readonly IsnGenerator _tsOffsets;
     private TokenBucket _challengeAcks;
     internal TcpCounters _counters;
@@ -38,9 +39,12 @@ public sealed partial class TcpEndpoint
     /// An endpoint for the interface <paramref name="ip"/> with room for <paramref name="capacity"/>
     /// connections (TIME-WAIT and half-open ones included) and <paramref name="listenerCapacity"/> listening
     /// ports. <paramref name="key"/> keys every hash the peer could aim at (tuple table, ISNs, cookies, ports):
-    /// give a random one (<see cref="SipHash.WithRandomKey"/>) unless a test needs determinism.
+    /// give a random one (<see cref="SipHash.WithRandomKey"/>) unless a test needs determinism. The connections' rings may
+    /// come from up to <paramref name="bufferRegions"/> (1 to 255) groups at once: rings of one size pair carved from one
+    /// array are one group (see <see cref="TcpBuffers"/>).
     /// </summary>
-    public TcpEndpoint(IpEndpoint ip, int capacity, SipHash key, TcpTimerSettings? settings = null, int listenerCapacity = 16, Instant start = default)
+    public TcpEndpoint(IpEndpoint ip, int capacity, SipHash key, TcpTimerSettings? settings = null, int listenerCapacity = 16, Instant start = default,
+        int bufferRegions = 64)
     {
         ArgumentNullException.ThrowIfNull(ip);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
@@ -58,6 +62,7 @@ public sealed partial class TcpEndpoint
         _timeWaits = new SlotQueue(_slots, 1);
         _listeners = new Listener[listenerCapacity];
         _resets = new ResetQueue(64);
+        _buffers = new BufferRegions(bufferRegions);
         _challengeAcks = new TokenBucket(10, Duration.FromMilliseconds(100)); // RFC 5961 §7: 100 per second, Linux's default
         Epoch = start;
     }
@@ -108,7 +113,7 @@ public sealed partial class TcpEndpoint
         info = default;
         if (!TryResolve(key, out int slot)) return TcpStatus.StaleKey;
         ref var c = ref _connections[slot];
-        info = new TcpConnectionInfo(_table.TupleOf(slot), c.State, c.Receive.Readable, c.Send.Free, c.Send.Length,
+        info = new TcpConnectionInfo(_table.TupleOf(slot), c.State, c.Receive.Readable, c.Send.Free(SendCapacity(c)), c.Send.Length,
             c.Congestion.Window, c.Congestion.SlowStartThreshold, c.Rtt.SmoothedRtt, c.Rtt.Rto(Settings), c.SendMss, c.SndWnd,
             c.Has(ConnectionFlags.Sack), c.Has(ConnectionFlags.Timestamps), c.Has(ConnectionFlags.WindowScale), c.Algorithm,
             c.Has(ConnectionFlags.FinReceived));
@@ -127,7 +132,7 @@ public sealed partial class TcpEndpoint
         ref var c = ref _connections[slot];
         // RFC 9293 §3.10.2: data may be queued in SYN-SENT and SYN-RECEIVED; it goes once the handshake is done.
         if (!(c.CanSendData || (c.IsHandshaking && !c.Has(ConnectionFlags.FinQueued)))) return TcpStatus.InvalidState;
-        written = c.Send.Write(data);
+        written = c.Send.Write(SendBuffer(c), data);
         if (written > 0 && !c.IsHandshaking) MarkReady(slot);
         return TcpStatus.Ok;
     }
@@ -138,7 +143,7 @@ public sealed partial class TcpEndpoint
         read = 0;
         if (!TryResolveUser(key, out int slot)) return TcpStatus.StaleKey;
         ref var c = ref _connections[slot];
-        read = c.Receive.Read(destination);
+        read = c.Receive.Read(ReceiveBuffer(c), destination);
         if (read > 0) OnReceiveWindowOpened(slot, ref c);
         return TcpStatus.Ok;
     }
@@ -148,7 +153,8 @@ public sealed partial class TcpEndpoint
     {
         first = second = default;
         if (!TryResolveUser(key, out int slot)) return TcpStatus.StaleKey;
-        _connections[slot].Receive.GetReadable(out first, out second);
+        ref var c = ref _connections[slot];
+        c.Receive.GetReadable(ReceiveBuffer(c), out first, out second);
         return TcpStatus.Ok;
     }
 
@@ -158,7 +164,7 @@ public sealed partial class TcpEndpoint
         if (!TryResolveUser(key, out int slot)) return TcpStatus.StaleKey;
         ref var c = ref _connections[slot];
         if ((uint)count > (uint)c.Receive.Readable) return TcpStatus.InvalidArgument;
-        c.Receive.Consume(count);
+        c.Receive.Consume(ReceiveCapacity(c), count);
         if (count > 0) OnReceiveWindowOpened(slot, ref c);
         return TcpStatus.Ok;
     }
@@ -273,20 +279,40 @@ public sealed partial class TcpEndpoint
     /// <summary>Checks received checksums (turn off only when the device verified them already).</summary>
     public bool VerifyChecksums { get; set; } = true;
 
-    /// <summary>Takes a slot for <paramref name="tuple"/>; a TIME-WAIT slot is reclaimed when none is free.</summary>
-    private bool TryAllocate(in FourTuple tuple, out int slot, out SlotKey key)
+    /// <summary>
+    /// Takes a slot for <paramref name="tuple"/> with the rings of <paramref name="buffers"/> (a TIME-WAIT slot is
+    /// reclaimed when none is free): <see cref="TcpStatus.NoSlot"/> without one, <see cref="TcpStatus.NoBufferRegion"/>
+    /// when the rings would need one buffer region too many. The block is fresh but for its rings.
+    /// </summary>
+    private TcpStatus TryAllocate(in FourTuple tuple, in TcpBuffers buffers, out int slot, out SlotKey key)
     {
         slot = -1;
-        if (!_slots.TryAllocate(out key) && !(ReclaimTimeWait() && _slots.TryAllocate(out key))) return false;
+        key = default;
+        if (!_buffers.TryTake(buffers, out var handle)) return TcpStatus.NoBufferRegion;
+        if (!_slots.TryAllocate(out key) && !(ReclaimTimeWait() && _slots.TryAllocate(out key)))
+        {
+            _buffers.Release(handle);
+            return TcpStatus.NoSlot;
+        }
         _slots.TryResolve(key, out slot);
         if (!_table.TryInsert(tuple, slot))
         {
             _slots.Free(key);
-            return false;
+            _buffers.Release(handle);
+            key = default;
+            return TcpStatus.NoSlot;
         }
-        _connections[slot] = default;
-        return true;
+        _connections[slot] = new TcpConnection { Buffers = handle };
+        return TcpStatus.Ok;
     }
+
+    // The connection's rings: their memory, lent to the ring's calls, and their sizes.
+    internal Span<byte> SendBuffer(in TcpConnection c) => _buffers.Send(c.Buffers);
+    internal Span<byte> ReceiveBuffer(in TcpConnection c) => _buffers.Receive(c.Buffers);
+    internal int SendCapacity(in TcpConnection c) => _buffers.SendCapacity(c.Buffers);
+    internal int ReceiveCapacity(in TcpConnection c) => _buffers.ReceiveCapacity(c.Buffers);
+    /// <summary>The room in the receive ring from RCV.NXT on: the window to offer.</summary>
+    internal int ReceiveWindow(in TcpConnection c) => c.Receive.Window(ReceiveCapacity(c));
 
     /// <summary>Frees the slot: out of the table, the timers and the ready queue; the key goes stale.</summary>
     internal void Release(int slot, ref TcpConnection c)
@@ -295,6 +321,7 @@ public sealed partial class TcpEndpoint
         _timers.Cancel(slot);
         _table.Remove(slot);
         _slots.Free(_slots.KeyOf(slot)); // out of the ready or TIME-WAIT queue too
+        _buffers.Release(c.Buffers);
         c = default;
     }
 
@@ -306,6 +333,8 @@ public sealed partial class TcpEndpoint
     {
         ref var c = ref _connections[slot];
         c.Set(ConnectionFlags.Detached);
+        _buffers.Release(c.Buffers);
+        c.Buffers = default;
         c.Send = default;
         c.Receive = default;
     }
