@@ -14,8 +14,9 @@ namespace Ethox.Bench;
 /// final ACK and releases each connection with a RST, so nearly all the work is the server stack's (Ethernet, IPv4,
 /// TCP, the user's accept). Batches of <see cref="Batch"/>: SYNs in, SYN-ACKs out in place, ACKs in (ESTABLISHED),
 /// RSTs in (slots freed); every batch is checked. Each round prints the handshakes per second of wall time and per
-/// second of the process's CPU, and splits the time per handshake between the server's calls and the client script's
-/// (from timestamps around each call).
+/// second of this thread's CPU time, and splits that CPU time per handshake between the server's calls and the client
+/// script's (the thread's CPU clock read around each call: on a loaded machine a wall-clock split would count the
+/// time the thread waited for a core).
 /// </summary>
 public static class TcpServerHandshakeRun
 {
@@ -45,49 +46,48 @@ public static class TcpServerHandshakeRun
         for (int round = 0; round < rounds; round++)
         {
             long allocated = GC.GetAllocatedBytesForCurrentThread();
-            var cpuBefore = Environment.CpuUsage.TotalTime;
-            long start = Stopwatch.GetTimestamp(), serverTicks = 0, clientTicks = 0, made = 0;
+            long cpuBefore = ThreadClock.Nanoseconds();
+            long start = Stopwatch.GetTimestamp(), serverNs = 0, clientNs = 0, made = 0;
             while (Stopwatch.GetElapsedTime(start).TotalSeconds < 1)
             {
-                if (!RunBatch(pair, script, ref serverTicks, ref clientTicks)) return 1;
+                if (!RunBatch(pair, script, ref serverNs, ref clientNs)) return 1;
                 made += Batch;
             }
             var elapsed = Stopwatch.GetElapsedTime(start);
-            var cpu = Environment.CpuUsage.TotalTime - cpuBefore;
+            long cpu = ThreadClock.Nanoseconds() - cpuBefore;
             allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
-            double nsPerTick = 1e9 / Stopwatch.Frequency;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"round {round}: {made / elapsed.TotalSeconds / 1e3:F0} k handshakes/s, {made / cpu.TotalSeconds / 1e3:F0} k per CPU second; per handshake {cpu.TotalMilliseconds * 1e6 / made:F0} ns of CPU, of it in the calls: server {serverTicks * nsPerTick / made:F0} ns, client script {clientTicks * nsPerTick / made:F0} ns; {allocated} B allocated"));
+                $"round {round}: {made / elapsed.TotalSeconds / 1e3:F0} k handshakes/s, {made * 1e6 / cpu:F0} k per CPU second; per handshake {(double)cpu / made:F0} ns of CPU: server {(double)serverNs / made:F0} ns ({made * 1e6 / serverNs:F0} k/s), client script {(double)clientNs / made:F0} ns, clock reads and checks the rest; {allocated} B allocated"));
         }
         return 0;
     }
 
-    private static bool RunBatch(TcpBenchPair<PipeEnd> pair, ScriptedTcpClient script, ref long serverTicks, ref long clientTicks)
+    private static bool RunBatch(TcpBenchPair<PipeEnd> pair, ScriptedTcpClient script, ref long serverNs, ref long clientNs)
     {
         var server = pair.Server;
         var now = pair.Now;
         long established = server.App.Established, closed = server.App.Closed;
-        long t0 = Stopwatch.GetTimestamp();
+        long t0 = ThreadClock.Nanoseconds();
         script.StartBatch(Batch);
         var syns = script.SynSender(now);
         pair.ClientLink.Transmit(Batch, ref syns, now);
-        long t1 = Stopwatch.GetTimestamp();
+        long t1 = ThreadClock.Nanoseconds();
         server.Receive(pair.ServerLink, Batch, now);   // SYN → SYN-ACK in place
         server.Transmit(pair.ServerLink, Batch, now);  // nothing is left to send: the busy server's transmit call
-        long t2 = Stopwatch.GetTimestamp();
+        long t2 = ThreadClock.Nanoseconds();
         var acks = script.AckResponder(now);
         pair.ClientLink.Receive(Batch, ref acks, now);
-        long t3 = Stopwatch.GetTimestamp();
+        long t3 = ThreadClock.Nanoseconds();
         server.Receive(pair.ServerLink, Batch, now);   // the ACKs: ESTABLISHED
-        long t4 = Stopwatch.GetTimestamp();
+        long t4 = ThreadClock.Nanoseconds();
         var resets = script.ResetSender();
         pair.ClientLink.Transmit(Batch, ref resets, now);
-        long t5 = Stopwatch.GetTimestamp();
+        long t5 = ThreadClock.Nanoseconds();
         server.Receive(pair.ServerLink, Batch, now);   // the RSTs free the slots
         server.Transmit(pair.ServerLink, Batch, now);
-        long t6 = Stopwatch.GetTimestamp();
-        serverTicks += (t2 - t1) + (t4 - t3) + (t6 - t5);
-        clientTicks += (t1 - t0) + (t3 - t2) + (t5 - t4);
+        long t6 = ThreadClock.Nanoseconds();
+        serverNs += (t2 - t1) + (t4 - t3) + (t6 - t5);
+        clientNs += (t1 - t0) + (t3 - t2) + (t5 - t4);
         pair.Now += pair.Step;
         long made = server.App.Established - established, freed = server.App.Closed - closed;
         if (made == Batch && freed == Batch && script.Acked == Batch && script.Unexpected == 0 && server.App.Failures == 0) return true;

@@ -134,6 +134,12 @@ public sealed class ConnectionTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public FourTuple TupleOf(int slot) => (uint)slot < (uint)_tuples.Length ? _tuples[slot].Unpack(_locals) : default;
 
+    // The parts of an occupied slot's tuple that a segment needs, without building the whole tuple.
+    internal ushort LocalPortOf(int slot) => _tuples[slot].LocalPort;
+    internal ushort RemotePortOf(int slot) => _tuples[slot].RemotePort;
+    internal IpAddress LocalAddressOf(int slot) => _tuples[slot].LocalAddress(_locals);
+    internal IpAddress RemoteAddressOf(int slot) => _tuples[slot].RemoteAddress;
+
     /// <summary>
     /// The longest distance, in buckets, between an entry and its home bucket (0 when every entry sits at
     /// home): a diagnostic of how well the keyed hash spreads the current tuples. O(buckets), one hash each.

@@ -73,5 +73,18 @@ internal readonly struct PackedTuple
         return new FourTuple(locals.AddressAt((int)_local - 1), localPort, new Ipv6Address(_remoteHigh, _remoteLow), remotePort);
     }
 
+    /// <summary>Our port.</summary>
+    public ushort LocalPort => (ushort)(_ports >> 16);
+    /// <summary>The peer's port.</summary>
+    public ushort RemotePort => (ushort)_ports;
+
+    /// <summary>Our address; <paramref name="locals"/> holds the local IPv6 addresses.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public IpAddress LocalAddress(LocalAddressTable locals)
+        => IsV4 ? new IpAddress(new Ipv4Address(_local)) : new IpAddress(locals.AddressAt((int)_local - 1));
+
+    /// <summary>The peer's address.</summary>
+    public IpAddress RemoteAddress => IsV4 ? new IpAddress(new Ipv4Address((uint)_remoteLow)) : new IpAddress(new Ipv6Address(_remoteHigh, _remoteLow));
+
     private static uint Ports(in FourTuple tuple) => (uint)tuple.LocalPort << 16 | tuple.RemotePort;
 }

@@ -113,10 +113,9 @@ public sealed partial class TcpEndpoint
     /// <summary>Our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), with the options RFC 9293 §3.7.1, RFC 7323 and RFC 2018 let us offer.</summary>
     private void FillSyn(int slot, ref TcpConnection c, Instant now, ref TcpRepr repr)
     {
-        var tuple = _table.TupleOf(slot);
         bool active = c.State == TcpState.SynSent;
-        repr.SourcePort = tuple.LocalPort;
-        repr.DestinationPort = tuple.RemotePort;
+        repr.SourcePort = _table.LocalPortOf(slot);
+        repr.DestinationPort = _table.RemotePortOf(slot);
         repr.Flags = active ? TcpFlags.Syn : TcpFlags.Syn | TcpFlags.Ack;
         repr.SequenceNumber = c.SndUna; // the ISS: our SYN is not acknowledged yet
         repr.AcknowledgmentNumber = active ? default : c.RcvNxt;
@@ -134,9 +133,8 @@ public sealed partial class TcpEndpoint
     /// </summary>
     private void FillAck(int slot, ref TcpConnection c, Instant now, ref TcpRepr repr)
     {
-        var tuple = _table.TupleOf(slot);
-        repr.SourcePort = tuple.LocalPort;
-        repr.DestinationPort = tuple.RemotePort;
+        repr.SourcePort = _table.LocalPortOf(slot);
+        repr.DestinationPort = _table.RemotePortOf(slot);
         repr.Flags = TcpFlags.Ack;
         repr.SequenceNumber = c.AckSequence;
         repr.AcknowledgmentNumber = c.RcvNxt;
@@ -177,17 +175,18 @@ public sealed partial class TcpEndpoint
     /// </summary>
     internal int Write(int slot, ref TcpConnection c, in TcpRepr repr, Span<byte> buffer, bool partialChecksum = false)
     {
-        var tuple = _table.TupleOf(slot);
+        var local = _table.LocalAddressOf(slot);
+        var remote = _table.RemoteAddressOf(slot);
         var payload = buffer.Slice(repr.HeaderLength, repr.PayloadLength);
         if (partialChecksum)
         {
             if (repr.PayloadLength > 0) c.Send.CopyOut(SendBuffer(c), c.DataOffset(repr.SequenceNumber), payload);
-            repr.TryEmit(buffer, tuple.Local.Address, tuple.Remote.Address, partialChecksum: true);
+            repr.TryEmit(buffer, local, remote, partialChecksum: true);
         }
         else
         {
             ushort payloadSum = repr.PayloadLength > 0 ? c.Send.CopyOutAndSum(SendBuffer(c), c.DataOffset(repr.SequenceNumber), payload) : (ushort)0;
-            repr.TryEmit(buffer, tuple.Local.Address, tuple.Remote.Address, payloadSum);
+            repr.TryEmit(buffer, local, remote, payloadSum);
         }
         return repr.EmittedLength;
     }

@@ -263,6 +263,8 @@ public sealed partial class TcpEndpoint
 
     internal ref TcpConnection ConnectionAt(int slot) => ref _connections[slot];
     internal FourTuple TupleOf(int slot) => _table.TupleOf(slot);
+    internal IpAddress LocalAddressOf(int slot) => _table.LocalAddressOf(slot);
+    internal IpAddress RemoteAddressOf(int slot) => _table.RemoteAddressOf(slot);
     internal SlotKey KeyOf(int slot) => _slots.KeyOf(slot);
     internal FourTuple TupleOf(SlotKey key) => _slots.TryResolve(key, out int slot) ? _table.TupleOf(slot) : default;
     internal bool TryFind(in FourTuple tuple, out int slot) => _table.TryFind(tuple, out slot);
@@ -305,6 +307,9 @@ public sealed partial class TcpEndpoint
         _connections[slot] = new TcpConnection { Buffers = handle };
         return TcpStatus.Ok;
     }
+
+    /// <summary>The buffer regions in use (see <see cref="TcpBuffers"/>): for tests and diagnostics.</summary>
+    internal int BufferRegionsInUse => _buffers.InUse;
 
     // The connection's rings: their memory, lent to the ring's calls, and their sizes.
     internal Span<byte> SendBuffer(in TcpConnection c) => _buffers.Send(c.Buffers);
