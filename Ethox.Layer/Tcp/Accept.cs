@@ -79,7 +79,7 @@ public sealed partial class TcpEndpoint
         Initialize(ref c, tuple, options, now);
         c.State = TcpState.SynReceived;
         c.Set(ConnectionFlags.Passive | ConnectionFlags.SynDue);
-        c.SndUna = c.SndNxt = c.SndMax = _isn.Next(tuple, now);
+        c.SndUna = c.SndNxt = c.SndMax = _isn.Next(tuple, now, out c.TsOffset);
         TakePeerSyn(ref c, tuple, syn, now);
         if (syn.WindowScale is not null) c.ReceiveScale = ScaleFor(ReceiveCapacity(c));
         c.RcvAdv = c.RcvNxt + Math.Min(ReceiveWindow(c), ushort.MaxValue << c.ReceiveScale);
@@ -140,6 +140,7 @@ public sealed partial class TcpEndpoint
         ref var c = ref _connections[slot];
         Initialize(ref c, tuple, options, now);
         c.State = TcpState.Established;
+        c.TsOffset = TsOffsetFor(tuple);
         // This ACK acknowledges the cookie SYN-ACK, whose sequence number was our ISS.
         c.Set(ConnectionFlags.Passive | ConnectionFlags.SynAcknowledged);
         c.SndUna = c.SndNxt = c.SndMax = ack.Ack;
@@ -173,7 +174,6 @@ public sealed partial class TcpEndpoint
     {
         if (options.Nagle) c.Set(ConnectionFlags.Nagle);
         if (options.KeepAlive) c.Set(ConnectionFlags.KeepAlive);
-        c.TsOffset = TsOffsetFor(tuple);
         if (tuple.Version == IpVersion.V6) c.Set(ConnectionFlags.Ipv6);
         SetSendMss(ref c, tuple, DefaultMss(tuple), now);
         c.Congestion = CongestionControl.Create(options.Congestion, c.SendMss);

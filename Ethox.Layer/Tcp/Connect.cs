@@ -37,7 +37,7 @@ public sealed partial class TcpEndpoint
         Initialize(ref c, tuple, options, now);
         c.State = TcpState.SynSent;
         c.Set(ConnectionFlags.SynDue);
-        c.SndUna = c.SndNxt = c.SndMax = _isn.Next(tuple, now);
+        c.SndUna = c.SndNxt = c.SndMax = _isn.Next(tuple, now, out c.TsOffset);
         c.ReceiveScale = ScaleFor(ReceiveCapacity(c));
         c.Congestion = CongestionControl.Create(c.Algorithm, c.SendMss);
         _counters.ActiveOpens++;

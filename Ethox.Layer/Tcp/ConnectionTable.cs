@@ -37,7 +37,12 @@ public sealed class ConnectionTable
     private readonly uint _mask, _slotMask;
     private readonly int _slotBits;
     private readonly SipHash _key;
-    private int _lastFound;                  // the slot of the latest successful TryFind: where the next segment most likely goes
+    private int _lastFound;                  // the slot of the latest successful TryFind (or insert): where the next segment most likely goes
+    // The keyed hash of the tuple in _lastFound, while it is there (one removal of it needs no hash of its own), and of
+    // the tuple the latest lookup missed (a SYN's tuple: its insertion follows).
+    private ulong _lastFoundHash, _missedHash;
+    private bool _lastFoundHashed;
+    private FourTuple _missed;
 
     /// <summary>
     /// A table for slots 0 .. <paramref name="slotCapacity"/> − 1 (1 to 2^26), hashing with <paramref name="key"/> (use a
@@ -83,14 +88,29 @@ public sealed class ConnectionTable
             slot = _lastFound;
             return true;
         }
-        int bucket = FindBucket(tuple, HashOf(tuple));
-        slot = bucket < 0 ? -1 : SlotIn(_buckets[bucket]);
-        if (bucket >= 0) _lastFound = slot;
-        return bucket >= 0;
+        ulong hash = HashOf(tuple);
+        int bucket = FindBucket(tuple, hash);
+        if (bucket < 0)
+        {
+            slot = -1;
+            _missed = tuple;
+            _missedHash = hash;
+            return false;
+        }
+        slot = SlotIn(_buckets[bucket]);
+        Remember(slot, hash);
+        return true;
     }
 
     /// <summary>True when <paramref name="tuple"/> is in the table.</summary>
-    public bool Contains(in FourTuple tuple) => FindBucket(tuple, HashOf(tuple)) >= 0;
+    public bool Contains(in FourTuple tuple)
+    {
+        ulong hash = HashOf(tuple);
+        if (FindBucket(tuple, hash) >= 0) return true;
+        _missed = tuple;
+        _missedHash = hash;
+        return false;
+    }
 
     /// <summary>
     /// Records that <paramref name="tuple"/> lives in <paramref name="slot"/>. False (and nothing changes) when
@@ -100,7 +120,7 @@ public sealed class ConnectionTable
     public bool TryInsert(in FourTuple tuple, int slot)
     {
         if ((uint)slot >= (uint)_tuples.Length || _tuples[slot].IsSome || !tuple.IsValid || PackedTuple.IsAmbiguous(tuple)) return false;
-        ulong hash = HashOf(tuple);
+        ulong hash = tuple.Equals(_missed) ? _missedHash : HashOf(tuple);
         uint tagged = TaggedSlot(hash, slot);
         // The load factor is at most ½, so the probe meets an empty bucket; walking to it also proves absence.
         uint i = (uint)hash & _mask;
@@ -112,6 +132,7 @@ public sealed class ConnectionTable
         else return false;
         _buckets[i] = tagged;
         _tuples[slot] = packed;
+        Remember(slot, hash);
         Count++;
         return true;
     }
@@ -120,7 +141,8 @@ public sealed class ConnectionTable
     public bool Remove(int slot)
     {
         if ((uint)slot >= (uint)_tuples.Length || !_tuples[slot].IsSome) return false;
-        uint i = (uint)HashOf(TupleOf(slot)) & _mask;
+        uint i = (uint)(slot == _lastFound && _lastFoundHashed ? _lastFoundHash : HashOf(TupleOf(slot))) & _mask;
+        if (slot == _lastFound) _lastFoundHashed = false;
         while (SlotIn(_buckets[i]) != slot) i = (i + 1) & _mask;
         ShiftBack(i);
         int local = _tuples[slot].LocalIndex;
@@ -154,6 +176,13 @@ public sealed class ConnectionTable
     }
 
     private ulong HashOf(in FourTuple tuple) => tuple.Hash(_key);
+
+    private void Remember(int slot, ulong hash)
+    {
+        _lastFound = slot;
+        _lastFoundHash = hash;
+        _lastFoundHashed = true;
+    }
 
     // The low bits of the hash choose the home bucket, the high bits make the tag: the two are independent.
     private uint TaggedSlot(ulong hash, int slot) => (uint)(hash >> 32) << _slotBits | (uint)(slot + 1);

@@ -31,7 +31,6 @@ public sealed partial class TcpEndpoint
     private readonly Listener[] _listeners;
     private readonly ResetQueue _resets;
     private readonly BufferRegions _buffers;
-    private readonly IsnGenerator _tsOffsets;
     private TokenBucket _challengeAcks;
     internal TcpCounters _counters;
 
@@ -56,7 +55,6 @@ public sealed partial class TcpEndpoint
         _isn = new IsnGenerator(Derive(key, 2));
         _cookies = new SynCookies(Derive(key, 3));
         _ports = new EphemeralPorts(Derive(key, 4));
-        _tsOffsets = new IsnGenerator(Derive(key, 5));
         _timers = new TimerWheel(capacity, Duration.FromMilliseconds(1), TimerBuckets(capacity), start);
         _ready = new SlotQueue(_slots, 0);
         _timeWaits = new SlotQueue(_slots, 1);

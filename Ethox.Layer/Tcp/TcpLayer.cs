@@ -162,7 +162,8 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
         {
             var decision = new AcceptDecision();
             var none = default(Segment);
-            _user.Receive(new TcpOpen(_endpoint, TcpOpenKind.Connected, _endpoint.TupleOf(key), none, ref decision, now, key));
+            var tuple = _endpoint.TupleOf(key);
+            _user.Receive(new TcpOpen(_endpoint, TcpOpenKind.Connected, tuple, none, ref decision, now, key));
             events &= ~TcpEvents.Connected;
             if (events == TcpEvents.None) return;
         }

@@ -315,4 +315,42 @@ public class ConnectionTableTests
         Assert.That(table.Count, Is.Zero);
         Assert.That(allocated, Is.Zero);
     }
+
+    [Test]
+    public void Hashes_kept_from_a_missed_lookup_and_a_find_serve_only_their_own_tuple()
+    {
+        // A SYN's lookup misses and its insertion follows; a RST's lookup finds and its removal follows: both reuse the
+        // hash of the lookup. Interleaved with other tuples and slots, every tuple stays findable exactly where it is.
+        var table = NewTable(16);
+        var reference = new Dictionary<FourTuple, int>();
+        var random = new Random(6528);
+        for (int step = 0; step < 20_000; step++)
+        {
+            var tuple = Tuples.Numbered(random.Next(40));
+            var other = Tuples.Numbered(random.Next(40));
+            bool found = table.TryFind(tuple, out int slot);
+            Assert.That(found, Is.EqualTo(reference.ContainsKey(tuple)));
+            if (found)
+            {
+                Assert.That(slot, Is.EqualTo(reference[tuple]));
+                int victim = random.Next(3) == 0 && reference.TryGetValue(other, out int at) ? at : slot; // sometimes another slot
+                if (reference.ContainsValue(victim))
+                {
+                    Assert.That(table.Remove(victim), Is.True);
+                    foreach (var (t, sl) in reference) if (sl == victim) { reference.Remove(t); break; }
+                }
+            }
+            else
+            {
+                var inserted = random.Next(3) == 0 ? other : tuple; // sometimes not the tuple just missed
+                int free = 0;
+                while (reference.ContainsValue(free)) free++;
+                bool ok = free < 16 && table.TryInsert(inserted, free);
+                Assert.That(ok, Is.EqualTo(free < 16 && !reference.ContainsKey(inserted)));
+                if (ok) reference[inserted] = free;
+            }
+            foreach (var (t, sl) in reference)
+                if (!table.TryFind(t, out int where) || where != sl) Assert.Fail($"step {step}: {t} not in slot {sl}");
+        }
+    }
 }

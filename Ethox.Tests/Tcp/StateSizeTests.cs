@@ -40,7 +40,9 @@ public class StateSizeTests
         long small = AllocatedBy(() => new TcpEndpoint(ip, 65536, key));
         long large = AllocatedBy(() => new TcpEndpoint(ip, 131072, key));
         Assert.That(small, Is.GreaterThan(65536L * TcpEndpoint.ControlBlockBytes), "the slots are allocated at construction");
-        // Every per-slot array is then on the large-object heap, whose allocations are counted exactly.
-        Assert.That((large - small) / 65536.0, Is.EqualTo(TcpEndpoint.StateBytesPerConnection));
+        // Every per-slot array is then on the large-object heap, whose allocations are counted exactly; the endpoint's few
+        // small arrays are the same in both but counted by allocation context, which can differ by a context (8 KiB) between
+        // the two measurements: an eighth of a byte a slot.
+        Assert.That((large - small) / 65536.0, Is.EqualTo(TcpEndpoint.StateBytesPerConnection).Within(0.25));
     }
 }
