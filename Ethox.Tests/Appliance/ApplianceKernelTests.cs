@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
@@ -432,8 +433,12 @@ internal sealed class BareNamespace : IDisposable
 internal sealed class Capture : IDisposable
 {
     private readonly Process _process;
+    private int _droppedByKernel = -1;
 
     private Capture(Process process) => _process = process;
+
+    /// <summary>The frames tcpdump said the kernel dropped before it could read them (its exit report; −1 before <see cref="Dispose"/> or without one).</summary>
+    public int DroppedByKernel => Volatile.Read(ref _droppedByKernel);
 
     public static Capture Start(string ns, string iface, string file)
     {
@@ -444,14 +449,22 @@ internal sealed class Capture : IDisposable
             psi.ArgumentList.Add(a);
         var p = Process.Start(psi)!;
         var listening = new ManualResetEventSlim();
-        p.ErrorDataReceived += (_, e) => { if (e.Data?.Contains("listening on") == true) listening.Set(); };
+        var capture = new Capture(p);
+        p.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data?.Contains("listening on") == true) listening.Set();
+            // "N packets dropped by kernel": a frame the capture lacks was not necessarily missing on the wire.
+            if (e.Data is { } line && line.EndsWith(" packets dropped by kernel", StringComparison.Ordinal)
+                && int.TryParse(line.AsSpan(0, line.IndexOf(' ')), NumberStyles.None, CultureInfo.InvariantCulture, out int n))
+                Volatile.Write(ref capture._droppedByKernel, n);
+        };
         p.BeginErrorReadLine();
         if (!listening.Wait(TimeSpan.FromSeconds(10)))
         {
             p.Kill();
             Assert.Fail("tcpdump did not start");
         }
-        return new Capture(p);
+        return capture;
     }
 
     public void Dispose()
@@ -459,6 +472,7 @@ internal sealed class Capture : IDisposable
         // SIGTERM lets tcpdump close the file; ip netns exec has exec'd it, so this is tcpdump's own pid.
         Tool.Try("kill", "-TERM", _process.Id.ToString());
         if (!_process.WaitForExit(TimeSpan.FromSeconds(5))) _process.Kill();
+        else _process.WaitForExit(); // and the asynchronous reads of its last lines
         _process.Dispose();
     }
 
