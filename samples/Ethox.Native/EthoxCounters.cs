@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Ethox.Native;
 
-/// <summary><c>ethox_counters</c>: what a stack has done since it was made, read with <c>ethox_counters</c>. Every field counts up from 0.</summary>
+/// <summary><c>ethox_counters</c>: what a stack has done since it was made, read with <c>ethox_read_counters</c>. Every field counts up from 0.</summary>
 [StructLayout(LayoutKind.Sequential)]
 public struct EthoxCounters
 {

@@ -67,8 +67,8 @@ public static unsafe class Exports
         catch (Exception) { return NativeApi.Fault(stack); }
     }
 
-    /// <summary><c>int ethox_counters(int64_t stack, ethox_counters *counters)</c>.</summary>
-    [UnmanagedCallersOnly(EntryPoint = "ethox_counters")]
+    /// <summary><c>int ethox_read_counters(int64_t stack, ethox_counters *counters)</c>.</summary>
+    [UnmanagedCallersOnly(EntryPoint = "ethox_read_counters")]
     public static int Counters(long stack, EthoxCounters* counters)
     {
         try { return NativeApi.Counters(stack, counters); }
