@@ -183,6 +183,8 @@ internal sealed partial class NativeStack
         int send = options.SendBuffer == 0 ? _sendMax : (int)Math.Min(options.SendBuffer, int.MaxValue);
         int receive = options.ReceiveBuffer == 0 ? _receiveMax : (int)Math.Min(options.ReceiveBuffer, int.MaxValue);
         if (send > _sendMax || receive > _receiveMax || options.NoDelay > 1 || options.KeepAlive > 1) return (long)EthoxStatus.InvalidArgument;
+        // The layers would find out at the first transmit and drop the SYN until it timed out; the caller learns it now.
+        if (!remote.Address.IsUnspecified && !Ip.TryGetNextHop(remote.Address, _now, out _)) return (long)EthoxStatus.NoRoute;
         var flags = (options.NoDelay == 1 ? SocketFlags.NoDelay : 0) | (options.KeepAlive == 1 ? SocketFlags.KeepAlive : 0);
         if (!TryTakeConnection(send, receive, flags, out int index)) return (long)EthoxStatus.NoSpace;
         ref var s = ref _sockets[index];
