@@ -246,6 +246,33 @@ public unsafe class NativeTcpTests
         Assert.That(Abi.Read(p.B, p.Now, server, rest), Is.Zero);
     }
 
+    // The receive ring wraps: the unread bytes lie in two pieces, its end and its start, and come out in order.
+    [Test]
+    public void Unread_bytes_that_wrap_the_receive_ring_are_read_in_order_after_the_connection_ended()
+    {
+        using var p = new NativePair();
+        long listener = Abi.Listen(p.B, p.Now, 7, 4);
+        Abi.SetOption(p.B, p.Now, listener, (int)SocketOption.ReceiveBuffer, 1000);
+        long client = Abi.Connect(p.A, p.Now, NativePair.V4B(7));
+        p.Shuttle();
+        long server = Abi.Accept(p.B, p.Now, listener, out _);
+        var first = Pattern(700, 4);
+        Assert.That(Transfer(p, p.A, client, p.B, server, first), Is.EqualTo(first));
+        var second = Pattern(600, 5);
+        Assert.That(Abi.Write(p.A, p.Now, client, second), Is.EqualTo(600));
+        Abi.Shutdown(p.A, p.Now, client);
+        p.Advance(1_000_000);
+        Abi.Shutdown(p.B, p.Now, server);
+        p.Advance(1_000_000);
+        Assert.That((SocketEvents)Ev(p.B, server) & SocketEvents.Closed, Is.EqualTo(SocketEvents.Closed));
+        var got = new MemoryStream();
+        var piece = new byte[250]; // 300 at the ring's end, then 300 from its start: pieces cross the seam
+        int n;
+        while ((n = Abi.Read(p.B, p.Now, server, piece)) > 0) got.Write(piece, 0, n);
+        Assert.That(n, Is.Zero);
+        Assert.That(got.ToArray(), Is.EqualTo(second));
+    }
+
     [Test]
     public void Ready_lists_each_changed_socket_once_with_its_readiness_now()
     {
