@@ -17,9 +17,6 @@ internal sealed class IndexPool
         _count = count;
     }
 
-    /// <summary>Free indices left.</summary>
-    public int Count => _count;
-
     /// <summary>Takes the index freed longest ago; false when none is free.</summary>
     public bool TryTake(out int index)
     {

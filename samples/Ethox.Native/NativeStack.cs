@@ -38,8 +38,6 @@ internal sealed partial class NativeStack
     public UdpEndpoint Udp { get; }
     /// <summary>The bytes a frame buffer lent to <see cref="Input"/> or <see cref="Output"/> must hold: the MTU plus the link header.</summary>
     public int FrameCapacity { get; }
-    /// <summary>The time of the latest call.</summary>
-    public Instant Now => _now;
 
     private NativeStack(in EthoxConfig config, in StackKeys keys, Instant now, long handle, int tag)
     {
@@ -118,9 +116,6 @@ internal sealed partial class NativeStack
         _failed = true;
         Leave();
     }
-
-    /// <summary>True after <see cref="Fail"/>.</summary>
-    public bool HasFailed => _failed;
 
     // ---- frames in and out --------------------------------------------------------------------------
 
