@@ -1,4 +1,5 @@
 using System;
+using System.Buffers.Binary;
 using System.Threading;
 using Ethox.Layer;
 using Ethox.Layer.Common;
@@ -49,8 +50,12 @@ internal sealed partial class NativeStack
         var medium = _overEthernet ? Medium.Ethernet : Medium.Ip;
         FrameCapacity = new DeviceCapabilities(medium, mtu).MaxFrameLength;
         Ethernet = _overEthernet ? new EthernetEndpoint(ConfigReader.Mac(config)) : null;
+        // The identifiers' seed comes from the key, not from RandomNumberGenerator (OpenSSL on Linux): the C program then
+        // needs no OpenSSL, at link time or at run time.
+        Span<byte> identificationSeed = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(identificationSeed, keys.IpIdentification);
         Ip = new IpEndpoint(Ethernet, mtu, addressCapacity: 8, new RouteTable(8),
-            _overEthernet ? new NeighborCache((int)config.Neighbors, keys.Neighbors) : null)
+            _overEthernet ? new NeighborCache((int)config.Neighbors, keys.Neighbors) : null, identificationSeed)
         {
             // Packets wait here while their next hop is resolved (ARP, NDISC): only over Ethernet.
             Hold = _overEthernet ? new HoldQueue(new byte[16 * mtu], mtu) : null,

@@ -8,6 +8,8 @@ namespace Ethox.Native;
 internal readonly struct StackKeys
 {
     public readonly SipHash Tcp, Neighbors, PathMtu;
+    /// <summary>Where the IP layer's identifiers start (RFC 7739 §5.1): unpredictable without the key.</summary>
+    public readonly ulong IpIdentification;
 
     public StackKeys(ReadOnlySpan<byte> key)
     {
@@ -15,6 +17,9 @@ internal readonly struct StackKeys
         Tcp = Derive(root, 1);
         Neighbors = Derive(root, 2);
         PathMtu = Derive(root, 3);
+        Span<byte> label = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(label, 4);
+        IpIdentification = root.Hash(label);
     }
 
     private static SipHash Derive(SipHash root, ulong use)
