@@ -166,7 +166,11 @@ internal sealed partial class NativeStack
             ref var s = ref _sockets[i];
             if (s.Kind != SocketKind.Connection || !s.Has(SocketFlags.Unaccepted) || s.Owner != index) continue;
             Unlink(i);
-            if (s.Tcp.IsSome) Tcp.Abort(s.Tcp);
+            if (s.Tcp.IsSome)
+            {
+                Tcp.Abort(s.Tcp);
+                _socketOfSlot[s.Tcp.Index] = -1;
+            }
             Free(i);
         }
         Tcp.StopListening(l.Port);
