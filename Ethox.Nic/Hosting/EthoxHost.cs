@@ -60,8 +60,8 @@ public sealed class EthoxHost : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// A host for <paramref name="device"/>, built as <paramref name="options"/> say; call <see cref="Start"/> to run it.
-    /// The host sleeps on the device's descriptor (AF_PACKET, TAP, TUN) or, for an in-memory device, until its next
-    /// deadline or a request; a device that implements <see cref="ITimed"/> adds its own deadlines.
+    /// The host sleeps on the device's descriptor (AF_PACKET, TAP, TUN, an <see cref="IPollableDevice"/>) or, for an in-memory
+    /// device, until its next deadline or a request; a device that implements <see cref="ITimed"/> adds its own deadlines.
     /// </summary>
     public static EthoxHost Create<TDevice>(TDevice device, EthoxHostOptions options) where TDevice : class, IDevice
     {
@@ -70,6 +70,7 @@ public sealed class EthoxHost : IDisposable, IAsyncDisposable
         var capabilities = device.Capabilities;
         int descriptor = device switch
         {
+            IPollableDevice pollable => pollable.PollDescriptor,
             AfPacketDevice afPacket => afPacket.FileDescriptor,
             TunTapDevice tunTap => tunTap.FileDescriptor,
             _ => -1,

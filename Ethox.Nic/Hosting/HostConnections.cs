@@ -370,6 +370,12 @@ internal sealed partial class HostCore
             operation.Complete(HostFailure.HostStopped);
             return;
         }
+        // As Linux's connect(2) fails with ENETUNREACH at once, rather than as a SYN that can never leave.
+        if (!Ip.TryGetNextHop(operation.Remote.Address, Now, out _))
+        {
+            operation.Complete(HostFailure.Socket, SocketError.NetworkUnreachable);
+            return;
+        }
         if (!TryAllocate(out int index))
         {
             _counters.NoRings++;
