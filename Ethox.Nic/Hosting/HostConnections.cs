@@ -281,7 +281,13 @@ internal sealed partial class HostCore
         }
         else
         {
-            n = ReadInto(index, read.Buffer.Span);
+            if (!CallerMemory.TryGetSpan(read, read.Buffer, out var destination))
+            {
+                c.Read = null;
+                read.Complete(HostFailure.BadBuffer);
+                return;
+            }
+            n = ReadInto(index, destination);
             if (n == 0 && !ended && c.Error == SocketError.Success) return;
         }
         c.Read = null;
@@ -317,9 +323,15 @@ internal sealed partial class HostCore
         if (error == SocketError.Success)
         {
             if (c.Has(HostConnectionFlags.TcpClosed | HostConnectionFlags.OutputShut)) error = SocketError.Shutdown;
+            else if (!CallerMemory.TryGetSpan(write, write.Data, out var data))
+            {
+                c.Write = null;
+                write.Complete(HostFailure.BadBuffer);
+                return;
+            }
             else
             {
-                var status = Tcp.Write(c.Key, write.Data.Span[write.Done..], out int written);
+                var status = Tcp.Write(c.Key, data[write.Done..], out int written);
                 write.Done += written;
                 if (status != TcpStatus.Ok) error = ErrorOf(status);
                 else if (write.Done < write.Data.Length) return;

@@ -159,8 +159,10 @@ internal sealed partial class HostCore
             if (!c.Has(HostConnectionFlags.InUse)) continue;
             if (c.Connect is { } connect)
             {
-                c.Connect = null;
+                // A handshake under way just ends: TCP frees a SYN-SENT slot at once, with no event to wait for.
+                WithdrawConnect(connect);
                 connect.Complete(HostFailure.HostStopped);
+                continue;
             }
             FailRead(ref c, HostFailure.HostStopped);
             FailWrite(ref c, HostFailure.HostStopped);

@@ -20,6 +20,7 @@ internal static class HostErrors
         HostFailure.TimedOut => new SocketException((int)SocketError.TimedOut),
         HostFailure.Disposed => new ObjectDisposedException(objectName),
         HostFailure.HostStopped => Stopped(),
+        HostFailure.BadBuffer => BadBuffer(operation.Fault),
         _ => Faulted(operation.Fault),
     };
 
@@ -31,8 +32,11 @@ internal static class HostErrors
         HostFailure.TimedOut => new IOException(Describe(SocketError.TimedOut), new SocketException((int)SocketError.TimedOut)),
         HostFailure.Disposed => new ObjectDisposedException(nameof(EthoxStream)),
         HostFailure.HostStopped => Stopped(),
+        HostFailure.BadBuffer => BadBuffer(operation.Fault),
         _ => Faulted(operation.Fault),
     };
+
+    private static ArgumentException BadBuffer(Exception? owner) => new("The buffer could not be reached: its owner threw; the inner exception says how.", owner);
 
     private static ObjectDisposedException Stopped() => new(nameof(EthoxHost), "The Ethox host has stopped.");
 

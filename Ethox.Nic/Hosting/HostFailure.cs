@@ -17,4 +17,6 @@ internal enum HostFailure : byte
     HostStopped,
     /// <summary>The host's loop failed with an exception (<see cref="HostOperation.Fault"/>).</summary>
     HostFaulted,
+    /// <summary>The caller's memory could not be reached: its owner threw <see cref="HostOperation.Fault"/>.</summary>
+    BadBuffer,
 }

@@ -77,7 +77,8 @@ internal sealed partial class HostCore
     {
         if (TakeQueuedDatagram() is not { } send) return;
         ushort port = _udpSockets[send.Socket.Index].Port;
-        if (packet.TrySend(send.Remote, port, send.Data.Span))
+        if (!CallerMemory.TryGetSpan(send, send.Data, out var data)) send.Complete(HostFailure.BadBuffer);
+        else if (packet.TrySend(send.Remote, port, data))
         {
             send.Result = send.Data.Length;
             send.Complete();
@@ -118,7 +119,12 @@ internal sealed partial class HostCore
             return;
         }
         ref var s = ref _udpSockets[index];
-        if (s.Queue.TryRead(operation.Buffer.Span, out int copied, out int length, out var from))
+        if (!CallerMemory.TryGetSpan(operation, operation.Buffer, out var destination))
+        {
+            operation.Complete(HostFailure.BadBuffer);
+            return;
+        }
+        if (s.Queue.TryRead(destination, out int copied, out int length, out var from))
         {
             if (copied < length) _counters.UdpTruncated++;
             operation.Received = copied;
@@ -166,9 +172,15 @@ internal sealed partial class HostCore
         var payload = packet.Payload;
         if (TakeWaitingReceive(ref s) is { } receive)
         {
-            int copied = Math.Min(payload.Length, receive.Buffer.Length);
+            if (!CallerMemory.TryGetSpan(receive, receive.Buffer, out var destination))
+            {
+                receive.Complete(HostFailure.BadBuffer);
+                if (!s.Queue.TryWrite(packet.Source, payload)) _counters.UdpQueueFull++;
+                return;
+            }
+            int copied = Math.Min(payload.Length, destination.Length);
             if (copied < payload.Length) _counters.UdpTruncated++;
-            payload[..copied].CopyTo(receive.Buffer.Span);
+            payload[..copied].CopyTo(destination);
             receive.Received = copied;
             receive.From = packet.Source;
             receive.Complete();

@@ -259,6 +259,57 @@ public class HostTcpTests
     }
 
     [Test]
+    public async Task Bytes_that_arrived_before_the_connection_ended_are_read_after_it_ended()
+    {
+        await using var pair = new HostPair();
+        var (client, server) = await pair.ConnectAsync(7);
+        var first = Pattern(40_000, 5);
+        await server.WriteAsync(first);
+        Assert.That(await ReadExactly(client, first.Length), Is.EqualTo(first));
+        await client.ShutdownOutputAsync();
+        Assert.That(await ReadToEnd(server), Is.Empty);
+        // 50 000 bytes after the first 40 000 wrap the 64 KiB ring; nobody reads them before the connection ends.
+        var last = Pattern(50_000, 6);
+        await server.WriteAsync(last);
+        server.Dispose();
+        // The server's end is gone once our end acknowledged its FIN: ours is in TIME-WAIT, TCP has let go of it.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while ((await pair.B.ReadCountersAsync()).Connections > 0)
+        {
+            Assert.That(clock.Elapsed, Is.LessThan(Patience), "the server's connection never closed");
+            await Task.Delay(10);
+        }
+        Assert.That(SHA256.HashData(await ReadToEnd(client)), Is.EqualTo(SHA256.HashData(last)));
+        client.Dispose();
+    }
+
+    [Test]
+    public async Task A_read_into_memory_whose_owner_throws_fails_with_that_exception_and_the_host_goes_on()
+    {
+        await using var pair = new HostPair();
+        var (client, server) = await pair.ConnectAsync(7);
+        using var broken = new BrokenMemory();
+        var e = Assert.ThrowsAsync<ArgumentException>(async () => await server.ReadAsync(broken.Lent).AsTask().WaitAsync(Patience));
+        Assert.That(e!.InnerException, Is.SameAs(broken.Failure));
+        await client.WriteAsync("still"u8.ToArray());
+        Assert.That(Encoding.ASCII.GetString(await ReadExactly(server, 5)), Is.EqualTo("still"));
+        Assert.That(pair.A.IsRunning && pair.B.IsRunning, Is.True);
+        client.Dispose();
+        server.Dispose();
+    }
+
+    /// <summary>Memory whose owner refuses to give its span, as a pool buffer returned too early may.</summary>
+    private sealed class BrokenMemory : System.Buffers.MemoryManager<byte>
+    {
+        public readonly ObjectDisposedException Failure = new("buffer");
+        public Memory<byte> Lent => CreateMemory(16); // not Memory, which asks GetSpan for the length
+        public override Span<byte> GetSpan() => throw Failure;
+        public override System.Buffers.MemoryHandle Pin(int elementIndex = 0) => throw Failure;
+        public override void Unpin() { }
+        protected override void Dispose(bool disposing) { }
+    }
+
+    [Test]
     public async Task A_second_read_while_one_is_under_way_is_refused()
     {
         await using var pair = new HostPair();
