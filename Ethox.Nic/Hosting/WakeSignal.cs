@@ -32,9 +32,24 @@ internal sealed unsafe partial class WakeSignal : IDisposable
     /// <summary>Makes the next (or the current) <see cref="Wait"/> return. Safe from any thread; a few signals in a row are one wake-up.</summary>
     public void Signal()
     {
-        ulong one = 1;
-        // EAGAIN only when the counter is near 2^64: a wake-up is pending anyway.
-        Native.Write(_handle.Fd, (byte*)&one, sizeof(ulong));
+        // A late canceller or stopper may signal after the host closed the eventfd: the reference count keeps the
+        // descriptor number from being written once it is closed (and perhaps reused by another open).
+        bool added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            ulong one = 1;
+            // EAGAIN only when the counter is near 2^64: a wake-up is pending anyway.
+            Native.Write(_handle.Fd, (byte*)&one, sizeof(ulong));
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed: the host has ended, there is nobody to wake.
+        }
+        finally
+        {
+            if (added) _handle.DangerousRelease();
+        }
     }
 
     /// <summary>
@@ -43,6 +58,7 @@ internal sealed unsafe partial class WakeSignal : IDisposable
     /// </summary>
     public void Wait(int device, Duration timeout)
     {
+        // Only the host's thread waits, and the eventfd is closed only after that thread has ended.
         var fds = stackalloc PollFd[2];
         fds[0] = new PollFd { Fd = _handle.Fd, Events = Native.POLLIN };
         fds[1] = new PollFd { Fd = device, Events = Native.POLLIN };
