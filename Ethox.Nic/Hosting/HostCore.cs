@@ -82,8 +82,8 @@ internal sealed partial class HostCore
     public Instant Now { get; private set; }
     /// <summary>True once a stop has run its course: the loop ends.</summary>
     public bool Finished { get; private set; }
-    /// <summary>The stop's deadline while stopping, else never.</summary>
-    public Instant Deadline => _stopDeadline;
+    /// <summary>While stopping, when the stop gives up waiting for connections to close; else never.</summary>
+    public Instant StopDeadline => _stopDeadline;
     /// <summary>True while datagrams wait for a transmit buffer: the loop must not sleep.</summary>
     public bool HasQueuedDatagrams => _sendHead is not null;
 

@@ -51,7 +51,7 @@ internal sealed class HostLoop<TDevice, TStack> : HostLoop
             _core.EndTurn();
             if (_core.Finished) return;
             if (moved > 0 || _core.HasQueuedDatagrams) continue;
-            var deadline = Instant.Min(_stack.NextDeadline(), _core.Deadline);
+            var deadline = Instant.Min(_stack.NextDeadline(), _core.StopDeadline);
             if (_deviceTimers is not null) deadline = Instant.Min(deadline, _deviceTimers.NextDeadline());
             var wait = deadline == Instant.Never ? Duration.FromMicroseconds(-1) : deadline - Instant.Now;
             if (wait <= Duration.Zero && deadline != Instant.Never) wait = IdleWait;
