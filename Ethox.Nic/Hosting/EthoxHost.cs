@@ -37,11 +37,13 @@ public sealed class EthoxHost : IDisposable, IAsyncDisposable
     private EthoxHostCounters _finalCounters;
     private Exception? _fault;
     private int _started, _faultObserved, _disposed;
+    private readonly IpFamilies _acceptAny;
 
     private EthoxHost(EthoxHostOptions options, Func<HostCore, CommandChannel, HostLoop> loop, DeviceCapabilities capabilities)
     {
         Validate(options);
         Options = options;
+        _acceptAny = options.AcceptAny;
         var wake = WakeSignal.TryCreate(out string error) ?? throw new InvalidOperationException(error);
         _channel = new CommandChannel(options.RequestQueueCapacity, wake);
         try
@@ -95,6 +97,7 @@ public sealed class EthoxHost : IDisposable, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(o.RequestQueueCapacity, 2, nameof(o.RequestQueueCapacity));
         ArgumentOutOfRangeException.ThrowIfLessThan(o.Batch, 1, nameof(o.Batch));
         ArgumentOutOfRangeException.ThrowIfLessThan(o.NeighborCapacity, 1, nameof(o.NeighborCapacity));
+        ArgumentOutOfRangeException.ThrowIfLessThan(o.AcceptAnyBacklog, 1, nameof(o.AcceptAnyBacklog));
         CheckTimeout(o.ConnectTimeout, nameof(o.ConnectTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThan(o.StopTimeout, TimeSpan.Zero, nameof(o.StopTimeout));
     }
@@ -240,6 +243,23 @@ public sealed class EthoxHost : IDisposable, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, ushort.MaxValue);
         ArgumentOutOfRangeException.ThrowIfLessThan(backlog, 1);
         var operation = new ListenOperation(this) { Port = (ushort)port, Backlog = backlog };
+        operation.Begin(_channel, cancellationToken, Timeout.InfiniteTimeSpan);
+        Submit(operation);
+        return operation.Task;
+    }
+
+    /// <summary>
+    /// Transparent mode (<see cref="EthoxHostOptions.AcceptAny"/>): the next TCP connection made to an address that is not
+    /// the host's — any unicast address of the families taken, any port — once its handshake completes. The stream's
+    /// <see cref="EthoxStream.LocalEndPoint"/> is the original destination, and everything the connection sends leaves from
+    /// it. Connections to the host's own addresses still go to listeners. Up to
+    /// <see cref="EthoxHostOptions.AcceptAnyBacklog"/> connections wait for this call; beyond that a SYN goes unanswered and
+    /// the client tries again. Throws <see cref="InvalidOperationException"/> when transparent mode is off.
+    /// </summary>
+    public ValueTask<EthoxStream> AcceptAnyAsync(CancellationToken cancellationToken = default)
+    {
+        if (_acceptAny == IpFamilies.None) throw new InvalidOperationException("Transparent mode is off: set EthoxHostOptions.AcceptAny.");
+        var operation = new AcceptOperation(this) { Listener = HostCore.AnyListenerHandle };
         operation.Begin(_channel, cancellationToken, Timeout.InfiniteTimeSpan);
         Submit(operation);
         return operation.Task;

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using Ethox.Layer.Ip;
 using Ethox.Layer.Tcp;
 using Ethox.Wire;
 
@@ -47,6 +48,14 @@ public sealed class EthoxHostOptions
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>How long a graceful stop waits for connections to finish closing before it resets the rest.</summary>
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// Transparent mode: the families (<see cref="IpFamilies.All"/> for both) whose TCP connections to <em>any</em> unicast
+    /// address that is not the host's are accepted and handed to <see cref="EthoxHost.AcceptAnyAsync"/>, answered from the
+    /// address they were made to (<see cref="IpEndpoint.AcceptAny"/>). None (the default): such packets are not for us.
+    /// </summary>
+    public IpFamilies AcceptAny { get; set; }
+    /// <summary>In transparent mode, connections to foreign addresses half-open or waiting for <see cref="EthoxHost.AcceptAnyAsync"/> at most; beyond it a SYN goes unanswered and the client tries again.</summary>
+    public int AcceptAnyBacklog { get; set; } = 128;
     /// <summary>The name of the host's thread.</summary>
     public string ThreadName { get; set; } = "ethox-host";
 }

@@ -159,7 +159,7 @@ internal sealed partial class HostCore
             if (c.Has(HostConnectionFlags.HalfOpen))
             {
                 c.Flags &= ~HostConnectionFlags.HalfOpen;
-                _listeners[c.Listener].HalfOpen--;
+                ListenerAt(c.Listener).HalfOpen--;
                 Enqueue(c.Listener, index);
             }
         }
@@ -198,7 +198,7 @@ internal sealed partial class HostCore
         if (c.Has(HostConnectionFlags.HalfOpen))
         {
             c.Flags &= ~HostConnectionFlags.HalfOpen;
-            _listeners[c.Listener].HalfOpen--;
+            ListenerAt(c.Listener).HalfOpen--;
         }
         if (CanFree(c)) Free(index);
     }

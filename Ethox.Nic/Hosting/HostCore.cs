@@ -51,6 +51,7 @@ internal sealed partial class HostCore
         };
         foreach (var address in options.Addresses) Ip.AddAddress(address.Address, address.PrefixLength, now);
         foreach (var gateway in options.Gateways) Ip.Routes.AddDefault(gateway);
+        Ip.AcceptAny = options.AcceptAny;
         // TIME-WAIT holds a slot but no rings: as many slots again keep closing connections from crowding out new ones.
         Tcp = new TcpEndpoint(Ip, 2 * options.MaxConnections, SipHash.WithRandomKey(), options.TcpSettings, options.MaxListeners, now);
         Udp = new UdpEndpoint();
@@ -66,6 +67,10 @@ internal sealed partial class HostCore
         for (int i = 0; i < _freeConnections.Length; i++) _freeConnections[i] = _freeConnections.Length - 1 - i;
         _freeCount = _freeConnections.Length;
         _listeners = new HostListener[options.MaxListeners];
+        _any = new HostListener
+        {
+            Generation = 1, InUse = options.AcceptAny != IpFamilies.None, Backlog = options.AcceptAnyBacklog, QueueHead = -1, QueueTail = -1,
+        };
         _udpSockets = new HostUdpSocket[options.MaxUdpSockets];
         _udpByPort = new ushort[ushort.MaxValue + 1];
     }
@@ -151,6 +156,7 @@ internal sealed partial class HostCore
         _stopDeadline = Now + _stopTimeout;
         for (int i = 0; i < _listeners.Length; i++)
             if (_listeners[i].InUse) CloseListener(i, HostFailure.HostStopped);
+        if (_any.InUse) CloseListener(AnyListener, HostFailure.HostStopped);
         for (int i = 0; i < _udpSockets.Length; i++)
             if (_udpSockets[i].InUse) CloseUdpSocket(i, HostFailure.HostStopped);
         for (int i = 0; i < _connections.Length; i++)
@@ -208,6 +214,7 @@ internal sealed partial class HostCore
         }
         for (int i = 0; i < _listeners.Length; i++)
             while (TakeWaitingAccept(ref _listeners[i]) is { } accept) Refuse(accept, failure, fault);
+        while (TakeWaitingAccept(ref _any) is { } acceptAny) Refuse(acceptAny, failure, fault);
         for (int i = 0; i < _udpSockets.Length; i++)
             while (TakeWaitingReceive(ref _udpSockets[i]) is { } receive) Refuse(receive, failure, fault);
         while (TakeQueuedDatagram() is { } send) Refuse(send, failure, fault);

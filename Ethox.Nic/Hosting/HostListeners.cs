@@ -19,6 +19,7 @@ internal sealed partial class HostCore
     private bool TryResolveListener(HostHandle handle, out int index)
     {
         index = handle.Index;
+        if (index == AnyListener) return _any.InUse;
         return (uint)index < (uint)_listeners.Length && _listeners[index].InUse && _listeners[index].Generation == handle.Generation;
     }
 
@@ -61,7 +62,7 @@ internal sealed partial class HostCore
             operation.Complete(Gone);
             return;
         }
-        ref var l = ref _listeners[index];
+        ref var l = ref ListenerAt(index);
         if (l.Queued > 0)
         {
             HandOver(operation, Dequeue(ref l));
@@ -75,7 +76,7 @@ internal sealed partial class HostCore
 
     public void WithdrawAccept(AcceptOperation operation)
     {
-        ref var l = ref _listeners[operation.Listener.Index];
+        ref var l = ref ListenerAt(operation.Listener.Index);
         AcceptOperation? previous = null;
         for (var waiting = l.WaitHead; waiting is not null; previous = waiting, waiting = (AcceptOperation?)waiting.Next)
         {
@@ -91,7 +92,7 @@ internal sealed partial class HostCore
     /// <summary>An established connection of listener <paramref name="listener"/>: to the accept that waits longest, or to the queue.</summary>
     private void Enqueue(int listener, int index)
     {
-        ref var l = ref _listeners[listener];
+        ref var l = ref ListenerAt(listener);
         if (TakeWaitingAccept(ref l) is { } accept)
         {
             HandOver(accept, index);
@@ -151,8 +152,8 @@ internal sealed partial class HostCore
     /// </summary>
     private void CloseListener(int index, HostFailure failure)
     {
-        ref var l = ref _listeners[index];
-        Tcp.StopListening(l.Port);
+        ref var l = ref ListenerAt(index);
+        if (index != AnyListener) Tcp.StopListening(l.Port);
         while (TakeWaitingAccept(ref l) is { } accept) accept.Complete(failure);
         while (l.Queued > 0) Release(Dequeue(ref l), abort: true);
         for (int i = 0; i < _connections.Length; i++)

@@ -8,8 +8,8 @@ internal readonly struct HostTcpHandler(HostCore core) : IRecv<TcpOpen>, IRecv<T
 {
     /// <summary>A connection attempt on a listening port, or our active open completed.</summary>
     public void Receive(TcpOpen packet) => core.OnOpen(packet);
-    /// <summary>No connection and no listener: the stack answers with RST (RFC 9293 §3.10.7.1).</summary>
-    public void Receive(TcpStray packet) { }
+    /// <summary>No connection and no listener: taken for <c>AcceptAnyAsync</c> in transparent mode, else the stack answers with RST (RFC 9293 §3.10.7.1).</summary>
+    public void Receive(TcpStray packet) => core.OnStray(packet);
     /// <summary>Something happened to a connection.</summary>
     public void Receive(TcpInPacket packet) => core.OnPacket(packet);
     /// <summary>Requests are taken at the start of each turn, not here.</summary>
