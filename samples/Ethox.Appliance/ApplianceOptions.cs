@@ -31,8 +31,8 @@ internal sealed class ApplianceOptions
         usage: ethox-appliance (--iface NAME [--mmap] | --tap NAME | --tun NAME) --ip CIDR... [options]
 
         A user-space network stack on a raw device: answers ARP, neighbour discovery, ping (v4 and v6),
-        UDP echo and TCP echo, discard, chargen and HTTP, and prints its counters when it stops (Ctrl-C,
-        SIGTERM or --duration). With --fetch it downloads one URL over HTTP and exits.
+        UDP echo and TCP echo, discard, chargen, HTTP and (with --iperf) iperf3, and prints its counters when
+        it stops (Ctrl-C, SIGTERM or --duration). With --fetch it downloads one URL over HTTP and exits.
 
         device (exactly one):
           --iface NAME       AF_PACKET socket on the Ethernet interface NAME (needs CAP_NET_RAW)
@@ -65,6 +65,8 @@ internal sealed class ApplianceOptions
           --tcp-chargen PORT TCP character generator (RFC 864) port, 0 to turn it off (default 19)
           --http PORT        HTTP/1.1 server port, 0 to turn it off (default 80): GET / is a short page,
                              GET /bytes/N answers N bytes of the chargen pattern
+          --iperf PORT       iperf3 server (TCP tests of a stock iperf3 -c, -R, -P, --bidir; one test at a
+                             time) on PORT, e.g. 5201; 0 (the default) to leave it off
           --max-connections N  TCP connections at once, buffers included (default 64)
           --backlog N        half-open connections per listening port before SYN cookies (default 128)
           --fetch URL        HTTP GET of URL (http://198.18.0.2:8000/f or http://[2001:db8::2]/f), the
@@ -73,6 +75,9 @@ internal sealed class ApplianceOptions
           --pcap FILE        write every frame on the device to FILE (pcap)
           --verbose          print one line per frame received and sent
           --duration SEC     stop after SEC seconds (default: run until Ctrl-C or SIGTERM)
+          --busy-poll USEC   after the last frame, keep polling the device without sleeping for USEC
+                             microseconds (1 to 1000000) before waiting in poll(2): lower latency for a
+                             CPU kept busy (default 0: sleep at once)
 
         fault injection (both directions; --rx-X / --tx-X for one direction only):
           --drop P           probability that a frame is lost
@@ -106,6 +111,10 @@ internal sealed class ApplianceOptions
     public ushort TcpDiscardPort { get; private set; } = 9;
     public ushort TcpChargenPort { get; private set; } = 19;
     public ushort HttpPort { get; private set; } = 80;
+    /// <summary>The iperf3 server's port (<c>--iperf</c>); 0 leaves it off.</summary>
+    public ushort IperfPort { get; private set; }
+    /// <summary>How long the loop keeps polling the device after the last frame before it sleeps (<c>--busy-poll</c>); zero: not at all.</summary>
+    public Duration BusyPoll { get; private set; }
     public int MaxConnections { get; private set; } = 64;
     /// <summary>Stacks run side by side (<c>--queues</c>), each with its own device queue, state, services and thread.</summary>
     public int Queues { get; private set; } = 1;
@@ -170,7 +179,8 @@ internal sealed class ApplianceOptions
     {
         "--iface" or "--tap" or "--tun" or "--mac" or "--ip" or "--gateway" or "--mtu" or "--udp-echo" or "--pcap"
             or "--duration" or "--seed" or "--tcp-echo" or "--tcp-discard" or "--tcp-chargen" or "--http"
-            or "--max-connections" or "--backlog" or "--fetch" or "--output" or "--offloads" or "--queues" => true,
+            or "--max-connections" or "--backlog" or "--fetch" or "--output" or "--offloads" or "--queues" or "--iperf"
+            or "--busy-poll" => true,
         _ => FaultName(name, out _, out _) is not null,
     };
 
@@ -233,6 +243,18 @@ internal sealed class ApplianceOptions
             case "--http":
                 if (!TryParsePort(name, value, out port, out error)) return false;
                 HttpPort = port;
+                return true;
+            case "--iperf":
+                if (!TryParsePort(name, value, out port, out error)) return false;
+                IperfPort = port;
+                return true;
+            case "--busy-poll":
+                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int micros) || micros is < 1 or > 1_000_000)
+                {
+                    error = $"--busy-poll '{value}' is not a number of microseconds from 1 to 1000000";
+                    return false;
+                }
+                BusyPoll = Duration.FromMicroseconds(micros);
                 return true;
             case "--max-connections":
                 if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int connections) || connections is < 1 or > MaxConnectionLimit)
@@ -383,7 +405,7 @@ internal sealed class ApplianceOptions
 
     private ushort? SharedTcpPort()
     {
-        ReadOnlySpan<ushort> ports = [TcpEchoPort, TcpDiscardPort, TcpChargenPort, HttpPort];
+        ReadOnlySpan<ushort> ports = [TcpEchoPort, TcpDiscardPort, TcpChargenPort, HttpPort, IperfPort];
         for (int i = 0; i < ports.Length; i++)
             for (int j = i + 1; j < ports.Length; j++)
                 if (ports[i] != 0 && ports[i] == ports[j]) return ports[i];

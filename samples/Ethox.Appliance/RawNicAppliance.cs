@@ -46,9 +46,10 @@ internal sealed class RawNicAppliance : IDisposable
     private volatile bool _stop;
     private Func<FaultCounters>? _receiveFaults, _transmitFaults;
 
-    private RawNicAppliance(ApplianceOptions options, int queue, AfPacketDevice? afPacket, TunTapDevice? tunTap, EthernetAddress? mac, int mtu, FileStream? pcap, Stream? fetchOutput,
+    private RawNicAppliance(ApplianceOptions options, QueueJoin join, AfPacketDevice? afPacket, TunTapDevice? tunTap, EthernetAddress? mac, int mtu, FileStream? pcap, Stream? fetchOutput,
         TextWriter? verbose)
     {
+        int queue = join.Index;
         Queue = queue;
         int maxFrameLength = afPacket?.Capabilities.MaxBufferLength ?? tunTap!.Capabilities.MaxBufferLength;
         _fetchOutput = fetchOutput;
@@ -68,7 +69,7 @@ internal sealed class RawNicAppliance : IDisposable
             Fragmenter = new Fragmenter(new byte[ushort.MaxValue]),
             PathMtu = new PathMtuTable(PathMtuCapacity, SipHash.WithRandomKey()),
         };
-        Services = new ApplianceServices(options, Ip, SipHash.WithRandomKey(), Instant.Now, fetchOutput);
+        Services = new ApplianceServices(options, Ip, SipHash.WithRandomKey(), Instant.Now, fetchOutput, join.Iperf);
         Medium = Ethernet is null ? Medium.Ip : Medium.Ethernet;
         if (verbose is not null) _log = new FrameLog(verbose, PcapRecorder<AfPacketDevice>.LinkTypeOf(Medium), Instant.Now, maxFrameLength);
     }
@@ -142,7 +143,7 @@ internal sealed class RawNicAppliance : IDisposable
                 }
                 else fetchOutput = Console.OpenStandardOutput();
             }
-            appliance = new RawNicAppliance(options, join.Index, afPacket, tunTap, mac, mtu, pcap, fetchOutput, options.Verbose ? verbose : null);
+            appliance = new RawNicAppliance(options, join, afPacket, tunTap, mac, mtu, pcap, fetchOutput, options.Verbose ? verbose : null);
             if (!appliance.Configure(out error))
             {
                 appliance.Dispose();
@@ -301,7 +302,8 @@ internal sealed class RawNicAppliance : IDisposable
 
     /// <summary>
     /// Runs the poll loop until <see cref="Stop"/> or the <c>--duration</c> ends: receive a batch, transmit
-    /// a batch, then sleep on the device until a frame arrives or the stack's next deadline.
+    /// a batch, then sleep on the device until a frame arrives or the stack's next deadline (with <c>--busy-poll</c>,
+    /// only once that long has passed without a frame).
     /// </summary>
     public void Run()
     {
@@ -367,6 +369,8 @@ internal sealed class RawNicAppliance : IDisposable
     {
         var until = Options.RunFor is { } runFor ? Instant.Now + runFor : Instant.Never;
         var fetch = Services.Fetch;
+        var busyPoll = Options.BusyPoll;
+        var lastFrame = Instant.Now;
         while (!_stop)
         {
             var now = Instant.Now;
@@ -374,8 +378,12 @@ internal sealed class RawNicAppliance : IDisposable
             int received = device.Receive(Batch, ref stack, now);
             int sent = device.Transmit(Batch, ref stack, now);
             if (received == Batch || sent == Batch) continue; // more is waiting
-            var deadline = Instant.Min(stack.NextDeadline(), until);
+            if (received + sent > 0) lastFrame = now;
+            var deadline = Instant.Min(Instant.Min(stack.NextDeadline(), Services.NextWake(now)), until);
             if (faultsDue is not null) deadline = Instant.Min(deadline, faultsDue());
+            // --busy-poll: for a while after the last frame, look again at once instead of sleeping, so that the next
+            // frame is taken without a wake-up (a system call and a thread switch, some microseconds each way).
+            if (now - lastFrame < busyPoll) continue;
             var timeout = Duration.Min(deadline - Instant.Now, StopCheckInterval);
             if (received + sent == 0 && timeout < IdleWait) timeout = IdleWait;
             if (timeout > Duration.Zero) wait(timeout);
@@ -410,8 +418,10 @@ internal sealed class RawNicAppliance : IDisposable
         Service(s, "discard", Options.TcpDiscardPort);
         Service(s, "chargen", Options.TcpChargenPort);
         Service(s, "http", Options.HttpPort);
+        Service(s, "iperf3", Options.IperfPort);
         s.Append(", ").Append(Tcp.Capacity).Append(" tcp connections (").Append(Services.TcpServices.Arena.Bytes >> 10).Append(" KiB of buffers)");
         if (Fetch is { } fetch) s.Append(", fetching ").Append(fetch.Url.ToString());
+        if (Options.BusyPoll > Duration.Zero) s.Append(", busy poll ").Append(Options.BusyPoll.Microseconds).Append(" us");
         if (Options.HasFaults) s.Append(", faults with seed ").Append(Seed);
         if (Options.PcapFile is { } pcap) s.Append(", pcap ").Append(pcap);
         return s.ToString();

@@ -20,11 +20,11 @@ internal sealed class TcpServices
     private static readonly Duration SweepInterval = Duration.FromSeconds(1);
 
     private readonly TcpServiceConnection[] _connections;
-    private readonly ushort _echoPort, _discardPort, _chargenPort, _httpPort;
+    private readonly ushort _echoPort, _discardPort, _chargenPort, _httpPort, _iperfPort;
     private readonly int _backlog;
     private Instant _nextSweep;
 
-    public TcpServices(TcpEndpoint endpoint, ApplianceOptions options, HttpFetchClient? fetch)
+    public TcpServices(TcpEndpoint endpoint, ApplianceOptions options, HttpFetchClient? fetch, IperfTest? iperf = null)
     {
         Endpoint = endpoint;
         Arena = new ConnectionArena(endpoint.Capacity, SendSize, ReceiveSize, HeadSize);
@@ -33,6 +33,8 @@ internal sealed class TcpServices
         _discardPort = options.TcpDiscardPort;
         _chargenPort = options.TcpChargenPort;
         _httpPort = options.HttpPort;
+        _iperfPort = options.IperfPort;
+        if (_iperfPort != 0) Iperf = new IperfService(iperf ?? new IperfTest());
         _backlog = options.Backlog;
         Fetch = fetch;
     }
@@ -41,6 +43,8 @@ internal sealed class TcpServices
     public ConnectionArena Arena { get; }
     public TcpServiceCounters Counters { get; } = new();
     public HttpFetchClient? Fetch { get; }
+    /// <summary>The iperf3 server (<c>--iperf</c>), or null.</summary>
+    public IperfService? Iperf { get; }
 
     /// <summary>
     /// A connection on which nothing moved this long is closed (waiting for a request) or aborted (stuck with data
@@ -52,7 +56,7 @@ internal sealed class TcpServices
     public bool TryListen(out string error)
     {
         error = "";
-        ReadOnlySpan<ushort> ports = [_echoPort, _discardPort, _chargenPort, _httpPort];
+        ReadOnlySpan<ushort> ports = [_echoPort, _discardPort, _chargenPort, _httpPort, _iperfPort];
         foreach (ushort port in ports)
         {
             if (port == 0) continue;
@@ -72,6 +76,7 @@ internal sealed class TcpServices
             : port == _echoPort ? TcpServiceKind.Echo
             : port == _discardPort ? TcpServiceKind.Discard
             : port == _chargenPort ? TcpServiceKind.Chargen
+            : port == _iperfPort ? TcpServiceKind.Iperf
             : TcpServiceKind.None;
 
     /// <summary>The head buffer of a connection.</summary>
@@ -110,6 +115,7 @@ internal sealed class TcpServices
             case TcpServiceKind.Echo: Counters.EchoConnections++; break;
             case TcpServiceKind.Discard: Counters.DiscardConnections++; break;
             case TcpServiceKind.Http: Counters.HttpConnections++; break;
+            case TcpServiceKind.Iperf: Counters.IperfConnections++; break;
             case TcpServiceKind.Chargen:
                 Counters.ChargenConnections++;
                 TcpChargenService.Pump(this, ref conn);
@@ -124,15 +130,20 @@ internal sealed class TcpServices
         c.LastActive = packet.Timestamp;
         if (packet.Has(TcpEvents.PeerClosed)) c.PeerClosed = true;
         if (packet.Has(TcpEvents.Reset)) Counters.Resets++;
-        if (!packet.Has(TcpEvents.Reset | TcpEvents.TimedOut)) Pump(ref c);
+        if (!packet.Has(TcpEvents.Reset | TcpEvents.TimedOut)) Pump(ref c, packet.Timestamp);
         if (c.Kind == TcpServiceKind.Fetch) Fetch!.OnEvents(this, ref c, packet.Events);
-        if (packet.Has(TcpEvents.Closed)) Release(ref c);
+        if (packet.Has(TcpEvents.Closed))
+        {
+            if (c.Kind == TcpServiceKind.Iperf) Iperf!.OnClosed(ref c);
+            Release(ref c);
+        }
     }
 
-    private void Pump(ref TcpServiceConnection c)
+    private void Pump(ref TcpServiceConnection c, Instant now)
     {
         switch (c.Kind)
         {
+            case TcpServiceKind.Iperf: Iperf!.Pump(this, ref c, now); break;
             case TcpServiceKind.Echo: TcpEchoService.Pump(this, ref c); break;
             case TcpServiceKind.Discard: TcpDiscardService.Pump(this, ref c); break;
             case TcpServiceKind.Chargen: TcpChargenService.Pump(this, ref c); break;
@@ -144,12 +155,22 @@ internal sealed class TcpServices
     {
         var now = sender.Timestamp;
         if (Fetch is { Started: false }) Fetch.TryStart(this, now);
+        // A change of the iperf3 test (perhaps made by another queue) may concern connections that see no segment now.
+        if (Iperf is { } iperf && iperf.TakeChange())
+            for (int i = 0; i < _connections.Length; i++)
+                if (_connections[i].Kind == TcpServiceKind.Iperf) Pump(ref _connections[i], now);
         if (now < _nextSweep) return;
         _nextSweep = now + SweepInterval;
         for (int i = 0; i < _connections.Length; i++)
         {
             ref var c = ref _connections[i];
             if (c.Kind == TcpServiceKind.None || now - c.LastActive < IdleTimeout) continue;
+            // iperf3's control connection is silent for the whole test (-t may be long): a running test is not idle.
+            if (c.Kind == TcpServiceKind.Iperf && Iperf!.IsBusy(c))
+            {
+                c.LastActive = now;
+                continue;
+            }
             Counters.IdleTimeouts++;
             // Waiting for the next request of a persistent connection (RFC 9112 §9.8): a graceful close. Anything
             // else (data the peer does not take, our FIN unanswered) has stalled: a RST frees the slot at once.
@@ -162,6 +183,7 @@ internal sealed class TcpServices
                 continue;
             }
             if (c.Kind == TcpServiceKind.Fetch) Fetch!.Fail("no progress for " + IdleTimeout.Microseconds / 1_000_000 + " s");
+            if (c.Kind == TcpServiceKind.Iperf) Iperf!.OnClosed(ref c);
             Endpoint.Abort(c.Key);
             Release(ref c);
         }
