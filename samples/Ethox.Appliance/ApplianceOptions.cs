@@ -68,6 +68,8 @@ internal sealed class ApplianceOptions
           --iperf PORT       iperf3 server (TCP tests of a stock iperf3 -c, -R, -P, --bidir; one test at a
                              time) on PORT, e.g. 5201; 0 (the default) to leave it off
           --max-connections N  TCP connections at once, buffers included (default 64)
+          --tcp-buffer KIB   each connection's send ring and receive ring, in KiB (4 to 65536, default 64):
+                             the receive ring is the window the peer may fill before it waits for us
           --backlog N        half-open connections per listening port before SYN cookies (default 128)
           --fetch URL        HTTP GET of URL (http://198.18.0.2:8000/f or http://[2001:db8::2]/f), the
                              body to stdout; exit 0 on status 200, 1 with a one-line error otherwise
@@ -116,6 +118,8 @@ internal sealed class ApplianceOptions
     /// <summary>How long the loop keeps polling the device after the last frame before it sleeps (<c>--busy-poll</c>); zero: not at all.</summary>
     public Duration BusyPoll { get; private set; }
     public int MaxConnections { get; private set; } = 64;
+    /// <summary>Bytes of each TCP connection's send ring and of its receive ring (<c>--tcp-buffer</c>, in KiB on the command line).</summary>
+    public int TcpBuffer { get; private set; } = 64 * 1024;
     /// <summary>Stacks run side by side (<c>--queues</c>), each with its own device queue, state, services and thread.</summary>
     public int Queues { get; private set; } = 1;
     /// <summary>The most <c>--queues</c> takes.</summary>
@@ -180,7 +184,7 @@ internal sealed class ApplianceOptions
         "--iface" or "--tap" or "--tun" or "--mac" or "--ip" or "--gateway" or "--mtu" or "--udp-echo" or "--pcap"
             or "--duration" or "--seed" or "--tcp-echo" or "--tcp-discard" or "--tcp-chargen" or "--http"
             or "--max-connections" or "--backlog" or "--fetch" or "--output" or "--offloads" or "--queues" or "--iperf"
-            or "--busy-poll" => true,
+            or "--busy-poll" or "--tcp-buffer" => true,
         _ => FaultName(name, out _, out _) is not null,
     };
 
@@ -263,6 +267,14 @@ internal sealed class ApplianceOptions
                     return false;
                 }
                 MaxConnections = connections;
+                return true;
+            case "--tcp-buffer":
+                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int kib) || kib is < 4 or > 65536)
+                {
+                    error = $"--tcp-buffer '{value}' is not a number of KiB from 4 to 65536";
+                    return false;
+                }
+                TcpBuffer = kib * 1024;
                 return true;
             case "--queues":
                 if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int queues) || queues is < 1 or > MaxQueues)
@@ -428,6 +440,9 @@ internal sealed class ApplianceOptions
         // The kernel steers the answers to our connection attempt by its own flow hash, most likely to another queue.
         else if (Queues > 1 && Fetch is not null) error = "--fetch needs --queues 1 (the server's answers may reach another queue's stack)";
         else if (Queues > 1 && PcapFile is not null) error = "--pcap needs --queues 1";
+        // All connections' buffers are one array (ConnectionArena), allocated at start-up.
+        else if ((long)MaxConnections * (2L * TcpBuffer + TcpServices.HeadSize) > Array.MaxLength)
+            error = $"--max-connections {MaxConnections} with --tcp-buffer {TcpBuffer / 1024} needs more than {Array.MaxLength / (1 << 20)} MiB of buffers: give fewer or smaller";
         else if (SharedTcpPort() is { } shared) error = $"two TCP services on port {shared}: give each its own port, or 0 to turn one off";
         else if (Mtu is > 0 and < 1280 && (Slaac || Addresses.Exists(a => a.Address.IsV6))) error = "IPv6 needs an MTU of at least 1280 (RFC 8200 §5)";
         return error.Length == 0;

@@ -13,8 +13,8 @@ namespace Ethox.Appliance;
 /// </summary>
 internal sealed class TcpServices
 {
-    /// <summary>Send and receive ring of each connection, and its head buffer (the longest HTTP head accepted).</summary>
-    public const int SendSize = 64 * 1024, ReceiveSize = 64 * 1024, HeadSize = 4096;
+    /// <summary>Each connection's head buffer (the longest HTTP head accepted, an iperf3 control message).</summary>
+    public const int HeadSize = 4096;
 
     /// <summary>How often idle connections are looked for.</summary>
     private static readonly Duration SweepInterval = Duration.FromSeconds(1);
@@ -27,7 +27,8 @@ internal sealed class TcpServices
     public TcpServices(TcpEndpoint endpoint, ApplianceOptions options, HttpFetchClient? fetch, IperfTest? iperf = null)
     {
         Endpoint = endpoint;
-        Arena = new ConnectionArena(endpoint.Capacity, SendSize, ReceiveSize, HeadSize);
+        // Each connection's send and receive ring (--tcp-buffer): the receive ring is the most the peer may have in flight.
+        Arena = new ConnectionArena(endpoint.Capacity, options.TcpBuffer, options.TcpBuffer, HeadSize);
         _connections = new TcpServiceConnection[endpoint.Capacity];
         _echoPort = options.TcpEchoPort;
         _discardPort = options.TcpDiscardPort;
