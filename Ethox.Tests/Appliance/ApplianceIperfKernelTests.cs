@@ -139,26 +139,69 @@ public class ApplianceIperfKernelTests
     public void A_second_iperf3_client_during_a_test_is_told_the_server_is_busy()
     {
         using var app = InProcessAppliance.Start(IperfArgs());
-        var first = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", Peer.Namespace, "iperf3", "-c", PeerNamespace.OurV4, "-p", Port, "-t", "3", "-J"])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        })!;
-        try
-        {
-            var output = first.StandardOutput.ReadToEndAsync();
-            Shell.WaitUntil(() => app.App.Services.TcpServices.Iperf!.Test.Phase == Ethox.Appliance.IperfPhase.Running, 10, "the first test did not start");
-            var (code, _, all) = Shell.InNamespace(Peer.Namespace, 30, null, "iperf3", "-c", PeerNamespace.OurV4, "-p", Port, "-t", "1");
-            Assert.That(code, Is.Not.Zero, all);
-            Assert.That(all, Does.Contain("busy"));
-            Assert.That(first.WaitForExit(30_000), Is.True, "the first test did not end");
-            Assert.That(first.ExitCode, Is.Zero, output.Result);
-        }
-        finally
-        {
-            if (!first.HasExited) first.Kill(entireProcessTree: true);
-            first.Dispose();
-        }
+        using var first = new BackgroundProcess("ip", "netns", "exec", Peer.Namespace, "iperf3", "-c", PeerNamespace.OurV4, "-p", Port, "-t", "3", "-J");
+        Shell.WaitUntil(() => app.App.Services.TcpServices.Iperf!.Test.Phase == Ethox.Appliance.IperfPhase.Running, 10, "the first test did not start");
+        var (code, _, all) = Shell.InNamespace(Peer.Namespace, 30, null, "iperf3", "-c", PeerNamespace.OurV4, "-p", Port, "-t", "1");
+        Assert.That(code, Is.Not.Zero, all);
+        Assert.That(all, Does.Contain("busy"));
+        using (var report = JsonDocument.Parse(first.WaitForOutput(30)))
+            Assert.That(report.RootElement.TryGetProperty("error", out var error), Is.False, () => $"the first test failed: {error}");
         app.Stop();
         Assert.That(app.App.Services.TcpServices.Counters.IperfDenied, Is.EqualTo(1));
+    }
+
+    // The appliance as the client (--iperf-client) of a stock "iperf3 -s -1": both directions complete, and the kernel's own
+    // report (-J) counts the bytes the appliance says moved.
+    [TestCase(false)]
+    [TestCase(true)]
+    public void The_appliance_as_iperf3_client_runs_a_test_against_a_stock_iperf3_server(bool reverse)
+    {
+        using var server = new BackgroundProcess("ip", "netns", "exec", Peer.Namespace, "iperf3", "-s", "-1", "-J", "-p", Port);
+        Shell.WaitUntil(() => Shell.InNamespace(Peer.Namespace, 5, null, "ss", "-Hltn", $"sport = :{Port}").Output.Contains(Port), 10, "iperf3 -s did not listen");
+        using var app = InProcessAppliance.Start(Peer.ApplianceArgs(["--iperf-client", PeerNamespace.PeerV4, "--iperf-time", "2", .. (reverse ? new[] { "--iperf-reverse" } : [])]));
+        var client = app.App.Services.IperfClient!;
+        Shell.WaitUntil(() => client.IsFinished(Ethox.Layer.Instant.Now), 30, "the iperf3 test did not finish");
+        TestContext.Out.WriteLine(client.Report());
+        Assert.That(client.Error, Is.Null);
+        Assert.That(client.Succeeded, Is.True);
+        Assert.That(client.BytesSent, Is.GreaterThan(0));
+        Assert.That(client.BytesReceived, Is.GreaterThan(0).And.LessThanOrEqualTo(client.BytesSent));
+        string output = server.WaitForOutput(30);
+        using var report = JsonDocument.Parse(output);
+        var end = report.RootElement.GetProperty("end");
+        // The kernel server's own count: what it received, or (reverse) what it sent.
+        long kernel = end.GetProperty(reverse ? "sum_sent" : "sum_received").GetProperty("bytes").GetInt64();
+        Assert.That(kernel, Is.EqualTo(reverse ? client.BytesSent : client.BytesReceived));
+    }
+}
+
+/// <summary>A program started in the background whose output is collected; killed by Dispose if still running.</summary>
+internal sealed class BackgroundProcess : System.IDisposable
+{
+    private readonly Process _process;
+    private readonly System.Threading.Tasks.Task<string> _output;
+
+    public BackgroundProcess(string file, params string[] args)
+    {
+        Tool.Require(file);
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        _process = Process.Start(psi)!;
+        _output = _process.StandardOutput.ReadToEndAsync();
+        _ = _process.StandardError.ReadToEndAsync();
+    }
+
+    /// <summary>Waits for the program to exit and returns its standard output.</summary>
+    public string WaitForOutput(double seconds)
+    {
+        Assert.That(_process.WaitForExit(System.TimeSpan.FromSeconds(seconds)), Is.True, "the program did not exit");
+        return _output.Result;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+        _process.Dispose();
     }
 }

@@ -67,6 +67,12 @@ internal sealed class ApplianceOptions
                              GET /bytes/N answers N bytes of the chargen pattern
           --iperf PORT       iperf3 server (TCP tests of a stock iperf3 -c, -R, -P, --bidir; one test at a
                              time) on PORT, e.g. 5201; 0 (the default) to leave it off
+          --iperf-client ADDR[:PORT]  run one iperf3 TCP test against the iperf3 server at ADDR (port 5201
+                             unless given; [IPV6]:PORT), print both sides' byte counts and exit (0 when it
+                             completed, 1 otherwise)
+          --iperf-time SEC   with --iperf-client: the test's length (1 to 86400, default 10)
+          --iperf-parallel N with --iperf-client: streams (1 to 128, default 1)
+          --iperf-reverse    with --iperf-client: the server sends, as iperf3 -R
           --max-connections N  TCP connections at once, buffers included (default 64)
           --tcp-buffer KIB   each connection's send ring and receive ring, in KiB (4 to 65536, default 64):
                              the receive ring is the window the peer may fill before it waits for us
@@ -115,6 +121,15 @@ internal sealed class ApplianceOptions
     public ushort HttpPort { get; private set; } = 80;
     /// <summary>The iperf3 server's port (<c>--iperf</c>); 0 leaves it off.</summary>
     public ushort IperfPort { get; private set; }
+    /// <summary>The server of the <c>--iperf-client</c> test, or null.</summary>
+    public TransportAddress? IperfClient { get; private set; }
+    /// <summary>The <c>--iperf-client</c> test's length in seconds (<c>--iperf-time</c>).</summary>
+    public int IperfSeconds { get; private set; } = 10;
+    /// <summary>The <c>--iperf-client</c> test's streams (<c>--iperf-parallel</c>).</summary>
+    public int IperfParallel { get; private set; } = 1;
+    /// <summary>The <c>--iperf-client</c> test has the server send (<c>--iperf-reverse</c>).</summary>
+    public bool IperfReverse { get; private set; }
+    private bool _iperfClientOptions;
     /// <summary>How long the loop keeps polling the device after the last frame before it sleeps (<c>--busy-poll</c>); zero: not at all.</summary>
     public Duration BusyPoll { get; private set; }
     public int MaxConnections { get; private set; } = 64;
@@ -162,6 +177,7 @@ internal sealed class ApplianceOptions
                 case "--qdisc-bypass": options.QdiscBypass = true; continue;
                 case "--slaac": options.Slaac = true; continue;
                 case "--verbose" or "-v": options.Verbose = true; continue;
+                case "--iperf-reverse": options.IperfReverse = options._iperfClientOptions = true; continue;
             }
             if (!name.StartsWith("--", StringComparison.Ordinal) || !IsValued(name))
             {
@@ -184,7 +200,7 @@ internal sealed class ApplianceOptions
         "--iface" or "--tap" or "--tun" or "--mac" or "--ip" or "--gateway" or "--mtu" or "--udp-echo" or "--pcap"
             or "--duration" or "--seed" or "--tcp-echo" or "--tcp-discard" or "--tcp-chargen" or "--http"
             or "--max-connections" or "--backlog" or "--fetch" or "--output" or "--offloads" or "--queues" or "--iperf"
-            or "--busy-poll" or "--tcp-buffer" => true,
+            or "--busy-poll" or "--tcp-buffer" or "--iperf-client" or "--iperf-time" or "--iperf-parallel" => true,
         _ => FaultName(name, out _, out _) is not null,
     };
 
@@ -251,6 +267,32 @@ internal sealed class ApplianceOptions
             case "--iperf":
                 if (!TryParsePort(name, value, out port, out error)) return false;
                 IperfPort = port;
+                return true;
+            case "--iperf-client":
+                if (!Appliance.IperfClient.TryParseTarget(value, out var server, out ushort serverPort, out string problem))
+                {
+                    error = $"--iperf-client '{value}': {problem}";
+                    return false;
+                }
+                IperfClient = new TransportAddress(server, serverPort);
+                return true;
+            case "--iperf-time":
+                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int iperfSeconds) || iperfSeconds is < 1 or > 86400)
+                {
+                    error = $"--iperf-time '{value}' is not a number of seconds from 1 to 86400";
+                    return false;
+                }
+                IperfSeconds = iperfSeconds;
+                _iperfClientOptions = true;
+                return true;
+            case "--iperf-parallel":
+                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int streams) || streams is < 1 or > IperfParameters.MaxStreams)
+                {
+                    error = $"--iperf-parallel '{value}' is not a number from 1 to {IperfParameters.MaxStreams}";
+                    return false;
+                }
+                IperfParallel = streams;
+                _iperfClientOptions = true;
                 return true;
             case "--busy-poll":
                 if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int micros) || micros is < 1 or > 1_000_000)
@@ -440,6 +482,10 @@ internal sealed class ApplianceOptions
         // The kernel steers the answers to our connection attempt by its own flow hash, most likely to another queue.
         else if (Queues > 1 && Fetch is not null) error = "--fetch needs --queues 1 (the server's answers may reach another queue's stack)";
         else if (Queues > 1 && PcapFile is not null) error = "--pcap needs --queues 1";
+        else if (_iperfClientOptions && IperfClient is null) error = "--iperf-time, --iperf-parallel and --iperf-reverse go with --iperf-client";
+        else if (IperfClient is not null && Fetch is not null) error = "give --fetch or --iperf-client, not both";
+        else if (IperfClient is not null && Queues > 1) error = "--iperf-client needs --queues 1 (the server's answers may reach another queue's stack)";
+        else if (IperfClient is not null && MaxConnections <= IperfParallel) error = $"--iperf-client with {IperfParallel} streams needs --max-connections above {IperfParallel}";
         // All connections' buffers are one array (ConnectionArena), allocated at start-up.
         else if ((long)MaxConnections * (2L * TcpBuffer + TcpServices.HeadSize) > Array.MaxLength)
             error = $"--max-connections {MaxConnections} with --tcp-buffer {TcpBuffer / 1024} needs more than {Array.MaxLength / (1 << 20)} MiB of buffers: give fewer or smaller";

@@ -25,7 +25,8 @@ internal sealed class ApplianceServices
         if (options.EchoPort != 0) Udp.Bind(options.EchoPort);
         Tcp = new TcpEndpoint(ip, options.MaxConnections, key, listenerCapacity: 5, start: start);
         Fetch = options.Fetch is { } url ? new HttpFetchClient(url, fetchOutput ?? Stream.Null) : null;
-        TcpServices = new TcpServices(Tcp, options, Fetch, iperf);
+        IperfClient = options.IperfClient is { } target ? new IperfClient(target.Address, target.Port, options.IperfSeconds, options.IperfParallel, options.IperfReverse) : null;
+        TcpServices = new TcpServices(Tcp, options, Fetch, iperf, IperfClient);
     }
 
     public UdpEndpoint Udp { get; } = new();
@@ -33,12 +34,18 @@ internal sealed class ApplianceServices
     public TcpEndpoint Tcp { get; }
     public TcpServices TcpServices { get; }
     public HttpFetchClient? Fetch { get; }
+    /// <summary>The <c>--iperf-client</c> test, or null.</summary>
+    public IperfClient? IperfClient { get; }
+
+    /// <summary>True once a client (<c>--fetch</c>, <c>--iperf-client</c>) has finished its work: the appliance then stops.</summary>
+    public bool IsFinished(Instant now) => (Fetch?.IsFinished(now) ?? false) || (IperfClient?.IsFinished(now) ?? false);
 
     /// <summary>
     /// When the loop should run again for the services' sake even with no frame and no TCP timer due: while an iperf3 test
-    /// waits for something another queue does. <see cref="Instant.Never"/> otherwise.
+    /// waits for something another queue does, and when the iperf3 client's time is up. <see cref="Instant.Never"/> otherwise.
     /// </summary>
-    public Instant NextWake(Instant now) => TcpServices.Iperf?.NextWake(now) ?? Instant.Never;
+    public Instant NextWake(Instant now)
+        => Instant.Min(TcpServices.Iperf?.NextWake(now) ?? Instant.Never, IperfClient?.NextWake(now) ?? Instant.Never);
 
     /// <summary>Opens the listening ports; false with a one-line reason.</summary>
     public bool TryStart(out string error) => TcpServices.TryListen(out error);

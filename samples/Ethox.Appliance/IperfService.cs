@@ -87,9 +87,9 @@ internal sealed class IperfService(IperfTest test)
 
     private bool TryTakeCookie(TcpServices s, ref TcpServiceConnection c)
     {
-        if (!TryFill(s, ref c, IperfTest.CookieLength))
+        if (!IperfWire.TryFill(s, ref c, IperfTest.CookieLength))
         {
-            if (c.PeerClosed) CloseOnce(s, ref c);
+            if (c.PeerClosed) IperfWire.CloseOnce(s, ref c);
             return false;
         }
         var cookie = s.HeadOf(c)[..IperfTest.CookieLength];
@@ -102,7 +102,7 @@ internal sealed class IperfService(IperfTest test)
             _controlGeneration = generation;
             _step = ControlStep.Parameters;
             s.Counters.IperfTests++;
-            Send(s, ref c, IperfMessage.ParamExchange);
+            IperfWire.Send(s, ref c, IperfMessage.ParamExchange);
             return true;
         }
         if (Test.TryJoin(cookie, out generation, out int stream))
@@ -116,8 +116,8 @@ internal sealed class IperfService(IperfTest test)
         // iperf3's server answers a second client, or a stream with a foreign cookie, the same way.
         s.Counters.IperfDenied++;
         c.IperfRole = IperfRole.Denied;
-        Send(s, ref c, IperfMessage.AccessDenied);
-        CloseOnce(s, ref c);
+        IperfWire.Send(s, ref c, IperfMessage.AccessDenied);
+        IperfWire.CloseOnce(s, ref c);
         return true;
     }
 
@@ -131,7 +131,7 @@ internal sealed class IperfService(IperfTest test)
             // A control connection whose test is over (the idle sweep, or a close seen first by another path).
             if (c.Key == _control) _control = default;
             Drain(s, ref c);
-            CloseOnce(s, ref c);
+            IperfWire.CloseOnce(s, ref c);
             return;
         }
         var head = s.HeadOf(c);
@@ -141,14 +141,14 @@ internal sealed class IperfService(IperfTest test)
             {
                 case ControlStep.Parameters:
                 {
-                    if (!TryFill(s, ref c, 4)) break;
+                    if (!IperfWire.TryFill(s, ref c, 4)) break;
                     uint length = BinaryPrimitives.ReadUInt32BigEndian(head);
                     if (length == 0 || length > head.Length - 4)
                     {
                         Fail(s, ref c, IperfError.ReceiveParameters);
                         return;
                     }
-                    if (!TryFill(s, ref c, 4 + (int)length)) break;
+                    if (!IperfWire.TryFill(s, ref c, 4 + (int)length)) break;
                     c.HeadLength = 0;
                     if (!IperfParameters.TryParse(head.Slice(4, (int)length), out var parameters))
                     {
@@ -166,26 +166,26 @@ internal sealed class IperfService(IperfTest test)
                         return;
                     }
                     Test.TrySetParameters(generation, parameters);
-                    Send(s, ref c, IperfMessage.CreateStreams);
+                    IperfWire.Send(s, ref c, IperfMessage.CreateStreams);
                     _step = ControlStep.Streams;
                     continue;
                 }
                 case ControlStep.Streams:
                     // The client says nothing until TEST_START; the streams may join on another queue.
                     if (!Test.TryStart(generation, now)) break;
-                    Send(s, ref c, IperfMessage.TestStart);
-                    Send(s, ref c, IperfMessage.TestRunning);
+                    IperfWire.Send(s, ref c, IperfMessage.TestStart);
+                    IperfWire.Send(s, ref c, IperfMessage.TestRunning);
                     _step = ControlStep.Running;
                     continue;
                 case ControlStep.Running:
                 {
-                    if (!TryFill(s, ref c, 1)) break;
+                    if (!IperfWire.TryFill(s, ref c, 1)) break;
                     var message = (IperfMessage)(sbyte)head[0];
                     c.HeadLength = 0;
                     if (message == IperfMessage.TestEnd)
                     {
                         Test.TryEnd(generation, now);
-                        Send(s, ref c, IperfMessage.ExchangeResults);
+                        IperfWire.Send(s, ref c, IperfMessage.ExchangeResults);
                         _step = ControlStep.ResultsLength;
                         continue;
                     }
@@ -194,7 +194,7 @@ internal sealed class IperfService(IperfTest test)
                     return;
                 }
                 case ControlStep.ResultsLength:
-                    if (!TryFill(s, ref c, 4)) break;
+                    if (!IperfWire.TryFill(s, ref c, 4)) break;
                     _skip = BinaryPrimitives.ReadUInt32BigEndian(head);
                     c.HeadLength = 0;
                     _step = ControlStep.ResultsBody;
@@ -209,13 +209,13 @@ internal sealed class IperfService(IperfTest test)
                     }
                     if (_skip > 0) break;
                     if (!TrySendResults(s, ref c)) return;
-                    Send(s, ref c, IperfMessage.DisplayResults);
+                    IperfWire.Send(s, ref c, IperfMessage.DisplayResults);
                     _step = ControlStep.Done;
                     continue;
                 }
                 case ControlStep.Done:
                     // IPERF_DONE, or the client's close: either way the test is over.
-                    if (!TryFill(s, ref c, 1) && !c.PeerClosed) break;
+                    if (!IperfWire.TryFill(s, ref c, 1) && !c.PeerClosed) break;
                     c.HeadLength = 0;
                     End(s, ref c);
                     return;
@@ -238,7 +238,7 @@ internal sealed class IperfService(IperfTest test)
         var results = Test.Results();
         Span<byte> length = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(length, (uint)results.Length);
-        return TryWriteAll(s, ref c, length) && TryWriteAll(s, ref c, results);
+        return IperfWire.TryWriteAll(s, ref c, length) && IperfWire.TryWriteAll(s, ref c, results);
     }
 
     // SERVER_ERROR, iperf3's error code and an errno of 0: the client prints the code's text and stops.
@@ -249,25 +249,8 @@ internal sealed class IperfService(IperfTest test)
         BinaryPrimitives.WriteInt32BigEndian(error[1..], code);
         BinaryPrimitives.WriteInt32BigEndian(error[5..], 0);
         s.Counters.IperfErrors++;
-        TryWriteAll(s, ref c, error);
+        IperfWire.TryWriteAll(s, ref c, error);
         End(s, ref c);
-    }
-
-    private static void Send(TcpServices s, ref TcpServiceConnection c, IperfMessage message)
-    {
-        ReadOnlySpan<byte> state = [unchecked((byte)message)];
-        TryWriteAll(s, ref c, state);
-    }
-
-    // Control messages are a few bytes and the send ring holds 64 KiB: one that does not fit means the client stopped
-    // reading its control connection, and the test cannot go on.
-    private static bool TryWriteAll(TcpServices s, ref TcpServiceConnection c, ReadOnlySpan<byte> data)
-    {
-        if (c.Closing) return false;
-        if (s.Endpoint.Write(c.Key, data, out int written) == TcpStatus.Ok && written == data.Length) return true;
-        s.Endpoint.Abort(c.Key);
-        c.Closing = true;
-        return false;
     }
 
     // ---- the data streams -----------------------------------------------------------------------------------
@@ -277,17 +260,13 @@ internal sealed class IperfService(IperfTest test)
 
     private void PumpReceiver(TcpServices s, ref TcpServiceConnection c)
     {
-        var endpoint = s.Endpoint;
-        if (endpoint.Peek(c.Key, out var first, out var second) == TcpStatus.Ok)
+        int count = IperfWire.Discard(s, c);
+        if (count > 0)
         {
-            int count = first.Length + second.Length;
-            if (count > 0 && endpoint.Consume(c.Key, count) == TcpStatus.Ok)
-            {
-                if (!Over(c)) Test.Add(c.IperfStream, count);
-                s.Counters.IperfBytesReceived += count;
-            }
+            if (!Over(c)) Test.Add(c.IperfStream, count);
+            s.Counters.IperfBytesReceived += count;
         }
-        if (c.PeerClosed || Over(c)) CloseOnce(s, ref c);
+        if (c.PeerClosed || Over(c)) IperfWire.CloseOnce(s, ref c);
     }
 
     private void PumpSender(TcpServices s, ref TcpServiceConnection c)
@@ -315,29 +294,8 @@ internal sealed class IperfService(IperfTest test)
     // closes a stream whose test is over or whose peer closed.
     private void Drain(TcpServices s, ref TcpServiceConnection c)
     {
-        var endpoint = s.Endpoint;
-        if (endpoint.Peek(c.Key, out var first, out var second) == TcpStatus.Ok && first.Length + second.Length > 0)
-            endpoint.Consume(c.Key, first.Length + second.Length);
+        IperfWire.Discard(s, c);
         if (c.PeerClosed || c.IperfRole is IperfRole.Denied || (c.IperfRole is not IperfRole.Control && Over(c)) || (c.IperfRole is IperfRole.Control && c.Key != _control))
-            CloseOnce(s, ref c);
-    }
-
-    private static void CloseOnce(TcpServices s, ref TcpServiceConnection c)
-    {
-        if (c.Closing) return;
-        c.Closing = true;
-        s.Endpoint.Close(c.Key);
-    }
-
-    // Reads into the connection's head buffer until it holds `want` bytes; false while they are not all there.
-    private static bool TryFill(TcpServices s, ref TcpServiceConnection c, int want)
-    {
-        var head = s.HeadOf(c);
-        while (c.HeadLength < want)
-        {
-            if (s.Endpoint.Read(c.Key, head[c.HeadLength..want], out int n) != TcpStatus.Ok || n == 0) return false;
-            c.HeadLength += n;
-        }
-        return true;
+            IperfWire.CloseOnce(s, ref c);
     }
 }

@@ -1,7 +1,5 @@
 using System;
-using System.Buffers;
 using System.Security.Cryptography;
-using System.Text.Json;
 using System.Threading;
 using Ethox.Layer;
 
@@ -44,7 +42,7 @@ internal sealed class IperfTest
     private volatile int _phase, _generation, _version;
     private int _joined;
     private Instant _startedAt, _endedAt;
-    private TimeSpan _cpuTotal, _cpuUser, _cpuSystem;
+    private IperfCpu _cpu;
 
     public IperfTest() => RandomNumberGenerator.Fill(_payload); // iperf3 sends random bytes too, so nothing compresses them
 
@@ -125,8 +123,7 @@ internal sealed class IperfTest
         {
             if (generation != _generation || !AllJoined) return false;
             _startedAt = now;
-            var cpu = Environment.CpuUsage;
-            (_cpuTotal, _cpuUser, _cpuSystem) = (cpu.TotalTime, cpu.UserTime, cpu.PrivilegedTime);
+            _cpu = IperfCpu.Now();
             Change(IperfPhase.Running);
             return true;
         }
@@ -139,8 +136,7 @@ internal sealed class IperfTest
         {
             if (generation != _generation || Phase != IperfPhase.Running) return false;
             _endedAt = now;
-            var cpu = Environment.CpuUsage;
-            (_cpuTotal, _cpuUser, _cpuSystem) = (cpu.TotalTime - _cpuTotal, cpu.UserTime - _cpuUser, cpu.PrivilegedTime - _cpuSystem);
+            _cpu = IperfCpu.Now() - _cpu;
             Change(IperfPhase.Ending);
             return true;
         }
@@ -173,44 +169,11 @@ internal sealed class IperfTest
         return sum;
     }
 
-    /// <summary>iperf3's stream ids: 1 for the first stream, then 3, 4, 5… (its list numbering skips 2).</summary>
-    public static int StreamId(int stream) => stream == 0 ? 1 : stream + 2;
-
-    /// <summary>
-    /// The server's results (what iperf3's <c>send_results</c> writes): CPU use of this process over the test, and per
-    /// stream its id, the bytes it moved and the test's span. Retransmissions are not counted per connection here, so
-    /// <c>sender_has_retransmits</c> is 0 and the client prints none. Made once per test, on the control path.
-    /// </summary>
+    /// <summary>The server's results (<see cref="IperfResults"/>): the bytes each stream moved between TEST_RUNNING and TEST_END, this process's CPU time.</summary>
     public byte[] Results()
     {
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            double seconds = Math.Max((_endedAt - _startedAt).Microseconds / 1e6, 1e-6);
-            json.WriteStartObject();
-            json.WriteNumber("cpu_util_total"u8, Percent(_cpuTotal, seconds));
-            json.WriteNumber("cpu_util_user"u8, Percent(_cpuUser, seconds));
-            json.WriteNumber("cpu_util_system"u8, Percent(_cpuSystem, seconds));
-            json.WriteNumber("sender_has_retransmits"u8, 0);
-            json.WriteStartArray("streams"u8);
-            for (int i = 0; i < Joined; i++)
-            {
-                json.WriteStartObject();
-                json.WriteNumber("id"u8, StreamId(i));
-                json.WriteNumber("bytes"u8, Interlocked.Read(ref _bytes[i]));
-                json.WriteNumber("retransmits"u8, 0);
-                json.WriteNumber("jitter"u8, 0);
-                json.WriteNumber("errors"u8, 0);
-                json.WriteNumber("packets"u8, 0);
-                json.WriteNumber("start_time"u8, 0);
-                json.WriteNumber("end_time"u8, seconds);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-        return buffer.WrittenSpan.ToArray();
+        var bytes = new long[Joined];
+        for (int i = 0; i < bytes.Length; i++) bytes[i] = Interlocked.Read(ref _bytes[i]);
+        return IperfResults.Write(bytes, (_endedAt - _startedAt).Microseconds / 1e6, _cpu);
     }
-
-    private static double Percent(TimeSpan cpu, double seconds) => Math.Round(cpu.TotalSeconds / seconds * 100, 3);
 }

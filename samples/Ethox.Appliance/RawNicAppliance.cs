@@ -368,13 +368,12 @@ internal sealed class RawNicAppliance : IDisposable
         where TDevice : IDevice where TStack : IRecv<RawPacket>, ISend<RawPacket>, ITimed
     {
         var until = Options.RunFor is { } runFor ? Instant.Now + runFor : Instant.Never;
-        var fetch = Services.Fetch;
         var busyPoll = Options.BusyPoll;
         var lastFrame = Instant.Now;
         while (!_stop)
         {
             var now = Instant.Now;
-            if (now >= until || (fetch is not null && fetch.IsFinished(now))) break;
+            if (now >= until || Services.IsFinished(now)) break;
             int received = device.Receive(Batch, ref stack, now);
             int sent = device.Transmit(Batch, ref stack, now);
             if (received == Batch || sent == Batch) continue; // more is waiting
@@ -421,6 +420,9 @@ internal sealed class RawNicAppliance : IDisposable
         Service(s, "iperf3", Options.IperfPort);
         s.Append(", ").Append(Tcp.Capacity).Append(" tcp connections (").Append(Services.TcpServices.Arena.Bytes >> 10).Append(" KiB of buffers)");
         if (Fetch is { } fetch) s.Append(", fetching ").Append(fetch.Url.ToString());
+        if (Services.IperfClient is { } client)
+            s.Append(", iperf3 test of ").Append(client.Seconds).Append(" s to ").Append(client.Target).Append(client.Reverse ? " (reverse)" : "")
+                .Append(client.Parallel > 1 ? $" with {client.Parallel} streams" : "");
         if (Options.BusyPoll > Duration.Zero) s.Append(", busy poll ").Append(Options.BusyPoll.Microseconds).Append(" us");
         if (Options.HasFaults) s.Append(", faults with seed ").Append(Seed);
         if (Options.PcapFile is { } pcap) s.Append(", pcap ").Append(pcap);

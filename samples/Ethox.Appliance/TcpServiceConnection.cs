@@ -3,7 +3,7 @@ using Ethox.Layer.Tcp;
 
 namespace Ethox.Appliance;
 
-/// <summary>Which service a connection belongs to (by the listening port it came in on, or the fetch client).</summary>
+/// <summary>Which service a connection belongs to (by the listening port it came in on, or the client that opened it).</summary>
 internal enum TcpServiceKind : byte
 {
     None,
@@ -13,6 +13,7 @@ internal enum TcpServiceKind : byte
     Http,
     Fetch,
     Iperf,
+    IperfClient,
 }
 
 /// <summary>What an iperf3 connection turned out to be, once its cookie was read.</summary>

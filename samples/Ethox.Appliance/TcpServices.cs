@@ -24,7 +24,7 @@ internal sealed class TcpServices
     private readonly int _backlog;
     private Instant _nextSweep;
 
-    public TcpServices(TcpEndpoint endpoint, ApplianceOptions options, HttpFetchClient? fetch, IperfTest? iperf = null)
+    public TcpServices(TcpEndpoint endpoint, ApplianceOptions options, HttpFetchClient? fetch, IperfTest? iperf = null, IperfClient? iperfClient = null)
     {
         Endpoint = endpoint;
         // Each connection's send and receive ring (--tcp-buffer): the receive ring is the most the peer may have in flight.
@@ -38,6 +38,7 @@ internal sealed class TcpServices
         if (_iperfPort != 0) Iperf = new IperfService(iperf ?? new IperfTest());
         _backlog = options.Backlog;
         Fetch = fetch;
+        IperfClient = iperfClient;
     }
 
     public TcpEndpoint Endpoint { get; }
@@ -46,6 +47,8 @@ internal sealed class TcpServices
     public HttpFetchClient? Fetch { get; }
     /// <summary>The iperf3 server (<c>--iperf</c>), or null.</summary>
     public IperfService? Iperf { get; }
+    /// <summary>The iperf3 client (<c>--iperf-client</c>), or null.</summary>
+    public IperfClient? IperfClient { get; }
 
     /// <summary>
     /// A connection on which nothing moved this long is closed (waiting for a request) or aborted (stuck with data
@@ -83,14 +86,18 @@ internal sealed class TcpServices
     /// <summary>The head buffer of a connection.</summary>
     public Span<byte> HeadOf(in TcpServiceConnection c) => Arena.HeadOf(c.Buffer);
 
+    /// <summary>The application's state of the connection <paramref name="key"/> (by its slot).</summary>
+    public ref TcpServiceConnection ConnectionOf(SlotKey key) => ref _connections[key.Index];
+
     public void OnOpen(TcpOpen open)
     {
         if (open.Kind == TcpOpenKind.Connected)
         {
             ref var c = ref _connections[open.Key.Index];
-            if (c.Key != open.Key || c.Kind != TcpServiceKind.Fetch) return;
+            if (c.Key != open.Key) return;
             c.LastActive = open.Timestamp;
-            Fetch!.OnConnected(this, ref c);
+            if (c.Kind == TcpServiceKind.Fetch) Fetch!.OnConnected(this, ref c);
+            else if (c.Kind == TcpServiceKind.IperfClient) IperfClient!.OnConnected(this, ref c, open.Timestamp);
             return;
         }
         var kind = KindOf(open.Local.Port);
@@ -136,6 +143,7 @@ internal sealed class TcpServices
         if (packet.Has(TcpEvents.Closed))
         {
             if (c.Kind == TcpServiceKind.Iperf) Iperf!.OnClosed(ref c);
+            else if (c.Kind == TcpServiceKind.IperfClient) IperfClient!.OnClosed(c, packet.Events);
             Release(ref c);
         }
     }
@@ -145,6 +153,7 @@ internal sealed class TcpServices
         switch (c.Kind)
         {
             case TcpServiceKind.Iperf: Iperf!.Pump(this, ref c, now); break;
+            case TcpServiceKind.IperfClient: IperfClient!.Pump(this, ref c, now); break;
             case TcpServiceKind.Echo: TcpEchoService.Pump(this, ref c); break;
             case TcpServiceKind.Discard: TcpDiscardService.Pump(this, ref c); break;
             case TcpServiceKind.Chargen: TcpChargenService.Pump(this, ref c); break;
@@ -156,6 +165,11 @@ internal sealed class TcpServices
     {
         var now = sender.Timestamp;
         if (Fetch is { Started: false }) Fetch.TryStart(this, now);
+        if (IperfClient is { } client)
+        {
+            if (!client.Started) client.TryStart(this, now);
+            client.OnSend(this, now);
+        }
         // A change of the iperf3 test (perhaps made by another queue) may concern connections that see no segment now.
         if (Iperf is { } iperf && iperf.TakeChange())
             for (int i = 0; i < _connections.Length; i++)
@@ -167,7 +181,7 @@ internal sealed class TcpServices
             ref var c = ref _connections[i];
             if (c.Kind == TcpServiceKind.None || now - c.LastActive < IdleTimeout) continue;
             // iperf3's control connection is silent for the whole test (-t may be long): a running test is not idle.
-            if (c.Kind == TcpServiceKind.Iperf && Iperf!.IsBusy(c))
+            if ((c.Kind == TcpServiceKind.Iperf && Iperf!.IsBusy(c)) || (c.Kind == TcpServiceKind.IperfClient && IperfClient!.IsRunning))
             {
                 c.LastActive = now;
                 continue;
@@ -185,13 +199,14 @@ internal sealed class TcpServices
             }
             if (c.Kind == TcpServiceKind.Fetch) Fetch!.Fail("no progress for " + IdleTimeout.Microseconds / 1_000_000 + " s");
             if (c.Kind == TcpServiceKind.Iperf) Iperf!.OnClosed(ref c);
+            if (c.Kind == TcpServiceKind.IperfClient) IperfClient!.Fail("no progress for " + IdleTimeout.Microseconds / 1_000_000 + " s");
             Endpoint.Abort(c.Key);
             Release(ref c);
         }
     }
 
-    /// <summary>Starts the fetch connection in a free buffer set; the caller records the key.</summary>
-    public TcpStatus Connect(TransportAddress remote, Instant now, out SlotKey key)
+    /// <summary>Opens a connection of ours (the fetch client's, the iperf3 client's) in a free buffer set; the caller records the key.</summary>
+    public TcpStatus Connect(TransportAddress remote, TcpServiceKind kind, Instant now, out SlotKey key)
     {
         key = default;
         if (!Arena.TryTake(out int buffer)) return TcpStatus.NoSlot;
@@ -201,7 +216,7 @@ internal sealed class TcpServices
             Arena.Return(buffer);
             return status;
         }
-        _connections[key.Index] = new TcpServiceConnection { Key = key, Kind = TcpServiceKind.Fetch, Buffer = buffer, LastActive = now };
+        _connections[key.Index] = new TcpServiceConnection { Key = key, Kind = kind, Buffer = buffer, LastActive = now };
         return TcpStatus.Ok;
     }
 
