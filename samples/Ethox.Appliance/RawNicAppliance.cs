@@ -179,22 +179,20 @@ internal sealed class RawNicAppliance : IDisposable
                 // Without our own MAC on the interface, or with IPv6 (solicited-node groups the NIC does
                 // not know), frames for us only get past a real NIC's filter in promiscuous mode.
                 // With queues, each flow's frames reach one socket of the group (by the kernel's flow hash), so one stack.
-                var socket = new AfPacketOptions
+                AfPacketOptions Socket(bool promiscuous) => new()
                 {
-                    UseMmapRings = options.Mmap, Mtu = options.Mtu, Offloads = options.Offloads, BypassQdisc = options.QdiscBypass,
+                    UseMmapRings = options.Mmap, Mtu = options.Mtu, Offloads = options.Offloads, BypassQdisc = options.QdiscBypass, Promiscuous = promiscuous,
                     FanoutUniqueGroup = shared && join.FanoutGroup is null, FanoutGroup = shared ? join.FanoutGroup : null, FanoutMode = FanoutMode.Hash,
+                    // Room for the TCP receive windows the peer may fill between two reads (see ReceiveRoom).
+                    RingFrames = ReceiveRoom.RingFrames(options), ReceiveBufferBytes = ReceiveRoom.SocketBytes(options),
                 };
-                if (!AfPacketDevice.TryOpen(options.DeviceName, socket, out var probe, out error)) return false;
+                if (!AfPacketDevice.TryOpen(options.DeviceName, Socket(promiscuous: false), out var probe, out error)) return false;
                 var hardware = probe!.HardwareAddress;
                 bool promiscuous = (wantedMac is { } wanted && wanted != hardware) || options.Slaac || options.Addresses.Exists(a => a.Address.IsV6);
                 if (promiscuous)
                 {
                     probe.Dispose();
-                    if (!AfPacketDevice.TryOpen(options.DeviceName, new AfPacketOptions
-                        {
-                            UseMmapRings = options.Mmap, Mtu = options.Mtu, Offloads = options.Offloads, BypassQdisc = options.QdiscBypass, Promiscuous = true,
-                            FanoutUniqueGroup = socket.FanoutUniqueGroup, FanoutGroup = socket.FanoutGroup, FanoutMode = socket.FanoutMode,
-                        }, out probe, out error)) return false;
+                    if (!AfPacketDevice.TryOpen(options.DeviceName, Socket(promiscuous: true), out probe, out error)) return false;
                 }
                 afPacket = probe!;
                 mac = wantedMac ?? hardware;
