@@ -7,9 +7,11 @@
 # answered by the kernel (ICMP in its softirq; TCP by `socat TCP-LISTEN:7,fork PIPE`, an echo through a pipe) and by Ethox
 # (the appliance: ICMP answered in place, TCP echo on port 7) in four modes: plain AF_PACKET socket or PACKET_MMAP rings,
 # each sleeping in poll(2) between frames or with --busy-poll BUSY (spinning on the device for BUSY microseconds after the
-# last frame before it sleeps). Servers are pinned to CPU 0, the clients to CPU 1. The appliance's CPU time (user +
-# system, all threads, /proc/PID/stat) is taken over each measurement and over IDLE seconds with no traffic, and given per
-# second of wall time: the cost of busy polling. Everything runs PASSES times, interleaved; the summary gives medians.
+# last frame before it sleeps, and yielding the CPU between two looks). Each in two placements: "split", the server
+# (socat, the appliance; every thread) pinned to CPU 0 and the client to CPU 1, and "shared", both on CPU 1. The
+# appliance's CPU time (user + system, all threads, /proc/PID/stat) is taken over each measurement and over IDLE seconds
+# with no traffic, and given per second of wall time: the cost of busy polling. Everything runs PASSES times,
+# interleaved; the summary gives medians.
 #
 # Run as root on a machine with the .NET SDK:  Ethox.Bench/veth-latency.sh [options]
 #   --passes N    interleaved passes (3)
@@ -40,6 +42,7 @@ done
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/veth-common.sh"
 modes=(socket mmap socket-busy mmap-busy)
+places=(split shared)
 mode_options() {
   case "$1" in
     socket) echo "" ;;
@@ -55,6 +58,7 @@ else
   [ "$(id -u)" -eq 0 ] || { echo "run as root (network namespaces, raw sockets, apt-get)" >&2; exit 1; }
   logs="$root/artifacts/veth/latency-$(date +%Y%m%d-%H%M%S)"
   mkdir -p "$logs"
+  echo "busy=$busy" > "$logs/params.sh"
   trap vt_cleanup EXIT
   trap 'exit 130' INT TERM
   [ "$install" = 1 ] && vt_install iputils-ping socat iproute2 util-linux python3
@@ -68,11 +72,8 @@ else
     echo "date:    $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
     echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), Linux $(uname -r)"
     echo "run:     $passes passes; ping -f -c $count; tcp_rr.py $seconds s; busy modes --busy-poll $busy; idle CPU over $idle s"
-    echo "         appliance ${appliance[*]}; servers on CPU 0, clients on CPU 1"
+    echo "         appliance ${appliance[*]}; clients on CPU 1, servers on CPU 0 (split) or 1 (shared)"
   } | tee "$logs/about.txt"
-
-  vt_start "$logs/socat.log" ip netns exec "$(vt_ns_server K)" taskset -c 0 socat TCP-LISTEN:7,fork,reuseaddr PIPE
-  vt_wait_listen "$(vt_ns_server K)" 7
 
   # ping_test LABEL PAIR TARGET [PID]: replies per second in LABEL.ping.PASS; with PID, that process's CPU seconds per second.
   ping_test() {
@@ -88,7 +89,7 @@ else
       after=$(vt_cpu_ticks "$pid")
       awk -v a="$after" -v b="$before" -v hz="$hz" -v s="$start" -v e="$end" 'BEGIN { printf "%.3f\n", (a - b) / hz / (e - s) }' > "$logs/$label.ping-cpu.$pass"
     fi
-    printf '   %-22s ping -f: %8s replies/s%s\n' "$label" "$(cat "$logs/$label.ping.$pass")" "${pid:+, appliance CPU $(cat "$logs/$label.ping-cpu.$pass") s/s}"
+    printf '   %-28s ping -f: %8s replies/s%s\n' "$label" "$(cat "$logs/$label.ping.$pass")" "${pid:+, appliance CPU $(cat "$logs/$label.ping-cpu.$pass") s/s}"
   }
   # rr_test LABEL PAIR TARGET [PID]: TCP_RR transactions per second in LABEL.rr.PASS (and the CPU, as above).
   rr_test() {
@@ -102,35 +103,44 @@ else
       after=$(vt_cpu_ticks "$pid")
       awk -v a="$after" -v b="$before" -v hz="$hz" -v s="$start" -v e="$end" 'BEGIN { printf "%.3f\n", (a - b) / hz / (e - s) }' > "$logs/$label.rr-cpu.$pass"
     fi
-    printf '   %-22s TCP_RR:  %8s trans/s%s\n' "$label" "$(cat "$logs/$label.rr.$pass")" "${pid:+, appliance CPU $(cat "$logs/$label.rr-cpu.$pass") s/s}"
+    printf '   %-28s TCP_RR:  %8s trans/s%s\n' "$label" "$(cat "$logs/$label.rr.$pass")" "${pid:+, appliance CPU $(cat "$logs/$label.rr-cpu.$pass") s/s}"
   }
 
   echo "uptime at start: $(uptime)" | tee "$logs/load.txt"
   for pass in $(seq "$passes"); do
     echo "== pass $pass of $passes"
-    ping_test kernel K 198.18.41.1
-    rr_test kernel K 198.18.41.1
-    for mode in "${modes[@]}"; do
-      # shellcheck disable=SC2046 # the options are words
-      vt_start "$logs/ethox-$mode.$pass.log" ip netns exec "$(vt_ns_server E)" taskset -c 0 "${appliance[@]}" \
-        --iface "$(vt_if_server E)" --ip 198.18.40.1/24 --max-connections 16 $(mode_options "$mode")
-      pid=$started
-      vt_wait_for "$logs/ethox-$mode.$pass.log" "running on"
-      ip netns exec "$(vt_ns_client E)" ping -c 3 -i 0.2 -W 5 198.18.40.1 >/dev/null
-      # Idle first (after the JIT's start-up work has settled), then the two measurements.
-      sleep 1
-      before=$(vt_cpu_ticks "$pid"); sleep "$idle"; after=$(vt_cpu_ticks "$pid")
-      awk -v a="$after" -v b="$before" -v hz="$hz" -v s="$idle" 'BEGIN { printf "%.3f\n", (a - b) / hz / s }' > "$logs/ethox-$mode.idle-cpu.$pass"
-      ping_test "ethox-$mode" E 198.18.40.1 "$pid"
-      rr_test "ethox-$mode" E 198.18.40.1 "$pid"
-      printf '   %-22s idle:    appliance CPU %s s/s\n' "ethox-$mode" "$(cat "$logs/ethox-$mode.idle-cpu.$pass")"
-      vt_stop "$pid"
+    for place in "${places[@]}"; do
+      server_cpu=$([ "$place" = split ] && echo 0 || echo 1)
+      vt_start "$logs/socat.$place.$pass.log" ip netns exec "$(vt_ns_server K)" taskset -c "$server_cpu" socat TCP-LISTEN:7,fork,reuseaddr PIPE
+      socat_pid=$started
+      vt_wait_listen "$(vt_ns_server K)" 7
+      ping_test "$place-kernel" K 198.18.41.1
+      rr_test "$place-kernel" K 198.18.41.1
+      vt_stop "$socat_pid"
+      for mode in "${modes[@]}"; do
+        label="$place-ethox-$mode"
+        # shellcheck disable=SC2046 # the options are words
+        vt_start "$logs/$label.$pass.log" ip netns exec "$(vt_ns_server E)" taskset -c "$server_cpu" "${appliance[@]}" \
+          --iface "$(vt_if_server E)" --ip 198.18.40.1/24 --max-connections 16 $(mode_options "$mode")
+        pid=$started
+        vt_wait_for "$logs/$label.$pass.log" "running on"
+        ip netns exec "$(vt_ns_client E)" ping -c 3 -i 0.2 -W 5 198.18.40.1 >/dev/null
+        # Idle first (after the JIT's start-up work has settled), then the two measurements.
+        sleep 1
+        before=$(vt_cpu_ticks "$pid"); sleep "$idle"; after=$(vt_cpu_ticks "$pid")
+        awk -v a="$after" -v b="$before" -v hz="$hz" -v s="$idle" 'BEGIN { printf "%.3f\n", (a - b) / hz / s }' > "$logs/$label.idle-cpu.$pass"
+        ping_test "$label" E 198.18.40.1 "$pid"
+        rr_test "$label" E 198.18.40.1 "$pid"
+        printf '   %-28s idle:    appliance CPU %s s/s\n' "$label" "$(cat "$logs/$label.idle-cpu.$pass")"
+        vt_stop "$pid"
+      done
     done
     echo "uptime after pass $pass: $(uptime)" | tee -a "$logs/load.txt"
   done
 fi
 
 # ---- summary ----
+. "$logs/params.sh"
 med() { cat "$logs/$1".* 2>/dev/null | median; }
 f() { awk -v v="$1" -v d="$2" 'BEGIN { if (v == v + 0) printf "%." d "f", v; else print v }'; }
 {
@@ -139,14 +149,20 @@ f() { awk -v v="$1" -v d="$2" 'BEGIN { if (v == v + 0) printf "%." d "f", v; els
   echo
   echo "Medians over the passes. CPU: the appliance's user + system time per second of wall time during the measurement."
   echo
-  echo "| answered by | ping -f replies/s | vs kernel | CPU s/s | TCP_RR trans/s | vs kernel | CPU s/s | idle CPU s/s |"
-  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-  kp=$(med kernel.ping) kr=$(med kernel.rr)
-  echo "| kernel (ICMP in softirq; TCP: socat PIPE echo) | $(f "$kp" 0) | 1.00 | - | $(f "$kr" 0) | 1.00 | - | - |"
-  for mode in "${modes[@]}"; do
-    p=$(med "ethox-$mode.ping") r=$(med "ethox-$mode.rr")
-    echo "| Ethox, $mode | $(f "$p" 0) | $(ratio "$p" "$kp") | $(f "$(med "ethox-$mode.ping-cpu")" 2) | $(f "$r" 0) | $(ratio "$r" "$kr") | $(f "$(med "ethox-$mode.rr-cpu")" 2) | $(f "$(med "ethox-$mode.idle-cpu")" 3) |"
+  echo "| placement | answered by | ping -f replies/s | vs kernel | CPU s/s | TCP_RR trans/s | vs kernel | CPU s/s | idle CPU s/s |"
+  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  for place in "${places[@]}"; do
+    kp=$(med "$place-kernel.ping") kr=$(med "$place-kernel.rr")
+    echo "| $place | kernel (ICMP in softirq; TCP: socat PIPE echo) | $(f "$kp" 0) | 1.00 | - | $(f "$kr" 0) | 1.00 | - | - |"
+    for mode in "${modes[@]}"; do
+      l="$place-ethox-$mode"
+      p=$(med "$l.ping") r=$(med "$l.rr")
+      echo "| $place | Ethox, $mode | $(f "$p" 0) | $(ratio "$p" "$kp") | $(f "$(med "$l.ping-cpu")" 2) | $(f "$r" 0) | $(ratio "$r" "$kr") | $(f "$(med "$l.rr-cpu")" 2) | $(f "$(med "$l.idle-cpu")" 3) |"
+    done
   done
+  echo
+  echo "split: servers on CPU 0, clients on CPU 1; shared: both on CPU 1. socket/mmap: AF_PACKET plain socket or PACKET_MMAP rings;"
+  echo "-busy: --busy-poll $busy (spin, yielding the CPU between looks, for $busy us after the last frame before sleeping)." 
   echo
   cat "$logs/load.txt"
   echo "logs: $logs"

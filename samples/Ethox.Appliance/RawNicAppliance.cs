@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Security.Cryptography;
 using System.Text;
+using System.Threading;
 using Ethox.Layer;
 using Ethox.Layer.Common;
 using Ethox.Layer.Eth;
@@ -379,8 +380,14 @@ internal sealed class RawNicAppliance : IDisposable
             var deadline = Instant.Min(Instant.Min(stack.NextDeadline(), Services.NextWake(now)), until);
             if (faultsDue is not null) deadline = Instant.Min(deadline, faultsDue());
             // --busy-poll: for a while after the last frame, look again at once instead of sleeping, so that the next
-            // frame is taken without a wake-up (a system call and a thread switch, some microseconds each way).
-            if (now - lastFrame < busyPoll) continue;
+            // frame is taken without a wake-up (a system call and a thread switch, some microseconds each way). Between
+            // two looks the CPU goes to any other thread ready on it (sched_yield): a peer on the same CPU, whose answer
+            // is what we wait for, runs at once instead of at the end of our time slice.
+            if (now - lastFrame < busyPoll)
+            {
+                Thread.Yield();
+                continue;
+            }
             var timeout = Duration.Min(deadline - Instant.Now, StopCheckInterval);
             if (received + sent == 0 && timeout < IdleWait) timeout = IdleWait;
             if (timeout > Duration.Zero) wait(timeout);
