@@ -47,8 +47,11 @@ vt_build_appliance() {
 
 # vt_pair NAME SUBNET OFFLOADS SERVER_ADDRESS: two namespaces $ns_prefix-NAME-s and -c joined by a veth pair
 # (vt<pid>NAMEs / vt<pid>NAMEc), IPv6 off, the client end with SUBNET.2/24. SERVER_ADDRESS=kernel gives the server end
-# SUBNET.1/24 (a kernel peer); anything else leaves it without an address (Ethox or gVisor owns that end). OFFLOADS=off
-# switches every checksum and segmentation offload off on both ends (ethtool), as a peer without virtio-net headers needs.
+# SUBNET.1/24 (a kernel peer); anything else leaves it without an address (Ethox or gVisor owns that end) and keeps that
+# namespace's kernel off it: an nftables netdev ingress rule drops every frame after the packet sockets had their copy,
+# as an appliance that owns its NIC would want (without it the kernel looks up a route for every frame to the address it
+# does not hold and drops it with an error, on the sender's CPU). OFFLOADS=off switches every checksum and segmentation
+# offload off on both ends (ethtool), as a peer without virtio-net headers needs.
 vt_pair() {
   local name=$1 subnet=$2 offloads=$3 server=$4
   local s="$ns_prefix-$name-s" c="$ns_prefix-$name-c" is="vt$tag${name}s" ic="vt$tag${name}c"
@@ -63,7 +66,13 @@ vt_pair() {
   fi
   ip -n "$s" link set lo up
   ip -n "$c" link set lo up
-  [ "$server" = kernel ] && ip -n "$s" addr add "$subnet.1/24" dev "$is"
+  if [ "$server" = kernel ]; then
+    ip -n "$s" addr add "$subnet.1/24" dev "$is"
+  else
+    ip netns exec "$s" nft add table netdev owned
+    ip netns exec "$s" nft add chain netdev owned ingress "{ type filter hook ingress device $is priority 0; }"
+    ip netns exec "$s" nft add rule netdev owned ingress drop
+  fi
   ip -n "$c" addr add "$subnet.2/24" dev "$ic"
   ip -n "$s" link set "$is" up
   ip -n "$c" link set "$ic" up

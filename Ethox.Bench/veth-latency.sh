@@ -22,7 +22,7 @@
 #   --aot         run the appliance's NativeAOT build (published first) instead of the JIT build
 #   --no-install  do not apt-get anything
 #   --summary DIR run nothing: print the summary of an earlier run's logs in DIR again
-# It installs iputils-ping, socat, iproute2, util-linux and python3 with apt-get; logs go to artifacts/veth/<date>/.
+# It installs iputils-ping, socat, iproute2, nftables, util-linux and python3 with apt-get; logs go to artifacts/veth/<date>/.
 set -euo pipefail
 
 passes=3 count=50000 seconds=5 busy=200 idle=3 aot=0 install=1 summary_of=
@@ -61,8 +61,8 @@ else
   echo "busy=$busy" > "$logs/params.sh"
   trap vt_cleanup EXIT
   trap 'exit 130' INT TERM
-  [ "$install" = 1 ] && vt_install iputils-ping socat iproute2 util-linux python3
-  for tool in dotnet ping socat taskset ip python3; do command -v "$tool" >/dev/null || { echo "$tool not found" >&2; exit 1; }; done
+  [ "$install" = 1 ] && vt_install iputils-ping socat iproute2 nftables util-linux python3
+  for tool in dotnet ping socat taskset ip nft python3; do command -v "$tool" >/dev/null || { echo "$tool not found" >&2; exit 1; }; done
   vt_build_appliance "$logs" "$aot"
   hz=$(getconf CLK_TCK)
 

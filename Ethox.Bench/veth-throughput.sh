@@ -20,7 +20,7 @@
 #   --aot           run the appliance's NativeAOT build (published first) instead of the JIT build
 #   --no-install    do not apt-get anything
 #   --summary DIR   run nothing: print the summary of an earlier run's logs in DIR again
-# It installs iperf3, socat, ethtool, iproute2, util-linux, python3, golang-go and golang-gvisor-gvisor-dev with apt-get;
+# It installs iperf3, socat, ethtool, iproute2, nftables, util-linux, python3, golang-go and golang-gvisor-gvisor-dev with apt-get;
 # builds the appliance and the gVisor peer; logs go to artifacts/veth/<date>/ (ignored by git). Not run by .ci/run.
 set -euo pipefail
 
@@ -51,8 +51,8 @@ else
   mkdir -p "$logs" "$root/artifacts/peers/gopath"
   trap vt_cleanup EXIT
   trap 'exit 130' INT TERM
-  [ "$install" = 1 ] && vt_install iperf3 socat ethtool iproute2 util-linux python3 golang-go golang-gvisor-gvisor-dev
-  for tool in dotnet go iperf3 socat ethtool taskset ip python3; do command -v "$tool" >/dev/null || { echo "$tool not found" >&2; exit 1; }; done
+  [ "$install" = 1 ] && vt_install iperf3 socat ethtool iproute2 nftables util-linux python3 golang-go golang-gvisor-gvisor-dev
+  for tool in dotnet go iperf3 socat ethtool taskset ip nft python3; do command -v "$tool" >/dev/null || { echo "$tool not found" >&2; exit 1; }; done
   vt_build_appliance "$logs" "$aot"
   echo "== building the gVisor peer"
   gvisor="$root/artifacts/peers/gvisor-peer"
@@ -83,7 +83,7 @@ else
   socat_test() {
     local label=$1 pair=$2 target=$3 start end
     start=$(date +%s.%N)
-    ip netns exec "$(vt_ns_client "$pair")" taskset -c 1 sh -c "head -c $bytes /dev/zero | socat -u - TCP4:$target:9" || true
+    ip netns exec "$(vt_ns_client "$pair")" taskset -c 1 socat -u -b 1048576 "OPEN:/dev/zero,readbytes=$bytes" "TCP4:$target:9" || true
     end=$(date +%s.%N)
     awk -v s="$start" -v e="$end" -v b="$bytes" 'BEGIN { printf "%.3f\n", b * 8 / (e - s) / 1e9 }' > "$logs/$label.$pass.txt"
     printf '   %-28s %s Gbit/s\n' "$label" "$(cat "$logs/$label.$pass.txt")"
