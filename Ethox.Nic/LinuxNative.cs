@@ -20,6 +20,9 @@ internal static unsafe partial class Native
     public const ushort ARPHRD_ETHER = 1, ARPHRD_LOOPBACK = 772;
     public const int MSG_DONTWAIT = 0x40;
 
+    // Socket-level options (asm-generic/socket.h).
+    public const int SOL_SOCKET = 1, SO_RCVBUF = 8, SO_RCVBUFFORCE = 33;
+
     // Packet socket options (linux/if_packet.h).
     public const int SOL_PACKET = 263;
     public const int PACKET_ADD_MEMBERSHIP = 1, PACKET_RX_RING = 5, PACKET_STATISTICS = 6, PACKET_VERSION = 10;

@@ -175,6 +175,7 @@ public sealed partial class TcpEndpoint
         c.Receive = new ReceiveRing(buffers.Receive);
         if (options.Nagle) c.Set(ConnectionFlags.Nagle);
         if (options.KeepAlive) c.Set(ConnectionFlags.KeepAlive);
+        if (options.CoalesceAcks) c.Set(ConnectionFlags.CoalesceAcks);
         c.TsOffset = TsOffsetFor(tuple);
         c.ReceiveMss = (ushort)OurMss(tuple, now);
         SetSendMss(ref c, tuple, DefaultMss(tuple), now);
