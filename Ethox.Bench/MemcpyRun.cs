@@ -7,7 +7,7 @@ namespace Ethox.Bench;
 /// <summary>
 /// The memory-copy figure the TCP bulk transfers are set against, outside BenchmarkDotNet so that a script can
 /// run it in the same go as the peers: <c>memcpy [--mib N] [--rounds N]</c> copies N MiB per round in 64 KiB
-/// chunks into a 256 KiB ring (both in cache, as <see cref="TcpBulkBench.CopyThroughRing"/> does: the copy an
+/// chunks into a 256 KiB ring (both in cache, as <c>TcpBulkBench.CopyThroughRing</c> does: the copy an
 /// application's write into a send ring makes) and prints, per round, GB/s and Gbit/s from
 /// <see cref="Stopwatch.GetTimestamp"/>, then the median.
 /// </summary>
@@ -24,7 +24,7 @@ public static class MemcpyRun
         if (mib <= 0 || rounds <= 0) { Console.Error.WriteLine("--mib and --rounds must be positive"); return 2; }
 
         var source = new byte[ChunkSize];
-        var ring = new byte[TcpBulkBench.BufferSize];
+        var ring = new byte[TcpBulkSetup.BufferSize];
         Random.Shared.NextBytes(source);
         long bytes = (long)mib << 20;
         Console.WriteLine($"memcpy: {mib} MiB per round in {ChunkSize / 1024} KiB chunks into a {ring.Length / 1024} KiB ring");

@@ -8,6 +8,7 @@ using Ethox.Bench;
 // Bulk TCP with a Stopwatch and the counters (profiling, retransmissions): dotnet run -c Release --project Ethox.Bench -- tcpbulk --mtu 1500 --mib 64 --loss 0.01
 // Connection set-up in a loop (profiling): dotnet run -c Release --project Ethox.Bench -- tcphandshake [--cookies] [--server-only] --rounds 10
 // A million established connections in one endpoint: dotnet run -c Release --project Ethox.Bench -- tcpscale --connections 1000000
+// tcpbulk, tcphandshake, tcpscale and memcpy as a NativeAOT binary: Ethox.Bench/Aot, and Ethox.Bench/aot-compare.sh (docs/performance.md, "NativeAOT")
 if (args.Length > 0 && args[0] == "pingflood") return PingFlood.Run(args[1..]);
 if (args.Length > 0 && args[0] == "tcpbulk") return TcpBulkRun.Run(args[1..]);
 if (args.Length > 0 && args[0] == "tcphandshake") return TcpHandshakeRun.Run(args[1..]);

@@ -25,9 +25,9 @@ public class TcpBulkBench
     /// <summary>Payload per operation: 64 MiB.</summary>
     public const long BytesPerOperation = 64L << 20;
     /// <summary>What the set-up moves before measuring.</summary>
-    public const long WarmUpBytes = 16L << 20;
+    public const long WarmUpBytes = TcpBulkSetup.WarmUpBytes;
     /// <summary>Each connection's send and receive ring.</summary>
-    public const int BufferSize = 256 * 1024;
+    public const int BufferSize = TcpBulkSetup.BufferSize;
     /// <summary>The drop probability of the lossy variants, per frame and direction.</summary>
     public const double Loss = 0.01;
 
@@ -45,12 +45,6 @@ public class TcpBulkBench
     private TcpBulkTransfer<FaultInjector<PipeEnd>> _injected = null!;
     private byte[] _source = null!, _ring = null!, _large = null!, _largeCopy = null!;
 
-    /// <summary>Two stacks at MTU <paramref name="mtu"/> over a perfect pipe.</summary>
-    public static TcpBenchPair<PipeEnd> Perfect(int mtu) => TcpBenchPair.OverPipe(mtu, 4, BufferSize);
-
-    /// <summary>Two stacks at MTU <paramref name="mtu"/> over a fault-injecting pipe that drops <paramref name="loss"/> of each end's frames.</summary>
-    public static TcpBenchPair<FaultInjector<PipeEnd>> Lossy(int mtu, double loss) => TcpBenchPair.OverLossyPipe(mtu, 4, BufferSize, loss, 1);
-
     [GlobalSetup(Targets = [nameof(CopyThroughRing), nameof(CopyLarge)])]
     public void SetupCopies()
     {
@@ -63,19 +57,19 @@ public class TcpBulkBench
     }
 
     [GlobalSetup(Target = nameof(TcpMtu1500))]
-    public void Setup1500() => _perfect = new(Perfect(1500), WarmUpBytes);
+    public void Setup1500() => _perfect = new(TcpBulkSetup.Perfect(1500), WarmUpBytes);
 
     [GlobalSetup(Target = nameof(TcpMtu9000))]
-    public void Setup9000() => _perfect = new(Perfect(9000), WarmUpBytes);
+    public void Setup9000() => _perfect = new(TcpBulkSetup.Perfect(9000), WarmUpBytes);
 
     [GlobalSetup(Target = nameof(TcpMtu1500Injector))]
-    public void Setup1500Injector() => _injected = new(Lossy(1500, 0), WarmUpBytes);
+    public void Setup1500Injector() => _injected = new(TcpBulkSetup.Lossy(1500, 0), WarmUpBytes);
 
     [GlobalSetup(Target = nameof(TcpMtu1500Lossy))]
-    public void Setup1500Lossy() => _injected = new(Lossy(1500, Loss), WarmUpBytes);
+    public void Setup1500Lossy() => _injected = new(TcpBulkSetup.Lossy(1500, Loss), WarmUpBytes);
 
     [GlobalSetup(Target = nameof(TcpMtu9000Lossy))]
-    public void Setup9000Lossy() => _injected = new(Lossy(9000, Loss), WarmUpBytes);
+    public void Setup9000Lossy() => _injected = new(TcpBulkSetup.Lossy(9000, Loss), WarmUpBytes);
 
     /// <summary>The copy an application's write into a send ring makes: a 64 KiB chunk into a ring of <see cref="BufferSize"/>, both in cache.</summary>
     [Benchmark(Baseline = true, Description = "memcpy, 64 KiB chunks into a 256 KiB ring")]

@@ -3,8 +3,6 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
-using Ethox.Layer;
-using Ethox.Layer.Tcp;
 using Ethox.Nic;
 
 namespace Ethox.Bench;
@@ -25,9 +23,8 @@ namespace Ethox.Bench;
 [Config(typeof(Config))]
 public class TcpHandshakeBench
 {
-    /// <summary>Connections opened, established and aborted per invocation (the reset queue holds 64).</summary>
-    public const int Batch = 32;
-    private const ushort BacklogPort = 80, CookiePort = 81;
+    /// <summary>Connections opened, established and aborted per invocation.</summary>
+    public const int Batch = TcpHandshakeBatches.Batch;
 
     private sealed class Config : ManualConfig
     {
@@ -38,48 +35,14 @@ public class TcpHandshakeBench
         }
     }
 
-    private TcpBenchPair<PipeEnd> _pair = null!;
-    private readonly SlotKey[] _keys = new SlotKey[Batch];
+    private TcpHandshakeBatches _batches = null!;
 
     [GlobalSetup]
-    public void Setup()
-    {
-        _pair = TcpBenchPair.OverPipe(1500, 2 * Batch, 4096);
-        _pair.Server.Tcp.Listen(BacklogPort, backlog: 128);
-        _pair.Server.Tcp.Listen(CookiePort, backlog: 0); // a full backlog from the start: every SYN gets a cookie
-        // One connection resolves the neighbours (ARP) with time moving; then each kind of batch runs once, checked.
-        var client = _pair.Client.App;
-        var server = _pair.Server.App;
-        if (client.Connect(new TransportAddress(TcpBenchPair<PipeEnd>.ServerV4, BacklogPort), _pair.Now, out var first) != TcpStatus.Ok
-            || !_pair.RunUntil(() => server.Established == 1 && client.Established == 1)
-            || client.Abort(first) != TcpStatus.Ok
-            || !_pair.RunUntil(() => server.Closed == 1))
-            throw new InvalidOperationException("the first connection failed");
-        Handshakes(BacklogPort);
-        Handshakes(CookiePort);
-    }
+    public void Setup() => _batches = new TcpHandshakeBatches();
 
     [Benchmark(OperationsPerInvoke = Batch, Description = "TCP handshake + abort, backlog")]
-    public long Backlog() => Handshakes(BacklogPort);
+    public long Backlog() => _batches.Backlog();
 
     [Benchmark(OperationsPerInvoke = Batch, Description = "TCP handshake + abort, SYN cookies")]
-    public long Cookies() => Handshakes(CookiePort);
-
-    private long Handshakes(ushort port)
-    {
-        var client = _pair.Client.App;
-        var server = _pair.Server.App;
-        long established = server.Established, closed = server.Closed, connected = client.Established;
-        var remote = new TransportAddress(TcpBenchPair<PipeEnd>.ServerV4, port);
-        for (int i = 0; i < Batch; i++)
-            if (client.Connect(remote, _pair.Now, out _keys[i]) != TcpStatus.Ok) throw new InvalidOperationException("connect failed");
-        _pair.Round(); // SYN → SYN-ACK (in place) → ACK (in place)
-        _pair.Round(); // the ACKs reach the server: ESTABLISHED
-        for (int i = 0; i < Batch; i++) client.Abort(_keys[i]);
-        _pair.Round(); // the RSTs free the server's slots
-        long made = server.Established - established;
-        if ((made != Batch || server.Closed - closed != Batch || client.Established - connected != Batch))
-            throw new InvalidOperationException($"{made} of {Batch} established, {server.Closed - closed} freed on the server, {client.Established - connected} on the client");
-        return made;
-    }
+    public long Cookies() => _batches.Cookies();
 }

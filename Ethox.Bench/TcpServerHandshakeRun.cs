@@ -9,7 +9,7 @@ using Ethox.Wire;
 namespace Ethox.Bench;
 
 /// <summary>
-/// Connection set-up as the server alone sees it: <c>tcphandshake --server-only [--cookies] [--rounds N]</c>. A
+/// Connection set-up as the server alone sees it: <c>tcphandshake --server-only [--cookies] [--rounds N] [--warmup N]</c>. A
 /// <see cref="ScriptedTcpClient"/> writes raw SYNs into the pipe, answers the server's SYN-ACKs in place with the
 /// final ACK and releases each connection with a RST, so nearly all the work is the server stack's (Ethernet, IPv4,
 /// TCP, the user's accept). Batches of <see cref="Batch"/>: SYNs in, SYN-ACKs out in place, ACKs in (ESTABLISHED),
@@ -24,8 +24,8 @@ public static class TcpServerHandshakeRun
     public const int Batch = 128;
     private const ushort BacklogPort = 80, CookiePort = 81;
 
-    /// <summary>Runs <paramref name="rounds"/> rounds of about a second each; returns the process exit code.</summary>
-    public static int Run(bool cookies, int rounds)
+    /// <summary>Runs <paramref name="rounds"/> rounds of about a second each after <paramref name="warmup"/> untimed ones; returns the process exit code.</summary>
+    public static int Run(bool cookies, int rounds, int warmup)
     {
         var pair = TcpBenchPair.OverPipe(1500, 2 * Batch, 4096);
         var server = pair.Server;
@@ -43,7 +43,10 @@ public static class TcpServerHandshakeRun
         var script = new ScriptedTcpClient(pair.Client.Ethernet.Address, TcpBenchPair<PipeEnd>.ClientV4,
             server.Ethernet.Address, TcpBenchPair<PipeEnd>.ServerV4, Batch) { ServerPort = cookies ? CookiePort : BacklogPort };
         Console.WriteLine($"handshake + RST over Pipe, {(cookies ? "SYN cookies" : "backlog")}, server stack against a scripted client, batches of {Batch}");
-        for (int round = 0; round < rounds; round++)
+        var perCpu = new double[rounds];
+        var serverPerHandshake = new double[rounds];
+        // Untimed rounds first (negative numbers): the tiered JIT needs them to reach its optimized, profiled code.
+        for (int round = -warmup; round < rounds; round++)
         {
             long allocated = GC.GetAllocatedBytesForCurrentThread();
             long cpuBefore = ThreadClock.Nanoseconds();
@@ -56,9 +59,14 @@ public static class TcpServerHandshakeRun
             var elapsed = Stopwatch.GetElapsedTime(start);
             long cpu = ThreadClock.Nanoseconds() - cpuBefore;
             allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+            if (round < 0) continue;
+            perCpu[round] = made * 1e6 / cpu;
+            serverPerHandshake[round] = (double)serverNs / made;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"round {round}: {made / elapsed.TotalSeconds / 1e3:F0} k handshakes/s, {made * 1e6 / cpu:F0} k per CPU second; per handshake {(double)cpu / made:F0} ns of CPU: server {(double)serverNs / made:F0} ns ({made * 1e6 / serverNs:F0} k/s), client script {(double)clientNs / made:F0} ns, clock reads and checks the rest; {allocated} B allocated"));
         }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"median of {rounds} rounds: {TcpBulkRun.Median(perCpu):F0} k handshakes per CPU second, server {TcpBulkRun.Median(serverPerHandshake):F0} ns a handshake ({1e6 / TcpBulkRun.Median(serverPerHandshake):F0} k/s)"));
         return 0;
     }
 

@@ -9,6 +9,6 @@ public enum SegmentationKind : byte
     TcpV4 = 1,
     /// <summary>A TCP over IPv6 super-segment: IPv6 Payload Length and the TCP payload cover all its segments.</summary>
     TcpV6 = 2,
-    /// <summary>A UDP super-datagram to split into datagrams (UDP GSO): the layers cannot take it whole, devices drop it and count it.</summary>
+    /// <summary>A UDP super-datagram to split into datagrams (UDP GSO): the layers cannot take it whole, so the devices cut it into its datagrams before handing them over; never sent.</summary>
     Udp = 3,
 }

@@ -144,6 +144,13 @@ public sealed class AfPacketDevice : IDevice, IDisposable
             return false;
         }
         if (options.UseMmapRings && !PacketRings.TryCreate(fd, capabilities, options.RingFrames, filterOutgoing, out rings, out error)) return false;
+        if (options.ReceiveBufferBytes > 0 && !options.UseMmapRings
+            && !Native.SetInt(fd, Native.SOL_SOCKET, Native.SO_RCVBUFFORCE, options.ReceiveBufferBytes)
+            && !Native.SetInt(fd, Native.SOL_SOCKET, Native.SO_RCVBUF, options.ReceiveBufferBytes))
+        {
+            error = $"cannot set the receive buffer to {options.ReceiveBufferBytes} bytes: {Native.Describe(Native.Errno)}";
+            return false;
+        }
 
         var address = new SockaddrLl
         {

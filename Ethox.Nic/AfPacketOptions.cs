@@ -28,6 +28,15 @@ public sealed class AfPacketOptions
     /// <summary>Frames in each ring (rounded up to fill whole pages) when <see cref="UseMmapRings"/> is set.</summary>
     public int RingFrames { get; init; } = 256;
 
+    /// <summary>
+    /// The socket's receive buffer in bytes without rings (SO_RCVBUFFORCE, which a process with CAP_NET_ADMIN may set beyond
+    /// net.core.rmem_max, else SO_RCVBUF up to it); 0 keeps the kernel's default (net.core.rmem_default, about 208 KiB). Frames
+    /// that arrive while it is full are dropped (<see cref="AfPacketDevice.ReadKernelDrops"/>): a TCP receive window much
+    /// larger than it lets a sender on this host overflow it between two reads. The kernel counts each frame's whole
+    /// buffer against it (about twice an MTU-sized frame). With <see cref="UseMmapRings"/> the ring holds the frames instead.
+    /// </summary>
+    public int ReceiveBufferBytes { get; init; }
+
     /// <summary>The MTU to assume; 0 takes the interface's. The maximum frame length (and ring frame size) follows from it.</summary>
     public int Mtu { get; init; }
 

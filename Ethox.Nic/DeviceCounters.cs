@@ -8,7 +8,7 @@ public struct DeviceCounters
 {
     internal long rxFrames, rxBytes, txFrames, txBytes;
     internal long rxTruncated, rxErrors, rxKernelDropped, txQueueFull, txErrors;
-    internal long rxChecksumPartial, rxChecksumVerified, rxSegmented, rxUnsupportedOffload, txChecksumPartial, txSegmented;
+    internal long rxChecksumPartial, rxChecksumVerified, rxSegmented, rxUnsupportedOffload, rxSplitDatagrams, txChecksumPartial, txSegmented;
 
     /// <summary>Frames handed to the receiver.</summary>
     public readonly long RxFrames => rxFrames;
@@ -32,9 +32,11 @@ public struct DeviceCounters
     public readonly long RxChecksumPartial => rxChecksumPartial;
     /// <summary>Received frames whose checksum the device said it verified.</summary>
     public readonly long RxChecksumVerified => rxChecksumVerified;
-    /// <summary>Received TCP super-segments (GSO/GRO), handed over whole.</summary>
+    /// <summary>Received super-segments: TCP ones (GSO/GRO), handed over whole, and UDP super-datagrams (UDP GSO), handed over cut into their datagrams.</summary>
     public readonly long RxSegmented => rxSegmented;
-    /// <summary>Received frames dropped because their offload cannot be taken (a UDP super-datagram, an unknown segmentation kind).</summary>
+    /// <summary>Datagrams cut from received UDP super-datagrams (each also counts in <see cref="RxFrames"/>).</summary>
+    public readonly long RxSplitDatagrams => rxSplitDatagrams;
+    /// <summary>Received frames dropped because their offload cannot be taken (UDP fragmentation offload, an unknown segmentation kind, a UDP super-datagram that does not split: a segment size of 0, too many datagrams, headers that do not describe it).</summary>
     public readonly long RxUnsupportedOffload => rxUnsupportedOffload;
     /// <summary>Frames sent with a partial checksum for the device to finish.</summary>
     public readonly long TxChecksumPartial => txChecksumPartial;
@@ -65,5 +67,5 @@ public struct DeviceCounters
     public override readonly string ToString()
         => $"rx {rxFrames} frames/{rxBytes} B, tx {txFrames} frames/{txBytes} B, drops: rx truncated {rxTruncated}, rx errors {rxErrors}, "
          + $"kernel {rxKernelDropped}, unsupported offload {rxUnsupportedOffload}, tx queue full {txQueueFull}, tx errors {txErrors}; "
-         + $"offloads: rx partial {rxChecksumPartial}, verified {rxChecksumVerified}, segmented {rxSegmented}, tx partial {txChecksumPartial}, segmented {txSegmented}";
+         + $"offloads: rx partial {rxChecksumPartial}, verified {rxChecksumVerified}, segmented {rxSegmented} (datagrams split {rxSplitDatagrams}), tx partial {txChecksumPartial}, segmented {txSegmented}";
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using Ethox.Layer;
 using Ethox.Wire;
 
@@ -22,6 +23,7 @@ internal sealed unsafe class FdPort
     private readonly byte[] _rx, _tx;
     private readonly bool _filterOutgoing;
     private readonly DeviceOffloads _transmitOffloads;
+    private readonly Medium _medium;
     private PacketVerdict _verdict;
 
     /// <param name="fd">A non-blocking descriptor (owned by the caller).</param>
@@ -37,6 +39,7 @@ internal sealed unsafe class FdPort
         _maxTransmit = capabilities.MaxTransmitFrameLength;
         _header = capabilities.Offloads == DeviceOffloads.None ? 0 : VirtioNetHeader.Length;
         _transmitOffloads = capabilities.TransmitOffloads;
+        _medium = capabilities.Medium;
         _rx = new byte[_header + _maxReceive + 1];
         _tx = new byte[_header + _maxTransmit];
         _filterOutgoing = filterOutgoing;
@@ -63,11 +66,47 @@ internal sealed unsafe class FdPort
                 skipped++;
                 continue;
             }
+            if (offload.Segmentation == SegmentationKind.Udp)
+            {
+                int made = ReceiveSuperDatagram(length, offload, ref receiver, now, ref counters);
+                if (made == 0) skipped++;
+                n += made;
+                continue;
+            }
             counters.Received(length, offload);
             _verdict = PacketVerdict.None;
             receiver.Receive(new RawPacket(_rx.AsSpan(_header, _maxReceive), length, now, ref _verdict, offload, _transmitOffloads));
             n++;
-            if (_verdict.SendLength >= 0) WriteOne(_rx, _verdict.SendLength, _verdict.Offload, ref counters);
+            if (_verdict.SendLength >= 0) WriteOne(_rx, _header, _verdict.SendLength, _verdict.Offload, ref counters);
+        }
+        return n;
+    }
+
+    // A UDP super-datagram, cut in place into its datagrams, each handed over (and its answer in place sent) before the next
+    // is made over its tail. Out of line: the stack copy of the headers stays off the common path. Returns the datagrams
+    // handed over (0 when the super-datagram does not split: counted as an unsupported offload).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int ReceiveSuperDatagram<TRecv>(int length, in PacketOffload offload, ref TRecv receiver, Instant now, ref DeviceCounters counters)
+        where TRecv : IRecv<RawPacket>, allows ref struct
+    {
+        Span<byte> headers = stackalloc byte[UdpSuperDatagram.MaxHeaderLength];
+        var buffer = _rx.AsSpan(_header, _maxReceive);
+        if (!UdpSuperDatagram.TryStart(buffer, length, offload, _medium, headers, out var split))
+        {
+            counters.rxUnsupportedOffload++;
+            return 0;
+        }
+        counters.rxSegmented++;
+        int n = 0;
+        while (split.TryNext(out int start, out int datagramLength, out int capacity, out var datagramOffload))
+        {
+            counters.Received(datagramLength, datagramOffload);
+            counters.rxSplitDatagrams++;
+            _verdict = PacketVerdict.None;
+            receiver.Receive(new RawPacket(buffer.Slice(start, capacity), datagramLength, now, ref _verdict, datagramOffload, _transmitOffloads));
+            n++;
+            // The answer's own virtio-net header goes in front of it, over bytes already handed over.
+            if (_verdict.SendLength >= 0) WriteOne(_rx, _header + start, _verdict.SendLength, _verdict.Offload, ref counters);
         }
         return n;
     }
@@ -81,7 +120,7 @@ internal sealed unsafe class FdPort
             _verdict = PacketVerdict.None;
             sender.Send(new RawPacket(_tx.AsSpan(_header), 0, now, ref _verdict, default, _transmitOffloads));
             if (_verdict.SendLength < 0) break;
-            WriteOne(_tx, _verdict.SendLength, _verdict.Offload, ref counters);
+            WriteOne(_tx, _header, _verdict.SendLength, _verdict.Offload, ref counters);
             n++;
         }
         return n;
@@ -115,11 +154,12 @@ internal sealed unsafe class FdPort
         }
     }
 
-    // Writes the frame of length bytes that starts after the header room of buffer, with its header in front.
-    private void WriteOne(byte[] buffer, int length, in PacketOffload offload, ref DeviceCounters counters)
+    // Writes the frame of length bytes that starts at frame in buffer, with its header in the header room in front of it.
+    private void WriteOne(byte[] buffer, int frame, int length, in PacketOffload offload, ref DeviceCounters counters)
     {
-        if (_header > 0) VirtioOffload.ForTransmit(offload).TryWrite(buffer);
-        fixed (byte* p = buffer)
+        int start = frame - _header;
+        if (_header > 0) VirtioOffload.ForTransmit(offload).TryWrite(buffer.AsSpan(start));
+        fixed (byte* p = &buffer[start])
         {
             while (true)
             {

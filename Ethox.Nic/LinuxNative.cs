@@ -20,6 +20,9 @@ internal static unsafe partial class Native
     public const ushort ARPHRD_ETHER = 1, ARPHRD_LOOPBACK = 772;
     public const int MSG_DONTWAIT = 0x40;
 
+    // Socket-level options (asm-generic/socket.h).
+    public const int SOL_SOCKET = 1, SO_RCVBUF = 8, SO_RCVBUFFORCE = 33;
+
     // Packet socket options (linux/if_packet.h).
     public const int SOL_PACKET = 263;
     public const int PACKET_ADD_MEMBERSHIP = 1, PACKET_RX_RING = 5, PACKET_STATISTICS = 6, PACKET_VERSION = 10;
@@ -40,8 +43,8 @@ internal static unsafe partial class Native
     public const nuint TUNSETOFFLOAD = 0x400454D0; // _IOW('T', 208, unsigned int)
     public const nuint TUNSETVNETHDRSZ = 0x400454D8; // _IOW('T', 216, int)
     public const short IFF_TUN = 0x0001, IFF_TAP = 0x0002, IFF_NO_PI = 0x1000, IFF_VNET_HDR = 0x4000, IFF_MULTI_QUEUE = 0x0100;
-    /// <summary>TUNSETOFFLOAD flags: what the kernel may hand us (partial checksums, TCP super-segments).</summary>
-    public const uint TUN_F_CSUM = 0x01, TUN_F_TSO4 = 0x02, TUN_F_TSO6 = 0x04;
+    /// <summary>TUNSETOFFLOAD flags: what the kernel may hand us (partial checksums, TCP super-segments, UDP super-datagrams since Linux 6.2).</summary>
+    public const uint TUN_F_CSUM = 0x01, TUN_F_TSO4 = 0x02, TUN_F_TSO6 = 0x04, TUN_F_USO4 = 0x20, TUN_F_USO6 = 0x40;
     /// <summary>IFNAMSIZ: interface names are at most 15 bytes plus the terminating zero.</summary>
     public const int IFNAMSIZ = 16;
 

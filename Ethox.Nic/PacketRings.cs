@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Ethox.Layer;
 using Ethox.Wire;
@@ -25,6 +26,7 @@ internal sealed unsafe class PacketRings : IDisposable
     private readonly byte* _rxRing, _txRing;
     private readonly int _frameSize, _blockSize, _framesPerBlock, _frameCount, _maxReceive, _maxTransmit, _header;
     private readonly DeviceOffloads _transmitOffloads;
+    private readonly Medium _medium;
     private readonly bool _filterOutgoing;
     private int _rxHead, _txHead;
     private bool _kickPending;
@@ -44,6 +46,7 @@ internal sealed unsafe class PacketRings : IDisposable
         _maxTransmit = capabilities.MaxTransmitFrameLength;
         _header = capabilities.Offloads == DeviceOffloads.None ? 0 : VirtioNetHeader.Length;
         _transmitOffloads = capabilities.TransmitOffloads;
+        _medium = capabilities.Medium;
         _filterOutgoing = filterOutgoing;
     }
 
@@ -125,18 +128,56 @@ internal sealed unsafe class PacketRings : IDisposable
             {
                 int length = (int)hdr->Len;
                 var buffer = new Span<byte>((byte*)hdr + hdr->Mac, Math.Min(_maxReceive, _frameSize - hdr->Mac));
-                counters.Received(length, offload);
-                _verdict = PacketVerdict.None;
-                receiver.Receive(new RawPacket(buffer, length, now, ref _verdict, offload, _transmitOffloads));
-                n++;
-                int answer = _verdict.SendLength;
-                if (answer >= 0) QueueCopy(buffer[..answer], _verdict.Offload, ref counters);
+                if (offload.Segmentation == SegmentationKind.Udp)
+                {
+                    int made = ReceiveSuperDatagram(buffer, length, offload, ref receiver, now, ref counters);
+                    if (made == 0) skipped++;
+                    n += made;
+                }
+                else
+                {
+                    counters.Received(length, offload);
+                    _verdict = PacketVerdict.None;
+                    receiver.Receive(new RawPacket(buffer, length, now, ref _verdict, offload, _transmitOffloads));
+                    n++;
+                    int answer = _verdict.SendLength;
+                    if (answer >= 0) QueueCopy(buffer[..answer], _verdict.Offload, ref counters);
+                }
             }
             // Release: our reads (and in-place writes) of the frame complete before the kernel may reuse it.
             Volatile.Write(ref hdr->Status, Native.TP_STATUS_KERNEL);
             _rxHead = Next(_rxHead);
         }
         if (_kickPending) Kick(ref counters);
+        return n;
+    }
+
+    // A UDP super-datagram, cut in place into its datagrams, each handed over (and its answer in place queued) before the
+    // next is made over its tail. Out of line: the stack copy of the headers stays off the common path. Returns the
+    // datagrams handed over (0 when the super-datagram does not split: counted as an unsupported offload).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int ReceiveSuperDatagram<TRecv>(Span<byte> buffer, int length, in PacketOffload offload, ref TRecv receiver, Instant now, ref DeviceCounters counters)
+        where TRecv : IRecv<RawPacket>, allows ref struct
+    {
+        Span<byte> headers = stackalloc byte[UdpSuperDatagram.MaxHeaderLength];
+        if (!UdpSuperDatagram.TryStart(buffer, length, offload, _medium, headers, out var split))
+        {
+            counters.rxUnsupportedOffload++;
+            return 0;
+        }
+        counters.rxSegmented++;
+        int n = 0;
+        while (split.TryNext(out int start, out int datagramLength, out int capacity, out var datagramOffload))
+        {
+            counters.Received(datagramLength, datagramOffload);
+            counters.rxSplitDatagrams++;
+            var datagram = buffer.Slice(start, capacity);
+            _verdict = PacketVerdict.None;
+            receiver.Receive(new RawPacket(datagram, datagramLength, now, ref _verdict, datagramOffload, _transmitOffloads));
+            n++;
+            int answer = _verdict.SendLength;
+            if (answer >= 0) QueueCopy(datagram[..answer], _verdict.Offload, ref counters);
+        }
         return n;
     }
 

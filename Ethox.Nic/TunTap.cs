@@ -80,7 +80,10 @@ internal static class TunTap
         }
         // TUNSETOFFLOAD takes its flags by value, not through a pointer.
         uint flags = Native.TUN_F_CSUM | ((offloads & DeviceOffloads.ReceiveSegmented) != 0 ? Native.TUN_F_TSO4 | Native.TUN_F_TSO6 : 0);
-        if (Native.Ioctl(fd, Native.TUNSETOFFLOAD, (void*)flags) != 0)
+        // UDP super-datagrams too (the device cuts them, UdpSuperDatagram); a kernel before 6.2 refuses these flags, and
+        // then cuts them itself as before.
+        uint withUdp = (offloads & DeviceOffloads.ReceiveSegmented) != 0 ? flags | Native.TUN_F_USO4 | Native.TUN_F_USO6 : flags;
+        if (Native.Ioctl(fd, Native.TUNSETOFFLOAD, (void*)withUdp) != 0 && Native.Ioctl(fd, Native.TUNSETOFFLOAD, (void*)flags) != 0)
         {
             error = "cannot set the offloads (TUNSETOFFLOAD): " + Native.Describe(Native.Errno);
             return false;

@@ -10,8 +10,9 @@ namespace Ethox.Nic;
 internal static class VirtioOffload
 {
     /// <summary>
-    /// The metadata of a received frame of <paramref name="frameLength"/> bytes. False when the layers cannot take the frame
-    /// (a UDP super-datagram, an unknown segmentation kind): it is dropped and counted. A partial checksum whose field lies
+    /// The metadata of a received frame of <paramref name="frameLength"/> bytes. False when the frame cannot be taken
+    /// (UDP fragmentation offload, an unknown segmentation kind): it is dropped and counted. A UDP super-datagram
+    /// (<see cref="SegmentationKind.Udp"/>) is taken, for the device to cut into its datagrams (<see cref="UdpSuperDatagram"/>). A partial checksum whose field lies
     /// outside the frame vouches for nothing: the frame is then checked in software (and fails).
     /// </summary>
     public static bool TryFromReceived(in VirtioNetHeader header, int frameLength, out PacketOffload offload)
@@ -23,6 +24,7 @@ internal static class VirtioOffload
             case VirtioGsoType.None: segmentation = SegmentationKind.None; break;
             case VirtioGsoType.TcpV4: segmentation = SegmentationKind.TcpV4; break;
             case VirtioGsoType.TcpV6: segmentation = SegmentationKind.TcpV6; break;
+            case VirtioGsoType.UdpL4: segmentation = SegmentationKind.Udp; break;
             default: return false;
         }
         var status = (header.Flags & VirtioNetFlags.NeedsChecksum) != 0 ? ChecksumStatus.Partial

@@ -45,6 +45,16 @@ public sealed class IpEndpoint
     /// <paramref name="addressCapacity"/> addresses, a route table and (over Ethernet) a neighbour cache.
     /// </summary>
     public IpEndpoint(EthernetEndpoint? link, int mtu, int addressCapacity, RouteTable routes, NeighborCache? neighbors)
+        : this(link, mtu, addressCapacity, routes, neighbors, RandomSeed())
+    {
+    }
+
+    /// <summary>
+    /// As the other constructor, with the starting IP identifiers taken from <paramref name="identificationSeed"/> (at least
+    /// 6 bytes, unpredictable to peers: e.g. a keyed hash of a secret) instead of the operating system's generator, which on
+    /// Linux is OpenSSL's; a C program linking Ethox statically then needs no OpenSSL.
+    /// </summary>
+    public IpEndpoint(EthernetEndpoint? link, int mtu, int addressCapacity, RouteTable routes, NeighborCache? neighbors, ReadOnlySpan<byte> identificationSeed)
     {
         ArgumentNullException.ThrowIfNull(routes);
         ArgumentOutOfRangeException.ThrowIfLessThan(mtu, 576);
@@ -57,12 +67,14 @@ public sealed class IpEndpoint
         Neighbors = neighbors;
         _addresses = new InterfaceAddress[addressCapacity];
         _icmpErrors = new TokenBucket(10, Duration.FromMilliseconds(10));
-        Span<byte> seed = stackalloc byte[6];
-        System.Security.Cryptography.RandomNumberGenerator.Fill(seed);
+        ArgumentOutOfRangeException.ThrowIfLessThan(identificationSeed.Length, 6, nameof(identificationSeed));
         // Unpredictable starting identifiers (RFC 7739 §5.1) so peers cannot count our traffic.
+        var seed = identificationSeed;
         _nextIpv4Id = (ushort)(seed[0] << 8 | seed[1]);
         _nextIpv6Id = (uint)(seed[2] << 24 | seed[3] << 16 | seed[4] << 8 | seed[5]);
     }
+
+    private static byte[] RandomSeed() => System.Security.Cryptography.RandomNumberGenerator.GetBytes(6);
 
     /// <summary>The Ethernet interface below, or null on an IP medium.</summary>
     public EthernetEndpoint? Link { get; }

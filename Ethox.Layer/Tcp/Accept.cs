@@ -174,6 +174,7 @@ public sealed partial class TcpEndpoint
     {
         if (options.Nagle) c.Set(ConnectionFlags.Nagle);
         if (options.KeepAlive) c.Set(ConnectionFlags.KeepAlive);
+        if (options.CoalesceAcks) c.Set(ConnectionFlags.CoalesceAcks);
         if (tuple.Version == IpVersion.V6) c.Set(ConnectionFlags.Ipv6);
         SetSendMss(ref c, tuple, DefaultMss(tuple), now);
         c.Congestion = CongestionControl.Create(options.Congestion, c.SendMss);

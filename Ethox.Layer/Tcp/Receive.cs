@@ -106,7 +106,7 @@ public sealed partial class TcpEndpoint
         if (ProcessAck(slot, ref c, seg, now, ref events)) return SegmentFate.Release;
 
         // Seventh: the data, then eighth: the FIN.
-        if (seg.Payload.Length > 0 && c.CanReceiveData) ReceiveData(ref c, seg, now, ref events);
+        if (seg.Payload.Length > 0 && c.CanReceiveData) ReceiveData(slot, ref c, seg, now, ref events);
         if (seg.Has(TcpFlags.Fin)) ReceiveFin(slot, ref c, seg.Seq + seg.Payload.Length, now, ref events);
         else if (c.Has(ConnectionFlags.FinPending) && c.RcvNxt == c.FinSeq) TakeFin(slot, ref c, now, ref events);
 
@@ -263,9 +263,10 @@ public sealed partial class TcpEndpoint
     /// <summary>
     /// In-window data (RFC 9293 §3.10.7.4 seventh): into the receive ring at its place, RCV.NXT over what is now
     /// contiguous; duplicates noted for D-SACK. ACK at once for out-of-order or hole-filling data (RFC 5681 §4.2)
-    /// and for every second full-sized segment; otherwise within the delayed-ACK time (RFC 1122 §4.2.3.2).
+    /// and for every second full-sized segment (with <see cref="TcpConnectionOptions.CoalesceAcks"/>, on the next transmit
+    /// turn, once for the whole receive batch); otherwise within the delayed-ACK time (RFC 1122 §4.2.3.2).
     /// </summary>
-    private void ReceiveData(ref TcpConnection c, in Segment seg, Instant now, ref TcpEvents events)
+    private void ReceiveData(int slot, ref TcpConnection c, in Segment seg, Instant now, ref TcpEvents events)
     {
         var payload = seg.Payload;
         int offset = seg.Seq - c.RcvNxt;
@@ -290,7 +291,15 @@ public sealed partial class TcpEndpoint
             c.Set(ConnectionFlags.AckNow);
             return;
         }
-        if (c.UnackedBytes >= 2 * ReceiveMss(c)) c.Set(ConnectionFlags.AckNow);
+        if (c.UnackedBytes >= 2 * ReceiveMss(c))
+        {
+            if (!c.Has(ConnectionFlags.CoalesceAcks)) c.Set(ConnectionFlags.AckNow);
+            else if (!c.Has(ConnectionFlags.AckOwed))
+            {
+                c.Set(ConnectionFlags.AckOwed);
+                MarkReady(slot);
+            }
+        }
         else if (!c.DelayedAckAt.IsSet) c.DelayedAckAt = WrappingMicroseconds.From(now + Settings.DelayedAck);
     }
 
@@ -355,9 +364,13 @@ public sealed partial class TcpEndpoint
     private void OnReceiveWindowOpened(int slot, ref TcpConnection c)
     {
         if (c.IsHandshaking || c.Has(ConnectionFlags.FinReceived)) return;
-        var right = c.RcvNxt + ReceiveWindow(c);
-        if (right - c.RcvAdv < Math.Min(ReceiveCapacity(c) / 2, ReceiveMss(c))) return;
-        c.Set(ConnectionFlags.AckNow);
+        int capacity = ReceiveCapacity(c);
+        var right = c.RcvNxt + c.Receive.Window(capacity);
+        if (right - c.RcvAdv < Math.Min(capacity / 2, ReceiveMss(c))) return;
+        // Coalescing ACKs, an update goes with the batch's ACK on the next transmit turn while the peer still has half the
+        // ring to fill; when it has less, it may be waiting for the update, which goes at once.
+        if (c.Has(ConnectionFlags.CoalesceAcks) && c.RcvAdv - c.RcvNxt >= capacity / 2) c.Set(ConnectionFlags.AckOwed);
+        else c.Set(ConnectionFlags.AckNow);
         MarkReady(slot);
     }
 }

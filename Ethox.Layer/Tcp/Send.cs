@@ -230,7 +230,7 @@ public sealed partial class TcpEndpoint
         }
         if ((repr.Flags & TcpFlags.Ack) != 0)
         {
-            c.Clear(ConnectionFlags.AckNow | ConnectionFlags.DuplicateSack);
+            c.Clear(ConnectionFlags.AckNow | ConnectionFlags.AckOwed | ConnectionFlags.DuplicateSack);
             c.DelayedAckAt = WrappingMicroseconds.None;
             c.LastAckSent = c.RcvNxt;
         }

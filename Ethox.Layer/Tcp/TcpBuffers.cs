@@ -38,4 +38,13 @@ public readonly record struct TcpConnectionOptions
     public bool KeepAlive { get; init; }
     /// <summary>The congestion control (RFC 5681 NewReno or RFC 9438 CUBIC).</summary>
     public CongestionAlgorithm Congestion { get; init; } = CongestionAlgorithm.Cubic;
+    /// <summary>
+    /// Acknowledge in-order data once per batch of received frames instead of at every second full-sized segment: the ACK
+    /// owed goes out on the next transmit call, one for everything the device handed over in between, as Linux's GRO
+    /// makes one ACK of a burst (a stretch ACK; RFC 5681 §4.2 asks for every second segment with a SHOULD). Out-of-order
+    /// and hole-filling data, window updates, FINs and anything the delayed-ACK timer owes are still answered at once.
+    /// For a loop that transmits after every receive batch, as the appliance's does; fewer ACKs mean fewer frames and
+    /// system calls, and a sender on the same host that handles each ACK in our transmit call. Off by default.
+    /// </summary>
+    public bool CoalesceAcks { get; init; }
 }

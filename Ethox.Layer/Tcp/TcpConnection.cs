@@ -71,8 +71,12 @@ internal enum ConnectionFlags : uint
     /// duplicate ACKs below it come from the go-back-N resend, not a new loss (RFC 6582 §3.2 step 1).
     /// </summary>
     AfterTimeout = 1 << 28,
+    /// <summary>The user asked for <see cref="TcpConnectionOptions.CoalesceAcks"/>.</summary>
+    CoalesceAcks = 1 << 29,
+    /// <summary>An ACK for in-order data is owed and goes out on the next transmit turn (see <see cref="CoalesceAcks"/>).</summary>
+    AckOwed = 1 << 30,
     /// <summary>The connection runs over IPv6 (its receive MSS leaves room for the 40-byte header).</summary>
-    Ipv6 = 1 << 29,
+    Ipv6 = 1u << 31,
 }
 
 /// <summary>

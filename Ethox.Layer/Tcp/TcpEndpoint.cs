@@ -232,6 +232,7 @@ public sealed partial class TcpEndpoint
     {
         if (options.Nagle) c.Set(ConnectionFlags.Nagle); else c.Clear(ConnectionFlags.Nagle);
         if (options.KeepAlive) c.Set(ConnectionFlags.KeepAlive); else c.Clear(ConnectionFlags.KeepAlive);
+        if (options.CoalesceAcks) c.Set(ConnectionFlags.CoalesceAcks); else c.Clear(ConnectionFlags.CoalesceAcks);
         if (options.Congestion != c.Algorithm && c.FlightSize <= 1)
             c.Congestion = CongestionControl.Create(options.Congestion, c.SendMss);
     }
@@ -266,7 +267,18 @@ public sealed partial class TcpEndpoint
     internal SlotKey KeyOf(int slot) => _slots.KeyOf(slot);
     internal FourTuple TupleOf(SlotKey key) => _slots.TryResolve(key, out int slot) ? _table.TupleOf(slot) : default;
     internal bool TryFind(in FourTuple tuple, out int slot) => _table.TryFind(tuple, out slot);
-    internal bool TryTakeReady(out int slot) => _ready.TryTake(out slot);
+    internal bool TryTakeReady(out int slot)
+    {
+        if (!_ready.TryTake(out slot)) return false;
+        // A coalesced ACK is owed since the receive batch before this transmit turn: it goes now.
+        ref var c = ref _connections[slot];
+        if (c.Has(ConnectionFlags.AckOwed))
+        {
+            c.Clear(ConnectionFlags.AckOwed);
+            c.Set(ConnectionFlags.AckNow);
+        }
+        return true;
+    }
 
     /// <summary>
     /// Whether the connection in <paramref name="slot"/> may send data in place of a reply now: when no other connection

@@ -94,4 +94,34 @@ public class ApplianceOptionsTests
         Assert.That(ApplianceOptions.TryParse(["--iface", "eth0", "--ip", "198.18.0.1/24", "--qdisc-bypass"], out var o, out error), Is.True, error);
         Assert.That(o.QdiscBypass, Is.True);
     }
+
+    [Test]
+    public void Iperf_busy_poll_and_tcp_buffer_are_off_or_default_unless_given()
+    {
+        Assert.That(ApplianceOptions.TryParse(Base, out var o, out string error), Is.True, error);
+        Assert.That((o.IperfPort, o.IperfClient, o.BusyPoll, o.TcpBuffer), Is.EqualTo(((ushort)0, (Ethox.Layer.TransportAddress?)null, Duration.Zero, 64 * 1024)));
+        Assert.That(ApplianceOptions.TryParse([.. Base, "--iperf", "5201", "--busy-poll", "50", "--tcp-buffer", "1024"], out o, out error), Is.True, error);
+        Assert.That((o.IperfPort, o.BusyPoll, o.TcpBuffer), Is.EqualTo(((ushort)5201, Duration.FromMicroseconds(50), 1 << 20)));
+        Assert.That(ApplianceOptions.TryParse([.. Base, "--iperf-client", "[2001:db8::2]:5202", "--iperf-time", "3", "--iperf-parallel", "4", "--iperf-reverse"], out o, out error), Is.True, error);
+        Assert.That((o.IperfClient!.Value.ToString(), o.IperfSeconds, o.IperfParallel, o.IperfReverse), Is.EqualTo(("[2001:db8::2]:5202", 3, 4, true)));
+    }
+
+    [TestCase(new[] { "--iperf", "5201", "--http", "5201" }, "two TCP services on port 5201")]
+    [TestCase(new[] { "--busy-poll", "0" }, "--busy-poll '0' is not a number of microseconds from 1 to 1000000")]
+    [TestCase(new[] { "--busy-poll", "2000000" }, "--busy-poll '2000000' is not a number of microseconds from 1 to 1000000")]
+    [TestCase(new[] { "--tcp-buffer", "2" }, "--tcp-buffer '2' is not a number of KiB from 4 to 65536")]
+    [TestCase(new[] { "--tcp-buffer", "65536", "--max-connections", "4096" }, "--max-connections 4096 with --tcp-buffer 65536 needs more than")]
+    [TestCase(new[] { "--iperf-time", "5" }, "--iperf-time, --iperf-parallel and --iperf-reverse go with --iperf-client")]
+    [TestCase(new[] { "--iperf-reverse" }, "--iperf-time, --iperf-parallel and --iperf-reverse go with --iperf-client")]
+    [TestCase(new[] { "--iperf-client", "example.org" }, "--iperf-client 'example.org': 'example.org' is not a unicast IP address literal")]
+    [TestCase(new[] { "--iperf-client", "198.18.0.2", "--iperf-parallel", "129" }, "--iperf-parallel '129' is not a number from 1 to 128")]
+    [TestCase(new[] { "--iperf-client", "198.18.0.2", "--iperf-time", "0" }, "--iperf-time '0' is not a number of seconds from 1 to 86400")]
+    [TestCase(new[] { "--iperf-client", "198.18.0.2", "--queues", "2" }, "--iperf-client needs --queues 1")]
+    [TestCase(new[] { "--iperf-client", "198.18.0.2", "--fetch", "http://198.18.0.2/" }, "give --fetch or --iperf-client, not both")]
+    [TestCase(new[] { "--iperf-client", "198.18.0.2", "--iperf-parallel", "8", "--max-connections", "8" }, "needs --max-connections above 8")]
+    public void A_bad_iperf_busy_poll_or_buffer_option_is_one_line_naming_it(string[] extra, string message)
+    {
+        Assert.That(ApplianceOptions.TryParse([.. Base, .. extra], out _, out string error), Is.False);
+        Assert.That(error, Does.Contain(message).And.Not.Contain("\n"));
+    }
 }

@@ -358,13 +358,16 @@ public class ApplianceTcpKernelTests
     public void A_capture_of_http_and_echo_transfers_shows_no_bad_checksum_and_no_analysis_flag_blaming_ethox()
     {
         string capture = TempPath("tcp.pcap");
+        int droppedByCapture;
         using (var app = StartAppliance("--offloads", "rx"))
         {
-            using (Capture.Start(Rig.PeerNamespace, BridgedNamespaces.PeerInterface, capture))
+            var tcpdump = Capture.Start(Rig.PeerNamespace, BridgedNamespaces.PeerInterface, capture);
+            using (tcpdump)
             {
                 CurlBytes(false, 2_000_000, 30);
                 SocatEcho(2_000_000, 30);
             }
+            droppedByCapture = tcpdump.DroppedByKernel;
             app.Stop();
         }
         string ours = $"eth.src == {PeerNamespace.OurMac}", theirs = $"eth.dst == {PeerNamespace.OurMac}";
@@ -372,8 +375,13 @@ public class ApplianceTcpKernelTests
         Assert.That(Capture.Count(capture, ours + " && tcp.checksum.status == 1"), Is.GreaterThan(2000), "tshark verified our checksums");
         // Not blamed on Ethox: a zero window it advertises (the echo's send ring is full, so it stops reading) and
         // the D-SACK it answers the kernel's tail loss probes with (RFC 2883), both expert warnings to tshark.
+        // A segment the capture lacks ("previous segment not captured") is Ethox's fault only if the capture itself lost
+        // nothing: on a loaded machine tcpdump can fall behind, and then only a retransmission would show a real gap.
+        Assert.That(droppedByCapture, Is.GreaterThanOrEqualTo(0), "tcpdump reported its drops");
+        string lost = droppedByCapture == 0 ? " || tcp.analysis.lost_segment" : "";
+        if (droppedByCapture > 0) TestContext.Out.WriteLine($"tcpdump: {droppedByCapture} frames dropped by the kernel; a missing segment is not counted against Ethox");
         string bad = ours + " && (_ws.malformed || ip.checksum.status == 0 || tcp.checksum.status == 0 || tcp.analysis.retransmission"
-            + " || tcp.analysis.out_of_order || tcp.analysis.lost_segment || tcp.analysis.zero_window_probe || tcp.analysis.keep_alive)";
+            + " || tcp.analysis.out_of_order" + lost + " || tcp.analysis.zero_window_probe || tcp.analysis.keep_alive)";
         Assert.That(Capture.Lines(capture, bad), Is.Empty);
         Assert.That(Capture.Lines(capture, theirs + " && ((tcp.analysis.duplicate_ack && !tcp.options.sack.dsack) || tcp.analysis.ack_lost_segment)"), Is.Empty);
         Assert.That(OutOfWindow(capture), Is.Empty);

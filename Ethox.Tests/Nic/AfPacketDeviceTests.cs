@@ -228,6 +228,18 @@ public class AfPacketKernelTests
         Assert.That(Tool.Must("ip", "-d", "link", "show", _veth.Outer), Does.Contain("promiscuity 0"), "closing the socket leaves promiscuous mode");
     }
 
+    // socket(7) SO_RCVBUF: the kernel doubles the value asked for (for its bookkeeping) and ss shows it as "rb"; as root,
+    // SO_RCVBUFFORCE passes net.core.rmem_max.
+    [Test]
+    public void A_receive_buffer_asked_for_is_the_sockets_and_may_pass_rmem_max()
+    {
+        const int Asked = 24 << 20;
+        using var dev = Open(new AfPacketOptions { ReceiveBufferBytes = Asked });
+        string line = Array.Find(Tool.Must("ss", "-0", "-m", "-p").Split('\n'), l => l.Contains($":{_veth!.Outer} ") && l.Contains($"pid={Environment.ProcessId},")) ?? "";
+        Assert.That(line, Does.Contain($"rb{2 * Asked},"), "ss -0 -m for our socket");
+        Assert.That(int.Parse(Tool.Must("sysctl", "-n", "net.core.rmem_max").Trim()), Is.LessThan(Asked), "the test asks for more than rmem_max");
+    }
+
     [Test]
     public void After_dispose_every_call_does_nothing()
     {

@@ -35,9 +35,11 @@ public class OffloadDeviceTests
     }
 
     [Test]
-    public void A_udp_super_datagram_cannot_be_taken_and_a_partial_checksum_outside_the_frame_vouches_for_nothing()
+    public void A_udp_super_datagram_is_taken_to_be_cut_ufo_is_not_and_a_partial_checksum_outside_the_frame_vouches_for_nothing()
     {
-        Assert.That(VirtioOffload.TryFromReceived(new VirtioNetHeader(VirtioNetFlags.NeedsChecksum, VirtioGsoType.UdpL4, false, 42, 1472, 34, 6), 9000, out _), Is.False);
+        Assert.That(VirtioOffload.TryFromReceived(new VirtioNetHeader(VirtioNetFlags.NeedsChecksum, VirtioGsoType.UdpL4, false, 42, 1472, 34, 6), 9000, out var udp), Is.True);
+        Assert.That(udp, Is.EqualTo(PacketOffload.PartialChecksum(34, 6) with { Segmentation = SegmentationKind.Udp, SegmentSize = 1472, HeaderLength = 42 }));
+        Assert.That(VirtioOffload.TryFromReceived(new VirtioNetHeader(VirtioNetFlags.NeedsChecksum, VirtioGsoType.Udp, false, 42, 1472, 34, 6), 9000, out _), Is.False);
         Assert.That(VirtioOffload.TryFromReceived(new VirtioNetHeader(VirtioNetFlags.None, (VirtioGsoType)9, false, 0, 0, 0, 0), 60, out _), Is.False);
         Assert.That(VirtioOffload.TryFromReceived(new VirtioNetHeader(VirtioNetFlags.NeedsChecksum, VirtioGsoType.None, false, 0, 0, 58, 16), 60, out var offload), Is.True);
         Assert.That(offload.Checksum, Is.EqualTo(ChecksumStatus.Unverified));

@@ -84,6 +84,38 @@ public class TcpReceiveRulesTests
         Assert.That(ack.Ack, Is.EqualTo(s.PeerNext), "RFC 5681 §4.2: at least every second full-sized segment");
     }
 
+    // RFC 5681 §4.2 (SHOULD every second full-sized segment), relaxed on request as Linux's GRO relaxes it: a batch of ten
+    // segments that arrive together gets one ACK, on the transmit turn after the batch, covering all of them; without the
+    // option the same batch gets five.
+    [TestCase(true, 1)]
+    [TestCase(false, 5)]
+    public void Coalesced_acks_answer_a_batch_of_full_segments_with_one_ack(bool coalesce, int acks)
+    {
+        var s = new TcpScript();
+        s.App.Options = new TcpConnectionOptions { CoalesceAcks = coalesce };
+        s.Accept();
+        var seen = s.SendDataBatch(10, 1460 - 12);
+        Assert.That(seen.Count, Is.EqualTo(acks), string.Join("; ", seen));
+        Assert.That(seen.All(a => a.Has(TcpFlags.Ack) && a.Payload.Length == 0), Is.True);
+        Assert.That(seen.Last().Ack, Is.EqualTo(s.PeerNext), "the last ACK covers the whole batch");
+        Assert.That(s.App[s.Key].Read, Is.EqualTo(10 * (1460 - 12)));
+    }
+
+    // What may not wait for the batch's end with coalesced ACKs either: a duplicate ACK with SACK for out-of-order data
+    // (RFC 5681 §4.2, RFC 2018), and the ACK that fills the hole.
+    [Test]
+    public void Coalesced_acks_still_answer_out_of_order_data_at_once()
+    {
+        var s = new TcpScript();
+        s.App.Options = new TcpConnectionOptions { CoalesceAcks = true };
+        s.Accept();
+        var ack = TcpScript.Single(s.Send(s.Segment(TcpFlags.Ack) with { SequenceNumber = s.PeerNext + 1000 }, new byte[500]), TcpFlags.Ack);
+        Assert.That(ack.Ack, Is.EqualTo(s.PeerNext));
+        Assert.That(ack.Header.SackBlocks.Count, Is.EqualTo(1));
+        var fill = TcpScript.Single(s.SendData(new byte[1000]), TcpFlags.Ack);
+        Assert.That(fill.Ack, Is.EqualTo(s.PeerNext + 500));
+    }
+
     [Test]
     public void Delayed_ack_goes_out_when_its_timer_runs_out()
     {

@@ -107,6 +107,24 @@ public sealed class TcpScript
         return seen;
     }
 
+    /// <summary>
+    /// Sends <paramref name="count"/> segments of <paramref name="size"/> bytes as the peer's next data, all waiting on the link
+    /// before the host runs (one receive batch), and returns the host's answer.
+    /// </summary>
+    public List<SeenSegment> SendDataBatch(int count, int size)
+    {
+        var payload = new byte[size];
+        for (int i = 0; i < count; i++)
+        {
+            var repr = Segment(TcpFlags.Ack | TcpFlags.Psh) with { PayloadLength = size };
+            var tcp = new byte[repr.HeaderLength + size];
+            repr.TryEmit(tcp, RawPeer.V4, TwoHosts.V4A);
+            _peer.Inject(RawPeer.Ipv4(RawPeer.V4, TwoHosts.V4A, IpProtocol.Tcp, tcp, TwoHosts.MacA), Now);
+            PeerNext += size;
+        }
+        return Poll();
+    }
+
     /// <summary>Polls the host at <see cref="Now"/> (the user pumps too) and returns the segments it sent.</summary>
     public List<SeenSegment> Poll()
     {

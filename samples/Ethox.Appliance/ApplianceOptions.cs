@@ -31,8 +31,8 @@ internal sealed class ApplianceOptions
         usage: ethox-appliance (--iface NAME [--mmap] | --tap NAME | --tun NAME) --ip CIDR... [options]
 
         A user-space network stack on a raw device: answers ARP, neighbour discovery, ping (v4 and v6),
-        UDP echo and TCP echo, discard, chargen and HTTP, and prints its counters when it stops (Ctrl-C,
-        SIGTERM or --duration). With --fetch it downloads one URL over HTTP and exits.
+        UDP echo and TCP echo, discard, chargen, HTTP and (with --iperf) iperf3, and prints its counters when
+        it stops (Ctrl-C, SIGTERM or --duration). With --fetch it downloads one URL over HTTP and exits.
 
         device (exactly one):
           --iface NAME       AF_PACKET socket on the Ethernet interface NAME (needs CAP_NET_RAW)
@@ -65,7 +65,17 @@ internal sealed class ApplianceOptions
           --tcp-chargen PORT TCP character generator (RFC 864) port, 0 to turn it off (default 19)
           --http PORT        HTTP/1.1 server port, 0 to turn it off (default 80): GET / is a short page,
                              GET /bytes/N answers N bytes of the chargen pattern
+          --iperf PORT       iperf3 server (TCP tests of a stock iperf3 -c, -R, -P, --bidir; one test at a
+                             time) on PORT, e.g. 5201; 0 (the default) to leave it off
+          --iperf-client ADDR[:PORT]  run one iperf3 TCP test against the iperf3 server at ADDR (port 5201
+                             unless given; [IPV6]:PORT), print both sides' byte counts and exit (0 when it
+                             completed, 1 otherwise)
+          --iperf-time SEC   with --iperf-client: the test's length (1 to 86400, default 10)
+          --iperf-parallel N with --iperf-client: streams (1 to 128, default 1)
+          --iperf-reverse    with --iperf-client: the server sends, as iperf3 -R
           --max-connections N  TCP connections at once, buffers included (default 64)
+          --tcp-buffer KIB   each connection's send ring and receive ring, in KiB (4 to 65536, default 64):
+                             the receive ring is the window the peer may fill before it waits for us
           --backlog N        half-open connections per listening port before SYN cookies (default 128)
           --fetch URL        HTTP GET of URL (http://198.18.0.2:8000/f or http://[2001:db8::2]/f), the
                              body to stdout; exit 0 on status 200, 1 with a one-line error otherwise
@@ -73,6 +83,9 @@ internal sealed class ApplianceOptions
           --pcap FILE        write every frame on the device to FILE (pcap)
           --verbose          print one line per frame received and sent
           --duration SEC     stop after SEC seconds (default: run until Ctrl-C or SIGTERM)
+          --busy-poll USEC   after the last frame, keep polling the device without sleeping for USEC
+                             microseconds (1 to 1000000) before waiting in poll(2): lower latency for a
+                             CPU kept busy (default 0: sleep at once)
 
         fault injection (both directions; --rx-X / --tx-X for one direction only):
           --drop P           probability that a frame is lost
@@ -106,7 +119,22 @@ internal sealed class ApplianceOptions
     public ushort TcpDiscardPort { get; private set; } = 9;
     public ushort TcpChargenPort { get; private set; } = 19;
     public ushort HttpPort { get; private set; } = 80;
+    /// <summary>The iperf3 server's port (<c>--iperf</c>); 0 leaves it off.</summary>
+    public ushort IperfPort { get; private set; }
+    /// <summary>The server of the <c>--iperf-client</c> test, or null.</summary>
+    public TransportAddress? IperfClient { get; private set; }
+    /// <summary>The <c>--iperf-client</c> test's length in seconds (<c>--iperf-time</c>).</summary>
+    public int IperfSeconds { get; private set; } = 10;
+    /// <summary>The <c>--iperf-client</c> test's streams (<c>--iperf-parallel</c>).</summary>
+    public int IperfParallel { get; private set; } = 1;
+    /// <summary>The <c>--iperf-client</c> test has the server send (<c>--iperf-reverse</c>).</summary>
+    public bool IperfReverse { get; private set; }
+    private bool _iperfClientOptions;
+    /// <summary>How long the loop keeps polling the device after the last frame before it sleeps (<c>--busy-poll</c>); zero: not at all.</summary>
+    public Duration BusyPoll { get; private set; }
     public int MaxConnections { get; private set; } = 64;
+    /// <summary>Bytes of each TCP connection's send ring and of its receive ring (<c>--tcp-buffer</c>, in KiB on the command line).</summary>
+    public int TcpBuffer { get; private set; } = 64 * 1024;
     /// <summary>Stacks run side by side (<c>--queues</c>), each with its own device queue, state, services and thread.</summary>
     public int Queues { get; private set; } = 1;
     /// <summary>The most <c>--queues</c> takes.</summary>
@@ -149,6 +177,7 @@ internal sealed class ApplianceOptions
                 case "--qdisc-bypass": options.QdiscBypass = true; continue;
                 case "--slaac": options.Slaac = true; continue;
                 case "--verbose" or "-v": options.Verbose = true; continue;
+                case "--iperf-reverse": options.IperfReverse = options._iperfClientOptions = true; continue;
             }
             if (!name.StartsWith("--", StringComparison.Ordinal) || !IsValued(name))
             {
@@ -170,7 +199,8 @@ internal sealed class ApplianceOptions
     {
         "--iface" or "--tap" or "--tun" or "--mac" or "--ip" or "--gateway" or "--mtu" or "--udp-echo" or "--pcap"
             or "--duration" or "--seed" or "--tcp-echo" or "--tcp-discard" or "--tcp-chargen" or "--http"
-            or "--max-connections" or "--backlog" or "--fetch" or "--output" or "--offloads" or "--queues" => true,
+            or "--max-connections" or "--backlog" or "--fetch" or "--output" or "--offloads" or "--queues" or "--iperf"
+            or "--busy-poll" or "--tcp-buffer" or "--iperf-client" or "--iperf-time" or "--iperf-parallel" => true,
         _ => FaultName(name, out _, out _) is not null,
     };
 
@@ -234,6 +264,44 @@ internal sealed class ApplianceOptions
                 if (!TryParsePort(name, value, out port, out error)) return false;
                 HttpPort = port;
                 return true;
+            case "--iperf":
+                if (!TryParsePort(name, value, out port, out error)) return false;
+                IperfPort = port;
+                return true;
+            case "--iperf-client":
+                if (!Appliance.IperfClient.TryParseTarget(value, out var server, out ushort serverPort, out string problem))
+                {
+                    error = $"--iperf-client '{value}': {problem}";
+                    return false;
+                }
+                IperfClient = new TransportAddress(server, serverPort);
+                return true;
+            case "--iperf-time":
+                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int iperfSeconds) || iperfSeconds is < 1 or > 86400)
+                {
+                    error = $"--iperf-time '{value}' is not a number of seconds from 1 to 86400";
+                    return false;
+                }
+                IperfSeconds = iperfSeconds;
+                _iperfClientOptions = true;
+                return true;
+            case "--iperf-parallel":
+                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int streams) || streams is < 1 or > IperfParameters.MaxStreams)
+                {
+                    error = $"--iperf-parallel '{value}' is not a number from 1 to {IperfParameters.MaxStreams}";
+                    return false;
+                }
+                IperfParallel = streams;
+                _iperfClientOptions = true;
+                return true;
+            case "--busy-poll":
+                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int micros) || micros is < 1 or > 1_000_000)
+                {
+                    error = $"--busy-poll '{value}' is not a number of microseconds from 1 to 1000000";
+                    return false;
+                }
+                BusyPoll = Duration.FromMicroseconds(micros);
+                return true;
             case "--max-connections":
                 if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int connections) || connections is < 1 or > MaxConnectionLimit)
                 {
@@ -241,6 +309,14 @@ internal sealed class ApplianceOptions
                     return false;
                 }
                 MaxConnections = connections;
+                return true;
+            case "--tcp-buffer":
+                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int kib) || kib is < 4 or > 65536)
+                {
+                    error = $"--tcp-buffer '{value}' is not a number of KiB from 4 to 65536";
+                    return false;
+                }
+                TcpBuffer = kib * 1024;
                 return true;
             case "--queues":
                 if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int queues) || queues is < 1 or > MaxQueues)
@@ -383,7 +459,7 @@ internal sealed class ApplianceOptions
 
     private ushort? SharedTcpPort()
     {
-        ReadOnlySpan<ushort> ports = [TcpEchoPort, TcpDiscardPort, TcpChargenPort, HttpPort];
+        ReadOnlySpan<ushort> ports = [TcpEchoPort, TcpDiscardPort, TcpChargenPort, HttpPort, IperfPort];
         for (int i = 0; i < ports.Length; i++)
             for (int j = i + 1; j < ports.Length; j++)
                 if (ports[i] != 0 && ports[i] == ports[j]) return ports[i];
@@ -406,6 +482,13 @@ internal sealed class ApplianceOptions
         // The kernel steers the answers to our connection attempt by its own flow hash, most likely to another queue.
         else if (Queues > 1 && Fetch is not null) error = "--fetch needs --queues 1 (the server's answers may reach another queue's stack)";
         else if (Queues > 1 && PcapFile is not null) error = "--pcap needs --queues 1";
+        else if (_iperfClientOptions && IperfClient is null) error = "--iperf-time, --iperf-parallel and --iperf-reverse go with --iperf-client";
+        else if (IperfClient is not null && Fetch is not null) error = "give --fetch or --iperf-client, not both";
+        else if (IperfClient is not null && Queues > 1) error = "--iperf-client needs --queues 1 (the server's answers may reach another queue's stack)";
+        else if (IperfClient is not null && MaxConnections <= IperfParallel) error = $"--iperf-client with {IperfParallel} streams needs --max-connections above {IperfParallel}";
+        // All connections' buffers are one array (ConnectionArena), allocated at start-up.
+        else if ((long)MaxConnections * (2L * TcpBuffer + TcpServices.HeadSize) > Array.MaxLength)
+            error = $"--max-connections {MaxConnections} with --tcp-buffer {TcpBuffer / 1024} needs more than {Array.MaxLength / (1 << 20)} MiB of buffers: give fewer or smaller";
         else if (SharedTcpPort() is { } shared) error = $"two TCP services on port {shared}: give each its own port, or 0 to turn one off";
         else if (Mtu is > 0 and < 1280 && (Slaac || Addresses.Exists(a => a.Address.IsV6))) error = "IPv6 needs an MTU of at least 1280 (RFC 8200 §5)";
         return error.Length == 0;

@@ -37,7 +37,7 @@ internal sealed class ApplianceQueues : IDisposable
         {
             for (; count < opened.Length; count++)
             {
-                var join = count == 0 ? default : new QueueJoin(count, opened[0].FanoutGroup, opened[0].Ethernet?.Address);
+                var join = count == 0 ? default : new QueueJoin(count, opened[0].FanoutGroup, opened[0].Ethernet?.Address, opened[0].Services.TcpServices.Iperf?.Test);
                 if (!RawNicAppliance.TryOpen(options, join, verbose, out var queue, out error))
                 {
                     if (count > 0) error = $"queue {count}: {error}";

@@ -165,6 +165,16 @@ internal static class CounterReport
         Line(w, "http.status_4xx", s.Http4xx);
         Line(w, "http.status_5xx", s.Http5xx);
         Line(w, "http.body_bytes", s.HttpBodyBytes);
+        if (app.Services.TcpServices.Iperf is not null)
+        {
+            Line(w, "iperf.connections", s.IperfConnections);
+            Line(w, "iperf.tests", s.IperfTests);
+            Line(w, "iperf.streams", s.IperfStreams);
+            Line(w, "iperf.denied", s.IperfDenied);
+            Line(w, "iperf.errors", s.IperfErrors);
+            Line(w, "iperf.bytes_received", s.IperfBytesReceived);
+            Line(w, "iperf.bytes_sent", s.IperfBytesSent);
+        }
         Line(w, "tcp_services.no_buffers", s.NoBuffers);
         Line(w, "tcp_services.idle_timeouts", s.IdleTimeouts);
         Line(w, "tcp_services.resets", s.Resets);

@@ -54,7 +54,7 @@ internal sealed class HttpFetchClient
     public void TryStart(TcpServices s, Instant now)
     {
         if (_startBy == Instant.Never) _startBy = now + StartTimeout;
-        var status = s.Connect(new TransportAddress(Url.Address, Url.Port), now, out _key);
+        var status = s.Connect(new TransportAddress(Url.Address, Url.Port), TcpServiceKind.Fetch, now, out _key);
         if (status == TcpStatus.Ok) Started = true;
         else if (status != TcpStatus.NoRoute || now >= _startBy)
         {

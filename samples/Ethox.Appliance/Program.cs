@@ -55,6 +55,11 @@ namespace Ethox.Appliance
                 report.WriteLine("ethox-appliance: stopped; counters:");
                 CounterReport.Write(app.Queues, report);
                 report.Flush();
+                if (app.Queues[0].Services.IperfClient is { } iperf)
+                {
+                    Console.Out.WriteLine(iperf.Report());
+                    if (!iperf.Succeeded) return 1;
+                }
                 if (app.Fetch is { } fetch && !fetch.Succeeded)
                 {
                     Console.Error.WriteLine("ethox-appliance: error: fetch: " + (fetch.Error ?? $"stopped before {fetch.Url} was complete ({fetch.BodyBytes} body bytes)"));

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Security.Cryptography;
 using System.Text;
+using System.Threading;
 using Ethox.Layer;
 using Ethox.Layer.Common;
 using Ethox.Layer.Eth;
@@ -46,9 +47,10 @@ internal sealed class RawNicAppliance : IDisposable
     private volatile bool _stop;
     private Func<FaultCounters>? _receiveFaults, _transmitFaults;
 
-    private RawNicAppliance(ApplianceOptions options, int queue, AfPacketDevice? afPacket, TunTapDevice? tunTap, EthernetAddress? mac, int mtu, FileStream? pcap, Stream? fetchOutput,
+    private RawNicAppliance(ApplianceOptions options, QueueJoin join, AfPacketDevice? afPacket, TunTapDevice? tunTap, EthernetAddress? mac, int mtu, FileStream? pcap, Stream? fetchOutput,
         TextWriter? verbose)
     {
+        int queue = join.Index;
         Queue = queue;
         int maxFrameLength = afPacket?.Capabilities.MaxBufferLength ?? tunTap!.Capabilities.MaxBufferLength;
         _fetchOutput = fetchOutput;
@@ -68,7 +70,7 @@ internal sealed class RawNicAppliance : IDisposable
             Fragmenter = new Fragmenter(new byte[ushort.MaxValue]),
             PathMtu = new PathMtuTable(PathMtuCapacity, SipHash.WithRandomKey()),
         };
-        Services = new ApplianceServices(options, Ip, SipHash.WithRandomKey(), Instant.Now, fetchOutput);
+        Services = new ApplianceServices(options, Ip, SipHash.WithRandomKey(), Instant.Now, fetchOutput, join.Iperf);
         Medium = Ethernet is null ? Medium.Ip : Medium.Ethernet;
         if (verbose is not null) _log = new FrameLog(verbose, PcapRecorder<AfPacketDevice>.LinkTypeOf(Medium), Instant.Now, maxFrameLength);
     }
@@ -142,7 +144,7 @@ internal sealed class RawNicAppliance : IDisposable
                 }
                 else fetchOutput = Console.OpenStandardOutput();
             }
-            appliance = new RawNicAppliance(options, join.Index, afPacket, tunTap, mac, mtu, pcap, fetchOutput, options.Verbose ? verbose : null);
+            appliance = new RawNicAppliance(options, join, afPacket, tunTap, mac, mtu, pcap, fetchOutput, options.Verbose ? verbose : null);
             if (!appliance.Configure(out error))
             {
                 appliance.Dispose();
@@ -178,22 +180,20 @@ internal sealed class RawNicAppliance : IDisposable
                 // Without our own MAC on the interface, or with IPv6 (solicited-node groups the NIC does
                 // not know), frames for us only get past a real NIC's filter in promiscuous mode.
                 // With queues, each flow's frames reach one socket of the group (by the kernel's flow hash), so one stack.
-                var socket = new AfPacketOptions
+                AfPacketOptions Socket(bool promiscuous) => new()
                 {
-                    UseMmapRings = options.Mmap, Mtu = options.Mtu, Offloads = options.Offloads, BypassQdisc = options.QdiscBypass,
+                    UseMmapRings = options.Mmap, Mtu = options.Mtu, Offloads = options.Offloads, BypassQdisc = options.QdiscBypass, Promiscuous = promiscuous,
                     FanoutUniqueGroup = shared && join.FanoutGroup is null, FanoutGroup = shared ? join.FanoutGroup : null, FanoutMode = FanoutMode.Hash,
+                    // Room for the TCP receive windows the peer may fill between two reads (see ReceiveRoom).
+                    RingFrames = ReceiveRoom.RingFrames(options), ReceiveBufferBytes = ReceiveRoom.SocketBytes(options),
                 };
-                if (!AfPacketDevice.TryOpen(options.DeviceName, socket, out var probe, out error)) return false;
+                if (!AfPacketDevice.TryOpen(options.DeviceName, Socket(promiscuous: false), out var probe, out error)) return false;
                 var hardware = probe!.HardwareAddress;
                 bool promiscuous = (wantedMac is { } wanted && wanted != hardware) || options.Slaac || options.Addresses.Exists(a => a.Address.IsV6);
                 if (promiscuous)
                 {
                     probe.Dispose();
-                    if (!AfPacketDevice.TryOpen(options.DeviceName, new AfPacketOptions
-                        {
-                            UseMmapRings = options.Mmap, Mtu = options.Mtu, Offloads = options.Offloads, BypassQdisc = options.QdiscBypass, Promiscuous = true,
-                            FanoutUniqueGroup = socket.FanoutUniqueGroup, FanoutGroup = socket.FanoutGroup, FanoutMode = socket.FanoutMode,
-                        }, out probe, out error)) return false;
+                    if (!AfPacketDevice.TryOpen(options.DeviceName, Socket(promiscuous: true), out probe, out error)) return false;
                 }
                 afPacket = probe!;
                 mac = wantedMac ?? hardware;
@@ -301,7 +301,8 @@ internal sealed class RawNicAppliance : IDisposable
 
     /// <summary>
     /// Runs the poll loop until <see cref="Stop"/> or the <c>--duration</c> ends: receive a batch, transmit
-    /// a batch, then sleep on the device until a frame arrives or the stack's next deadline.
+    /// a batch, then sleep on the device until a frame arrives or the stack's next deadline (with <c>--busy-poll</c>,
+    /// only once that long has passed without a frame).
     /// </summary>
     public void Run()
     {
@@ -366,16 +367,27 @@ internal sealed class RawNicAppliance : IDisposable
         where TDevice : IDevice where TStack : IRecv<RawPacket>, ISend<RawPacket>, ITimed
     {
         var until = Options.RunFor is { } runFor ? Instant.Now + runFor : Instant.Never;
-        var fetch = Services.Fetch;
+        var busyPoll = Options.BusyPoll;
+        var lastFrame = Instant.Now;
         while (!_stop)
         {
             var now = Instant.Now;
-            if (now >= until || (fetch is not null && fetch.IsFinished(now))) break;
+            if (now >= until || Services.IsFinished(now)) break;
             int received = device.Receive(Batch, ref stack, now);
             int sent = device.Transmit(Batch, ref stack, now);
             if (received == Batch || sent == Batch) continue; // more is waiting
-            var deadline = Instant.Min(stack.NextDeadline(), until);
+            if (received + sent > 0) lastFrame = now;
+            var deadline = Instant.Min(Instant.Min(stack.NextDeadline(), Services.NextWake(now)), until);
             if (faultsDue is not null) deadline = Instant.Min(deadline, faultsDue());
+            // --busy-poll: for a while after the last frame, look again at once instead of sleeping, so that the next
+            // frame is taken without a wake-up (a system call and a thread switch, some microseconds each way). Between
+            // two looks the CPU goes to any other thread ready on it (sched_yield): a peer on the same CPU, whose answer
+            // is what we wait for, runs at once instead of at the end of our time slice.
+            if (now - lastFrame < busyPoll)
+            {
+                Thread.Yield();
+                continue;
+            }
             var timeout = Duration.Min(deadline - Instant.Now, StopCheckInterval);
             if (received + sent == 0 && timeout < IdleWait) timeout = IdleWait;
             if (timeout > Duration.Zero) wait(timeout);
@@ -410,8 +422,13 @@ internal sealed class RawNicAppliance : IDisposable
         Service(s, "discard", Options.TcpDiscardPort);
         Service(s, "chargen", Options.TcpChargenPort);
         Service(s, "http", Options.HttpPort);
+        Service(s, "iperf3", Options.IperfPort);
         s.Append(", ").Append(Tcp.Capacity).Append(" tcp connections (").Append(Services.TcpServices.Arena.Bytes >> 10).Append(" KiB of buffers)");
         if (Fetch is { } fetch) s.Append(", fetching ").Append(fetch.Url.ToString());
+        if (Services.IperfClient is { } client)
+            s.Append(", iperf3 test of ").Append(client.Seconds).Append(" s to ").Append(client.Target).Append(client.Reverse ? " (reverse)" : "")
+                .Append(client.Parallel > 1 ? $" with {client.Parallel} streams" : "");
+        if (Options.BusyPoll > Duration.Zero) s.Append(", busy poll ").Append(Options.BusyPoll.Microseconds).Append(" us");
         if (Options.HasFaults) s.Append(", faults with seed ").Append(Seed);
         if (Options.PcapFile is { } pcap) s.Append(", pcap ").Append(pcap);
         return s.ToString();

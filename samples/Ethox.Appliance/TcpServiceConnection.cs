@@ -3,7 +3,7 @@ using Ethox.Layer.Tcp;
 
 namespace Ethox.Appliance;
 
-/// <summary>Which service a connection belongs to (by the listening port it came in on, or the fetch client).</summary>
+/// <summary>Which service a connection belongs to (by the listening port it came in on, or the client that opened it).</summary>
 internal enum TcpServiceKind : byte
 {
     None,
@@ -12,6 +12,23 @@ internal enum TcpServiceKind : byte
     Chargen,
     Http,
     Fetch,
+    Iperf,
+    IperfClient,
+}
+
+/// <summary>What an iperf3 connection turned out to be, once its cookie was read.</summary>
+internal enum IperfRole : byte
+{
+    /// <summary>The 37-byte cookie is not all there yet.</summary>
+    Cookie,
+    /// <summary>The control connection of the test.</summary>
+    Control,
+    /// <summary>A data stream on which the server receives (discards and counts).</summary>
+    Receiver,
+    /// <summary>A data stream on which the server sends.</summary>
+    Sender,
+    /// <summary>Refused with ACCESS_DENIED (a test was under way, or the cookie was not the test's); closing.</summary>
+    Denied,
 }
 
 /// <summary>Where an HTTP connection is: reading a request head, or answering one.</summary>
@@ -62,4 +79,9 @@ internal struct TcpServiceConnection
     public long Offset;
     /// <summary>Bytes of the body still to write.</summary>
     public long Left;
+
+    // iperf3: the role once the cookie is read, and the test and stream (by join order) it belongs to.
+    public IperfRole IperfRole;
+    public int IperfGeneration;
+    public int IperfStream;
 }

@@ -4,7 +4,11 @@ namespace Ethox.Appliance;
 internal sealed class TcpServiceCounters
 {
     /// <summary>Connections accepted, per service.</summary>
-    public long EchoConnections, DiscardConnections, ChargenConnections, HttpConnections;
+    public long EchoConnections, DiscardConnections, ChargenConnections, HttpConnections, IperfConnections;
+    /// <summary>iperf3: tests started (control connections), data streams joined, connections refused (busy, or a foreign cookie), tests refused with SERVER_ERROR.</summary>
+    public long IperfTests, IperfStreams, IperfDenied, IperfErrors;
+    /// <summary>iperf3: bytes received and sent on data streams.</summary>
+    public long IperfBytesReceived, IperfBytesSent;
     /// <summary>Bytes echoed, discarded and generated.</summary>
     public long EchoBytes, DiscardBytes, ChargenBytes;
     /// <summary>HTTP requests answered, by class of status.</summary>

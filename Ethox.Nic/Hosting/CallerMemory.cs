@@ -1,0 +1,42 @@
+using System;
+
+namespace Ethox.Nic.Hosting;
+
+/// <summary>
+/// The spans of memory a caller lent to a request, taken on the host's thread. Memory backed by a
+/// <see cref="System.Buffers.MemoryManager{T}"/> runs the caller's code to give its span, and that code may throw (a pool
+/// buffer returned too early): the request then fails with that exception (<see cref="HostFailure.BadBuffer"/>), as
+/// Linux fails a call with an unusable buffer (EFAULT), instead of the exception ending the host's loop.
+/// </summary>
+internal static class CallerMemory
+{
+    public static bool TryGetSpan(HostOperation operation, Memory<byte> memory, out Span<byte> span)
+    {
+        try
+        {
+            span = memory.Span;
+            return true;
+        }
+        catch (Exception owner)
+        {
+            span = default;
+            operation.Fault = owner;
+            return false;
+        }
+    }
+
+    public static bool TryGetSpan(HostOperation operation, ReadOnlyMemory<byte> memory, out ReadOnlySpan<byte> span)
+    {
+        try
+        {
+            span = memory.Span;
+            return true;
+        }
+        catch (Exception owner)
+        {
+            span = default;
+            operation.Fault = owner;
+            return false;
+        }
+    }
+}

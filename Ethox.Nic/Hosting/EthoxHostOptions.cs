@@ -1,0 +1,61 @@
+using System;
+using System.Collections.Generic;
+using Ethox.Layer.Ip;
+using Ethox.Layer.Tcp;
+using Ethox.Wire;
+
+namespace Ethox.Nic.Hosting;
+
+/// <summary>
+/// How <see cref="EthoxHost"/> builds its stack: addresses and routes, and every capacity, all allocated when the host is
+/// made (nothing grows later). The defaults suit a service with a few hundred connections.
+/// </summary>
+public sealed class EthoxHostOptions
+{
+    /// <summary>Our Ethernet address; required on an Ethernet device. A device whose interface has another address must receive in promiscuous mode.</summary>
+    public EthernetAddress? Mac { get; set; }
+    /// <summary>Our addresses with their on-link prefixes.</summary>
+    public IList<HostAddress> Addresses { get; } = new List<HostAddress>();
+    /// <summary>Default routers (one per family at most is used by a lookup: the first added).</summary>
+    public IList<IpAddress> Gateways { get; } = new List<IpAddress>();
+    /// <summary>Duplicate address detection probes per IPv6 address (RFC 4862; 0: the addresses are usable at once).</summary>
+    public int DadTransmits { get; set; } = 1;
+
+    /// <summary>Connections with rings at once (open, closing, or waiting to be accepted). TIME-WAIT needs no rings and has room of its own.</summary>
+    public int MaxConnections { get; set; } = 256;
+    /// <summary>Bytes of each connection's send ring: what a writer can have in flight and unacknowledged.</summary>
+    public int SendBufferSize { get; set; } = 64 * 1024;
+    /// <summary>Bytes of each connection's receive ring: the largest window offered to the peer.</summary>
+    public int ReceiveBufferSize { get; set; } = 64 * 1024;
+    /// <summary>Ports listened on at once.</summary>
+    public int MaxListeners { get; set; } = 16;
+    /// <summary>UDP sockets bound at once.</summary>
+    public int MaxUdpSockets { get; set; } = 64;
+    /// <summary>Bytes of datagrams (each plus 24 bytes of bookkeeping) a UDP socket keeps while nobody receives.</summary>
+    public int UdpReceiveQueueSize { get; set; } = 64 * 1024;
+    /// <summary>Requests from other threads waiting for the host's thread at once; more make their callers wait.</summary>
+    public int RequestQueueCapacity { get; set; } = 4096;
+    /// <summary>Frames handed to the stack per receive call, and lent per transmit call.</summary>
+    public int Batch { get; set; } = 64;
+    /// <summary>Entries of the ARP/NDISC neighbour cache.</summary>
+    public int NeighborCapacity { get; set; } = 256;
+
+    /// <summary>Sends data at once instead of holding small writes back (Nagle's algorithm off, as Kestrel and HttpClient set their sockets).</summary>
+    public bool NoDelay { get; set; } = true;
+    /// <summary>TCP timers and limits (RFC defaults when null).</summary>
+    public TcpTimerSettings? TcpSettings { get; set; }
+    /// <summary>How long <c>ConnectAsync</c> waits for the handshake unless given a timeout of its own.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long a graceful stop waits for connections to finish closing before it resets the rest.</summary>
+    public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// Transparent mode: the families (<see cref="IpFamilies.All"/> for both) whose TCP connections to <em>any</em> unicast
+    /// address that is not the host's are accepted and handed to <see cref="EthoxHost.AcceptAnyAsync"/>, answered from the
+    /// address they were made to (<see cref="IpEndpoint.AcceptAny"/>). None (the default): such packets are not for us.
+    /// </summary>
+    public IpFamilies AcceptAny { get; set; }
+    /// <summary>In transparent mode, connections to foreign addresses half-open or waiting for <see cref="EthoxHost.AcceptAnyAsync"/> at most; beyond it a SYN goes unanswered and the client tries again.</summary>
+    public int AcceptAnyBacklog { get; set; } = 128;
+    /// <summary>The name of the host's thread.</summary>
+    public string ThreadName { get; set; } = "ethox-host";
+}

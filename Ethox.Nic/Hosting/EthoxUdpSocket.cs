@@ -1,0 +1,112 @@
+using System;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Ethox.Nic.Hosting;
+
+/// <summary>
+/// A bound UDP port of an <see cref="EthoxHost"/>, on every address of the host. A datagram sent is copied from the
+/// caller's memory straight into a transmit buffer; a datagram received goes straight into a waiting receiver's memory,
+/// or waits in the socket's queue (<see cref="EthoxHostOptions.UdpReceiveQueueSize"/>; dropped when it is full, as a
+/// kernel socket's full buffer drops).
+/// </summary>
+public sealed class EthoxUdpSocket : IDisposable, IAsyncDisposable
+{
+    /// <summary>The largest UDP payload (RFC 768: 65535 bytes of datagram less the UDP and IPv4 headers).</summary>
+    public const int MaxDatagramLength = 65507;
+
+    private readonly EthoxHost _host;
+    private readonly HostHandle _handle;
+    private readonly UdpSendOperation _send = new();
+    private readonly UdpReceiveOperation _receive = new();
+    private TimeSpan _sendTimeout = Timeout.InfiniteTimeSpan, _receiveTimeout = Timeout.InfiniteTimeSpan;
+    private int _disposed;
+
+    internal EthoxUdpSocket(EthoxHost host, HostHandle handle, ushort port)
+    {
+        _host = host;
+        _handle = handle;
+        Port = port;
+    }
+
+    /// <summary>The bound port.</summary>
+    public int Port { get; }
+    /// <summary>The port on every address (shown as the IPv4 any-address; IPv6 datagrams arrive too).</summary>
+    public IPEndPoint LocalEndPoint => new(IPAddress.Any, Port);
+
+    /// <summary>How long a send waits for a transmit buffer; <see cref="Timeout.InfiniteTimeSpan"/> (the default) for ever.</summary>
+    public TimeSpan SendTimeout
+    {
+        get => _sendTimeout;
+        set
+        {
+            EthoxHost.CheckTimeout(value, nameof(value));
+            _sendTimeout = value;
+        }
+    }
+
+    /// <summary>How long a receive waits for a datagram before it fails with <c>TimedOut</c>; <see cref="Timeout.InfiniteTimeSpan"/> (the default) for ever.</summary>
+    public TimeSpan ReceiveTimeout
+    {
+        get => _receiveTimeout;
+        set
+        {
+            EthoxHost.CheckTimeout(value, nameof(value));
+            _receiveTimeout = value;
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="datagram"/> to <paramref name="remote"/>, fragmented when it is larger than the path MTU; returns
+    /// its length once it is in a transmit buffer (or waits for the neighbour's address). <c>NetworkUnreachable</c> when no
+    /// route or source address leads there.
+    /// </summary>
+    public ValueTask<int> SendToAsync(ReadOnlyMemory<byte> datagram, IPEndPoint remote, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(remote);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (datagram.Length > MaxDatagramLength) return ValueTask.FromException<int>(new SocketException((int)SocketError.MessageSize));
+        if (remote.Port == 0) throw new ArgumentOutOfRangeException(nameof(remote), "The port must not be 0.");
+        var operation = _send.TryRent() ? _send : new UdpSendOperation();
+        if (operation != _send) operation.TryRent();
+        operation.Socket = _handle;
+        operation.Remote = Endpoints.ToTransport(remote);
+        operation.Data = datagram;
+        operation.Begin(_host.Channel, cancellationToken, _sendTimeout);
+        _host.Submit(operation);
+        return operation.Task;
+    }
+
+    /// <summary>
+    /// Receives the next datagram into <paramref name="buffer"/>: its length (cut to the buffer's) and its sender. Waits until
+    /// one arrives, <see cref="ReceiveTimeout"/> passes or <paramref name="cancellationToken"/> fires.
+    /// </summary>
+    public ValueTask<SocketReceiveFromResult> ReceiveFromAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var operation = _receive.TryRent() ? _receive : new UdpReceiveOperation();
+        if (operation != _receive) operation.TryRent();
+        operation.Socket = _handle;
+        operation.Buffer = buffer;
+        operation.Begin(_host.Channel, cancellationToken, _receiveTimeout);
+        _host.Submit(operation);
+        return operation.Task;
+    }
+
+    /// <summary>Unbinds the port: waiting receives and sends fail with <see cref="ObjectDisposedException"/>, queued datagrams are dropped.</summary>
+    public void Dispose() => _ = Close();
+
+    /// <inheritdoc cref="Dispose"/>
+    public ValueTask DisposeAsync() => Close();
+
+    private ValueTask Close()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return ValueTask.CompletedTask;
+        var operation = new UdpCloseOperation { Socket = _handle };
+        operation.Begin(_host.Channel, default, Timeout.InfiniteTimeSpan);
+        _host.Submit(operation);
+        return operation.VoidTask;
+    }
+}

@@ -1,0 +1,64 @@
+using System;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Tasks;
+using Ethox.Nic;
+using Ethox.Nic.Hosting;
+using Ethox.Tests.Appliance;
+using Ethox.Tests.Nic;
+using NUnit.Framework;
+
+namespace Ethox.Tests.Hosting;
+
+/// <summary>
+/// The facade's errors against the Linux kernel as the peer (a <see cref="BridgedNamespaces"/> rig, our host on AF_PACKET):
+/// what the kernel answers to a connection attempt becomes the <see cref="SocketError"/> a .NET socket would report.
+/// </summary>
+[Category("Kernel")]
+[NonParallelizable]
+public class HostKernelTests
+{
+    private BridgedNamespaces? _rig;
+
+    [SetUp]
+    public void SetUp()
+    {
+        Kernel.RequireRoot();
+        _rig = BridgedNamespaces.Create("hk");
+    }
+
+    [TearDown]
+    public void TearDown() => _rig?.Dispose();
+
+    private EthoxHost StartHost(AfPacketDevice nic)
+    {
+        var options = new EthoxHostOptions { Mac = Kernel.OurMac, DadTransmits = 0 };
+        options.Addresses.Add(HostAddress.Parse(PeerNamespace.OurV4 + "/24"));
+        var host = EthoxHost.Create(nic, options);
+        host.Start();
+        return host;
+    }
+
+    // RFC 1122 §4.2.3.9: an ICMP "administratively prohibited" is a hard error that ends the handshake at once; a RST
+    // from the kernel's TCP is a refusal.
+    [Test]
+    public async Task Connect_answered_by_icmp_administratively_prohibited_throws_host_unreachable_and_by_rst_connection_refused()
+    {
+        var rig = _rig!;
+        rig.Run("nft", "add table inet ethox_reject; "
+                       + "add chain inet ethox_reject input { type filter hook input priority 0; policy accept; }; "
+                       + "add rule inet ethox_reject input tcp dport 81 reject with icmpx type admin-prohibited");
+        Assert.That(AfPacketDevice.TryOpen(rig.Outer, new AfPacketOptions { Promiscuous = true }, out var device, out string error), Is.True, error);
+        using var nic = device!;
+        await using var host = StartHost(nic);
+
+        var peer = IPAddress.Parse(BridgedNamespaces.PeerV4);
+        var prohibited = Assert.ThrowsAsync<SocketException>(async () => await host.ConnectAsync(new IPEndPoint(peer, 81)).AsTask().WaitAsync(HostPair.Patience));
+        Assert.That(prohibited!.SocketErrorCode, Is.EqualTo(SocketError.HostUnreachable));
+        var refused = Assert.ThrowsAsync<SocketException>(async () => await host.ConnectAsync(new IPEndPoint(peer, 82)).AsTask().WaitAsync(HostPair.Patience));
+        Assert.That(refused!.SocketErrorCode, Is.EqualTo(SocketError.ConnectionRefused));
+        var counters = await host.ReadCountersAsync();
+        Assert.That(counters.Tcp.IcmpErrorsAccepted, Is.EqualTo(1));
+        Assert.That(counters.Connections, Is.Zero);
+    }
+}

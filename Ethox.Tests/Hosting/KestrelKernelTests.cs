@@ -1,0 +1,77 @@
+using System;
+using System.Linq;
+using System.Text.Json;
+using System.Threading.Tasks;
+using Ethox.Kestrel;
+using Ethox.Nic;
+using Ethox.Nic.Hosting;
+using Ethox.Tests.Appliance;
+using Ethox.Tests.Nic;
+using Ethox.Tests.Tools;
+using NUnit.Framework;
+
+namespace Ethox.Tests.Hosting;
+
+/// <summary>
+/// The sample's minimal-API app served by Kestrel over an <see cref="EthoxHost"/> on AF_PACKET (in this process), fetched by
+/// <c>curl</c> in the peer namespace of a <see cref="BridgedNamespaces"/> rig with the kernel's default offloads: JSON over
+/// IPv4 and IPv6, then 100 curl processes at once. Addresses: 198.18.0.0/24 and 2001:db8::/64 only.
+/// </summary>
+[Category("Kernel")]
+[NonParallelizable]
+public class KestrelKernelTests
+{
+    private const string OurV4 = PeerNamespace.OurV4, OurV6 = PeerNamespace.OurV6;
+    private static readonly TimeSpan Patience = HostPair.Patience;
+    private BridgedNamespaces? _rig;
+
+    [SetUp]
+    public void SetUp()
+    {
+        Kernel.RequireRoot();
+        Tool.Require("curl");
+        _rig = BridgedNamespaces.Create("ks");
+    }
+
+    [TearDown]
+    public void TearDown() => _rig?.Dispose();
+
+    [Test]
+    public async Task Curl_gets_json_from_kestrel_over_ethox_on_v4_and_v6_and_100_parallel_curls_all_succeed()
+    {
+        var rig = _rig!;
+        Assert.That(AfPacketDevice.TryOpen(rig.Outer, new AfPacketOptions { Promiscuous = true }, out var device, out string error), Is.True, error);
+        using var nic = device!;
+        var options = new EthoxHostOptions { Mac = Kernel.OurMac, DadTransmits = 0 };
+        options.Addresses.Add(HostAddress.Parse(OurV4 + "/24"));
+        options.Addresses.Add(HostAddress.Parse(OurV6 + "/64"));
+        await using var host = EthoxHost.Create(nic, options);
+        host.Start();
+        await using var app = KestrelApp.Build(host, 8080, []);
+        await app.StartAsync().WaitAsync(Patience);
+
+        foreach (string url in new[] { $"http://{OurV4}:8080/hello", $"http://[{OurV6}]:8080/hello" })
+        {
+            var hello = JsonDocument.Parse(rig.Run("curl", "-sS", "--fail", "--max-time", "30", url)).RootElement;
+            Assert.That(hello.GetProperty("message").GetString(), Is.EqualTo("hello"), url);
+            Assert.That(hello.GetProperty("remote").GetString(), Does.StartWith(url.Contains('[') ? $"[{BridgedNamespaces.PeerV6}]:" : BridgedNamespaces.PeerV4 + ":"));
+        }
+        string big = rig.Run("sh", "-c", $"curl -sS --fail --max-time 60 http://{OurV4}:8080/bytes/5000000 | wc -c");
+        Assert.That(big.Trim(), Is.EqualTo("5000000"));
+
+        // 100 curl processes at once, each its own connection, half over IPv6; each prints its body and a newline.
+        string script = $"for i in $(seq 1 100); do if [ $((i % 2)) = 0 ]; then u='http://[{OurV6}]:8080/hello'; else u='http://{OurV4}:8080/hello'; fi; "
+                        + "(curl -sS --fail --max-time 60 \"$u\" || echo FAILED; echo) > /tmp/ethox-kestrel-$$-$i.out & done; wait; "
+                        + "cat /tmp/ethox-kestrel-$$-*.out; rm -f /tmp/ethox-kestrel-$$-*.out";
+        var lines = rig.Run("sh", "-c", script).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Length.EqualTo(100));
+        Assert.That(lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("message").GetString()), Is.All.EqualTo("hello"));
+
+        await app.StopAsync().WaitAsync(Patience);
+        var counters = await host.ReadCountersAsync();
+        TestContext.Out.WriteLine($"{counters.Host.Accepted} accepted, {counters.Tcp.SegmentsIn} segments in, {counters.Tcp.Retransmits} retransmitted, "
+                                  + $"{counters.Host.AcceptQueueFull} SYNs over the backlog; device {nic.Counters}");
+        Assert.That(counters.Host.Accepted, Is.EqualTo(103));
+        Assert.That(counters.Tcp.Errors.Total, Is.Zero);
+    }
+}
