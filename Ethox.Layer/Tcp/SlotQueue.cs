@@ -46,17 +46,8 @@ internal sealed class SlotQueue
         Count--;
     }
 
-    /// <summary>
-    /// Whether <paramref name="slot"/> may go now without passing anyone: true (and out of the queue) when it is at
-    /// the head or the queue is empty, false when other slots wait ahead of it.
-    /// </summary>
-    public bool TryTakeIfFirst(int slot)
-    {
-        if (_head == End) return true;
-        if (_head != slot) return false;
-        Remove(slot);
-        return true;
-    }
+    /// <summary>Whether <paramref name="slot"/> may go now without passing anyone: it is at the head, or the queue is empty.</summary>
+    public bool IsFirstOrEmpty(int slot) => _head == End || _head == slot;
 
     public bool TryTake(out int slot)
     {
