@@ -17,17 +17,11 @@ internal readonly struct SlotQueue(SlotMap map, int queue)
 
     public void Remove(int slot) => map.Remove(slot, queue);
 
-    /// <summary>
-    /// Whether <paramref name="slot"/> may go now without passing anyone: true (and out of the queue) when it is at
-    /// the head or the queue is empty, false when other slots wait ahead of it.
-    /// </summary>
-    public bool TryTakeIfFirst(int slot)
+    /// <summary>Whether <paramref name="slot"/> may go now without passing anyone: it is at the head, or the queue is empty.</summary>
+    public bool IsFirstOrEmpty(int slot)
     {
         int head = map.First(queue);
-        if (head < 0) return true;
-        if (head != slot) return false;
-        map.Remove(slot, queue);
-        return true;
+        return head < 0 || head == slot;
     }
 
     public bool TryTake(out int slot)

@@ -282,11 +282,13 @@ public sealed partial class TcpEndpoint
 
     /// <summary>
     /// Whether the connection in <paramref name="slot"/> may send data in place of a reply now: when no other connection
-    /// waits ahead of it in the ready queue (it leaves the queue if it was at the head). Otherwise it keeps its place
-    /// and its reply carries only what is owed at once (an ACK), so an ACK clock cannot keep the link for the
-    /// connections that hold it while the others wait for a transmit buffer.
+    /// waits ahead of it in the ready queue. Otherwise its reply carries only what is owed at once (an ACK), so an ACK
+    /// clock cannot keep the link for the connections that hold it while the others wait for a transmit buffer.
     /// </summary>
-    internal bool TryTakeTurn(int slot) => _ready.TryTakeIfFirst(slot);
+    internal bool IsTurnOf(int slot) => _ready.IsFirstOrEmpty(slot);
+
+    /// <summary>The connection took its turn in place: it leaves the head of the ready queue (<see cref="Commit"/> puts it at the back when it has more).</summary>
+    internal void EndTurn(int slot) => _ready.Remove(slot);
 
     /// <summary>Checks received checksums (turn off only when the device verified them already).</summary>
     public bool VerifyChecksums { get; set; } = true;

@@ -175,10 +175,16 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
         ref var c = ref _endpoint.ConnectionAt(slot);
         var room = packet.ReplyPayload;
         var now = packet.Timestamp;
-        if (!_endpoint.TryPlan(slot, ref c, room.Length, now, out var repr, dataTurn: _endpoint.TryTakeTurn(slot))) return;
+        bool turn = _endpoint.IsTurnOf(slot);
+        if (!_endpoint.TryPlan(slot, ref c, room.Length, now, out var repr, dataTurn: turn)) return;
         int length = _endpoint.Write(slot, ref c, repr, room, packet.TryOffloadChecksum());
-        if (packet.Reply(length, IpSendOptions.DontFragment)) _endpoint.Commit(slot, ref c, repr, now);
-        else _endpoint._counters.SendFailures++;
+        if (!packet.Reply(length, IpSendOptions.DontFragment))
+        {
+            _endpoint._counters.SendFailures++;
+            return;
+        }
+        if (turn) _endpoint.EndTurn(slot);
+        _endpoint.Commit(slot, ref c, repr, now);
     }
 
     private readonly void ReplyReset(in IpPacket packet, in Segment seg)
