@@ -76,11 +76,11 @@ public sealed partial class TcpEndpoint
         var status = TryAllocate(tuple, buffers, out int slot, out key);
         if (status != TcpStatus.Ok) return status;
         ref var c = ref _connections[slot];
-        Initialize(ref c, tuple, options, now);
+        Initialize(ref c, tuple, options, syn.MaxSegmentSize ?? DefaultMss(tuple), now);
         c.State = TcpState.SynReceived;
         c.Set(ConnectionFlags.Passive | ConnectionFlags.SynDue);
         c.SndUna = c.SndNxt = c.SndMax = _isn.Next(tuple, now, out c.TsOffset);
-        TakePeerSyn(ref c, tuple, syn, now);
+        TakePeerSyn(ref c, syn);
         if (syn.WindowScale is not null) c.ReceiveScale = ScaleFor(ReceiveCapacity(c));
         c.RcvAdv = c.RcvNxt + Math.Min(ReceiveWindow(c), ushort.MaxValue << c.ReceiveScale);
         if (listener >= 0)
@@ -138,14 +138,13 @@ public sealed partial class TcpEndpoint
         var status = TryAllocate(tuple, buffers, out int slot, out key);
         if (status != TcpStatus.Ok) return status;
         ref var c = ref _connections[slot];
-        Initialize(ref c, tuple, options, now);
+        Initialize(ref c, tuple, options, mss, now);
         c.State = TcpState.Established;
         c.TsOffset = TsOffsetFor(tuple);
         // This ACK acknowledges the cookie SYN-ACK, whose sequence number was our ISS.
         c.Set(ConnectionFlags.Passive | ConnectionFlags.SynAcknowledged);
         c.SndUna = c.SndNxt = c.SndMax = ack.Ack;
         c.RcvNxt = c.LastAckSent = ack.Seq;
-        SetSendMss(ref c, tuple, mss, now);
         if (ack.Timestamps is { } ts && SynCookies.TryDecodeTimestamp(ts.EchoReply, out byte peerScale, out bool sack))
         {
             c.Set(ConnectionFlags.Timestamps);
@@ -162,32 +161,35 @@ public sealed partial class TcpEndpoint
         c.TakeWindow(ack.WindowSize);
         c.SndWl1 = ack.Seq;
         c.RcvAdv = c.RcvNxt + Math.Min(ReceiveWindow(c), ushort.MaxValue << c.ReceiveScale);
-        c.Congestion = CongestionControl.Create(c.Algorithm, c.SendMss);
         _counters.SynCookiesAccepted++;
         _counters.PassiveOpens++;
         ScheduleKeepAlive(slot, ref c, now, now);
         return TcpStatus.Ok;
     }
 
-    /// <summary>The parts every new connection starts with (its rings are in place already): options, timers off, estimator and congestion state fresh.</summary>
-    private void Initialize(ref TcpConnection c, in FourTuple tuple, TcpConnectionOptions options, Instant now)
+    /// <summary>
+    /// The parts every new connection starts with (its rings are in place already): options, timers off, estimator fresh,
+    /// the send MSS from <paramref name="peerMss"/> (the peer's MSS option as far as it is known) and the congestion state
+    /// for it.
+    /// </summary>
+    private void Initialize(ref TcpConnection c, in FourTuple tuple, TcpConnectionOptions options, int peerMss, Instant now)
     {
         if (options.Nagle) c.Set(ConnectionFlags.Nagle);
         if (options.KeepAlive) c.Set(ConnectionFlags.KeepAlive);
         if (options.CoalesceAcks) c.Set(ConnectionFlags.CoalesceAcks);
         if (tuple.Version == IpVersion.V6) c.Set(ConnectionFlags.Ipv6);
-        SetSendMss(ref c, tuple, DefaultMss(tuple), now);
+        SetSendMss(ref c, tuple, peerMss, now);
         c.Congestion = CongestionControl.Create(options.Congestion, c.SendMss);
     }
 
     /// <summary>
-    /// Takes the peer's SYN: its ISN (RCV.NXT = SEG.SEQ + 1) and options (RFC 9293 §3.7.1 MSS, RFC 7323 §2.2
-    /// window scale and §3.2 timestamps, RFC 2018 §2 SACK-permitted); its window is never scaled (RFC 7323 §2.2).
+    /// Takes the peer's SYN: its ISN (RCV.NXT = SEG.SEQ + 1) and options (RFC 7323 §2.2 window scale and §3.2 timestamps,
+    /// RFC 2018 §2 SACK-permitted); its window is never scaled (RFC 7323 §2.2). Its MSS option (RFC 9293 §3.7.1) is the
+    /// caller's: a passive open gives it to <see cref="Initialize"/>, an active one to <see cref="TakePeerMss"/>.
     /// </summary>
-    private void TakePeerSyn(ref TcpConnection c, in FourTuple tuple, in Segment syn, Instant now)
+    private static void TakePeerSyn(ref TcpConnection c, in Segment syn)
     {
         c.RcvNxt = c.LastAckSent = syn.Seq + 1;
-        SetSendMss(ref c, tuple, syn.MaxSegmentSize ?? DefaultMss(tuple), now);
         if (syn.WindowScale is { } scale)
         {
             c.Set(ConnectionFlags.WindowScale);
@@ -203,6 +205,12 @@ public sealed partial class TcpEndpoint
         }
         c.TakeSynWindow(syn.WindowSize);
         c.SndWl1 = syn.Seq;
+    }
+
+    /// <summary>The send MSS from the peer's SYN-ACK (RFC 9293 §3.7.1), and the congestion state started again for it.</summary>
+    private void TakePeerMss(ref TcpConnection c, in FourTuple tuple, in Segment synAck, Instant now)
+    {
+        SetSendMss(ref c, tuple, synAck.MaxSegmentSize ?? DefaultMss(tuple), now);
         c.Congestion = CongestionControl.Create(c.Algorithm, c.SendMss);
     }
 

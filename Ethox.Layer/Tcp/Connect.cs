@@ -34,12 +34,11 @@ public sealed partial class TcpEndpoint
         var status = TryAllocate(tuple, buffers, out int slot, out key);
         if (status != TcpStatus.Ok) return status;
         ref var c = ref _connections[slot];
-        Initialize(ref c, tuple, options, now);
+        Initialize(ref c, tuple, options, DefaultMss(tuple), now);
         c.State = TcpState.SynSent;
         c.Set(ConnectionFlags.SynDue);
         c.SndUna = c.SndNxt = c.SndMax = _isn.Next(tuple, now, out c.TsOffset);
         c.ReceiveScale = ScaleFor(ReceiveCapacity(c));
-        c.Congestion = CongestionControl.Create(c.Algorithm, c.SendMss);
         _counters.ActiveOpens++;
         MarkReady(slot);
         return TcpStatus.Ok;
@@ -68,7 +67,8 @@ public sealed partial class TcpEndpoint
             return SegmentFate.Release;
         }
         if (!seg.Has(TcpFlags.Syn)) return SegmentFate.Kept;
-        TakePeerSyn(ref c, TupleOf(slot), seg, now);
+        TakePeerSyn(ref c, seg);
+        TakePeerMss(ref c, TupleOf(slot), seg, now);
         // RFC 7323 §2.2: scaling is on only when both SYNs carried the option.
         if (!c.Has(ConnectionFlags.WindowScale)) c.ReceiveScale = 0;
         c.RcvAdv = c.RcvNxt + Math.Min(ReceiveWindow(c), ushort.MaxValue << c.ReceiveScale);
