@@ -26,6 +26,7 @@ internal sealed class BufferRegions
     private struct Region
     {
         public Memory<byte> Send, Receive; // the whole array (or manager's memory) each ring lies in
+        public byte[]? SendArray, ReceiveArray; // the arrays themselves, when they are arrays: their rings are reached directly
         public int SendBytes, ReceiveBytes;
         public int Base;                   // the send-array offset of index 0
         public int Delta;                  // receive-array offset − send-array offset
@@ -58,7 +59,17 @@ internal sealed class BufferRegions
         if (region < 0) return false;
         ref var r = ref _regions[region];
         if (r.Users == 0)
-            r = new Region { Send = sendWhole, Receive = receiveWhole, SendBytes = buffers.Send.Length, ReceiveBytes = buffers.Receive.Length, Base = (int)window, Delta = delta };
+        {
+            r = new Region
+            {
+                Send = sendWhole, Receive = receiveWhole, SendBytes = buffers.Send.Length, ReceiveBytes = buffers.Receive.Length,
+                Base = (int)window, Delta = delta,
+            };
+            MemoryMarshal.TryGetArray<byte>(sendWhole, out var sendArray);
+            MemoryMarshal.TryGetArray<byte>(receiveWhole, out var receiveArray);
+            r.SendArray = sendArray.Array;
+            r.ReceiveArray = receiveArray.Array;
+        }
         r.Users++;
         _last = region;
         handle = new BufferHandle((uint)region << IndexBits | (uint)index);
@@ -79,7 +90,11 @@ internal sealed class BufferRegions
     public Span<byte> Send(BufferHandle handle)
     {
         ref var r = ref _regions[handle.Region];
-        return r.Send.Span.Slice(r.Base + handle.Index * Grain, r.SendBytes);
+        int offset = r.Base + handle.Index * Grain;
+        // The ring was checked to lie inside the array when the region was made: no bounds to check again per segment.
+        return r.SendArray is { } array
+            ? MemoryMarshal.CreateSpan(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(array), offset), r.SendBytes)
+            : r.Send.Span.Slice(offset, r.SendBytes);
     }
 
     /// <summary>The receive ring of <paramref name="handle"/> (empty for the empty handle).</summary>
@@ -87,7 +102,10 @@ internal sealed class BufferRegions
     public Span<byte> Receive(BufferHandle handle)
     {
         ref var r = ref _regions[handle.Region];
-        return r.Receive.Span.Slice(r.Base + handle.Index * Grain + r.Delta, r.ReceiveBytes);
+        int offset = r.Base + handle.Index * Grain + r.Delta;
+        return r.ReceiveArray is { } array
+            ? MemoryMarshal.CreateSpan(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(array), offset), r.ReceiveBytes)
+            : r.Receive.Span.Slice(offset, r.ReceiveBytes);
     }
 
     /// <summary>The size of <paramref name="handle"/>'s send ring.</summary>
@@ -156,7 +174,7 @@ internal sealed class BufferRegions
 internal readonly struct BufferHandle(uint value)
 {
     /// <summary>The region (0: no rings).</summary>
-    public int Region => (int)(value >> 24);
+    public int Region { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => (int)(value >> 24); }
     /// <summary>The send ring's start in the region, in steps of 8 bytes.</summary>
-    public int Index => (int)(value & 0xFF_FFFF);
+    public int Index { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => (int)(value & 0xFF_FFFF); }
 }

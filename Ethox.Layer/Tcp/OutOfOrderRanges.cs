@@ -33,8 +33,10 @@ public struct OutOfOrderRanges
     private readonly struct Range(int start, int end)
     {
         private readonly UInt24 _start = new(start), _end = new(end);
-        public int Start => _start;
-        public int End => _end;
+        public int Start { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => _start; }
+        public int End { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => _end; }
+        // A held range ends above its start, so above 0: an empty slot is the one that ends at 0.
+        public bool IsEmpty { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => _end.IsZero; }
         public static implicit operator ReceivedRange(Range r) => new(r.Start, r.End);
     }
 
@@ -54,7 +56,11 @@ public struct OutOfOrderRanges
     }
 
     /// <summary>True when no range is held.</summary>
-    public readonly bool IsEmpty => _ranges[0].End <= _ranges[0].Start;
+    public readonly bool IsEmpty
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _ranges[0].IsEmpty;
+    }
 
     /// <summary>The range at <paramref name="index"/> in recency order (0 is the most recently changed); empty when out of range.</summary>
     public readonly ReceivedRange this[int index] => (uint)index < Capacity ? _ranges[index] : default;

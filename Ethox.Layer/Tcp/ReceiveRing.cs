@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace Ethox.Layer.Tcp;
 
@@ -6,23 +7,49 @@ namespace Ethox.Layer.Tcp;
 /// A connection's receive buffer over caller memory: the readable bytes [read position, RCV.NXT), then room
 /// for the window, where out-of-order bytes are stored at their place beyond RCV.NXT (tracked by
 /// <see cref="OutOfOrderRanges"/>) until the gap before them fills. Any capacity up to <see cref="TcpBuffers.MaxRingBytes"/>
-/// works. The ring is only its positions (three bytes each)
+/// works. The ring is only its positions (48 bits for both)
 /// and ranges, stored by value in each connection: its memory (<c>buffer</c>, whose length is the capacity) is lent to
 /// every call that touches bytes, and its capacity to those that only count them, always the same. <c>default</c> is
 /// an empty ring. Nothing here allocates, and no method throws: counts beyond what is held are clamped.
 /// </summary>
+[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential, Pack = 2)]
 public struct ReceiveRing
 {
-    private UInt24 _start;     // index of the next byte the user reads
-    private UInt24 _readable;  // bytes from _start up to RCV.NXT
+    // Both positions in 48 bits: the start (index of the next byte the user reads) in the low 24 bits of _low, the bytes
+    // readable (from the start up to RCV.NXT) in its high 8 bits and the 16 bits of _high.
+    private uint _low;
+    private ushort _high;
     private OutOfOrderRanges _outOfOrder;
 
+    private readonly int Start
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => (int)(_low & 0xFF_FFFF);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Set(int start, int readable)
+    {
+        _low = (uint)start | (uint)readable << 24;
+        _high = (ushort)(readable >> 8);
+    }
+
     /// <summary>Bytes the user can read (up to RCV.NXT).</summary>
-    public readonly int Readable => _readable;
+    public readonly int Readable
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => (int)(_low >> 24) | _high << 8;
+    }
+
     /// <summary>Room from RCV.NXT on in a ring of <paramref name="capacity"/> bytes: the receive window to offer.</summary>
-    public readonly int Window(int capacity) => capacity - _readable;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly int Window(int capacity) => capacity - Readable;
     /// <summary>True when bytes beyond RCV.NXT are held, waiting for the gap before them.</summary>
-    public readonly bool HasOutOfOrder => !_outOfOrder.IsEmpty;
+    public readonly bool HasOutOfOrder
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => !_outOfOrder.IsEmpty;
+    }
     /// <summary>The out-of-order ranges, most recently changed first.</summary>
     public readonly OutOfOrderRanges OutOfOrder => _outOfOrder;
 
@@ -30,7 +57,7 @@ public struct ReceiveRing
     public int Read(ReadOnlySpan<byte> buffer, Span<byte> destination)
     {
         GetReadable(buffer, out ReadOnlySpan<byte> first, out ReadOnlySpan<byte> second);
-        int count = Math.Min(destination.Length, _readable);
+        int count = Math.Min(destination.Length, Readable);
         int inFirst = Math.Min(count, first.Length);
         first[..inFirst].CopyTo(destination);
         second[..(count - inFirst)].CopyTo(destination[inFirst..]);
@@ -41,18 +68,18 @@ public struct ReceiveRing
     /// <summary>The readable bytes in order (<paramref name="second"/> is non-empty when they wrap round the end of the buffer); <see cref="Consume"/> what was used.</summary>
     public readonly void GetReadable(ReadOnlySpan<byte> buffer, out ReadOnlySpan<byte> first, out ReadOnlySpan<byte> second)
     {
-        int firstLength = Math.Min(_readable, buffer.Length - _start);
-        first = buffer.Slice(_start, firstLength);
-        second = buffer[..(_readable - firstLength)];
+        int firstLength = Math.Min(Readable, buffer.Length - Start);
+        first = buffer.Slice(Start, firstLength);
+        second = buffer[..(Readable - firstLength)];
     }
 
     /// <summary>Drops the <paramref name="count"/> oldest readable bytes (clamped to <see cref="Readable"/>): the window grows by as much.</summary>
     public void Consume(int capacity, int count)
     {
-        count = Math.Clamp(count, 0, _readable);
-        _readable = new UInt24(_readable - count);
+        count = Math.Clamp(count, 0, Readable);
+        int readable = Readable - count;
         // An empty ring starts again at the beginning, so the next data is one contiguous span.
-        _start = new UInt24(_readable == 0 && !HasOutOfOrder ? 0 : Wrap(_start + count, capacity));
+        Set(readable == 0 && !HasOutOfOrder ? 0 : Wrap(Start + count, capacity), readable);
     }
 
     /// <summary>
@@ -77,8 +104,8 @@ public struct ReceiveRing
         }
         else if (!AddOutOfOrder(start, stop, out stored, out advanced)) return new ReceiveWrite(0, 0, belowNext, true);
 
-        CopyIn(buffer, _readable + start, data[(int)(start - begin)..(int)(stop - begin)]);
-        _readable = new UInt24(_readable + advanced);
+        CopyIn(buffer, Readable + start, data[(int)(start - begin)..(int)(stop - begin)]);
+        Set(Start, Readable + advanced);
         return new ReceiveWrite(advanced, stored, belowNext + (stop - start - stored), false);
     }
 
@@ -115,7 +142,7 @@ public struct ReceiveRing
     // Copies bytes to `distance` bytes after the read position, wrapping round the end of the buffer.
     private readonly void CopyIn(Span<byte> buffer, int distance, ReadOnlySpan<byte> bytes)
     {
-        int at = Wrap(_start + distance, buffer.Length);
+        int at = Wrap(Start + distance, buffer.Length);
         int inFirst = Math.Min(bytes.Length, buffer.Length - at);
         bytes[..inFirst].CopyTo(buffer[at..]);
         bytes[inFirst..].CopyTo(buffer);

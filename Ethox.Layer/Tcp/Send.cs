@@ -289,6 +289,7 @@ public sealed partial class TcpEndpoint
     /// The connection's receive MSS: the MSS we announced in our SYN, derived again from the interface's MTU rather than
     /// kept (should the MTU change, the delayed-ACK and window-update thresholds follow the new one).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal int ReceiveMss(in TcpConnection c) => OurMss(c.Has(ConnectionFlags.Ipv6));
 
     /// <summary>

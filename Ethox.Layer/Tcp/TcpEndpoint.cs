@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using Ethox.Layer.Common;
 using Ethox.Layer.Ip;
 using Ethox.Wire;
@@ -324,11 +325,16 @@ public sealed partial class TcpEndpoint
     internal int BufferRegionsInUse => _buffers.InUse;
 
     // The connection's rings: their memory, lent to the ring's calls, and their sizes.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal Span<byte> SendBuffer(in TcpConnection c) => _buffers.Send(c.Buffers);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal Span<byte> ReceiveBuffer(in TcpConnection c) => _buffers.Receive(c.Buffers);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal int SendCapacity(in TcpConnection c) => _buffers.SendCapacity(c.Buffers);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal int ReceiveCapacity(in TcpConnection c) => _buffers.ReceiveCapacity(c.Buffers);
     /// <summary>The room in the receive ring from RCV.NXT on: the window to offer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal int ReceiveWindow(in TcpConnection c) => c.Receive.Window(ReceiveCapacity(c));
 
     /// <summary>Frees the slot: out of the table, the timers and the ready queue; the key goes stale.</summary>

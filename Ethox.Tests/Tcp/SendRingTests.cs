@@ -12,7 +12,7 @@ public class SendRingTests
     private static byte[] Pattern(int start, int count) => Enumerable.Range(start, count).Select(i => (byte)(i * 7 + 3)).ToArray();
 
     [Test]
-    public void A_send_ring_is_two_24_bit_positions_its_memory_is_lent_to_each_call()
+    public void A_send_ring_is_two_24_bit_positions_in_6_bytes_its_memory_is_lent_to_each_call()
     {
         Assert.That(Unsafe.SizeOf<SendRing>(), Is.EqualTo(6));
     }
