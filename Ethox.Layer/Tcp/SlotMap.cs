@@ -116,6 +116,7 @@ public sealed class SlotMap
     internal int QueuedCount(int queue) => _queueCounts[queue];
 
     /// <summary>Appends the occupied slot <paramref name="index"/> to queue <paramref name="queue"/>; false when it is free or already in a queue (this one or another).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool Enqueue(int index, int queue)
     {
         if ((uint)index >= (uint)_capacity || (_state[index] & ListMask) != Occupied) return false;
@@ -126,6 +127,7 @@ public sealed class SlotMap
     }
 
     /// <summary>Takes <paramref name="index"/> out of queue <paramref name="queue"/>; false when it is not in that queue.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool Remove(int index, int queue)
     {
         if ((uint)index >= (uint)_capacity || !IsQueued(index, queue)) return false;
@@ -134,6 +136,7 @@ public sealed class SlotMap
     }
 
     /// <summary>The slot at the head of queue <paramref name="queue"/> (without taking it), or −1 when the queue is empty.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal int First(int queue)
     {
         int sentinel = Sentinel(Queued + (uint)queue);
@@ -142,6 +145,7 @@ public sealed class SlotMap
     }
 
     // Out of whichever queue holds the occupied slot, if any.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Dequeue(int index)
     {
         uint list = _state[index] & ListMask;
@@ -151,8 +155,10 @@ public sealed class SlotMap
         _state[index] = (_state[index] & ~ListMask) | Occupied;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Sentinel(uint list) => _capacity + (int)(list == FreeList ? 0 : list - Queued + 1);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void LinkAtTail(int sentinel, int node)
     {
         int tail = _prev[sentinel];
@@ -162,6 +168,7 @@ public sealed class SlotMap
         _prev[sentinel] = node;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Unlink(int node)
     {
         _next[_prev[node]] = _next[node];
