@@ -157,9 +157,13 @@ public sealed class ConnectionTable
     public FourTuple TupleOf(int slot) => (uint)slot < (uint)_tuples.Length ? _tuples[slot].Unpack(_locals) : default;
 
     // The parts of an occupied slot's tuple that a segment needs, without building the whole tuple.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal ushort LocalPortOf(int slot) => _tuples[slot].LocalPort;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal ushort RemotePortOf(int slot) => _tuples[slot].RemotePort;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal IpAddress LocalAddressOf(int slot) => _tuples[slot].LocalAddress(_locals);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal IpAddress RemoteAddressOf(int slot) => _tuples[slot].RemoteAddress;
 
     /// <summary>

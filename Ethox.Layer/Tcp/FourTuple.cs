@@ -76,6 +76,12 @@ public readonly struct FourTuple : IEquatable<FourTuple>, ISpanFormattable
     public ulong Hash(in SipHash key, ulong extra)
         => _version == IpVersion.V4 ? key.Hash(AddressesV4, PortsAndVersion, extra) : key.Hash([_localHigh, _localLow, _remoteHigh, _remoteLow, PortsAndVersion, extra]);
 
+    // The raw words, for the connection table's packed copy (IPv4 addresses sit in the low 32 bits of the low word).
+    internal ulong LocalHighWord => _localHigh;
+    internal ulong LocalLowWord => _localLow;
+    internal ulong RemoteHighWord => _remoteHigh;
+    internal ulong RemoteLowWord => _remoteLow;
+
     // Both IPv4 addresses in one word.
     private ulong AddressesV4 => _localLow << 32 | (uint)_remoteLow;
 

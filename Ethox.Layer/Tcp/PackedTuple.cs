@@ -31,14 +31,11 @@ internal readonly struct PackedTuple
 
     /// <summary>The packed form of the IPv4 tuple <paramref name="tuple"/>.</summary>
     public static PackedTuple V4(in FourTuple tuple)
-        => new(0, MappedPrefix | tuple.RemoteAddress.V4.Value, Ports(tuple), tuple.LocalAddress.V4.Value);
+        => new(0, MappedPrefix | (uint)tuple.RemoteLowWord, Ports(tuple), (uint)tuple.LocalLowWord);
 
     /// <summary>The packed form of the IPv6 tuple <paramref name="tuple"/> whose local address is entry <paramref name="localIndex"/> of the table.</summary>
     public static PackedTuple V6(in FourTuple tuple, int localIndex)
-    {
-        var remote = tuple.RemoteAddress.V6;
-        return new(remote.High, remote.Low, Ports(tuple), (uint)localIndex + 1);
-    }
+        => new(tuple.RemoteHighWord, tuple.RemoteLowWord, Ports(tuple), (uint)localIndex + 1);
 
     /// <summary>
     /// True when an IPv6 tuple cannot be packed apart from an IPv4 one: its remote address is IPv4-mapped, which RFC 4291
@@ -49,7 +46,11 @@ internal readonly struct PackedTuple
     /// <summary>The index of the local IPv6 address, or −1 for an IPv4 tuple.</summary>
     public int LocalIndex => IsV4 ? -1 : (int)_local - 1;
 
-    private bool IsV4 => _remoteHigh == 0 && (_remoteLow & 0xFFFF_FFFF_0000_0000UL) == MappedPrefix;
+    private bool IsV4
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _remoteHigh == 0 && (_remoteLow & 0xFFFF_FFFF_0000_0000UL) == MappedPrefix;
+    }
 
     /// <summary>True when this is <paramref name="tuple"/>; <paramref name="locals"/> holds the local IPv6 addresses.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -57,10 +58,9 @@ internal readonly struct PackedTuple
     {
         if (_ports != Ports(tuple)) return false;
         if (tuple.Version == IpVersion.V4)
-            return _remoteHigh == 0 && _remoteLow == (MappedPrefix | tuple.RemoteAddress.V4.Value) && _local == tuple.LocalAddress.V4.Value;
-        var remote = tuple.RemoteAddress.V6;
-        return _remoteLow == remote.Low && _remoteHigh == remote.High && !IsV4 && _local != 0
-            && locals.AddressAt((int)_local - 1) == tuple.LocalAddress.V6;
+            return _remoteHigh == 0 && _remoteLow == (MappedPrefix | (uint)tuple.RemoteLowWord) && _local == (uint)tuple.LocalLowWord;
+        return _remoteLow == tuple.RemoteLowWord && _remoteHigh == tuple.RemoteHighWord && !IsV4 && _local != 0
+            && locals.AddressAt((int)_local - 1) == new Ipv6Address(tuple.LocalHighWord, tuple.LocalLowWord);
     }
 
     /// <summary>The tuple in full; <paramref name="locals"/> holds the local IPv6 addresses.</summary>
@@ -84,7 +84,11 @@ internal readonly struct PackedTuple
         => IsV4 ? new IpAddress(new Ipv4Address(_local)) : new IpAddress(locals.AddressAt((int)_local - 1));
 
     /// <summary>The peer's address.</summary>
-    public IpAddress RemoteAddress => IsV4 ? new IpAddress(new Ipv4Address((uint)_remoteLow)) : new IpAddress(new Ipv6Address(_remoteHigh, _remoteLow));
+    public IpAddress RemoteAddress
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => IsV4 ? new IpAddress(new Ipv4Address((uint)_remoteLow)) : new IpAddress(new Ipv6Address(_remoteHigh, _remoteLow));
+    }
 
     private static uint Ports(in FourTuple tuple) => (uint)tuple.LocalPort << 16 | tuple.RemotePort;
 }

@@ -283,6 +283,7 @@ public sealed partial class TcpEndpoint
     /// <summary>The MSS we announce: what our interface's MTU carries after the IP and TCP headers (RFC 9293 §3.7.1, RFC 6691).</summary>
     private int OurMss(in FourTuple tuple) => OurMss(tuple.Version == IpVersion.V6);
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private int OurMss(bool ipv6) => Math.Clamp(_ip.Mtu - (ipv6 ? 40 : 20) - TcpSegment.MinHeaderLength, 64, ushort.MaxValue);
 
     /// <summary>

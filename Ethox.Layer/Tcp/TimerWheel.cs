@@ -110,7 +110,9 @@ public sealed class TimerWheel
         }
         if (_prev[slot] != Unlinked) Unlink(slot);
         else Count++;
-        long deadline = Math.Clamp(at.Microseconds, _lastNow - int.MaxValue, _lastNow + int.MaxValue);
+        long deadline = at.Microseconds;
+        if (deadline > _lastNow + int.MaxValue) deadline = _lastNow + int.MaxValue;
+        else if (deadline < _lastNow - int.MaxValue) deadline = _lastNow - int.MaxValue;
         _deadline[slot] = unchecked((uint)(deadline - _start));
         LinkAtTail(slot, deadline <= _lastNow ? _dueList : BucketSentinel(TickOf(deadline)));
         if (deadline <= _earliest)
@@ -170,6 +172,7 @@ public sealed class TimerWheel
     private long TickOf(long microseconds) => (microseconds - _start) / _tick;
 
     // The full deadline of a slot: the one within 2^31 µs of the latest now whose low 32 bits (since the start) are stored.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private long Deadline(int slot) => _lastNow + unchecked((int)(_deadline[slot] - (uint)(_lastNow - _start)));
 
     private int BucketSentinel(long tick) => _capacity + (int)(tick & _mask);
