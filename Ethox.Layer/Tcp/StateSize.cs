@@ -7,13 +7,14 @@ namespace Ethox.Layer.Tcp;
 public sealed partial class TcpEndpoint
 {
     /// <summary>
-    /// The bytes of state each connection slot costs, its send and receive rings excluded (those are the user's):
-    /// the transmission control block, the slot's four-tuple and two hash buckets in the <see cref="ConnectionTable"/>,
-    /// its <see cref="SlotMap"/> entry (generation and the links of the free list, the ready queue and the TIME-WAIT
-    /// queue, one list at a time), and its <see cref="TimerWheel"/> links, deadline and bucket. Exact for a capacity that is a power of two from 1024
-    /// to 65536, where the endpoint grows by this much per slot; other capacities round the hash table up to the next
-    /// power of two (up to 16 bytes a slot more), and below 1024 slots the wheel's 1024 buckets are a fixed 8 KiB instead.
-    /// All of it is allocated at construction.
+    /// The bytes of state each connection slot costs, its send and receive rings excluded (those are the user's): the
+    /// transmission control block (with the rings' positions and their 4-byte handle), the slot's packed four-tuple and two
+    /// hash buckets in the <see cref="ConnectionTable"/>, its <see cref="SlotMap"/> entry (generation and the links of the
+    /// free list, the ready queue and the TIME-WAIT queue, one list at a time), and its <see cref="TimerWheel"/> links,
+    /// deadline and share of a bucket (one per 8 slots). Exact for a capacity that is a power of two from 8192 to 524,288,
+    /// where the endpoint grows by this much per slot; other capacities round the hash table up to the next power of two
+    /// (up to 8 bytes a slot more), and outside that range the wheel has 1024 buckets (a fixed 8 KiB) or 65,536. All of it
+    /// is allocated at construction.
     /// </summary>
     public static int StateBytesPerConnection =>
         ControlBlockBytes
