@@ -191,14 +191,14 @@ internal static partial class PingFlood
         public void Serve()
         {
             var timeout = Duration.FromMilliseconds(20);
-            var cpu = Sh.ThreadCpuTime();
+            var cpu = ThreadClock.CpuTime();
             Started.Set();
             while (!_stop)
             {
                 if (busy || device.WaitReadable(timeout)) _host.Receive(device, 64, Instant.Now);
                 _host.Transmit(device, 8, Instant.Now); // announcements and resolution; the echo path answers in place
             }
-            CpuSeconds = (Sh.ThreadCpuTime() - cpu).TotalSeconds;
+            CpuSeconds = (ThreadClock.CpuTime() - cpu).TotalSeconds;
         }
     }
 
@@ -248,8 +248,8 @@ internal static partial class PingFlood
         }
     }
 
-    /// <summary>External commands and the thread CPU clock.</summary>
-    private static partial class Sh
+    /// <summary>External commands.</summary>
+    private static class Sh
     {
         public static string Must(string file, params string[] args)
         {
@@ -267,21 +267,5 @@ internal static partial class PingFlood
         {
             try { Must(file, args); } catch (InvalidOperationException) { /* already gone */ }
         }
-
-        /// <summary>CPU time (user + system) of the calling thread: clock_gettime(CLOCK_THREAD_CPUTIME_ID).</summary>
-        public static TimeSpan ThreadCpuTime()
-        {
-            const int ClockThreadCpuTimeId = 3;
-            return ClockGetTime(ClockThreadCpuTimeId, out var ts) == 0 ? TimeSpan.FromTicks(ts.Seconds * TimeSpan.TicksPerSecond + ts.Nanoseconds / 100) : TimeSpan.Zero;
-        }
-
-        private struct Timespec
-        {
-            public long Seconds;
-            public long Nanoseconds;
-        }
-
-        [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "clock_gettime")]
-        private static partial int ClockGetTime(int clock, out Timespec time);
     }
 }

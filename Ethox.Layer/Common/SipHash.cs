@@ -55,7 +55,23 @@ public readonly struct SipHash
         return state.Finish((ulong)(words.Length * 8) << 56);
     }
 
-    /// <summary>SipHash-2-4 of five 64-bit words (e.g. a four-tuple): the same as <see cref="Hash(ReadOnlySpan{ulong})"/> of them, without a span.</summary>
+    /// <summary>SipHash-2-4 of two 64-bit words (e.g. an IPv4 four-tuple): the same as <see cref="Hash(ReadOnlySpan{ulong})"/> of them, without a span.</summary>
+    public ulong Hash(ulong m0, ulong m1)
+    {
+        var state = new State(_k0, _k1);
+        state.Compress(m0); state.Compress(m1);
+        return state.Finish(2UL * 8 << 56);
+    }
+
+    /// <summary>SipHash-2-4 of three 64-bit words: the same as <see cref="Hash(ReadOnlySpan{ulong})"/> of them, without a span.</summary>
+    public ulong Hash(ulong m0, ulong m1, ulong m2)
+    {
+        var state = new State(_k0, _k1);
+        state.Compress(m0); state.Compress(m1); state.Compress(m2);
+        return state.Finish(3UL * 8 << 56);
+    }
+
+    /// <summary>SipHash-2-4 of five 64-bit words (e.g. an IPv6 four-tuple): the same as <see cref="Hash(ReadOnlySpan{ulong})"/> of them, without a span.</summary>
     public ulong Hash(ulong m0, ulong m1, ulong m2, ulong m3, ulong m4)
     {
         var state = new State(_k0, _k1);

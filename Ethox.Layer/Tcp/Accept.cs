@@ -73,15 +73,16 @@ public sealed partial class TcpEndpoint
     {
         key = default;
         if (!buffers.IsUsable) return TcpStatus.InvalidArgument;
-        if (!TryAllocate(tuple, out int slot, out key)) return TcpStatus.NoSlot;
+        var status = TryAllocate(tuple, buffers, out int slot, out key);
+        if (status != TcpStatus.Ok) return status;
         ref var c = ref _connections[slot];
-        Initialize(ref c, tuple, buffers, options, now);
+        Initialize(ref c, tuple, options, syn.MaxSegmentSize ?? DefaultMss(tuple), now);
         c.State = TcpState.SynReceived;
         c.Set(ConnectionFlags.Passive | ConnectionFlags.SynDue);
-        c.SndUna = c.SndNxt = c.SndMax = _isn.Next(tuple, now);
-        TakePeerSyn(ref c, tuple, syn, now);
-        if (syn.WindowScale is not null) c.ReceiveScale = ScaleFor(c.Receive.Capacity);
-        c.RcvAdv = c.RcvNxt + Math.Min(c.Receive.Window, ushort.MaxValue << c.ReceiveScale);
+        c.SndUna = c.SndNxt = c.SndMax = _isn.Next(tuple, now, out c.TsOffset);
+        TakePeerSyn(ref c, syn);
+        if (syn.WindowScale is not null) c.ReceiveScale = ScaleFor(ReceiveCapacity(c));
+        c.RcvAdv = c.RcvNxt + Math.Min(ReceiveWindow(c), ushort.MaxValue << c.ReceiveScale);
         if (listener >= 0)
         {
             c.Set(ConnectionFlags.InBacklog);
@@ -96,7 +97,7 @@ public sealed partial class TcpEndpoint
     internal TcpRepr CookieSynAck(in FourTuple tuple, in Segment syn, Instant now)
     {
         int peerMss = syn.MaxSegmentSize ?? DefaultMss(tuple);
-        var cookie = _cookies.Encode(tuple, syn.Seq, (ushort)Math.Min(peerMss, OurMss(tuple, now)), now);
+        var cookie = _cookies.Encode(tuple, syn.Seq, (ushort)Math.Min(peerMss, OurMss(tuple)), now);
         _counters.SynCookiesSent++;
         var repr = new TcpRepr
         {
@@ -106,7 +107,7 @@ public sealed partial class TcpEndpoint
             SequenceNumber = cookie,
             AcknowledgmentNumber = syn.Seq + 1,
             WindowSize = ushort.MaxValue,
-            MaxSegmentSize = (ushort)OurMss(tuple, now),
+            MaxSegmentSize = (ushort)OurMss(tuple),
         };
         // Without timestamps the cookie has no room for window scale and SACK: offer neither (as Linux does),
         // so both ends agree to go without them (RFC 7323 §2.2, RFC 2018 §2).
@@ -134,15 +135,16 @@ public sealed partial class TcpEndpoint
     {
         key = default;
         if (!buffers.IsUsable) return TcpStatus.InvalidArgument;
-        if (!TryAllocate(tuple, out int slot, out key)) return TcpStatus.NoSlot;
+        var status = TryAllocate(tuple, buffers, out int slot, out key);
+        if (status != TcpStatus.Ok) return status;
         ref var c = ref _connections[slot];
-        Initialize(ref c, tuple, buffers, options, now);
+        Initialize(ref c, tuple, options, mss, now);
         c.State = TcpState.Established;
+        c.TsOffset = TsOffsetFor(tuple);
         // This ACK acknowledges the cookie SYN-ACK, whose sequence number was our ISS.
         c.Set(ConnectionFlags.Passive | ConnectionFlags.SynAcknowledged);
         c.SndUna = c.SndNxt = c.SndMax = ack.Ack;
         c.RcvNxt = c.LastAckSent = ack.Seq;
-        SetSendMss(ref c, tuple, mss, now);
         if (ack.Timestamps is { } ts && SynCookies.TryDecodeTimestamp(ts.EchoReply, out byte peerScale, out bool sack))
         {
             c.Set(ConnectionFlags.Timestamps);
@@ -156,40 +158,38 @@ public sealed partial class TcpEndpoint
                 c.ReceiveScale = CookieWindowScale;
             }
         }
-        c.SndWnd = c.MaxSndWnd = (uint)ack.WindowSize << c.SendScale;
+        c.TakeWindow(ack.WindowSize);
         c.SndWl1 = ack.Seq;
-        c.SndWl2 = ack.Ack;
-        c.RcvAdv = c.RcvNxt + Math.Min(c.Receive.Window, ushort.MaxValue << c.ReceiveScale);
-        c.Congestion = CongestionControl.Create(c.Algorithm, c.SendMss);
+        c.RcvAdv = c.RcvNxt + Math.Min(ReceiveWindow(c), ushort.MaxValue << c.ReceiveScale);
         _counters.SynCookiesAccepted++;
         _counters.PassiveOpens++;
         ScheduleKeepAlive(slot, ref c, now, now);
         return TcpStatus.Ok;
     }
 
-    /// <summary>The parts every new connection starts with: rings, options, timers off, estimator and congestion state fresh.</summary>
-    private void Initialize(ref TcpConnection c, in FourTuple tuple, TcpBuffers buffers, TcpConnectionOptions options, Instant now)
+    /// <summary>
+    /// The parts every new connection starts with (its rings are in place already): options, timers off, estimator fresh,
+    /// the send MSS from <paramref name="peerMss"/> (the peer's MSS option as far as it is known) and the congestion state
+    /// for it.
+    /// </summary>
+    private void Initialize(ref TcpConnection c, in FourTuple tuple, TcpConnectionOptions options, int peerMss, Instant now)
     {
-        c = default;
-        c.Send = new SendRing(buffers.Send);
-        c.Receive = new ReceiveRing(buffers.Receive);
         if (options.Nagle) c.Set(ConnectionFlags.Nagle);
         if (options.KeepAlive) c.Set(ConnectionFlags.KeepAlive);
         if (options.CoalesceAcks) c.Set(ConnectionFlags.CoalesceAcks);
-        c.TsOffset = TsOffsetFor(tuple);
-        c.ReceiveMss = (ushort)OurMss(tuple, now);
-        SetSendMss(ref c, tuple, DefaultMss(tuple), now);
+        if (tuple.Version == IpVersion.V6) c.Set(ConnectionFlags.Ipv6);
+        SetSendMss(ref c, tuple, peerMss, now);
         c.Congestion = CongestionControl.Create(options.Congestion, c.SendMss);
     }
 
     /// <summary>
-    /// Takes the peer's SYN: its ISN (RCV.NXT = SEG.SEQ + 1) and options (RFC 9293 §3.7.1 MSS, RFC 7323 §2.2
-    /// window scale and §3.2 timestamps, RFC 2018 §2 SACK-permitted); its window is never scaled (RFC 7323 §2.2).
+    /// Takes the peer's SYN: its ISN (RCV.NXT = SEG.SEQ + 1) and options (RFC 7323 §2.2 window scale and §3.2 timestamps,
+    /// RFC 2018 §2 SACK-permitted); its window is never scaled (RFC 7323 §2.2). Its MSS option (RFC 9293 §3.7.1) is the
+    /// caller's: a passive open gives it to <see cref="Initialize"/>, an active one to <see cref="TakePeerMss"/>.
     /// </summary>
-    private void TakePeerSyn(ref TcpConnection c, in FourTuple tuple, in Segment syn, Instant now)
+    private static void TakePeerSyn(ref TcpConnection c, in Segment syn)
     {
         c.RcvNxt = c.LastAckSent = syn.Seq + 1;
-        SetSendMss(ref c, tuple, syn.MaxSegmentSize ?? DefaultMss(tuple), now);
         if (syn.WindowScale is { } scale)
         {
             c.Set(ConnectionFlags.WindowScale);
@@ -198,11 +198,19 @@ public sealed partial class TcpEndpoint
         if (syn.SackPermitted) c.Set(ConnectionFlags.Sack);
         if (syn.Timestamps is { } ts)
         {
+            // TS.Recent takes the place of the RTT timing of our SYN, if any: with timestamps the echo times it.
             c.Set(ConnectionFlags.Timestamps);
+            c.Clear(ConnectionFlags.Timing);
             c.TsRecent = ts.Value;
         }
-        c.SndWnd = c.MaxSndWnd = syn.WindowSize;
+        c.TakeSynWindow(syn.WindowSize);
         c.SndWl1 = syn.Seq;
+    }
+
+    /// <summary>The send MSS from the peer's SYN-ACK (RFC 9293 §3.7.1), and the congestion state started again for it.</summary>
+    private void TakePeerMss(ref TcpConnection c, in FourTuple tuple, in Segment synAck, Instant now)
+    {
+        SetSendMss(ref c, tuple, synAck.MaxSegmentSize ?? DefaultMss(tuple), now);
         c.Congestion = CongestionControl.Create(c.Algorithm, c.SendMss);
     }
 

@@ -31,14 +31,14 @@ public sealed partial class TcpEndpoint
         if (localPort == 0 && !_ports.TrySelect(new TransportAddress(local, 0), remote, _table, out localPort)) return TcpStatus.InUse;
         var tuple = new FourTuple(new TransportAddress(local, localPort), remote);
         if (_table.Contains(tuple)) return TcpStatus.InUse;
-        if (!TryAllocate(tuple, out int slot, out key)) return TcpStatus.NoSlot;
+        var status = TryAllocate(tuple, buffers, out int slot, out key);
+        if (status != TcpStatus.Ok) return status;
         ref var c = ref _connections[slot];
-        Initialize(ref c, tuple, buffers, options, now);
+        Initialize(ref c, tuple, options, DefaultMss(tuple), now);
         c.State = TcpState.SynSent;
         c.Set(ConnectionFlags.SynDue);
-        c.SndUna = c.SndNxt = c.SndMax = _isn.Next(tuple, now);
-        c.ReceiveScale = ScaleFor(c.Receive.Capacity);
-        c.Congestion = CongestionControl.Create(c.Algorithm, c.SendMss);
+        c.SndUna = c.SndNxt = c.SndMax = _isn.Next(tuple, now, out c.TsOffset);
+        c.ReceiveScale = ScaleFor(ReceiveCapacity(c));
         _counters.ActiveOpens++;
         MarkReady(slot);
         return TcpStatus.Ok;
@@ -67,10 +67,11 @@ public sealed partial class TcpEndpoint
             return SegmentFate.Release;
         }
         if (!seg.Has(TcpFlags.Syn)) return SegmentFate.Kept;
-        TakePeerSyn(ref c, TupleOf(slot), seg, now);
+        TakePeerSyn(ref c, seg);
+        TakePeerMss(ref c, TupleOf(slot), seg, now);
         // RFC 7323 §2.2: scaling is on only when both SYNs carried the option.
         if (!c.Has(ConnectionFlags.WindowScale)) c.ReceiveScale = 0;
-        c.RcvAdv = c.RcvNxt + Math.Min(c.Receive.Window, ushort.MaxValue << c.ReceiveScale);
+        c.RcvAdv = c.RcvNxt + Math.Min(ReceiveWindow(c), ushort.MaxValue << c.ReceiveScale);
         if (!hasAck)
         {
             // Simultaneous open (RFC 9293 §3.5, figure 8): our SYN-ACK carries the same ISN.
@@ -81,7 +82,6 @@ public sealed partial class TcpEndpoint
         }
         if (c.Retries == 0 && TryTakeRttSample(ref c, seg, now, out var rtt)) c.Rtt.AddSample(rtt);
         c.SndUna = seg.Ack;
-        c.SndWl2 = seg.Ack;
         c.Retries = 0;
         c.GiveUpAt = WrappingMicroseconds.None;
         c.Rtt.ResetBackoff();

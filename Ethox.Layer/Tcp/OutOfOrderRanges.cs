@@ -7,7 +7,9 @@ namespace Ethox.Layer.Tcp;
 /// The bookkeeping of out-of-order data: up to <see cref="Capacity"/> disjoint, non-adjacent ranges of
 /// received bytes, held inline (no heap). Ranges that overlap or touch are merged. They are kept in the order
 /// they last changed, most recent first, which is the order SACK blocks must be sent in (RFC 2018 §4: the
-/// first block holds the segment that triggered the ACK, the others the most recently reported ones).
+/// first block holds the segment that triggered the ACK, the others the most recently reported ones). Offsets are
+/// from RCV.NXT, below 2^24 (a receive ring holds at most <see cref="TcpBuffers.MaxRingBytes"/>), so a range takes six
+/// bytes and the table 18.
 /// </summary>
 public struct OutOfOrderRanges
 {
@@ -18,10 +20,24 @@ public struct OutOfOrderRanges
     /// </summary>
     public const int Capacity = 3;
 
+    /// <summary>The largest offset a range may end at: 2^24 − 1. A range beyond it is refused (<see cref="Add"/>).</summary>
+    public const int MaxOffset = UInt24.MaxValue;
+
     [InlineArray(Capacity)]
     private struct RangeArray
     {
-        private ReceivedRange _element;
+        private Range _element;
+    }
+
+    // A ReceivedRange in six bytes.
+    private readonly struct Range(int start, int end)
+    {
+        private readonly UInt24 _start = new(start), _end = new(end);
+        public int Start { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => _start; }
+        public int End { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => _end; }
+        // A held range ends above its start, so above 0: an empty slot is the one that ends at 0.
+        public bool IsEmpty { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => _end.IsZero; }
+        public static implicit operator ReceivedRange(Range r) => new(r.Start, r.End);
     }
 
     // Most recently changed first, the held ranges before the empty slots. A held range is never empty, so the
@@ -40,7 +56,11 @@ public struct OutOfOrderRanges
     }
 
     /// <summary>True when no range is held.</summary>
-    public readonly bool IsEmpty => _ranges[0].End <= _ranges[0].Start;
+    public readonly bool IsEmpty
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _ranges[0].IsEmpty;
+    }
 
     /// <summary>The range at <paramref name="index"/> in recency order (0 is the most recently changed); empty when out of range.</summary>
     public readonly ReceivedRange this[int index] => (uint)index < Capacity ? _ranges[index] : default;
@@ -48,17 +68,23 @@ public struct OutOfOrderRanges
     /// <summary>
     /// Records the bytes [<paramref name="start"/>, <paramref name="end"/>), merging them with every range they
     /// overlap or touch; the result becomes the most recent range. Returns how many of the bytes were not held
-    /// before. When they touch no range and the table is full, nothing changes and <paramref name="dropped"/> is true.
+    /// before. When they touch no range and the table is full, or <paramref name="end"/> is beyond <see cref="MaxOffset"/>,
+    /// nothing changes and <paramref name="dropped"/> is true.
     /// </summary>
     public int Add(int start, int end, out bool dropped)
     {
         dropped = false;
-        if (start >= end) return 0;
-        Span<ReceivedRange> ranges = _ranges;
+        if (start >= end || start < 0) return 0;
+        if (end > MaxOffset)
+        {
+            dropped = true;
+            return 0;
+        }
+        Span<Range> ranges = _ranges;
         int count = Count, mergedStart = start, mergedEnd = end, alreadyHeld = 0, touched = 0, kept = 0;
         for (int i = 0; i < count; i++)
         {
-            ReceivedRange range = ranges[i];
+            Range range = ranges[i];
             if (range.Start <= end && range.End >= start)
             {
                 alreadyHeld += Math.Max(0, Math.Min(end, range.End) - Math.Max(start, range.Start));
@@ -74,7 +100,7 @@ public struct OutOfOrderRanges
             return 0;
         }
         ranges[..kept].CopyTo(ranges[1..]);
-        ranges[0] = new ReceivedRange(mergedStart, mergedEnd);
+        ranges[0] = new Range(mergedStart, mergedEnd);
         if (kept + 1 < count) ranges[(kept + 1)..count].Clear();
         return end - start - alreadyHeld;
     }
@@ -102,9 +128,9 @@ public struct OutOfOrderRanges
     {
         for (int i = Count - 1; i >= 0; i--)
         {
-            ref ReceivedRange range = ref _ranges[i];
+            ref Range range = ref _ranges[i];
             if (range.End <= count) RemoveAt(i);
-            else range = new ReceivedRange(Math.Max(range.Start - count, 0), range.End - count);
+            else range = new Range(Math.Max(range.Start - count, 0), range.End - count);
         }
     }
 
@@ -112,8 +138,7 @@ public struct OutOfOrderRanges
     public readonly int CopyTo(Span<ReceivedRange> destination)
     {
         int n = Math.Min(Count, destination.Length);
-        ReadOnlySpan<ReceivedRange> ranges = _ranges;
-        ranges[..n].CopyTo(destination);
+        for (int i = 0; i < n; i++) destination[i] = _ranges[i];
         return n;
     }
 
@@ -122,7 +147,7 @@ public struct OutOfOrderRanges
 
     private void RemoveAt(int index)
     {
-        Span<ReceivedRange> ranges = _ranges;
+        Span<Range> ranges = _ranges;
         int count = Count;
         ranges[(index + 1)..count].CopyTo(ranges[index..]);
         ranges[count - 1] = default;

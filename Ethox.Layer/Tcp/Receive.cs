@@ -175,10 +175,8 @@ public sealed partial class TcpEndpoint
         c.State = c.Has(ConnectionFlags.FinQueued) ? TcpState.FinWait1 : TcpState.Established;
         if (c.Has(ConnectionFlags.InBacklog)) LeaveBacklog(slot, ref c);
         c.Clear(ConnectionFlags.SynDue);
-        c.SndWnd = (uint)seg.WindowSize << c.SendScale;
-        c.MaxSndWnd = Math.Max(c.MaxSndWnd, c.SndWnd);
+        c.TakeWindow(seg.WindowSize);
         c.SndWl1 = seg.Seq;
-        c.SndWl2 = seg.Ack;
         events |= TcpEvents.Connected;
         ScheduleKeepAlive(slot, ref c, now, now);
     }
@@ -201,13 +199,14 @@ public sealed partial class TcpEndpoint
         }
         if (ack > c.SndUna) AcknowledgeData(slot, ref c, seg, now, ref events);
         else if (IsDuplicateAck(c, seg, window, newlySacked)) OnDuplicateAck(slot, ref c, now);
-        if (c.SndWl1 < seg.Seq || (c.SndWl1 == seg.Seq && c.SndWl2 <= ack))
+        // RFC 9293 §3.10.7.4: the window comes from an ACK with SND.UNA =< SEG.ACK (SND.UNA has moved to it already when it
+        // acknowledged new data) of a segment not older than the last update: SND.WL1 < SEG.SEQ, or SND.WL1 = SEG.SEQ and
+        // SND.WL2 =< SEG.ACK, which holds whenever SND.UNA =< SEG.ACK (see TcpConnection.SndWl1).
+        if (ack >= c.SndUna && c.SndWl1 <= seg.Seq)
         {
             bool opened = window > c.SndWnd;
-            c.SndWnd = window;
-            c.MaxSndWnd = Math.Max(c.MaxSndWnd, window);
+            c.TakeWindow(seg.WindowSize);
             c.SndWl1 = seg.Seq;
-            c.SndWl2 = ack;
             if (window > 0 && c.Has(ConnectionFlags.Persisting))
             {
                 c.Clear(ConnectionFlags.Persisting | ConnectionFlags.ProbeDue);
@@ -241,7 +240,7 @@ public sealed partial class TcpEndpoint
         var ack = seg.Ack;
         int released = Math.Clamp(c.DataOffset(ack), 0, c.Send.Length);
         if (TryTakeRttSample(ref c, seg, now, out var rtt)) c.Rtt.AddSample(rtt);
-        c.Send.Release(released);
+        c.Send.Release(SendCapacity(c), released);
         c.SndUna = ack;
         c.Set(ConnectionFlags.SynAcknowledged);
         // Past the timeout's recovery point a stale Recover must not hold back a later recovery (sequence numbers wrap).
@@ -279,7 +278,7 @@ public sealed partial class TcpEndpoint
             offset = 0;
         }
         bool holeBefore = c.Receive.HasOutOfOrder;
-        var write = c.Receive.Write(offset, payload);
+        var write = c.Receive.Write(ReceiveBuffer(c), offset, payload);
         if (write.Duplicate > 0 && offset > 0) NoteDuplicate(ref c, seg.Seq, seg.Seq + payload.Length);
         if (write.Dropped) _counters.OutOfOrderDrops++;
         if (write.Advanced > 0)
@@ -292,7 +291,7 @@ public sealed partial class TcpEndpoint
             c.Set(ConnectionFlags.AckNow);
             return;
         }
-        if (c.UnackedBytes >= 2 * c.ReceiveMss)
+        if (c.UnackedBytes >= 2 * ReceiveMss(c))
         {
             if (!c.Has(ConnectionFlags.CoalesceAcks)) c.Set(ConnectionFlags.AckNow);
             else if (!c.Has(ConnectionFlags.AckOwed))
@@ -355,6 +354,8 @@ public sealed partial class TcpEndpoint
         c.RetransmitAt = c.DelayedAckAt = WrappingMicroseconds.None;
         c.IdleAt = WrappingMilliseconds.From(now + Settings.TimeWait);
         events |= TcpEvents.Closed;
+        // Its ACKs answer in place from now on: a slot waits in one queue at a time, and this one is TIME-WAIT's.
+        _ready.Remove(slot);
         _timeWaits.Add(slot);
         Rearm(slot, ref c, now);
     }
@@ -363,11 +364,12 @@ public sealed partial class TcpEndpoint
     private void OnReceiveWindowOpened(int slot, ref TcpConnection c)
     {
         if (c.IsHandshaking || c.Has(ConnectionFlags.FinReceived)) return;
-        var right = c.RcvNxt + c.Receive.Window;
-        if (right - c.RcvAdv < Math.Min(c.Receive.Capacity / 2, (int)c.ReceiveMss)) return;
+        int capacity = ReceiveCapacity(c);
+        var right = c.RcvNxt + c.Receive.Window(capacity);
+        if (right - c.RcvAdv < Math.Min(capacity / 2, ReceiveMss(c))) return;
         // Coalescing ACKs, an update goes with the batch's ACK on the next transmit turn while the peer still has half the
         // ring to fill; when it has less, it may be waiting for the update, which goes at once.
-        if (c.Has(ConnectionFlags.CoalesceAcks) && c.RcvAdv - c.RcvNxt >= c.Receive.Capacity / 2) c.Set(ConnectionFlags.AckOwed);
+        if (c.Has(ConnectionFlags.CoalesceAcks) && c.RcvAdv - c.RcvNxt >= capacity / 2) c.Set(ConnectionFlags.AckOwed);
         else c.Set(ConnectionFlags.AckNow);
         MarkReady(slot);
     }

@@ -1,83 +1,99 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace Ethox.Layer.Tcp;
 
 /// <summary>
 /// A connection's receive buffer over caller memory: the readable bytes [read position, RCV.NXT), then room
 /// for the window, where out-of-order bytes are stored at their place beyond RCV.NXT (tracked by
-/// <see cref="OutOfOrderRanges"/>) until the gap before them fills. Any capacity works. Stored by value in
-/// each connection; nothing here allocates, and no method throws: counts beyond what is held are clamped.
+/// <see cref="OutOfOrderRanges"/>) until the gap before them fills. Any capacity up to <see cref="TcpBuffers.MaxRingBytes"/>
+/// works. The ring is only its positions (48 bits for both)
+/// and ranges, stored by value in each connection: its memory (<c>buffer</c>, whose length is the capacity) is lent to
+/// every call that touches bytes, and its capacity to those that only count them, always the same. <c>default</c> is
+/// an empty ring. Nothing here allocates, and no method throws: counts beyond what is held are clamped.
 /// </summary>
+[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential, Pack = 2)]
 public struct ReceiveRing
 {
-    private readonly Memory<byte> _buffer;
-    private int _start;     // index of the next byte the user reads
-    private int _readable;  // bytes from _start up to RCV.NXT
+    // Both positions in 48 bits: the start (index of the next byte the user reads) in the low 24 bits of _low, the bytes
+    // readable (from the start up to RCV.NXT) in its high 8 bits and the 16 bits of _high.
+    private uint _low;
+    private ushort _high;
     private OutOfOrderRanges _outOfOrder;
 
-    /// <summary>A ring over <paramref name="buffer"/>, empty.</summary>
-    public ReceiveRing(Memory<byte> buffer)
+    private readonly int Start
     {
-        _buffer = buffer;
-        _start = 0;
-        _readable = 0;
-        _outOfOrder = default;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => (int)(_low & 0xFF_FFFF);
     }
 
-    /// <summary>The size of the buffer.</summary>
-    public readonly int Capacity => _buffer.Length;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Set(int start, int readable)
+    {
+        _low = (uint)start | (uint)readable << 24;
+        _high = (ushort)(readable >> 8);
+    }
+
     /// <summary>Bytes the user can read (up to RCV.NXT).</summary>
-    public readonly int Readable => _readable;
-    /// <summary>Room from RCV.NXT on (<see cref="Capacity"/> − <see cref="Readable"/>): the receive window to offer.</summary>
-    public readonly int Window => _buffer.Length - _readable;
+    public readonly int Readable
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => (int)(_low >> 24) | _high << 8;
+    }
+
+    /// <summary>Room from RCV.NXT on in a ring of <paramref name="capacity"/> bytes: the receive window to offer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly int Window(int capacity) => capacity - Readable;
     /// <summary>True when bytes beyond RCV.NXT are held, waiting for the gap before them.</summary>
-    public readonly bool HasOutOfOrder => !_outOfOrder.IsEmpty;
+    public readonly bool HasOutOfOrder
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => !_outOfOrder.IsEmpty;
+    }
     /// <summary>The out-of-order ranges, most recently changed first.</summary>
     public readonly OutOfOrderRanges OutOfOrder => _outOfOrder;
 
     /// <summary>Copies up to <paramref name="destination"/>.Length readable bytes out and consumes them; returns the count.</summary>
-    public int Read(Span<byte> destination)
+    public int Read(ReadOnlySpan<byte> buffer, Span<byte> destination)
     {
-        GetReadable(out ReadOnlySpan<byte> first, out ReadOnlySpan<byte> second);
-        int count = Math.Min(destination.Length, _readable);
+        GetReadable(buffer, out ReadOnlySpan<byte> first, out ReadOnlySpan<byte> second);
+        int count = Math.Min(destination.Length, Readable);
         int inFirst = Math.Min(count, first.Length);
         first[..inFirst].CopyTo(destination);
         second[..(count - inFirst)].CopyTo(destination[inFirst..]);
-        Consume(count);
+        Consume(buffer.Length, count);
         return count;
     }
 
     /// <summary>The readable bytes in order (<paramref name="second"/> is non-empty when they wrap round the end of the buffer); <see cref="Consume"/> what was used.</summary>
-    public readonly void GetReadable(out ReadOnlySpan<byte> first, out ReadOnlySpan<byte> second)
+    public readonly void GetReadable(ReadOnlySpan<byte> buffer, out ReadOnlySpan<byte> first, out ReadOnlySpan<byte> second)
     {
-        ReadOnlySpan<byte> buffer = _buffer.Span;
-        int firstLength = Math.Min(_readable, buffer.Length - _start);
-        first = buffer.Slice(_start, firstLength);
-        second = buffer[..(_readable - firstLength)];
+        int firstLength = Math.Min(Readable, buffer.Length - Start);
+        first = buffer.Slice(Start, firstLength);
+        second = buffer[..(Readable - firstLength)];
     }
 
     /// <summary>Drops the <paramref name="count"/> oldest readable bytes (clamped to <see cref="Readable"/>): the window grows by as much.</summary>
-    public void Consume(int count)
+    public void Consume(int capacity, int count)
     {
-        count = Math.Clamp(count, 0, _readable);
-        _start = Wrap(_start + count);
-        _readable -= count;
+        count = Math.Clamp(count, 0, Readable);
+        int readable = Readable - count;
         // An empty ring starts again at the beginning, so the next data is one contiguous span.
-        if (_readable == 0 && !HasOutOfOrder) _start = 0;
+        Set(readable == 0 && !HasOutOfOrder ? 0 : Wrap(Start + count, capacity), readable);
     }
 
     /// <summary>
     /// Takes a segment's <paramref name="data"/>, whose first byte is <paramref name="offset"/> bytes after RCV.NXT
-    /// (negative for data that starts before it). Only the part inside [0, <see cref="Window"/>) is kept: in-order
+    /// (negative for data that starts before it). Only the part inside [0, <see cref="Window"/>) of <paramref name="buffer"/> is kept: in-order
     /// bytes become readable at once, together with the out-of-order bytes they join up with; bytes beyond a gap
     /// are stored at their place and recorded as an out-of-order range, unless they form a new island and the
     /// range table is full (<see cref="ReceiveWrite.Dropped"/>); bytes that extend an existing range are always kept.
     /// </summary>
-    public ReceiveWrite Write(int offset, ReadOnlySpan<byte> data)
+    public ReceiveWrite Write(Span<byte> buffer, int offset, ReadOnlySpan<byte> data)
     {
         long begin = offset, end = begin + data.Length;
         int belowNext = (int)Math.Clamp(-begin, 0, data.Length);
-        int start = (int)Math.Max(begin, 0), stop = (int)Math.Min(end, Window);
+        int start = (int)Math.Max(begin, 0), stop = (int)Math.Min(end, Window(buffer.Length));
         if (start >= stop) return new ReceiveWrite(0, 0, belowNext, false);
 
         int stored, advanced;
@@ -88,8 +104,8 @@ public struct ReceiveRing
         }
         else if (!AddOutOfOrder(start, stop, out stored, out advanced)) return new ReceiveWrite(0, 0, belowNext, true);
 
-        CopyIn(_readable + start, data[(int)(start - begin)..(int)(stop - begin)]);
-        _readable += advanced;
+        CopyIn(buffer, Readable + start, data[(int)(start - begin)..(int)(stop - begin)]);
+        Set(Start, Readable + advanced);
         return new ReceiveWrite(advanced, stored, belowNext + (stop - start - stored), false);
     }
 
@@ -124,15 +140,14 @@ public struct ReceiveRing
     public readonly int GetSackRanges(Span<ReceivedRange> ranges) => _outOfOrder.CopyTo(ranges);
 
     // Copies bytes to `distance` bytes after the read position, wrapping round the end of the buffer.
-    private readonly void CopyIn(int distance, ReadOnlySpan<byte> bytes)
+    private readonly void CopyIn(Span<byte> buffer, int distance, ReadOnlySpan<byte> bytes)
     {
-        Span<byte> buffer = _buffer.Span;
-        int at = Wrap(_start + distance);
+        int at = Wrap(Start + distance, buffer.Length);
         int inFirst = Math.Min(bytes.Length, buffer.Length - at);
         bytes[..inFirst].CopyTo(buffer[at..]);
         bytes[inFirst..].CopyTo(buffer);
     }
 
     // Both arguments are below 2 × capacity, so one subtraction is the modulo.
-    private readonly int Wrap(int index) => index >= _buffer.Length ? index - _buffer.Length : index;
+    private static int Wrap(int index, int capacity) => index >= capacity ? index - capacity : index;
 }

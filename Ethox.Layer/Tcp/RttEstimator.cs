@@ -4,7 +4,8 @@ namespace Ethox.Layer.Tcp;
 
 /// <summary>
 /// The retransmission timer's value (RFC 6298): smoothed RTT and RTT variance from samples, and exponential
-/// backoff, in integer microseconds, stored by value in each connection (12 bytes). The bounds of the RTO and
+/// backoff, in integer microseconds, stored by value in each connection (8 bytes: SRTT and RTTVAR in 27 bits each, up to
+/// 134 seconds, a sample beyond that counting as 134 s). The bounds of the RTO and
 /// the clock granularity are the endpoint's <see cref="TcpTimerSettings"/>, given to <see cref="Rto"/> when the
 /// RTO is read rather than copied into every connection; the RTO before backoff is recomputed from SRTT and
 /// RTTVAR each time, which gives what storing it would. It reads no clock and allocates nothing.
@@ -31,9 +32,27 @@ public struct RttEstimator
     // RFC 6298 §2.3 gains as shifts: alpha = 1/8, beta = 1/4; K = 4.
     private const int AlphaShift = 3, BetaShift = 2, K = 4;
 
-    private int _srtt, _rttvar;  // µs; kept when repeated backoffs make them bogus, as the RTO still comes from them
-    private byte _backoffs;      // saturating: 31 doublings already pass any RTO bound
-    private Basis _basis;
+    /// <summary>The longest SRTT and RTTVAR held, in µs (2^27 − 1, 134 s); longer samples count as this.</summary>
+    public const int MaxMicroseconds = (1 << ValueBits) - 1;
+
+    private const int ValueBits = 27;
+    private const uint ValueMask = MaxMicroseconds;
+    private const int MaxBackoffs = 31; // 31 doublings already pass any RTO bound
+
+    // µs in the low 27 bits, kept when repeated backoffs make them bogus, as the RTO still comes from them; the high five
+    // bits hold the backoffs (saturating) beside SRTT and the basis beside RTTVAR.
+    private uint _srttAndBackoffs, _rttvarAndBasis;
+
+    private readonly int Srtt => (int)(_srttAndBackoffs & ValueMask);
+    private readonly int RttVar => (int)(_rttvarAndBasis & ValueMask);
+    private readonly int BackoffCount => (int)(_srttAndBackoffs >> ValueBits);
+    private readonly Basis Source => (Basis)(_rttvarAndBasis >> ValueBits);
+
+    private void Set(int srtt, int rttvar, int backoffs, Basis basis)
+    {
+        _srttAndBackoffs = (uint)srtt | (uint)backoffs << ValueBits;
+        _rttvarAndBasis = (uint)rttvar | (uint)basis << ValueBits;
+    }
 
     /// <summary>Where the RTO before backoff comes from.</summary>
     private enum Basis : byte
@@ -58,29 +77,29 @@ public struct RttEstimator
     {
         int min = ClampToMicroseconds(settings.MinRto, 1, int.MaxValue);
         int max = ClampToMicroseconds(settings.MaxRto, min, int.MaxValue);
-        int rto = _basis switch
+        int rto = Source switch
         {
             Basis.Initial => ClampToMicroseconds(settings.InitialRto, min, max),
             Basis.AfterSynTimeout => ClampToMicroseconds(SynTimeoutRto, min, max),
             // RFC 6298 §2.2/§2.3: RTO = SRTT + max(G, K·RTTVAR), then §2.4/§2.5 bounds.
-            _ => (int)Math.Clamp(_srtt + Math.Max(settings.Granularity.Microseconds, (long)K * _rttvar), min, max),
+            _ => (int)Math.Clamp(Srtt + Math.Max(settings.Granularity.Microseconds, (long)K * RttVar), min, max),
         };
         // rto >= 1 µs, so 31 doublings already pass any MaxRto an int can hold: the shift cannot overflow.
-        long backedOff = (long)rto << Math.Min((int)_backoffs, 31);
+        long backedOff = (long)rto << BackoffCount;
         return new(Math.Min(backedOff, max));
     }
 
     /// <summary>SRTT (RFC 6298 §2); zero before the first sample.</summary>
-    public readonly Duration SmoothedRtt => new(_srtt);
+    public readonly Duration SmoothedRtt => new(Srtt);
 
     /// <summary>RTTVAR (RFC 6298 §2); zero before the first sample.</summary>
-    public readonly Duration RttVariance => new(_rttvar);
+    public readonly Duration RttVariance => new(RttVar);
 
     /// <summary>True once a sample has set SRTT and RTTVAR (and until repeated backoffs make them bogus).</summary>
-    public readonly bool HasSample => _basis == Basis.Measured;
+    public readonly bool HasSample => Source == Basis.Measured;
 
-    /// <summary>How many times the timer has been backed off since the RTO was last computed or reset (at most 255).</summary>
-    public readonly int Backoffs => _backoffs;
+    /// <summary>How many times the timer has been backed off since the RTO was last computed or reset (at most 31).</summary>
+    public readonly int Backoffs => BackoffCount;
 
     /// <summary>
     /// Takes an RTT measurement R (RFC 6298 §2.2 for the first, §2.3 after) and so recomputes the RTO, which
@@ -90,22 +109,18 @@ public struct RttEstimator
     public void AddSample(Duration rtt)
     {
         if (rtt.Microseconds < 0) return;
-        int r = (int)Math.Min(rtt.Microseconds, int.MaxValue);
-        if (_basis != Basis.Measured)
+        int r = (int)Math.Min(rtt.Microseconds, MaxMicroseconds);
+        // RFC 6298 §2.2: SRTT = R, RTTVAR = R/2.
+        if (Source != Basis.Measured)
         {
-            // RFC 6298 §2.2: SRTT = R, RTTVAR = R/2.
-            _srtt = r;
-            _rttvar = r / 2;
-            _basis = Basis.Measured;
+            Set(r, r / 2, 0, Basis.Measured);
+            return;
         }
-        else
-        {
-            // RFC 6298 §2.3: RTTVAR first, from the old SRTT; then SRTT. Sums in long: 3·RTTVAR and 7·SRTT can pass int.
-            long error = Math.Abs((long)_srtt - r);
-            _rttvar = (int)((((long)_rttvar << BetaShift) - _rttvar + error) >> BetaShift);
-            _srtt = (int)((((long)_srtt << AlphaShift) - _srtt + r) >> AlphaShift);
-        }
-        _backoffs = 0;
+        // RFC 6298 §2.3: RTTVAR first, from the old SRTT; then SRTT. Both stay within 27 bits: each is a weighted mean of
+        // values that are.
+        int srtt = Srtt, rttvar = RttVar;
+        int error = Math.Abs(srtt - r);
+        Set(((srtt << AlphaShift) - srtt + r) >> AlphaShift, ((rttvar << BetaShift) - rttvar + error) >> BetaShift, 0, Basis.Measured);
     }
 
     /// <summary>
@@ -114,8 +129,9 @@ public struct RttEstimator
     /// </summary>
     public void BackOff()
     {
-        if (_backoffs < byte.MaxValue) _backoffs++;
-        if (_backoffs >= BackoffsBeforeForgettingRtt && _basis == Basis.Measured) _basis = Basis.Forgotten;
+        int backoffs = Math.Min(BackoffCount + 1, MaxBackoffs);
+        var basis = backoffs >= BackoffsBeforeForgettingRtt && Source == Basis.Measured ? Basis.Forgotten : Source;
+        Set(Srtt, RttVar, backoffs, basis);
     }
 
     /// <summary>
@@ -125,7 +141,7 @@ public struct RttEstimator
     /// when an ACK for new data arrives after the backoff: the path works again and the doubled RTO
     /// belonged to the lost segment.
     /// </summary>
-    public void ResetBackoff() => _backoffs = 0;
+    public void ResetBackoff() => _srttAndBackoffs &= ValueMask;
 
     /// <summary>
     /// Data transmission begins after the SYN (or our SYN-ACK) timed out at least once: with no RTT sample
@@ -134,8 +150,7 @@ public struct RttEstimator
     /// </summary>
     public void BeginDataAfterSynTimeout()
     {
-        _backoffs = 0;
-        if (_basis != Basis.Measured) _basis = Basis.AfterSynTimeout;
+        Set(Srtt, RttVar, 0, Source != Basis.Measured ? Basis.AfterSynTimeout : Source);
     }
 
     private static int ClampToMicroseconds(Duration d, int min, int max) => (int)Math.Clamp(d.Microseconds, min, max);

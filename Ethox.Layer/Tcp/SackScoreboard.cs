@@ -6,8 +6,8 @@ namespace Ethox.Layer.Tcp;
 
 /// <summary>
 /// The sender's SACK scoreboard for loss recovery (RFC 6675 §4): which bytes above SND.UNA the peer has
-/// SACKed (RFC 2018), kept as up to <see cref="Capacity"/> disjoint ranges held inline (32 bytes, no
-/// allocation), with IsLost(), SetPipe() and NextSeg() over them. SND.UNA, SND.NXT and HighRxt are the
+/// SACKed (RFC 2018), kept as up to <see cref="Capacity"/> disjoint ranges held inline (28 bytes: each range its left
+/// edge and a 24-bit length, no allocation), with IsLost(), SetPipe() and NextSeg() over them. SND.UNA, SND.NXT and HighRxt are the
 /// caller's and come with each call, so nothing here repeats the connection's state.
 /// </summary>
 /// <remarks>
@@ -17,7 +17,10 @@ namespace Ethox.Layer.Tcp;
 /// than <see cref="Capacity"/> disjoint ranges would be needed, the lowest is forgotten: its bytes count
 /// as unSACKed again, which can only cost a needless retransmission, never skip a needed one, and keeps
 /// the ranges nearest SND.NXT that IsLost() and the pipe depend on. Receivers repeat their latest blocks
-/// (RFC 2018 §4), so a forgotten range that still matters tends to come back.
+/// (RFC 2018 §4), so a forgotten range that still matters tends to come back. A range is at most
+/// <see cref="MaxRangeLength"/> bytes long (more than a send ring of <see cref="TcpBuffers.MaxRingBytes"/> can have in
+/// flight); a longer one keeps its first <see cref="MaxRangeLength"/> bytes, which again can only cost a needless
+/// retransmission.
 /// </para>
 /// <para>
 /// SACK information is advisory (RFC 2018 §8): the caller keeps SACKed data until it is cumulatively
@@ -44,10 +47,24 @@ public struct SackScoreboard
     /// <summary>DupThresh of RFC 6675 §2 (and RFC 5681's three duplicate ACKs).</summary>
     public const int DupThresh = 3;
 
+    /// <summary>The longest range held, 2^24 − 1 bytes.</summary>
+    public const int MaxRangeLength = UInt24.MaxValue;
+
     [InlineArray(Capacity)]
     private struct Ranges
     {
-        private TcpSackBlock _element;
+        private HeldRange _element;
+    }
+
+    // A SACKed range in seven bytes: its left edge and its length.
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential, Pack = 1)]
+    private readonly struct HeldRange(TcpSeqNumber left, TcpSeqNumber right)
+    {
+        private readonly uint _left = left.Value;
+        private readonly UInt24 _length = new(Math.Clamp(right - left, 0, MaxRangeLength));
+        public TcpSeqNumber Left => new(_left);
+        public TcpSeqNumber Right => new TcpSeqNumber(_left) + _length;
+        public TcpSackBlock Block => new(Left, Right);
     }
 
     // Ascending, disjoint, not touching, all within (SND.UNA, SND.NXT], the held ranges first. A held range is
@@ -66,7 +83,7 @@ public struct SackScoreboard
     }
 
     /// <summary>Range <paramref name="index"/> in ascending order; an empty block when out of range.</summary>
-    public readonly TcpSackBlock Range(int index) => (uint)index < Capacity ? _ranges[index] : default;
+    public readonly TcpSackBlock Range(int index) => (uint)index < Capacity ? _ranges[index].Block : default;
 
     /// <summary>The SACKed bytes above SND.UNA.</summary>
     public readonly int SackedBytes
@@ -249,7 +266,7 @@ public struct SackScoreboard
         return NextSegmentRule.None;
     }
 
-    private static bool IsEmpty(TcpSackBlock range) => range.Left == range.Right;
+    private static bool IsEmpty(HeldRange range) => range.Left == range.Right;
 
     private static bool IsLostAbove(int rangesAbove, long bytesAbove, int mss)
         => rangesAbove >= DupThresh || bytesAbove > (long)(DupThresh - 1) * mss;
@@ -281,7 +298,7 @@ public struct SackScoreboard
             long left = Math.Max((long)(_ranges[i].Left - sndUna), 0);
             long right = Math.Min((long)(_ranges[i].Right - sndUna), window);
             if (right <= left) continue;
-            _ranges[kept++] = new TcpSackBlock(sndUna + (int)left, sndUna + (int)right);
+            _ranges[kept++] = new HeldRange(sndUna + (int)left, sndUna + (int)right);
         }
         for (int i = kept; i < count; i++) _ranges[i] = default;
     }
@@ -305,7 +322,7 @@ public struct SackScoreboard
         if (merged > 0)
         {
             // Ranges first..last-1 become one: close the gap they leave.
-            _ranges[first] = new TcpSackBlock(left, right);
+            _ranges[first] = new HeldRange(left, right);
             for (int i = last; i < n; i++) _ranges[i - merged + 1] = _ranges[i];
             for (int i = n - merged + 1; i < n; i++) _ranges[i] = default;
             return;
@@ -315,11 +332,11 @@ public struct SackScoreboard
             // Full: keep the highest ranges. A new range below all of them is the one to forget.
             if (first == 0) return;
             for (int i = 1; i < first; i++) _ranges[i - 1] = _ranges[i];
-            _ranges[first - 1] = new TcpSackBlock(left, right);
+            _ranges[first - 1] = new HeldRange(left, right);
             return;
         }
         for (int i = n; i > first; i--) _ranges[i] = _ranges[i - 1];
-        _ranges[first] = new TcpSackBlock(left, right);
+        _ranges[first] = new HeldRange(left, right);
     }
 
     /// <summary>

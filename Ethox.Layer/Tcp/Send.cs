@@ -113,15 +113,14 @@ public sealed partial class TcpEndpoint
     /// <summary>Our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), with the options RFC 9293 §3.7.1, RFC 7323 and RFC 2018 let us offer.</summary>
     private void FillSyn(int slot, ref TcpConnection c, Instant now, ref TcpRepr repr)
     {
-        ref readonly var tuple = ref _table.TupleOf(slot);
         bool active = c.State == TcpState.SynSent;
-        repr.SourcePort = tuple.LocalPort;
-        repr.DestinationPort = tuple.RemotePort;
+        repr.SourcePort = _table.LocalPortOf(slot);
+        repr.DestinationPort = _table.RemotePortOf(slot);
         repr.Flags = active ? TcpFlags.Syn : TcpFlags.Syn | TcpFlags.Ack;
         repr.SequenceNumber = c.SndUna; // the ISS: our SYN is not acknowledged yet
         repr.AcknowledgmentNumber = active ? default : c.RcvNxt;
-        repr.WindowSize = (ushort)Math.Min(c.Receive.Window, ushort.MaxValue); // never scaled in a SYN (RFC 7323 §2.2)
-        repr.MaxSegmentSize = c.ReceiveMss;
+        repr.WindowSize = (ushort)Math.Min(ReceiveWindow(c), ushort.MaxValue); // never scaled in a SYN (RFC 7323 §2.2)
+        repr.MaxSegmentSize = (ushort)ReceiveMss(c);
         // An active open offers everything; a passive one answers only what the peer offered.
         if (active || c.Has(ConnectionFlags.WindowScale)) repr.WindowScale = c.ReceiveScale;
         repr.SackPermitted = active || c.Has(ConnectionFlags.Sack);
@@ -134,9 +133,8 @@ public sealed partial class TcpEndpoint
     /// </summary>
     private void FillAck(int slot, ref TcpConnection c, Instant now, ref TcpRepr repr)
     {
-        ref readonly var tuple = ref _table.TupleOf(slot);
-        repr.SourcePort = tuple.LocalPort;
-        repr.DestinationPort = tuple.RemotePort;
+        repr.SourcePort = _table.LocalPortOf(slot);
+        repr.DestinationPort = _table.RemotePortOf(slot);
         repr.Flags = TcpFlags.Ack;
         repr.SequenceNumber = c.AckSequence;
         repr.AcknowledgmentNumber = c.RcvNxt;
@@ -161,10 +159,11 @@ public sealed partial class TcpEndpoint
     /// The window we advertise: the room in the receive ring, but its right edge moves only by at least
     /// min(half the ring, one MSS) at a time (receiver SWS avoidance, RFC 9293 §3.8.6.2.2) and never moves left.
     /// </summary>
-    private static ushort WindowField(ref TcpConnection c)
+    private ushort WindowField(ref TcpConnection c)
     {
-        var right = c.RcvNxt + c.Receive.Window;
-        if (right - c.RcvAdv >= Math.Min(c.Receive.Capacity / 2, (int)c.ReceiveMss) || c.RcvAdv < c.RcvNxt) c.RcvAdv = right;
+        int capacity = ReceiveCapacity(c);
+        var right = c.RcvNxt + c.Receive.Window(capacity);
+        if (right - c.RcvAdv >= Math.Min(capacity / 2, ReceiveMss(c)) || c.RcvAdv < c.RcvNxt) c.RcvAdv = right;
         int window = Math.Max(0, c.RcvAdv - c.RcvNxt);
         return (ushort)Math.Min(window >> c.ReceiveScale, ushort.MaxValue);
     }
@@ -176,17 +175,18 @@ public sealed partial class TcpEndpoint
     /// </summary>
     internal int Write(int slot, ref TcpConnection c, in TcpRepr repr, Span<byte> buffer, bool partialChecksum = false)
     {
-        ref readonly var tuple = ref _table.TupleOf(slot);
+        var local = _table.LocalAddressOf(slot);
+        var remote = _table.RemoteAddressOf(slot);
         var payload = buffer.Slice(repr.HeaderLength, repr.PayloadLength);
         if (partialChecksum)
         {
-            if (repr.PayloadLength > 0) c.Send.CopyOut(c.DataOffset(repr.SequenceNumber), payload);
-            repr.TryEmit(buffer, tuple.Local.Address, tuple.Remote.Address, partialChecksum: true);
+            if (repr.PayloadLength > 0) c.Send.CopyOut(SendBuffer(c), c.DataOffset(repr.SequenceNumber), payload);
+            repr.TryEmit(buffer, local, remote, partialChecksum: true);
         }
         else
         {
-            ushort payloadSum = repr.PayloadLength > 0 ? c.Send.CopyOutAndSum(c.DataOffset(repr.SequenceNumber), payload) : (ushort)0;
-            repr.TryEmit(buffer, tuple.Local.Address, tuple.Remote.Address, payloadSum);
+            ushort payloadSum = repr.PayloadLength > 0 ? c.Send.CopyOutAndSum(SendBuffer(c), c.DataOffset(repr.SequenceNumber), payload) : (ushort)0;
+            repr.TryEmit(buffer, local, remote, payloadSum);
         }
         return repr.EmittedLength;
     }
@@ -281,7 +281,16 @@ public sealed partial class TcpEndpoint
     private static int DefaultMss(in FourTuple tuple) => tuple.Version == IpVersion.V4 ? 536 : 1220;
 
     /// <summary>The MSS we announce: what our interface's MTU carries after the IP and TCP headers (RFC 9293 §3.7.1, RFC 6691).</summary>
-    private int OurMss(in FourTuple tuple, Instant now) => Math.Clamp(_ip.Mtu - IpHeaderLength(tuple) - TcpSegment.MinHeaderLength, 64, ushort.MaxValue);
+    private int OurMss(in FourTuple tuple) => OurMss(tuple.Version == IpVersion.V6);
+
+    private int OurMss(bool ipv6) => Math.Clamp(_ip.Mtu - (ipv6 ? 40 : 20) - TcpSegment.MinHeaderLength, 64, ushort.MaxValue);
+
+    /// <summary>
+    /// The connection's receive MSS: the MSS we announced in our SYN, derived again from the interface's MTU rather than
+    /// kept (should the MTU change, the delayed-ACK and window-update thresholds follow the new one).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal int ReceiveMss(in TcpConnection c) => OurMss(c.Has(ConnectionFlags.Ipv6));
 
     /// <summary>
     /// The most data a segment carries before options: at most <paramref name="limit"/> (the peer's MSS, or the current

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using Ethox.Wire;
 
 namespace Ethox.Layer.Tcp;
@@ -7,39 +8,53 @@ namespace Ethox.Layer.Tcp;
 /// A connection's send buffer over caller memory: the bytes from SND.UNA (the oldest unacknowledged byte) to
 /// the end of what the user wrote. Bytes in flight and bytes not yet sent are both held here; the state machine
 /// copies from any offset when it (re)transmits and <see cref="Release"/>s bytes when they are acknowledged.
-/// Any capacity works (not only powers of two). A struct of the memory and two integers, stored by value in each
-/// connection; nothing here allocates, and no method throws: counts beyond what fits are clamped.
+/// Any capacity up to <see cref="TcpBuffers.MaxRingBytes"/> works (not only powers of two). The ring is only its two
+/// positions (48 bits for both), stored by value in each
+/// connection: its memory (<c>buffer</c>, whose length is the capacity) is lent to every call that touches bytes, and
+/// its capacity to those that only count them, always the same. <c>default</c> is an empty ring. Nothing here
+/// allocates, and no method throws: counts beyond what fits are clamped.
 /// </summary>
+[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential, Pack = 2)]
 public struct SendRing
 {
-    private readonly Memory<byte> _buffer;
-    private int _start;   // index of the oldest held byte (SND.UNA)
-    private int _length;  // bytes held
+    // Both positions in 48 bits: the start (index of the oldest held byte, SND.UNA) in the low 24 bits of _low, the length
+    // (bytes held) in its high 8 bits and the 16 bits of _high.
+    private uint _low;
+    private ushort _high;
 
-    /// <summary>A ring over <paramref name="buffer"/>, empty.</summary>
-    public SendRing(Memory<byte> buffer)
+    private readonly int Start
     {
-        _buffer = buffer;
-        _start = 0;
-        _length = 0;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => (int)(_low & 0xFF_FFFF);
     }
 
-    /// <summary>The size of the buffer.</summary>
-    public readonly int Capacity => _buffer.Length;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Set(int start, int length)
+    {
+        _low = (uint)start | (uint)length << 24;
+        _high = (ushort)(length >> 8);
+    }
+
     /// <summary>Bytes held: unacknowledged and not yet sent.</summary>
-    public readonly int Length => _length;
-    /// <summary>Room for more bytes from the user.</summary>
-    public readonly int Free => _buffer.Length - _length;
+    public readonly int Length
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => (int)(_low >> 24) | _high << 8;
+    }
+
+    /// <summary>Room for more bytes from the user in a ring of <paramref name="capacity"/> bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly int Free(int capacity) => capacity - Length;
 
     /// <summary>Appends as much of <paramref name="data"/> as fits; returns the number of bytes taken.</summary>
-    public int Write(ReadOnlySpan<byte> data)
+    public int Write(Span<byte> buffer, ReadOnlySpan<byte> data)
     {
-        GetWritable(out Span<byte> first, out Span<byte> second);
+        GetWritable(buffer, out Span<byte> first, out Span<byte> second);
         int taken = Math.Min(data.Length, first.Length + second.Length);
         int inFirst = Math.Min(taken, first.Length);
         data[..inFirst].CopyTo(first);
         data[inFirst..taken].CopyTo(second);
-        _length += taken;
+        Set(Start, Length + taken);
         return taken;
     }
 
@@ -47,26 +62,25 @@ public struct SendRing
     /// The free space after the held bytes, in order (<paramref name="second"/> is non-empty when it wraps round
     /// the end of the buffer): fill a prefix of it directly, then <see cref="CommitWrite"/> the count.
     /// </summary>
-    public readonly void GetWritable(out Span<byte> first, out Span<byte> second)
+    public readonly void GetWritable(Span<byte> buffer, out Span<byte> first, out Span<byte> second)
     {
-        Span<byte> buffer = _buffer.Span;
-        int end = Wrap(_start + _length);
-        int free = buffer.Length - _length;
+        int end = Wrap(Start + Length, buffer.Length);
+        int free = buffer.Length - Length;
         int firstLength = Math.Min(free, buffer.Length - end);
         first = buffer.Slice(end, firstLength);
         second = buffer[..(free - firstLength)];
     }
 
     /// <summary>Makes the first <paramref name="count"/> bytes of the writable space part of the held data (clamped to <see cref="Free"/>).</summary>
-    public void CommitWrite(int count) => _length += Math.Clamp(count, 0, Free);
+    public void CommitWrite(int capacity, int count) => Set(Start, Length + Math.Clamp(count, 0, Free(capacity)));
 
     /// <summary>
     /// Copies <paramref name="destination"/>.Length held bytes starting <paramref name="offset"/> bytes after the oldest
     /// (e.g. offset SND.NXT − SND.UNA for new data). Copies nothing when that range is not all held.
     /// </summary>
-    public readonly void CopyOut(int offset, Span<byte> destination)
+    public readonly void CopyOut(ReadOnlySpan<byte> buffer, int offset, Span<byte> destination)
     {
-        GetReadable(offset, destination.Length, out ReadOnlySpan<byte> first, out ReadOnlySpan<byte> second);
+        GetReadable(buffer, offset, destination.Length, out ReadOnlySpan<byte> first, out ReadOnlySpan<byte> second);
         first.CopyTo(destination);
         second.CopyTo(destination[first.Length..]);
     }
@@ -75,9 +89,9 @@ public struct SendRing
     /// As <see cref="CopyOut"/>, and returns the copied bytes' one's complement sum (<see cref="Checksum.Sum"/>), taken in
     /// the same pass: the segment's checksum then reads only its header. Zero when nothing was copied.
     /// </summary>
-    public readonly ushort CopyOutAndSum(int offset, Span<byte> destination)
+    public readonly ushort CopyOutAndSum(ReadOnlySpan<byte> buffer, int offset, Span<byte> destination)
     {
-        GetReadable(offset, destination.Length, out ReadOnlySpan<byte> first, out ReadOnlySpan<byte> second);
+        GetReadable(buffer, offset, destination.Length, out ReadOnlySpan<byte> first, out ReadOnlySpan<byte> second);
         Checksum.TryCopyAndSum(first, destination, out ushort sum);
         if (second.IsEmpty) return sum;
         Checksum.TryCopyAndSum(second, destination[first.Length..], out ushort wrapped);
@@ -89,27 +103,25 @@ public struct SendRing
     /// (<paramref name="second"/> is non-empty when they wrap round the end of the buffer). Both are empty when
     /// that range is not all held.
     /// </summary>
-    public readonly void GetReadable(int offset, int count, out ReadOnlySpan<byte> first, out ReadOnlySpan<byte> second)
+    public readonly void GetReadable(ReadOnlySpan<byte> buffer, int offset, int count, out ReadOnlySpan<byte> first, out ReadOnlySpan<byte> second)
     {
         first = second = default;
-        if (offset < 0 || count < 0 || count > _length - offset) return;
-        ReadOnlySpan<byte> buffer = _buffer.Span;
-        int begin = Wrap(_start + offset);
+        if (offset < 0 || count < 0 || count > Length - offset) return;
+        int begin = Wrap(Start + offset, buffer.Length);
         int firstLength = Math.Min(count, buffer.Length - begin);
         first = buffer.Slice(begin, firstLength);
         second = buffer[..(count - firstLength)];
     }
 
     /// <summary>Drops the <paramref name="count"/> oldest bytes (clamped to <see cref="Length"/>): they were acknowledged.</summary>
-    public void Release(int count)
+    public void Release(int capacity, int count)
     {
-        count = Math.Clamp(count, 0, _length);
-        _start = Wrap(_start + count);
-        _length -= count;
+        count = Math.Clamp(count, 0, Length);
+        int length = Length - count;
         // An empty ring starts again at the beginning, so the next writes are one contiguous span.
-        if (_length == 0) _start = 0;
+        Set(length == 0 ? 0 : Wrap(Start + count, capacity), length);
     }
 
     // Both arguments are below 2 × capacity, so one subtraction is the modulo.
-    private readonly int Wrap(int index) => index >= _buffer.Length ? index - _buffer.Length : index;
+    private static int Wrap(int index, int capacity) => index >= capacity ? index - capacity : index;
 }

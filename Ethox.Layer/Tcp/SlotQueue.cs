@@ -1,59 +1,34 @@
 namespace Ethox.Layer.Tcp;
 
 /// <summary>
-/// A first-in first-out set of slots: an intrusive doubly linked list over slot indices (two ints a slot,
-/// given at construction), so adding, removing and taking are O(1) and a slot is in it at most once.
-/// The endpoint keeps two: the connections with something to send (taking one and adding it back when
-/// it has more gives every busy connection its turn), and the TIME-WAIT slots oldest first.
+/// A first-in first-out set of occupied slots, kept in the <see cref="SlotMap"/>'s own link arrays (see its remarks),
+/// so adding, removing and taking are O(1), a slot is in it at most once, and it costs no memory of its own.
+/// The endpoint keeps two: the connections with something to send (taking one and adding it back when it has
+/// more gives every busy connection its turn), and the TIME-WAIT slots oldest first. A slot is in at most one
+/// of them: adding a slot that waits in the other changes nothing.
 /// </summary>
-internal sealed class SlotQueue
+internal readonly struct SlotQueue(SlotMap map, int queue)
 {
-    private const int Unlinked = -2, End = -1;
-    private readonly int[] _next, _prev;
-    private int _head = End, _tail = End;
+    public int Count => map.QueuedCount(queue);
 
-    public SlotQueue(int capacity)
-    {
-        _next = new int[capacity];
-        _prev = new int[capacity];
-        System.Array.Fill(_next, Unlinked);
-    }
+    public bool Contains(int slot) => map.IsQueued(slot, queue);
 
-    public int Count { get; private set; }
+    public void Add(int slot) => map.Enqueue(slot, queue);
 
-    /// <summary>Bytes per slot: its two list links.</summary>
-    public const int BytesPerSlot = 2 * sizeof(int);
-
-    public bool Contains(int slot) => _next[slot] != Unlinked;
-
-    public void Add(int slot)
-    {
-        if (Contains(slot)) return;
-        _next[slot] = End;
-        _prev[slot] = _tail;
-        if (_tail == End) _head = slot; else _next[_tail] = slot;
-        _tail = slot;
-        Count++;
-    }
-
-    public void Remove(int slot)
-    {
-        if (!Contains(slot)) return;
-        int next = _next[slot], prev = _prev[slot];
-        if (prev == End) _head = next; else _next[prev] = next;
-        if (next == End) _tail = prev; else _prev[next] = prev;
-        _next[slot] = Unlinked;
-        Count--;
-    }
+    public void Remove(int slot) => map.Remove(slot, queue);
 
     /// <summary>Whether <paramref name="slot"/> may go now without passing anyone: it is at the head, or the queue is empty.</summary>
-    public bool IsFirstOrEmpty(int slot) => _head == End || _head == slot;
+    public bool IsFirstOrEmpty(int slot)
+    {
+        int head = map.First(queue);
+        return head < 0 || head == slot;
+    }
 
     public bool TryTake(out int slot)
     {
-        slot = _head;
-        if (slot == End) return false;
-        Remove(slot);
+        slot = map.First(queue);
+        if (slot < 0) return false;
+        map.Remove(slot, queue);
         return true;
     }
 }

@@ -6,12 +6,24 @@ namespace Ethox.Layer.Tcp;
 /// The memory one connection uses, given by the user when it opens or accepts the connection: the
 /// send ring holds what was written and is not yet acknowledged, the receive ring what arrived and was
 /// not yet read (its free space is the window we advertise). The user gets the memory back with
-/// <see cref="TcpEvents.Closed"/>; carving one large array into slices allocates nothing.
+/// <see cref="TcpEvents.Closed"/>; carving one large array into slices allocates nothing. Each ring holds 1 to
+/// <see cref="MaxRingBytes"/> bytes (16 MiB, more than Linux's default largest buffers of 4 and 6 MiB).
 /// </summary>
+/// <remarks>
+/// The endpoint keeps rings of one size pair carved from one array as one group (a <em>buffer region</em>), and each
+/// connection only a 4-byte handle into it (see <see cref="TcpEndpoint.StateBytesPerConnection"/>). Rings of a size pair
+/// or an array of their own form a group of their own; the endpoint holds a fixed number of groups in use at once
+/// (its <c>bufferRegions</c>, 64 by default), and a connection that would need one more gets
+/// <see cref="TcpStatus.NoBufferRegion"/>. Rings carved from one array at offsets that are multiples of 8 share one
+/// group per 128 MiB of the array.
+/// </remarks>
 public readonly record struct TcpBuffers(Memory<byte> Send, Memory<byte> Receive)
 {
-    /// <summary>True when both rings have room for at least one byte.</summary>
-    public bool IsUsable => !Send.IsEmpty && !Receive.IsEmpty;
+    /// <summary>The largest ring: 2^24 − 1 bytes (positions inside a ring are kept in 24 bits).</summary>
+    public const int MaxRingBytes = UInt24.MaxValue;
+
+    /// <summary>True when both rings hold at least one byte and at most <see cref="MaxRingBytes"/>.</summary>
+    public bool IsUsable => !Send.IsEmpty && !Receive.IsEmpty && Send.Length <= MaxRingBytes && Receive.Length <= MaxRingBytes;
 }
 
 /// <summary>Per-connection choices (RFC 9293 §3.7.4 Nagle, RFC 1122 §4.2.3.6 keep-alive, congestion control).</summary>

@@ -75,32 +75,34 @@ internal enum ConnectionFlags : uint
     CoalesceAcks = 1 << 29,
     /// <summary>An ACK for in-order data is owed and goes out on the next transmit turn (see <see cref="CoalesceAcks"/>).</summary>
     AckOwed = 1 << 30,
+    /// <summary>The connection runs over IPv6 (its receive MSS leaves room for the 40-byte header).</summary>
+    Ipv6 = 1u << 31,
 }
 
 /// <summary>
 /// The transmission control block of one connection (RFC 9293 §3.3.1), stored by value in the endpoint's
-/// slot array. The four-tuple lives in the <see cref="ConnectionTable"/>, the data in the caller's rings.
+/// slot array. The four-tuple lives in the <see cref="ConnectionTable"/>, the data in the caller's rings (found through
+/// <see cref="Buffers"/>).
 /// Sequence variables follow the RFC's names. What can be derived is not stored (ISS is SND.UNA until the SYN
 /// is acknowledged; IRS is needed by nothing after the handshake; the listener of a half-open connection is the
-/// one on its local port), and what is never live at once shares its bits (see <see cref="RttSeq"/>); the
-/// size is <see cref="TcpEndpoint.ControlBlockBytes"/>, checked by a test.
+/// one on its local port; SND.WL2; the receive MSS), and what is never live at once shares its bits (see
+/// <see cref="RttSeq"/>, <see cref="TsRecent"/>); the size is <see cref="TcpEndpoint.ControlBlockBytes"/>, checked by a
+/// test. The fields are declared widest first (4-byte, then 2-byte, then 1-byte aligned), so that no padding falls
+/// between them.
 /// </summary>
 internal struct TcpConnection
 {
-    public TcpState State;
-    public ConnectionFlags Flags;
-    // RFC 7323 §2.3: a shift is at most 14, so both fit in one byte: the peer's in the low four bits, ours in the high four.
-    private byte _scales;
-    /// <summary>Consecutive duplicate ACKs (RFC 5681 §2).</summary>
-    public byte DuplicateAcks;
-    /// <summary>Retransmissions of the same data, or unanswered keep-alive probes.</summary>
-    public byte Retries;
+    // ---- 4-byte fields --------------------------------------------------------------------------
 
-    public TcpSeqNumber SndUna, SndNxt, SndMax, SndWl1, SndWl2;
-    /// <summary>The send window the peer offers, scaled (bytes from SND.UNA).</summary>
-    public uint SndWnd;
-    /// <summary>The largest window the peer ever offered (RFC 5961 §5 MAX.SND.WND; sender SWS avoidance).</summary>
-    public uint MaxSndWnd;
+    public ConnectionFlags Flags;
+
+    public TcpSeqNumber SndUna, SndNxt, SndMax;
+    /// <summary>
+    /// SEG.SEQ of the segment that last set the send window (RFC 9293 SND.WL1). SND.WL2 is not kept: the window is only
+    /// taken from an ACK at or above SND.UNA (§3.10.7.4), and every earlier window update's ACK is at or below SND.UNA
+    /// (SND.UNA moves to it and never back), so "SND.WL2 &lt;= SEG.ACK" always holds there.
+    /// </summary>
+    public TcpSeqNumber SndWl1;
     public TcpSeqNumber RcvNxt;
     /// <summary>The right edge of the window we last advertised (RCV.NXT + RCV.WND then): never moved left.</summary>
     public TcpSeqNumber RcvAdv;
@@ -114,8 +116,6 @@ internal struct TcpConnection
     public TcpSeqNumber FinSeq;
     /// <summary>The duplicate range the next ACK reports first as a D-SACK block (RFC 2883 §4): its left edge and length.</summary>
     public TcpSeqNumber DsackLeft;
-    /// <summary>The D-SACK block's length: at most one segment's payload, so 16 bits.</summary>
-    public ushort DsackLength;
 
     // The two ways of measuring the RTT are never live at once: with timestamps the echo of our TSval (RFC 7323 §4.2),
     // and an echo older than the last retransmission's TSval gives no sample; without them one segment timed at a
@@ -123,25 +123,14 @@ internal struct TcpConnection
     // ends any timing that started before it, so the two share these 32 bits.
     private uint _rttMark;
 
-    /// <summary>The largest payload we send before options (peer's MSS and the path MTU; a packet-too-big only lowers it).</summary>
-    public ushort SendMss;
-    /// <summary>The MSS we announced (our receive side's segment size).</summary>
-    public ushort ReceiveMss;
-
-    /// <summary>The peer's latest timestamp to echo (RFC 7323 §4.3 TS.Recent).</summary>
-    public uint TsRecent;
+    // With timestamps the peer's latest TSval to echo; without them, when the segment timed for an RTT sample left. The
+    // choice is made at the handshake and a connection uses only one (see TsRecent and RttStart).
+    private uint _tsRecentOrRttStart;
     /// <summary>Our random timestamp offset (RFC 7323 §5.4).</summary>
     public uint TsOffset;
-    /// <summary>
-    /// When TS.Recent was taken, in hours since the endpoint's epoch modulo 2^16 (7.5 years): RFC 7323 §5.5 asks only
-    /// whether it is older than 24 days.
-    /// </summary>
-    public ushort TsRecentAge;
 
     // The timers, in 32 bits each (see WrappingMicroseconds, WrappingMilliseconds); not set when not running. The timer
     // wheel keeps the earliest in full.
-    /// <summary>When the segment timed for an RTT sample left (while <see cref="ConnectionFlags.Timing"/> is set).</summary>
-    public WrappingMicroseconds RttStart;
     /// <summary>The retransmission, SYN or persist timer.</summary>
     public WrappingMicroseconds RetransmitAt;
     /// <summary>The delayed-ACK timer.</summary>
@@ -153,6 +142,34 @@ internal struct TcpConnection
 
     public RttEstimator Rtt;
     public CongestionControl Congestion;
+    /// <summary>Where the rings are (<see cref="BufferRegions"/>); their positions follow.</summary>
+    public BufferHandle Buffers;
+
+    // ---- 2-byte fields --------------------------------------------------------------------------
+
+    // The peer's windows as its 16-bit window field says them, before its scale (RFC 7323 §2.3): every window after the
+    // SYN is such a field, so they are exact; the SYN's own, which is never scaled (§2.2), is kept rounded down to one.
+    private ushort _sndWnd, _maxSndWnd;
+    /// <summary>The D-SACK block's length: at most one segment's payload, so 16 bits.</summary>
+    public ushort DsackLength;
+    /// <summary>The largest payload we send before options (peer's MSS and the path MTU; a packet-too-big only lowers it).</summary>
+    public ushort SendMss;
+    /// <summary>
+    /// When TS.Recent was taken, in hours since the endpoint's epoch modulo 2^16 (7.5 years): RFC 7323 §5.5 asks only
+    /// whether it is older than 24 days.
+    /// </summary>
+    public ushort TsRecentAge;
+
+    // ---- 1-byte fields and byte-aligned structs -------------------------------------------------
+
+    public TcpState State;
+    // RFC 7323 §2.3: a shift is at most 14, so both fit in one byte: the peer's in the low four bits, ours in the high four.
+    private byte _scales;
+    /// <summary>Consecutive duplicate ACKs (RFC 5681 §2).</summary>
+    public byte DuplicateAcks;
+    /// <summary>Retransmissions of the same data, or unanswered keep-alive probes.</summary>
+    public byte Retries;
+
     public SackScoreboard Scoreboard;
     public SendRing Send;
     public ReceiveRing Receive;
@@ -183,6 +200,35 @@ internal struct TcpConnection
     {
         readonly get => _rttMark;
         set => _rttMark = value;
+    }
+
+    /// <summary>The send window the peer offers, scaled (bytes from SND.UNA).</summary>
+    public readonly uint SndWnd => (uint)_sndWnd << SendScale;
+    /// <summary>The largest window the peer ever offered (RFC 5961 §5 MAX.SND.WND; sender SWS avoidance).</summary>
+    public readonly uint MaxSndWnd => (uint)_maxSndWnd << SendScale;
+
+    /// <summary>Takes the window field <paramref name="field"/> of a segment after the SYN as the send window (SND.WND).</summary>
+    public void TakeWindow(ushort field)
+    {
+        _sndWnd = field;
+        if (field > _maxSndWnd) _maxSndWnd = field;
+    }
+
+    /// <summary>Takes the (unscaled) window of the peer's SYN as the send window; <see cref="SendScale"/> is set already.</summary>
+    public void TakeSynWindow(ushort window) => _sndWnd = _maxSndWnd = (ushort)(window >> SendScale);
+
+    /// <summary>The peer's latest timestamp to echo (RFC 7323 §4.3 TS.Recent; with <see cref="ConnectionFlags.Timestamps"/> only).</summary>
+    public uint TsRecent
+    {
+        readonly get => _tsRecentOrRttStart;
+        set => _tsRecentOrRttStart = value;
+    }
+
+    /// <summary>When the segment timed for an RTT sample left (while <see cref="ConnectionFlags.Timing"/> is set; without timestamps only).</summary>
+    public WrappingMicroseconds RttStart
+    {
+        readonly get => WrappingMicroseconds.FromBits(_tsRecentOrRttStart);
+        set => _tsRecentOrRttStart = value.Bits;
     }
 
     /// <summary>The end of the D-SACK block.</summary>

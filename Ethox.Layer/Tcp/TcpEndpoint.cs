@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using Ethox.Layer.Common;
 using Ethox.Layer.Ip;
 using Ethox.Wire;
@@ -30,7 +31,7 @@ public sealed partial class TcpEndpoint
     private readonly SlotQueue _timeWaits;
     private readonly Listener[] _listeners;
     private readonly ResetQueue _resets;
-    private readonly IsnGenerator _tsOffsets;
+    private readonly BufferRegions _buffers;
     private TokenBucket _challengeAcks;
     internal TcpCounters _counters;
 
@@ -38,9 +39,12 @@ public sealed partial class TcpEndpoint
     /// An endpoint for the interface <paramref name="ip"/> with room for <paramref name="capacity"/>
     /// connections (TIME-WAIT and half-open ones included) and <paramref name="listenerCapacity"/> listening
     /// ports. <paramref name="key"/> keys every hash the peer could aim at (tuple table, ISNs, cookies, ports):
-    /// give a random one (<see cref="SipHash.WithRandomKey"/>) unless a test needs determinism.
+    /// give a random one (<see cref="SipHash.WithRandomKey"/>) unless a test needs determinism. The connections' rings may
+    /// come from up to <paramref name="bufferRegions"/> (1 to 255) groups at once: rings of one size pair carved from one
+    /// array are one group (see <see cref="TcpBuffers"/>).
     /// </summary>
-    public TcpEndpoint(IpEndpoint ip, int capacity, SipHash key, TcpTimerSettings? settings = null, int listenerCapacity = 16, Instant start = default)
+    public TcpEndpoint(IpEndpoint ip, int capacity, SipHash key, TcpTimerSettings? settings = null, int listenerCapacity = 16, Instant start = default,
+        int bufferRegions = 64)
     {
         ArgumentNullException.ThrowIfNull(ip);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
@@ -52,12 +56,12 @@ public sealed partial class TcpEndpoint
         _isn = new IsnGenerator(Derive(key, 2));
         _cookies = new SynCookies(Derive(key, 3));
         _ports = new EphemeralPorts(Derive(key, 4));
-        _tsOffsets = new IsnGenerator(Derive(key, 5));
         _timers = new TimerWheel(capacity, Duration.FromMilliseconds(1), TimerBuckets(capacity), start);
-        _ready = new SlotQueue(capacity);
-        _timeWaits = new SlotQueue(capacity);
+        _ready = new SlotQueue(_slots, 0);
+        _timeWaits = new SlotQueue(_slots, 1);
         _listeners = new Listener[listenerCapacity];
         _resets = new ResetQueue(64);
+        _buffers = new BufferRegions(bufferRegions);
         _challengeAcks = new TokenBucket(10, Duration.FromMilliseconds(100)); // RFC 5961 §7: 100 per second, Linux's default
         Epoch = start;
     }
@@ -72,7 +76,11 @@ public sealed partial class TcpEndpoint
         return new SipHash(k0, key.Hash(label));
     }
 
-    private static int TimerBuckets(int capacity) => capacity <= 1024 ? 1024 : capacity >= 1 << 16 ? 1 << 16 : (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)capacity);
+    /// <summary>Connection slots per timer-wheel bucket: a bucket is a list's sentinel (8 bytes), one byte a slot.</summary>
+    internal const int SlotsPerTimerBucket = 8;
+
+    // A revolution of at least a second (1024 buckets of 1 ms) and at most 65.5 s; in between one bucket per 8 slots.
+    private static int TimerBuckets(int capacity) => Math.Clamp(capacity / SlotsPerTimerBucket, 1024, 1 << 16);
 
     /// <summary>The timers and limits every connection uses.</summary>
     public TcpTimerSettings Settings { get; }
@@ -104,7 +112,7 @@ public sealed partial class TcpEndpoint
         info = default;
         if (!TryResolve(key, out int slot)) return TcpStatus.StaleKey;
         ref var c = ref _connections[slot];
-        info = new TcpConnectionInfo(_table.TupleOf(slot), c.State, c.Receive.Readable, c.Send.Free, c.Send.Length,
+        info = new TcpConnectionInfo(_table.TupleOf(slot), c.State, c.Receive.Readable, c.Send.Free(SendCapacity(c)), c.Send.Length,
             c.Congestion.Window, c.Congestion.SlowStartThreshold, c.Rtt.SmoothedRtt, c.Rtt.Rto(Settings), c.SendMss, c.SndWnd,
             c.Has(ConnectionFlags.Sack), c.Has(ConnectionFlags.Timestamps), c.Has(ConnectionFlags.WindowScale), c.Algorithm,
             c.Has(ConnectionFlags.FinReceived));
@@ -123,7 +131,7 @@ public sealed partial class TcpEndpoint
         ref var c = ref _connections[slot];
         // RFC 9293 §3.10.2: data may be queued in SYN-SENT and SYN-RECEIVED; it goes once the handshake is done.
         if (!(c.CanSendData || (c.IsHandshaking && !c.Has(ConnectionFlags.FinQueued)))) return TcpStatus.InvalidState;
-        written = c.Send.Write(data);
+        written = c.Send.Write(SendBuffer(c), data);
         if (written > 0 && !c.IsHandshaking) MarkReady(slot);
         return TcpStatus.Ok;
     }
@@ -134,7 +142,7 @@ public sealed partial class TcpEndpoint
         read = 0;
         if (!TryResolveUser(key, out int slot)) return TcpStatus.StaleKey;
         ref var c = ref _connections[slot];
-        read = c.Receive.Read(destination);
+        read = c.Receive.Read(ReceiveBuffer(c), destination);
         if (read > 0) OnReceiveWindowOpened(slot, ref c);
         return TcpStatus.Ok;
     }
@@ -144,7 +152,8 @@ public sealed partial class TcpEndpoint
     {
         first = second = default;
         if (!TryResolveUser(key, out int slot)) return TcpStatus.StaleKey;
-        _connections[slot].Receive.GetReadable(out first, out second);
+        ref var c = ref _connections[slot];
+        c.Receive.GetReadable(ReceiveBuffer(c), out first, out second);
         return TcpStatus.Ok;
     }
 
@@ -154,7 +163,7 @@ public sealed partial class TcpEndpoint
         if (!TryResolveUser(key, out int slot)) return TcpStatus.StaleKey;
         ref var c = ref _connections[slot];
         if ((uint)count > (uint)c.Receive.Readable) return TcpStatus.InvalidArgument;
-        c.Receive.Consume(count);
+        c.Receive.Consume(ReceiveCapacity(c), count);
         if (count > 0) OnReceiveWindowOpened(slot, ref c);
         return TcpStatus.Ok;
     }
@@ -253,7 +262,9 @@ public sealed partial class TcpEndpoint
         => _slots.TryResolve(key, out slot) && !_connections[slot].Has(ConnectionFlags.Detached);
 
     internal ref TcpConnection ConnectionAt(int slot) => ref _connections[slot];
-    internal ref readonly FourTuple TupleOf(int slot) => ref _table.TupleOf(slot);
+    internal FourTuple TupleOf(int slot) => _table.TupleOf(slot);
+    internal IpAddress LocalAddressOf(int slot) => _table.LocalAddressOf(slot);
+    internal IpAddress RemoteAddressOf(int slot) => _table.RemoteAddressOf(slot);
     internal SlotKey KeyOf(int slot) => _slots.KeyOf(slot);
     internal FourTuple TupleOf(SlotKey key) => _slots.TryResolve(key, out int slot) ? _table.TupleOf(slot) : default;
     internal bool TryFind(in FourTuple tuple, out int slot) => _table.TryFind(tuple, out slot);
@@ -283,20 +294,48 @@ public sealed partial class TcpEndpoint
     /// <summary>Checks received checksums (turn off only when the device verified them already).</summary>
     public bool VerifyChecksums { get; set; } = true;
 
-    /// <summary>Takes a slot for <paramref name="tuple"/>; a TIME-WAIT slot is reclaimed when none is free.</summary>
-    private bool TryAllocate(in FourTuple tuple, out int slot, out SlotKey key)
+    /// <summary>
+    /// Takes a slot for <paramref name="tuple"/> with the rings of <paramref name="buffers"/> (a TIME-WAIT slot is
+    /// reclaimed when none is free): <see cref="TcpStatus.NoSlot"/> without one, <see cref="TcpStatus.NoBufferRegion"/>
+    /// when the rings would need one buffer region too many. The block is fresh but for its rings.
+    /// </summary>
+    private TcpStatus TryAllocate(in FourTuple tuple, in TcpBuffers buffers, out int slot, out SlotKey key)
     {
         slot = -1;
-        if (!_slots.TryAllocate(out key) && !(ReclaimTimeWait() && _slots.TryAllocate(out key))) return false;
+        key = default;
+        if (!_buffers.TryTake(buffers, out var handle)) return TcpStatus.NoBufferRegion;
+        if (!_slots.TryAllocate(out key) && !(ReclaimTimeWait() && _slots.TryAllocate(out key)))
+        {
+            _buffers.Release(handle);
+            return TcpStatus.NoSlot;
+        }
         _slots.TryResolve(key, out slot);
         if (!_table.TryInsert(tuple, slot))
         {
             _slots.Free(key);
-            return false;
+            _buffers.Release(handle);
+            key = default;
+            return TcpStatus.NoSlot;
         }
-        _connections[slot] = default;
-        return true;
+        _connections[slot] = new TcpConnection { Buffers = handle };
+        return TcpStatus.Ok;
     }
+
+    /// <summary>The buffer regions in use (see <see cref="TcpBuffers"/>): for tests and diagnostics.</summary>
+    internal int BufferRegionsInUse => _buffers.InUse;
+
+    // The connection's rings: their memory, lent to the ring's calls, and their sizes.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Span<byte> SendBuffer(in TcpConnection c) => _buffers.Send(c.Buffers);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Span<byte> ReceiveBuffer(in TcpConnection c) => _buffers.Receive(c.Buffers);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal int SendCapacity(in TcpConnection c) => _buffers.SendCapacity(c.Buffers);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal int ReceiveCapacity(in TcpConnection c) => _buffers.ReceiveCapacity(c.Buffers);
+    /// <summary>The room in the receive ring from RCV.NXT on: the window to offer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal int ReceiveWindow(in TcpConnection c) => c.Receive.Window(ReceiveCapacity(c));
 
     /// <summary>Frees the slot: out of the table, the timers and the ready queue; the key goes stale.</summary>
     internal void Release(int slot, ref TcpConnection c)
@@ -304,12 +343,12 @@ public sealed partial class TcpEndpoint
         if (c.Has(ConnectionFlags.InBacklog)) LeaveBacklog(slot, ref c);
         _timers.Cancel(slot);
         _table.Remove(slot);
-        _ready.Remove(slot);
-        _timeWaits.Remove(slot);
-        _slots.Free(_slots.KeyOf(slot));
+        _slots.Free(_slots.KeyOf(slot)); // out of the ready or TIME-WAIT queue too
+        _buffers.Release(c.Buffers);
         c = default;
     }
 
+    /// <summary>Queues the connection for a transmit turn (a TIME-WAIT slot is not: it only answers in place).</summary>
     internal void MarkReady(int slot) => _ready.Add(slot);
 
     /// <summary>After the user heard <see cref="TcpEvents.Closed"/> (and read what was left): the key is no longer theirs, nor the rings.</summary>
@@ -317,6 +356,8 @@ public sealed partial class TcpEndpoint
     {
         ref var c = ref _connections[slot];
         c.Set(ConnectionFlags.Detached);
+        _buffers.Release(c.Buffers);
+        c.Buffers = default;
         c.Send = default;
         c.Receive = default;
     }

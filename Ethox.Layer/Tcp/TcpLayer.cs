@@ -162,7 +162,8 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
         {
             var decision = new AcceptDecision();
             var none = default(Segment);
-            _user.Receive(new TcpOpen(_endpoint, TcpOpenKind.Connected, _endpoint.TupleOf(key), none, ref decision, now, key));
+            var tuple = _endpoint.TupleOf(key);
+            _user.Receive(new TcpOpen(_endpoint, TcpOpenKind.Connected, tuple, none, ref decision, now, key));
             events &= ~TcpEvents.Connected;
             if (events == TcpEvents.None) return;
         }
@@ -234,13 +235,13 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
         while (_endpoint.TryTakeReady(out int slot))
         {
             ref var c = ref _endpoint.ConnectionAt(slot);
-            ref readonly var tuple = ref _endpoint.TupleOf(slot);
-            int max = packet.MaxPayload(tuple.Remote.Address);
-            if (!_endpoint.TryPlan(slot, ref c, max, now, out var repr, packet.MaxSegmentedPayload(tuple.Remote.Address))) continue;
+            var remote = _endpoint.RemoteAddressOf(slot);
+            int max = packet.MaxPayload(remote);
+            if (!_endpoint.TryPlan(slot, ref c, max, now, out var repr, packet.MaxSegmentedPayload(remote))) continue;
             // Larger than the path MTU: a super-segment the device cuts into segments of the planned size (TSO).
             bool segmented = repr.EmittedLength > max;
             var options = segmented ? IpSendOptions.DontFragment | IpSendOptions.Segmented : IpSendOptions.DontFragment;
-            if (!packet.TryPrepare(tuple.Local.Address, tuple.Remote.Address, IpProtocol.Tcp, repr.EmittedLength, options, out var buffer)
+            if (!packet.TryPrepare(_endpoint.LocalAddressOf(slot), remote, IpProtocol.Tcp, repr.EmittedLength, options, out var buffer)
                 || (segmented && !packet.TryOffloadSegmentation(TcpEndpoint.SegmentData(ref c, max, repr))))
             {
                 _endpoint._counters.SendFailures++;

@@ -40,14 +40,15 @@ public readonly ref struct TcpOpen
     private readonly TcpEndpoint _endpoint;
     private readonly ref AcceptDecision _decision;
     private readonly Segment _segment;
-    private readonly FourTuple _tuple;
+    // The tuple is the layer's, referred to rather than copied.
+    private readonly ref readonly FourTuple _tuple;
     private readonly ushort _cookieMss;
 
     internal TcpOpen(TcpEndpoint endpoint, TcpOpenKind kind, in FourTuple tuple, in Segment segment, ref AcceptDecision decision, Instant now, SlotKey key = default, ushort cookieMss = 0)
     {
         _endpoint = endpoint;
         Kind = kind;
-        _tuple = tuple;
+        _tuple = ref tuple;
         _segment = segment;
         _decision = ref decision;
         Timestamp = now;
@@ -105,12 +106,12 @@ public readonly ref struct TcpStray
     private readonly TcpEndpoint _endpoint;
     private readonly ref AcceptDecision _decision;
     private readonly Segment _segment;
-    private readonly FourTuple _tuple;
+    private readonly ref readonly FourTuple _tuple;
 
     internal TcpStray(TcpEndpoint endpoint, in FourTuple tuple, in Segment segment, ref AcceptDecision decision, Instant now, bool foreign)
     {
         _endpoint = endpoint;
-        _tuple = tuple;
+        _tuple = ref tuple;
         _segment = segment;
         _decision = ref decision;
         Timestamp = now;

@@ -66,4 +66,9 @@ public enum TcpStatus : byte
     InUse,
     /// <summary>An argument is out of range (an empty buffer, port 0 where one is needed, mixed address families).</summary>
     InvalidArgument,
+    /// <summary>
+    /// The rings given would make one group too many: rings of one size pair carved from one array form one group, and the
+    /// endpoint holds a fixed number of groups in use at once (<see cref="TcpEndpoint"/>'s <c>bufferRegions</c>).
+    /// </summary>
+    NoBufferRegion,
 }

@@ -24,6 +24,12 @@ namespace Ethox.Layer.Tcp;
 /// monotonic: a now earlier than one already seen counts as the latest seen.
 /// </para>
 /// <para>
+/// Each slot keeps its deadline in 32 bits, as microseconds since the wheel's start modulo 2^32, read against the
+/// latest now seen: exact while it lies within 35 minutes of that now. A deadline further ahead than
+/// <see cref="LongestDeadline"/> is kept as that far ahead: the slot is then taken early, and its owner, finding
+/// nothing due, schedules it again (so a 2-hour keep-alive timer hops in steps of 35 minutes).
+/// </para>
+/// <para>
 /// <see cref="NextDeadline"/> is exact. It is kept as a cached minimum; only when the earliest timer is
 /// cancelled, rescheduled or taken does the next call scan forward from the cursor to the first bucket
 /// that holds a deadline of the current revolution (or, with none, through the whole wheel once).
@@ -34,7 +40,7 @@ public sealed class TimerWheel
     private const int Unlinked = -1;
 
     private readonly int[] _next, _prev; // slots 0..capacity-1, then one sentinel per bucket, then the due list's sentinel
-    private readonly long[] _deadline;   // µs, per slot
+    private readonly uint[] _deadline;   // µs since _start modulo 2^32, per slot (see Deadline)
     private readonly int _capacity, _mask, _dueList;
     private readonly long _start, _tick; // µs
 
@@ -63,7 +69,7 @@ public sealed class TimerWheel
 
         _next = new int[_dueList + 1];
         _prev = new int[_dueList + 1];
-        _deadline = new long[_capacity];
+        _deadline = new uint[_capacity];
         Array.Fill(_prev, Unlinked, 0, _capacity);
         for (int sentinel = _capacity; sentinel <= _dueList; sentinel++)
             _next[sentinel] = _prev[sentinel] = sentinel;
@@ -72,8 +78,11 @@ public sealed class TimerWheel
     /// <summary>The number of slots (valid slot indices are 0..SlotCapacity−1).</summary>
     public int SlotCapacity => _capacity;
 
+    /// <summary>How far ahead of the latest now seen a deadline is kept exactly: 2^31 − 1 µs (35 min 47 s).</summary>
+    public static Duration LongestDeadline => new(int.MaxValue);
+
     /// <summary>Bytes per slot: its two list links and its deadline (each bucket's sentinel adds two links more).</summary>
-    internal const int BytesPerSlot = 2 * sizeof(int) + sizeof(long);
+    internal const int BytesPerSlot = 2 * sizeof(int) + sizeof(uint);
     /// <summary>Bytes per bucket: the two links of its sentinel.</summary>
     internal const int BytesPerBucket = 2 * sizeof(int);
 
@@ -87,8 +96,9 @@ public sealed class TimerWheel
     public int Count { get; private set; }
 
     /// <summary>
-    /// Schedules <paramref name="slot"/> at <paramref name="at"/>, replacing any earlier schedule of it.
-    /// <see cref="Instant.Never"/> cancels it instead. False (and nothing done) for a slot out of range.
+    /// Schedules <paramref name="slot"/> at <paramref name="at"/>, replacing any earlier schedule of it; at most
+    /// <see cref="LongestDeadline"/> after the latest now seen (see the remarks). <see cref="Instant.Never"/> cancels it
+    /// instead. False (and nothing done) for a slot out of range.
     /// </summary>
     public bool Schedule(int slot, Instant at)
     {
@@ -100,8 +110,8 @@ public sealed class TimerWheel
         }
         if (_prev[slot] != Unlinked) Unlink(slot);
         else Count++;
-        long deadline = at.Microseconds;
-        _deadline[slot] = deadline;
+        long deadline = Math.Clamp(at.Microseconds, _lastNow - int.MaxValue, _lastNow + int.MaxValue);
+        _deadline[slot] = unchecked((uint)(deadline - _start));
         LinkAtTail(slot, deadline <= _lastNow ? _dueList : BucketSentinel(TickOf(deadline)));
         if (deadline <= _earliest)
         {
@@ -125,7 +135,7 @@ public sealed class TimerWheel
     public bool IsScheduled(int slot) => (uint)slot < (uint)_capacity && _prev[slot] != Unlinked;
 
     /// <summary>The deadline of <paramref name="slot"/>, or <see cref="Instant.Never"/> when it is not scheduled.</summary>
-    public Instant DeadlineOf(int slot) => IsScheduled(slot) ? new Instant(_deadline[slot]) : Instant.Never;
+    public Instant DeadlineOf(int slot) => IsScheduled(slot) ? new Instant(Deadline(slot)) : Instant.Never;
 
     /// <summary>
     /// Takes one slot whose deadline is at or before <paramref name="now"/> and unschedules it: call until
@@ -159,6 +169,9 @@ public sealed class TimerWheel
 
     private long TickOf(long microseconds) => (microseconds - _start) / _tick;
 
+    // The full deadline of a slot: the one within 2^31 µs of the latest now whose low 32 bits (since the start) are stored.
+    private long Deadline(int slot) => _lastNow + unchecked((int)(_deadline[slot] - (uint)(_lastNow - _start)));
+
     private int BucketSentinel(long tick) => _capacity + (int)(tick & _mask);
 
     /// <summary>
@@ -176,7 +189,7 @@ public sealed class TimerWheel
             for (int node = _next[sentinel]; node != sentinel;)
             {
                 int following = _next[node];
-                if (_deadline[node] <= now)
+                if (Deadline(node) <= now)
                 {
                     Detach(node);
                     LinkAtTail(node, _dueList);
@@ -203,7 +216,7 @@ public sealed class TimerWheel
             long earliestInTick = never;
             for (int node = _next[sentinel]; node != sentinel; node = _next[node])
             {
-                long deadline = _deadline[node];
+                long deadline = Deadline(node);
                 if (TickOf(deadline) == tick) earliestInTick = Math.Min(earliestInTick, deadline);
                 else earliestSeen = Math.Min(earliestSeen, deadline);
             }
@@ -237,6 +250,6 @@ public sealed class TimerWheel
     {
         Detach(slot);
         _prev[slot] = Unlinked;
-        if (_deadline[slot] == _earliest) _earliestExact = false;
+        if (Deadline(slot) == _earliest) _earliestExact = false;
     }
 }

@@ -15,7 +15,7 @@ public sealed partial class TcpEndpoint
     /// <summary>Our timestamp clock for <paramref name="tuple"/>: milliseconds since the epoch plus a per-connection offset (RFC 7323 §5.4), so the value reveals no uptime and differs per four-tuple.</summary>
     internal uint TsClock(in FourTuple tuple, Instant now) => Milliseconds(now) + TsOffsetFor(tuple);
 
-    private uint TsOffsetFor(in FourTuple tuple) => _tsOffsets.Next(tuple, Instant.Zero).Value;
+    private uint TsOffsetFor(in FourTuple tuple) => _isn.TimestampOffset(tuple);
 
     private uint TsValue(in TcpConnection c, Instant now) => Milliseconds(now) + c.TsOffset;
 

@@ -24,6 +24,12 @@ internal readonly struct WrappingMicroseconds
     /// <summary>No instant: a timer that is not running.</summary>
     public static WrappingMicroseconds None => default;
 
+    /// <summary>The 32 bits as stored, for a field shared with another value.</summary>
+    public uint Bits => _value;
+
+    /// <summary>The value whose <see cref="Bits"/> are <paramref name="bits"/>.</summary>
+    public static WrappingMicroseconds FromBits(uint bits) => new(bits);
+
     /// <summary><paramref name="instant"/> in 32 bits; <see cref="Instant.Never"/> gives <see cref="None"/>.</summary>
     public static WrappingMicroseconds From(Instant instant)
     {

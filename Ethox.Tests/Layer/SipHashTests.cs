@@ -130,4 +130,18 @@ public class SipHashTests
         Assert.That(sum, Is.EqualTo(1000UL));
         Assert.That(allocated, Is.Zero);
     }
+
+    [Test]
+    public void Two_and_three_words_hash_as_their_bytes_do()
+    {
+        var key = new SipHash(0x0706050403020100UL, 0x0f0e0d0c0b0a0908UL);
+        var random = new Random(2);
+        for (int i = 0; i < 100; i++)
+        {
+            ulong a = (ulong)random.NextInt64(), b = (ulong)random.NextInt64(), c = (ulong)random.NextInt64();
+            Assert.That(key.Hash(a, b), Is.EqualTo(key.Hash(new ulong[] { a, b })));
+            Assert.That(key.Hash(a, b, c), Is.EqualTo(key.Hash(new ulong[] { a, b, c })));
+        }
+        Assert.That(key.Hash(0x0706050403020100UL, 0x0f0e0d0c0b0a0908UL), Is.EqualTo(ReferenceVectors[16]));
+    }
 }

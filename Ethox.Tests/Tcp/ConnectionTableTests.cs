@@ -94,15 +94,78 @@ public class ConnectionTableTests
     }
 
     [Test]
-    public void A_table_holds_56_bytes_per_slot_at_a_power_of_two_capacity()
+    public void A_table_holds_32_bytes_per_slot_at_a_power_of_two_capacity()
     {
-        // 40 bytes of tuple and two 8-byte buckets per slot (up to 72 bytes when the capacity is just above a power of two).
+        // A 24-byte packed tuple and two 4-byte buckets per slot (up to 40 bytes when the capacity is just above a power
+        // of two), plus the small fixed table of local IPv6 addresses.
         const int slots = 1 << 16;
         long before = GC.GetAllocatedBytesForCurrentThread();
         var table = NewTable(slots);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.That(table.SlotCapacity, Is.EqualTo(slots));
-        Assert.That(allocated / (double)slots, Is.EqualTo(56.0).Within(0.01));
+        Assert.That(table.LocalIpv6Capacity, Is.EqualTo(256));
+        Assert.That(allocated / (double)slots, Is.EqualTo(32.0).Within(0.1));
+    }
+
+    [Test]
+    public void Ipv6_tuples_keep_their_local_address_once_for_all_connections_that_use_it()
+    {
+        var table = new ConnectionTable(8, new SipHash(5, 6), localIpv6Capacity: 2);
+        var other = Ipv6Address.Parse("2001:db8::a");
+        var third = Ipv6Address.Parse("2001:db8::b");
+        var a = Tuples.V6(80, 40000);
+        var b = Tuples.V6(80, 40001);
+        var c = new FourTuple(new TransportAddress(other, 80), new TransportAddress(Tuples.V6Remote, 40000));
+        var d = new FourTuple(new TransportAddress(third, 80), new TransportAddress(Tuples.V6Remote, 40000));
+        Assert.That(table.TryInsert(a, 0) && table.TryInsert(b, 1) && table.TryInsert(c, 2), Is.True, "two local addresses, three tuples");
+        Assert.That(table.TryInsert(d, 3), Is.False, "a third local address is one too many");
+        Assert.That(table.TryInsert(Tuples.V4(80, 40000), 3), Is.True, "IPv4 tuples keep their local address inline");
+        Assert.That(table.TupleOf(0), Is.EqualTo(a));
+        Assert.That(table.TupleOf(2), Is.EqualTo(c));
+        Assert.That(table.TryFind(c, out int slot) && slot == 2, Is.True);
+        Assert.That(table.TryFind(new FourTuple(new TransportAddress(third, 80), new TransportAddress(Tuples.V6Remote, 40001)), out _), Is.False,
+            "a tuple that differs only in the local address");
+        Assert.That(table.Remove(2), Is.True);
+        Assert.That(table.TryInsert(d, 2), Is.True, "the entry of a local address no tuple uses is free again");
+        Assert.That(table.TupleOf(2), Is.EqualTo(d));
+        Assert.That(table.TryFind(a, out slot) && slot == 0 && table.TryFind(b, out slot) && slot == 1, Is.True);
+    }
+
+    [Test]
+    public void An_ipv6_tuple_with_an_ipv4_mapped_remote_address_is_refused()
+    {
+        // RFC 4291 §2.5.5.2: ::ffff:a.b.c.d stands for an IPv4 node in the API and never appears on the wire; packed, it
+        // would read as the IPv4 tuple of a.b.c.d.
+        var table = NewTable(4);
+        var mapped = new FourTuple(new TransportAddress(Tuples.V6Local, 80),
+            new TransportAddress(new Ipv6Address(0, 0xFFFF_0000_0000UL | Tuples.V4Remote.Value), 40000));
+        var v4 = new FourTuple(new TransportAddress(Ipv4Address.Parse("0.0.0.1"), 80), new TransportAddress(Tuples.V4Remote, 40000));
+        Assert.That(mapped.IsValid, Is.True);
+        Assert.That(table.TryInsert(mapped, 0), Is.False);
+        Assert.That(table.TryInsert(v4, 0), Is.True);
+        Assert.That(table.TryFind(mapped, out _), Is.False, "nor does it find the IPv4 tuple");
+        Assert.That(table.TryFind(v4, out int slot) && slot == 0, Is.True);
+    }
+
+    [Test]
+    public void Tuples_whose_hashes_share_home_and_tag_are_told_apart_by_the_whole_tuple()
+    {
+        // One slot: a 1-bit slot number leaves 31 bits of tag, so look for two tuples whose hashes agree in home and tag.
+        var key = new SipHash(21, 22);
+        var table = new ConnectionTable(1, key);
+        var seen = new Dictionary<ulong, FourTuple>();
+        FourTuple first = default, second = default;
+        for (int i = 0; ; i++)
+        {
+            var tuple = Tuples.Numbered(i);
+            ulong hash = tuple.Hash(key);
+            ulong sig = (hash & 1) | ((hash >> 32) & 0x7FFF_FFFF) << 1; // the home bit and the 31 bits of tag (hash bits 32 to 62)
+            if (seen.TryGetValue(sig, out first)) { second = tuple; break; }
+            seen[sig] = tuple;
+        }
+        Assert.That(table.TryInsert(first, 0), Is.True);
+        Assert.That(table.TryFind(second, out _), Is.False);
+        Assert.That(table.Contains(first), Is.True);
     }
 
     [Test]
@@ -251,5 +314,43 @@ public class ConnectionTableTests
         Assert.That(ok, Is.EqualTo(20 * 3 * 256));
         Assert.That(table.Count, Is.Zero);
         Assert.That(allocated, Is.Zero);
+    }
+
+    [Test]
+    public void Hashes_kept_from_a_missed_lookup_and_a_find_serve_only_their_own_tuple()
+    {
+        // A SYN's lookup misses and its insertion follows; a RST's lookup finds and its removal follows: both reuse the
+        // hash of the lookup. Interleaved with other tuples and slots, every tuple stays findable exactly where it is.
+        var table = NewTable(16);
+        var reference = new Dictionary<FourTuple, int>();
+        var random = new Random(6528);
+        for (int step = 0; step < 20_000; step++)
+        {
+            var tuple = Tuples.Numbered(random.Next(40));
+            var other = Tuples.Numbered(random.Next(40));
+            bool found = table.TryFind(tuple, out int slot);
+            Assert.That(found, Is.EqualTo(reference.ContainsKey(tuple)));
+            if (found)
+            {
+                Assert.That(slot, Is.EqualTo(reference[tuple]));
+                int victim = random.Next(3) == 0 && reference.TryGetValue(other, out int at) ? at : slot; // sometimes another slot
+                if (reference.ContainsValue(victim))
+                {
+                    Assert.That(table.Remove(victim), Is.True);
+                    foreach (var (t, sl) in reference) if (sl == victim) { reference.Remove(t); break; }
+                }
+            }
+            else
+            {
+                var inserted = random.Next(3) == 0 ? other : tuple; // sometimes not the tuple just missed
+                int free = 0;
+                while (reference.ContainsValue(free)) free++;
+                bool ok = free < 16 && table.TryInsert(inserted, free);
+                Assert.That(ok, Is.EqualTo(free < 16 && !reference.ContainsKey(inserted)));
+                if (ok) reference[inserted] = free;
+            }
+            foreach (var (t, sl) in reference)
+                if (!table.TryFind(t, out int where) || where != sl) Assert.Fail($"step {step}: {t} not in slot {sl}");
+        }
     }
 }

@@ -86,4 +86,18 @@ public class IsnGeneratorTests
         Assert.That(ok, Is.EqualTo(10_000));
         Assert.That(allocated, Is.Zero);
     }
+
+    [Test]
+    public void The_timestamp_offset_comes_with_the_isn_from_the_same_hash_and_stays_with_the_tuple()
+    {
+        var generator = new IsnGenerator(new SipHash(3, 4));
+        var tuple = Tuples.V4(80, 40000);
+        var isn = generator.Next(tuple, Instant.FromMilliseconds(1), out uint offset);
+        Assert.That(isn, Is.EqualTo(generator.Next(tuple, Instant.FromMilliseconds(1))));
+        Assert.That(generator.TimestampOffset(tuple), Is.EqualTo(offset));
+        generator.Next(tuple, Instant.FromMilliseconds(100_000), out uint later);
+        Assert.That(later, Is.EqualTo(offset), "RFC 6191: every incarnation of a tuple keeps its timestamp offset");
+        Assert.That(generator.TimestampOffset(Tuples.V4(80, 40001)), Is.Not.EqualTo(offset));
+        Assert.That(offset, Is.Not.EqualTo(isn.Value - (uint)(1000 / IsnGenerator.MicrosecondsPerTick)), "the other half of the hash");
+    }
 }

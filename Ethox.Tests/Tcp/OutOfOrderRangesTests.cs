@@ -15,10 +15,10 @@ public class OutOfOrderRangesTests
     }
 
     [Test]
-    public void Three_ranges_are_held_inline_in_24_bytes_without_a_count()
+    public void Three_ranges_are_held_inline_in_18_bytes_without_a_count()
     {
         Assert.That(OutOfOrderRanges.Capacity, Is.EqualTo(3), "what a SACK option carries beside timestamps (RFC 2018 §3)");
-        Assert.That(Unsafe.SizeOf<OutOfOrderRanges>(), Is.EqualTo(24));
+        Assert.That(Unsafe.SizeOf<OutOfOrderRanges>(), Is.EqualTo(18), "two 24-bit offsets a range");
         Assert.That(RuntimeHelpers.IsReferenceOrContainsReferences<OutOfOrderRanges>(), Is.False, "no heap");
     }
 
@@ -113,5 +113,19 @@ public class OutOfOrderRangesTests
         Assert.That(ranges.CopyTo(two), Is.EqualTo(2));
         Assert.That(two, Is.EqualTo(new[] { new ReceivedRange(30, 35), new ReceivedRange(20, 25) }));
         Assert.That(ranges.CopyTo(Span<ReceivedRange>.Empty), Is.Zero);
+    }
+
+    [Test]
+    public void A_range_ending_beyond_2_to_the_24_is_dropped_offsets_are_kept_in_24_bits()
+    {
+        var ranges = new OutOfOrderRanges();
+        Assert.That(ranges.Add(OutOfOrderRanges.MaxOffset - 10, OutOfOrderRanges.MaxOffset, out bool dropped), Is.EqualTo(10));
+        Assert.That(dropped, Is.False);
+        Assert.That(ranges[0], Is.EqualTo(new ReceivedRange(OutOfOrderRanges.MaxOffset - 10, OutOfOrderRanges.MaxOffset)));
+        Assert.That(ranges.Add(100, OutOfOrderRanges.MaxOffset + 1, out dropped), Is.Zero);
+        Assert.That(dropped, Is.True);
+        Assert.That(ranges.Count, Is.EqualTo(1));
+        ranges.Shift(OutOfOrderRanges.MaxOffset - 5);
+        Assert.That(ranges[0], Is.EqualTo(new ReceivedRange(0, 5)));
     }
 }

@@ -188,7 +188,11 @@ public class RttEstimatorTests
 
         var huge = Fresh();
         huge.AddSample(Duration.FromSeconds(100_000));
-        Assert.That(huge.Rto(new TcpTimerSettings { MaxRto = Duration.FromSeconds(1_000_000) }), Is.EqualTo(new Duration(int.MaxValue)), "at most int.MaxValue µs");
+        var generous = new TcpTimerSettings { MaxRto = Duration.FromSeconds(1_000_000) };
+        Assert.That(huge.SmoothedRtt, Is.EqualTo(new Duration(RttEstimator.MaxMicroseconds)), "a sample beyond 134 s counts as 134 s");
+        Assert.That(huge.Rto(generous), Is.EqualTo(new Duration(RttEstimator.MaxMicroseconds + 4L * (RttEstimator.MaxMicroseconds / 2))));
+        for (int i = 0; i < 3; i++) huge.BackOff();
+        Assert.That(huge.Rto(generous), Is.EqualTo(new Duration(int.MaxValue)), "at most int.MaxValue µs");
     }
 
     [Test]
@@ -212,9 +216,9 @@ public class RttEstimatorTests
     }
 
     [Test]
-    public void Estimator_is_12_bytes_the_settings_staying_with_the_endpoint()
+    public void Estimator_is_8_bytes_the_settings_staying_with_the_endpoint()
     {
-        Assert.That(Unsafe.SizeOf<RttEstimator>(), Is.EqualTo(12));
+        Assert.That(Unsafe.SizeOf<RttEstimator>(), Is.EqualTo(8));
     }
 
     [Test]

@@ -315,9 +315,9 @@ public class SackScoreboardTests
     }
 
     [Test]
-    public void Scoreboard_is_its_four_ranges_alone_32_bytes()
+    public void Scoreboard_is_its_four_ranges_alone_28_bytes()
     {
-        Assert.That(Unsafe.SizeOf<SackScoreboard>(), Is.EqualTo(32));
+        Assert.That(Unsafe.SizeOf<SackScoreboard>(), Is.EqualTo(28), "a left edge and a 24-bit length a range");
     }
 
     /// <summary>
@@ -447,5 +447,19 @@ public class SackScoreboardTests
             while (end < nxt && end - start < mss && !IsSacked(end)) end++;
             return end - start;
         }
+    }
+
+    [Test]
+    public void A_range_longer_than_2_to_the_24_keeps_its_first_bytes_which_only_costs_a_needless_retransmission()
+    {
+        var una = new TcpSeqNumber(4_000_000_000);
+        var nxt = una + (1 << 25);
+        var board = new SackScoreboard();
+        var blocks = new TcpSackBlocks();
+        blocks.TryAdd(new TcpSackBlock(una + 100, una + 100 + (1 << 24) + 500), out blocks);
+        board.Update(una, blocks, nxt);
+        Assert.That(board.Range(0), Is.EqualTo(new TcpSackBlock(una + 100, una + 100 + SackScoreboard.MaxRangeLength)));
+        Assert.That(board.IsSacked(una + 100 + SackScoreboard.MaxRangeLength - 1), Is.True);
+        Assert.That(board.IsSacked(una + 100 + SackScoreboard.MaxRangeLength), Is.False, "beyond the kept part: unSACKed");
     }
 }

@@ -123,9 +123,9 @@ public class SlotMapTests
     public void The_generation_wraps_past_zero_and_old_keys_stay_stale()
     {
         var map = new SlotMap(1);
-        map.SetGeneration(0, uint.MaxValue - 1);
+        map.SetGeneration(0, SlotMap.MaxGeneration - 1);
         Assert.That(map.TryAllocate(out SlotKey last), Is.True);
-        Assert.That(last.Generation, Is.EqualTo(uint.MaxValue));
+        Assert.That(last.Generation, Is.EqualTo(SlotMap.MaxGeneration));
         Assert.That(map.Free(last), Is.True);
         Assert.That(map.TryAllocate(out SlotKey wrapped), Is.True);
         Assert.That(wrapped.Generation, Is.EqualTo(1u), "0 is skipped");
@@ -171,15 +171,94 @@ public class SlotMapTests
     }
 
     [Test]
-    public void A_map_holds_8_bytes_per_slot_and_a_key_is_8_bytes()
+    public void A_map_holds_12_bytes_per_slot_and_a_key_is_8_bytes()
     {
+        // The generation and two links, which serve the free list and the owner's queues alike.
         const int slots = 1 << 16;
         long before = GC.GetAllocatedBytesForCurrentThread();
         var map = new SlotMap(slots);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.That(map.Capacity, Is.EqualTo(slots));
-        Assert.That(allocated / (double)slots, Is.EqualTo(8.0).Within(0.01));
+        Assert.That(allocated / (double)slots, Is.EqualTo(12.0).Within(0.01));
         Assert.That(Unsafe.SizeOf<SlotKey>(), Is.EqualTo(8));
+    }
+
+    [Test]
+    public void A_slot_waits_in_one_queue_at_a_time_first_in_first_out()
+    {
+        var map = new SlotMap(4);
+        var keys = new SlotKey[4];
+        for (int i = 0; i < 4; i++) Assert.That(map.TryAllocate(out keys[i]), Is.True);
+        Assert.That(map.Enqueue(2, 0) && map.Enqueue(0, 0) && map.Enqueue(1, 1), Is.True);
+        Assert.That(map.Enqueue(2, 0), Is.False, "already in this queue");
+        Assert.That(map.Enqueue(1, 0), Is.False, "waiting in the other queue");
+        Assert.That(map.QueuedCount(0), Is.EqualTo(2));
+        Assert.That(map.IsQueued(1, 1) && !map.IsQueued(1, 0), Is.True);
+        Assert.That(map.First(0), Is.EqualTo(2));
+        Assert.That(map.Remove(2, 1), Is.False, "not in that queue");
+        Assert.That(map.Remove(2, 0), Is.True);
+        Assert.That(map.First(0), Is.EqualTo(0));
+        Assert.That(map.Enqueue(2, 0), Is.True, "back in, at the tail");
+        Assert.That(map.Remove(0, 0), Is.True);
+        Assert.That(map.First(0), Is.EqualTo(2));
+        Assert.That(map.Free(keys[2]), Is.True, "freeing takes a slot out of its queue");
+        Assert.That(map.First(0), Is.EqualTo(-1));
+        Assert.That(map.QueuedCount(0), Is.Zero);
+        Assert.That(map.Enqueue(2, 0), Is.False, "a free slot waits in no queue");
+        Assert.That(map.TryAllocate(out var again) && again.Index == 2, Is.True, "the only free slot");
+        Assert.That(map.First(1), Is.EqualTo(1));
+        Assert.That(map.Count, Is.EqualTo(4));
+    }
+
+    [Test]
+    public void Queues_and_the_free_list_agree_with_a_reference_model_under_churn()
+    {
+        var random = new Random(6056);
+        const int capacity = 32;
+        var map = new SlotMap(capacity);
+        var keys = new SlotKey?[capacity];
+        var queues = new[] { new List<int>(), new List<int>() };
+        var free = new List<int>();
+        for (int i = 0; i < capacity; i++) free.Add(i);
+        for (int step = 0; step < 100_000; step++)
+        {
+            int slot = random.Next(capacity), queue = random.Next(2);
+            switch (random.Next(5))
+            {
+                case 0:
+                    bool allocated = map.TryAllocate(out var key);
+                    Assert.That(allocated, Is.EqualTo(free.Count > 0));
+                    if (!allocated) break;
+                    Assert.That(key.Index, Is.EqualTo(free[0]), "oldest free first");
+                    free.RemoveAt(0);
+                    keys[key.Index] = key;
+                    break;
+                case 1:
+                    bool freed = map.Free(keys[slot] ?? default);
+                    Assert.That(freed, Is.EqualTo(keys[slot] is not null));
+                    if (!freed) break;
+                    keys[slot] = null;
+                    queues[0].Remove(slot);
+                    queues[1].Remove(slot);
+                    free.Add(slot);
+                    break;
+                case 2:
+                    bool added = map.Enqueue(slot, queue);
+                    Assert.That(added, Is.EqualTo(keys[slot] is not null && !queues[0].Contains(slot) && !queues[1].Contains(slot)));
+                    if (added) queues[queue].Add(slot);
+                    break;
+                case 3:
+                    Assert.That(map.Remove(slot, queue), Is.EqualTo(queues[queue].Remove(slot)));
+                    break;
+                default:
+                    int first = map.First(queue);
+                    Assert.That(first, Is.EqualTo(queues[queue].Count > 0 ? queues[queue][0] : -1));
+                    break;
+            }
+            Assert.That(map.QueuedCount(0), Is.EqualTo(queues[0].Count));
+            Assert.That(map.QueuedCount(1), Is.EqualTo(queues[1].Count));
+            Assert.That(map.Count, Is.EqualTo(capacity - free.Count));
+        }
     }
 
     [Test]

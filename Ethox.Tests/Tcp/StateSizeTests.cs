@@ -25,10 +25,11 @@ public class StateSizeTests
     }
 
     [Test]
-    public void The_control_block_is_at_most_256_bytes_and_a_slot_costs_360()
+    public void The_control_block_and_the_slot_cost_what_the_docs_say()
     {
-        Assert.That(TcpEndpoint.ControlBlockBytes, Is.LessThanOrEqualTo(256), "the issue's bound on state per connection");
-        Assert.That(TcpEndpoint.StateBytesPerConnection, Is.EqualTo(360), "the block and the slot's share of the endpoint's tables");
+        Assert.That(TcpEndpoint.ControlBlockBytes, Is.EqualTo(196));
+        Assert.That(TcpEndpoint.StateBytesPerConnection, Is.EqualTo(253), "the block and the slot's share of the endpoint's tables");
+        Assert.That(TcpEndpoint.StateBytesPerConnection, Is.LessThanOrEqualTo(256), "issue 10's bound on state per connection");
     }
 
     [Test]
@@ -36,9 +37,12 @@ public class StateSizeTests
     {
         var ip = NewIp();
         var key = new SipHash(3, 4);
-        long small = AllocatedBy(() => new TcpEndpoint(ip, 4096, key));
-        long large = AllocatedBy(() => new TcpEndpoint(ip, 8192, key));
-        Assert.That(small, Is.GreaterThan(4096L * TcpEndpoint.ControlBlockBytes), "the slots are allocated at construction");
-        Assert.That((large - small) / 4096.0, Is.EqualTo(TcpEndpoint.StateBytesPerConnection));
+        long small = AllocatedBy(() => new TcpEndpoint(ip, 65536, key));
+        long large = AllocatedBy(() => new TcpEndpoint(ip, 131072, key));
+        Assert.That(small, Is.GreaterThan(65536L * TcpEndpoint.ControlBlockBytes), "the slots are allocated at construction");
+        // Every per-slot array is then on the large-object heap, whose allocations are counted exactly; the endpoint's few
+        // small arrays are the same in both but counted by allocation context, which can differ by a context (8 KiB) between
+        // the two measurements: an eighth of a byte a slot.
+        Assert.That((large - small) / 65536.0, Is.EqualTo(TcpEndpoint.StateBytesPerConnection).Within(0.25));
     }
 }

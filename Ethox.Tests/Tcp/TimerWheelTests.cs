@@ -81,6 +81,35 @@ public class TimerWheelTests
     }
 
     [Test]
+    public void A_deadline_beyond_35_minutes_is_kept_35_minutes_ahead_and_taken_then()
+    {
+        // Deadlines are 32-bit: one two hours ahead (a keep-alive) is held at LongestDeadline from the latest now, taken
+        // then, and scheduled again by its owner; one further back than that counts as due at once.
+        var wheel = new TimerWheel(4, OneMs, 1024, Instant.Zero);
+        var longest = TimerWheel.LongestDeadline;
+        Assert.That(longest, Is.EqualTo(new Duration(int.MaxValue)));
+        var twoHours = Ms(2 * 3600 * 1000);
+        wheel.Schedule(1, twoHours);
+        Assert.That(wheel.DeadlineOf(1), Is.EqualTo(Instant.Zero + longest));
+        Assert.That(wheel.NextDeadline(), Is.EqualTo(Instant.Zero + longest));
+        Assert.That(TakeAll(wheel, Instant.Zero + longest - new Duration(1)), Is.Empty);
+        var hop = Instant.Zero + longest;
+        Assert.That(TakeAll(wheel, hop), Is.EqualTo(new[] { 1 }));
+        wheel.Schedule(1, twoHours);
+        Assert.That(wheel.DeadlineOf(1), Is.EqualTo(hop + longest), "the next hop");
+        for (var now = hop; now < twoHours;)
+        {
+            now = Instant.Min(wheel.NextDeadline(), twoHours);
+            foreach (int slot in TakeAll(wheel, now)) wheel.Schedule(slot, twoHours);
+        }
+        Assert.That(wheel.DeadlineOf(1), Is.EqualTo(twoHours), "within reach now, kept exactly");
+        Assert.That(TakeAll(wheel, twoHours), Is.EqualTo(new[] { 1 }));
+
+        wheel.Schedule(2, Instant.Zero);
+        Assert.That(TakeAll(wheel, twoHours), Is.EqualTo(new[] { 2 }), "two hours in the past: due");
+    }
+
+    [Test]
     public void A_deadline_in_the_past_is_taken_at_once()
     {
         var wheel = new TimerWheel(16, OneMs, 8, Ms(100));

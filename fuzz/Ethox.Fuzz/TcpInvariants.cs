@@ -20,7 +20,7 @@ public static class TcpInvariants
             if (c.State == TcpState.Closed) continue;
             live++;
             FuzzTargets.Check(c.SndUna <= c.SndNxt && c.SndNxt <= c.SndMax, $"SND.UNA {c.SndUna} <= SND.NXT {c.SndNxt} <= SND.MAX {c.SndMax} in {c.State}");
-            FuzzTargets.Check(c.Send.Length <= c.Send.Capacity && c.Receive.Readable <= c.Receive.Capacity, "rings within capacity");
+            FuzzTargets.Check(c.Send.Length <= tcp.SendCapacity(c) && c.Receive.Readable <= tcp.ReceiveCapacity(c), "rings within capacity");
             if (!c.Has(ConnectionFlags.Detached) && !c.IsHandshaking)
             {
                 int inFlight = c.SndMax - c.DataStart;
