@@ -33,7 +33,7 @@ public sealed class EthoxStream : Stream
     private int _readTimeout = Timeout.Infinite, _writeTimeout = Timeout.Infinite;
     private int _closed;
     private IPEndPoint? _local, _remote;
-    private IDuplexPipe? _pipe;
+    private EthoxDuplexPipe? _pipe;
 
     internal EthoxStream(EthoxHost host, OpenedConnection connection)
     {
@@ -90,6 +90,12 @@ public sealed class EthoxStream : Stream
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _closed) != 0, this);
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<int>(cancellationToken);
+        return ReadIntoAsync(buffer, cancellationToken);
+    }
+
+    /// <summary>A read without the disposed check (the pipe's receive loop: the host fails it once the connection is closed).</summary>
+    internal ValueTask<int> ReadIntoAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
         if (!_read.TryRent()) throw new InvalidOperationException("A read of this stream is under way already; one at a time.");
         _read.Connection = _handle;
         _read.Buffer = buffer;
@@ -105,8 +111,20 @@ public sealed class EthoxStream : Stream
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
         if (buffer.IsEmpty) return ValueTask.CompletedTask;
         if (!_write.TryRent()) throw new InvalidOperationException("A write to this stream is under way already; one at a time.");
+        return Write(new ReadOnlySequence<byte>(buffer), cancellationToken);
+    }
+
+    /// <summary>The pipe's send loop: all of <paramref name="buffers"/> in one request, also while the stream is being disposed.</summary>
+    internal ValueTask WriteSequenceAsync(in ReadOnlySequence<byte> buffers)
+    {
+        if (!_write.TryRent()) throw new InvalidOperationException("A write to this stream is under way already; one at a time.");
+        return Write(buffers, default);
+    }
+
+    private ValueTask Write(in ReadOnlySequence<byte> buffers, CancellationToken cancellationToken)
+    {
         _write.Connection = _handle;
-        _write.Data = buffer;
+        _write.Data = buffers;
         _write.Begin(_host.Channel, cancellationToken, ToTimeSpan(_writeTimeout));
         _host.Submit(_write);
         return _write.VoidTask;
@@ -177,14 +195,25 @@ public sealed class EthoxStream : Stream
         if (Interlocked.Exchange(ref _closed, 1) == 0) _ = Send(ConnectionCommandKind.Abort, default);
     }
 
-    /// <summary>The connection as an <see cref="IDuplexPipe"/>: completing its output half-closes (or, with an exception, resets); the pipe is the same connection, dispose the stream to close it.</summary>
+    /// <summary>
+    /// The connection as an <see cref="IDuplexPipe"/>: from now on the pipe reads and writes the connection (the stream's own
+    /// reads and writes would collide with it). A flush completes once its bytes are in the output pipe; completing the
+    /// output sends a FIN after everything flushed (or, with an exception, resets); disposing the stream closes the
+    /// connection after what was flushed.
+    /// </summary>
     public IDuplexPipe AsDuplexPipe()
     {
         var pipe = Volatile.Read(ref _pipe);
         if (pipe is not null) return pipe;
-        Interlocked.CompareExchange(ref _pipe, new EthoxDuplexPipe(this), null);
-        return _pipe;
+        var made = new EthoxDuplexPipe(this);
+        pipe = Interlocked.CompareExchange(ref _pipe, made, null);
+        if (pipe is not null) return pipe;
+        made.Start();
+        return made;
     }
+
+    /// <summary>Closes the connection (the pipe's send loop, once it has handed over what was flushed).</summary>
+    internal void SendClose() => _ = Send(ConnectionCommandKind.Close, default);
 
     private ValueTask Send(ConnectionCommandKind kind, CancellationToken cancellationToken)
     {
@@ -197,7 +226,11 @@ public sealed class EthoxStream : Stream
     /// <summary>Closes gracefully (see the remarks of <see cref="EthoxStream"/>). Waits for nothing: the FIN leaves with the host's next turn.</summary>
     protected override void Dispose(bool disposing)
     {
-        if (Interlocked.Exchange(ref _closed, 1) == 0) _ = Send(ConnectionCommandKind.Close, default);
+        if (Interlocked.Exchange(ref _closed, 1) == 0)
+        {
+            if (Volatile.Read(ref _pipe) is { } pipe) pipe.CloseAfterSending();
+            else SendClose();
+        }
         base.Dispose(disposing);
     }
 

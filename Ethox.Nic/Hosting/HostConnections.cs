@@ -323,27 +323,29 @@ internal sealed partial class HostCore
         if (error == SocketError.Success)
         {
             if (c.Has(HostConnectionFlags.TcpClosed | HostConnectionFlags.OutputShut)) error = SocketError.Shutdown;
-            else if (!CallerMemory.TryGetSpan(write, write.Data, out var data))
-            {
-                c.Write = null;
-                write.Complete(HostFailure.BadBuffer);
-                return;
-            }
             else
             {
-                var status = Tcp.Write(c.Key, data[write.Done..], out int written);
-                write.Done += written;
+                var status = TcpStatus.Ok;
+                foreach (var segment in write.Data.Slice(write.Done))
+                {
+                    if (segment.IsEmpty) continue;
+                    if (!CallerMemory.TryGetSpan(write, segment, out var data))
+                    {
+                        c.Write = null;
+                        write.Complete(HostFailure.BadBuffer);
+                        return;
+                    }
+                    status = Tcp.Write(c.Key, data, out int written);
+                    write.Done += written;
+                    if (status != TcpStatus.Ok || written < data.Length) break; // an error, or the ring is full
+                }
                 if (status != TcpStatus.Ok) error = ErrorOf(status);
                 else if (write.Done < write.Data.Length) return;
             }
         }
         c.Write = null;
         if (error != SocketError.Success) write.Complete(HostFailure.Socket, error);
-        else
-        {
-            write.Result = write.Done;
-            write.Complete();
-        }
+        else write.Complete();
     }
 
     public void WithdrawRead(ReadOperation operation)

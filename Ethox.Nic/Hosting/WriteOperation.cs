@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 
 namespace Ethox.Nic.Hosting;
 
@@ -11,10 +12,10 @@ internal sealed class WriteOperation : HostOperation<int>
 {
     /// <summary>The connection.</summary>
     internal HostHandle Connection;
-    /// <summary>The caller's bytes, read by the host's thread until the write completes.</summary>
-    internal ReadOnlyMemory<byte> Data;
+    /// <summary>The caller's bytes (one buffer, or all the segments a pipe's send loop took), read by the host's thread until the write completes.</summary>
+    internal ReadOnlySequence<byte> Data;
     /// <summary>Bytes of <see cref="Data"/> already in the ring (host's thread).</summary>
-    internal int Done;
+    internal long Done;
 
     internal override void Run(HostCore core) => core.Write(this);
     internal override void Withdraw(HostCore core) => core.WithdrawWrite(this);

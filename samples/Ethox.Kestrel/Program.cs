@@ -77,7 +77,8 @@ namespace Ethox.Kestrel
             await host.StopAsync();
             var counters = await host.ReadCountersAsync();
             Console.Out.WriteLine($"ethox-kestrel: stopped; {counters.Host.Accepted} connections accepted, {counters.Tcp.SegmentsIn} segments in, "
-                                  + $"{counters.Tcp.SegmentsOut} out, {counters.Tcp.Retransmits} retransmitted, {counters.Tcp.Errors.Total} TCP errors");
+                                  + $"{counters.Tcp.SegmentsOut} out, {counters.Tcp.Retransmits} retransmitted, {counters.Tcp.Errors.Total} TCP errors, "
+                                  + $"{nic.ReadKernelDrops()} frames dropped by the kernel (receive buffer full)");
             return 0;
         }
     }
