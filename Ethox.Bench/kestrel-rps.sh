@@ -8,6 +8,7 @@
 # 198.18.0.0/15 only; namespaces deleted on exit.
 #
 #   sudo Ethox.Bench/kestrel-rps.sh          # RUNS=3 SECONDS_PER_RUN=10 CONNECTIONS=64 PATHS="/hello /bytes/16384"
+#   ETHOX_ARGS="--mmap" sudo -E Ethox.Bench/kestrel-rps.sh     # more options of ethox-kestrel (--mmap, --receive-buffer N)
 set -euo pipefail
 [ "$(id -u)" -eq 0 ] || { echo "kestrel-rps.sh: needs root (namespaces, raw sockets)"; exit 1; }
 command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }
@@ -44,7 +45,7 @@ ip -n "$ns_peer" link set "$if_peer" up
 
 # Ethox has a MAC of its own on the app's veth end (received promiscuously); the kernel keeps the interface's.
 ip netns exec "$ns_app" dotnet "$root/samples/Ethox.Kestrel/bin/Release/net10.0/ethox-kestrel.dll" --iface "$if_app" \
-  --ip "$ethox_v4/24" --mac 02:00:5e:10:00:01 --port 8080 --kernel "$kernel_v4:8081" --max-connections 1024 >"$log" 2>&1 &
+  --ip "$ethox_v4/24" --mac 02:00:5e:10:00:01 --port 8080 --kernel "$kernel_v4:8081" --max-connections 1024 ${ETHOX_ARGS:-} >"$log" 2>&1 &
 app_pid=$!
 for _ in $(seq 1 100); do grep -q "serving on" "$log" && break; sleep 0.2; done
 grep -q "serving on" "$log" || { cat "$log"; echo "kestrel-rps.sh: the app did not start"; exit 1; }

@@ -94,7 +94,8 @@ internal sealed class CommandChannel : IDisposable
     public void Sleep(int device, Duration timeout)
     {
         // Dekker's handshake with the producers: we announce the sleep before looking at the queue, they queue before
-        // looking at the announcement; at least one side sees the other, so no request is left asleep.
+        // looking at the announcement; at least one side sees the other, so no request is left asleep. A producer that
+        // sees it clears it and signals: the poll then returns at once, or the eventfd is still readable the next time.
         Interlocked.Exchange(ref _sleeping, 1);
         if (!_queue.HasWork && Volatile.Read(ref _cancels) is null && !StopRequested) _wake.Wait(device, timeout);
         Volatile.Write(ref _sleeping, 0);
@@ -108,7 +109,10 @@ internal sealed class CommandChannel : IDisposable
 
     private void WakeIfSleeping()
     {
-        if (Volatile.Read(ref _sleeping) != 0) _wake.Signal();
+        // The first producer to see the announcement takes it back and signals; the others see it gone. Without that, every
+        // request made while the host's thread is asleep or still waking up (on a busy machine, many) was a write(2) to the
+        // eventfd: 1.7 per HTTP request in kestrel-rps.sh, for 0.15 sleeps.
+        if (Volatile.Read(ref _sleeping) != 0 && Interlocked.Exchange(ref _sleeping, 0) != 0) _wake.Signal();
     }
 
     /// <summary>Closes the eventfd.</summary>

@@ -24,6 +24,10 @@ internal sealed class KestrelOptions
           --kernel ADDR:PORT   also serve the app on Kestrel's socket transport over the kernel (repeatable;
                                ADDR is the kernel's, [v6]:PORT for IPv6), for side-by-side comparison
           --max-connections N  connections at once over Ethox (default 1024)
+          --receive-buffer N   the packet socket's receive buffer in bytes (default 8 MiB): frames that arrive
+                               while it is full are dropped by the kernel and cost a retransmission
+          --mmap               PACKET_MMAP rings instead of one system call per frame (--receive-buffer sizes
+                               the receive ring then)
           --duration SEC       stop after SEC seconds
           --help               this text
         """;
@@ -35,6 +39,8 @@ internal sealed class KestrelOptions
     public int Port { get; private set; } = 8080;
     public List<IPEndPoint> KernelEndPoints { get; } = [];
     public int MaxConnections { get; private set; } = 1024;
+    public int ReceiveBufferBytes { get; private set; } = 8 << 20;
+    public bool Mmap { get; private set; }
     public double? Duration { get; private set; }
     public bool Help { get; private set; }
 
@@ -49,6 +55,11 @@ internal sealed class KestrelOptions
             {
                 options.Help = true;
                 return true;
+            }
+            if (arg == "--mmap")
+            {
+                options.Mmap = true;
+                continue;
             }
             if (i + 1 >= args.Length)
             {
@@ -84,6 +95,10 @@ internal sealed class KestrelOptions
                 case "--max-connections":
                     if (!TryInt(value, 1, 65536, out int max)) return Fail($"--max-connections: '{value}' is not a number from 1 to 65536", out error);
                     options.MaxConnections = max;
+                    break;
+                case "--receive-buffer":
+                    if (!TryInt(value, 65536, 1 << 30, out int bytes)) return Fail($"--receive-buffer: '{value}' is not a number of bytes from 65536 to 1073741824", out error);
+                    options.ReceiveBufferBytes = bytes;
                     break;
                 case "--duration":
                     if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) || !(seconds > 0))

@@ -40,7 +40,14 @@ namespace Ethox.Kestrel
                 return 1;
             }
             // A MAC of our own is not the interface's: receive promiscuously to see the frames sent to it.
-            if (!AfPacketDevice.TryOpen(options.Interface!, new AfPacketOptions { Promiscuous = options.Mac is not null }, out var device, out error))
+            // Room for what the clients send between two turns of the host's loop: the kernel counts every frame's whole
+            // buffer (a 100-byte request takes over a kilobyte), and what does not fit is dropped and retransmitted, late.
+            var socket = new AfPacketOptions
+            {
+                Promiscuous = options.Mac is not null, UseMmapRings = options.Mmap,
+                ReceiveBufferBytes = options.ReceiveBufferBytes, RingFrames = Math.Max(256, options.ReceiveBufferBytes / 8192),
+            };
+            if (!AfPacketDevice.TryOpen(options.Interface!, socket, out var device, out error))
             {
                 Console.Error.WriteLine($"ethox-kestrel: error: {options.Interface}: {error}");
                 return 1;
@@ -77,8 +84,10 @@ namespace Ethox.Kestrel
             await host.StopAsync();
             var counters = await host.ReadCountersAsync();
             Console.Out.WriteLine($"ethox-kestrel: stopped; {counters.Host.Accepted} connections accepted, {counters.Tcp.SegmentsIn} segments in, "
-                                  + $"{counters.Tcp.SegmentsOut} out, {counters.Tcp.Retransmits} retransmitted, {counters.Tcp.Errors.Total} TCP errors, "
-                                  + $"{nic.ReadKernelDrops()} frames dropped by the kernel (receive buffer full)");
+                                  + $"{counters.Tcp.SegmentsOut} out, {counters.Tcp.Retransmits} retransmitted ({counters.Tcp.Timeouts} timeouts, "
+                                  + $"{counters.Tcp.FastRetransmits} fast, {counters.Tcp.TailLossProbes} tail-loss probes), {counters.Tcp.Errors.Total} TCP errors, "
+                                  + $"{nic.ReadKernelDrops()} frames dropped by the kernel (receive buffer full); "
+                                  + $"the host's loop: {counters.Host.LoopTurns} turns, {counters.Host.Sleeps} sleeps, {counters.Host.Requests} requests");
             return 0;
         }
     }
