@@ -152,6 +152,13 @@ public sealed class AfPacketDevice : IDevice, IDisposable
             return false;
         }
 
+        // Before bind: the socket receives nothing until then, so no other station's frame is queued unfiltered.
+        if (options.DestinationFilter is { } destination && !DestinationFilter.TryAttach(fd, destination))
+        {
+            error = $"cannot attach the filter for {destination}: {Native.Describe(Native.Errno)}";
+            return false;
+        }
+
         var address = new SockaddrLl
         {
             Family = Native.AF_PACKET,

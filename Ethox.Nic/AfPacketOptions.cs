@@ -1,4 +1,5 @@
 using Ethox.Layer;
+using Ethox.Wire;
 
 namespace Ethox.Nic;
 
@@ -53,6 +54,14 @@ public sealed class AfPacketOptions
     /// (<c>ethtool -K IFACE tx off tso off gso off</c>).
     /// </summary>
     public DeviceOffloads Offloads { get; init; } = DeviceOffloads.All;
+
+    /// <summary>
+    /// Receive only the frames addressed to this Ethernet address and the group frames (broadcast, multicast): a classic BPF
+    /// filter on the socket drops the others in the kernel, uncounted. For a stack with an address of its own on an interface
+    /// that the kernel (or another station) also uses: without it the socket gets every frame of their traffic too, and the
+    /// stack wakes for each only to drop it. Null (the default) receives everything.
+    /// </summary>
+    public EthernetAddress? DestinationFilter { get; init; }
 
     /// <summary>Send straight to the driver, skipping the kernel's queueing discipline (PACKET_QDISC_BYPASS).</summary>
     public bool BypassQdisc { get; init; }

@@ -128,6 +128,33 @@ public class AfPacketKernelTests
         Assert.That(dev.ReadKernelDrops(), Is.Zero);
     }
 
+    // The kernel in the namespace pings our address, a second one whose neighbour entry names another station, and the
+    // broadcast address. With the filter only the frames to our MAC and the broadcasts reach the device; a second socket
+    // without it shows that the other station's frames were on the wire.
+    [TestCase(false)]
+    [TestCase(true)]
+    public void A_destination_filter_keeps_frames_to_our_address_and_group_frames_and_the_kernel_drops_the_rest(bool mmap)
+    {
+        var stranger = new EthernetAddress(0x02, 0x00, 0x5E, 0x10, 0x00, 0x99);
+        using var filtered = Open(new AfPacketOptions { UseMmapRings = mmap, DestinationFilter = Kernel.OurMac });
+        using var everything = Open(new AfPacketOptions { UseMmapRings = mmap });
+        _veth!.Exec("ip", "neigh", "replace", VethNamespace.OurAddress, "lladdr", Kernel.OurMac.ToString(), "dev", _veth.Inner, "nud", "permanent");
+        _veth.Exec("ip", "neigh", "replace", "198.18.0.4", "lladdr", stranger.ToString(), "dev", _veth.Inner, "nud", "permanent");
+        _veth.Exec("sysctl", "-q", "-w", "net.ipv4.icmp_echo_ignore_broadcasts=0");
+        // Nobody answers these pings: ping fails, the frames went out all the same.
+        foreach (var target in new[] { VethNamespace.OurAddress, "198.18.0.4" })
+            Tool.Try("ip", Tool.InNamespace(_veth.Namespace, ["ping", "-n", "-c", "3", "-i", "0.2", "-W", "1", target]));
+        Tool.Try("ip", Tool.InNamespace(_veth.Namespace, ["ping", "-n", "-b", "-c", "2", "-i", "0.2", "-W", "1", "198.18.0.255"]));
+
+        var kept = new DestinationCounter(Kernel.OurMac, stranger);
+        Kernel.ReceiveUntil(filtered, filtered.WaitReadable, ref kept, c => c.Ours >= 3 && c.Group >= 2, seconds: 2);
+        var all = new DestinationCounter(Kernel.OurMac, stranger);
+        Kernel.ReceiveUntil(everything, everything.WaitReadable, ref all, c => c.Stranger >= 3 && c.Ours >= 3, seconds: 2);
+        Assert.That((kept.Ours, kept.Group, kept.Stranger), Is.EqualTo((3, 2, 0)));
+        Assert.That((all.Ours, all.Stranger), Is.EqualTo((3, 3)));
+        Assert.That(filtered.ReadKernelDrops(), Is.Zero, "frames filtered out are not drops");
+    }
+
     // With a 100-byte MTU (and no offloads, whose super-segments would need 64 KiB buffers) the largest frame is
     // 122 bytes: a 342-byte echo request is counted and dropped, never handed over cut short; a 62-byte one passes.
     [TestCase(false)]
@@ -368,6 +395,22 @@ public class AfPacketKernelTests
             new Ipv4Repr(source, destination, IpProtocol.Udp, 8 + length, 64).TryEmit(f[14..]);
             new EthernetRepr(from, to, EtherType.Ipv4).TryEmit(f);
             _sent = packet.Send(42 + length, PacketOffload.PartialChecksum(34, 6));
+        }
+    }
+
+    /// <summary>Counts IPv4 frames by destination: ours, the other station's, broadcast or multicast.</summary>
+    private struct DestinationCounter(EthernetAddress ours, EthernetAddress stranger) : IRecv<RawPacket>
+    {
+        public int Ours, Stranger, Group;
+
+        public void Receive(RawPacket packet)
+        {
+            var f = packet.Frame;
+            if (f.Length < 14 || f[12] != 0x08 || f[13] != 0x00) return;
+            var destination = EthernetAddress.Read(f);
+            if (destination == ours) Ours++;
+            else if (destination == stranger) Stranger++;
+            else if (destination.IsMulticast) Group++;
         }
     }
 

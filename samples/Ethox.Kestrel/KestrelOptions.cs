@@ -26,8 +26,7 @@ internal sealed class KestrelOptions
           --max-connections N  connections at once over Ethox (default 1024)
           --receive-buffer N   the packet socket's receive buffer in bytes (default 8 MiB): frames that arrive
                                while it is full are dropped by the kernel and cost a retransmission
-          --mmap               PACKET_MMAP rings instead of one system call per frame (--receive-buffer sizes
-                               the receive ring then)
+          --mmap               PACKET_MMAP rings (256 frames each way) instead of one system call per frame
           --duration SEC       stop after SEC seconds
           --help               this text
         """;

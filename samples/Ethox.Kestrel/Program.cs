@@ -40,12 +40,14 @@ namespace Ethox.Kestrel
                 return 1;
             }
             // A MAC of our own is not the interface's: receive promiscuously to see the frames sent to it.
-            // Room for what the clients send between two turns of the host's loop: the kernel counts every frame's whole
+            // Without rings, room for what the clients send between two turns of the host's loop: the kernel counts every frame's whole
             // buffer (a 100-byte request takes over a kilobyte), and what does not fit is dropped and retransmitted, late.
+            // With a MAC of our own, the kernel's traffic on the interface (the socket transport's, with --kernel) is
+            // filtered out before it reaches the socket instead of waking the host's thread for every frame.
             var socket = new AfPacketOptions
             {
-                Promiscuous = options.Mac is not null, UseMmapRings = options.Mmap,
-                ReceiveBufferBytes = options.ReceiveBufferBytes, RingFrames = Math.Max(256, options.ReceiveBufferBytes / 8192),
+                Promiscuous = options.Mac is not null, DestinationFilter = options.Mac, UseMmapRings = options.Mmap,
+                ReceiveBufferBytes = options.ReceiveBufferBytes,
             };
             if (!AfPacketDevice.TryOpen(options.Interface!, socket, out var device, out error))
             {
