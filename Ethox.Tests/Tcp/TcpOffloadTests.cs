@@ -150,6 +150,26 @@ public class TcpOffloadTests
         Assert.That(s.SentOffloads[0].Checksum, Is.EqualTo(ChecksumStatus.Partial));
     }
 
+    // Without Nagle (RFC 9293 §3.7.4 lets an application turn it off) a short tail at the end of the data would leave at
+    // once after the whole segments: it rides in the super-segment instead, as the device's last, shorter segment (the
+    // kernel's GSO cuts it so). A tail the window cuts off still waits, as with Nagle.
+    [Test]
+    public void Without_nagle_the_short_tail_at_the_end_of_the_data_rides_in_the_super_segment()
+    {
+        var s = new TcpScript(offloads: Offloads);
+        s.Connect(new TcpConnectionOptions { Nagle = false });
+        Assert.That(s.Tcp.Write(s.Key, Data(20_000), out int written), Is.EqualTo(TcpStatus.Ok));
+        Assert.That(written, Is.EqualTo(20_000));
+        var burst = TcpScript.Single(s.Poll(), TcpFlags.Ack);
+        Assert.That(burst.Payload, Has.Length.EqualTo(10 * 1448), "the initial window ends on a whole segment");
+        s.Took(burst);
+        // The ACK opens the window for the rest: one segment in the ACK's own buffer (an answer in place, MTU-sized), then
+        // two whole MSS and the 1176-byte tail in one super-segment.
+        var more = s.Send(s.Segment());
+        Assert.That(more.Select(x => x.Payload.Length), Is.EqualTo(new[] { 1448, 2 * 1448 + 1176 }));
+        Assert.That(s.SentOffloads[^1] is { Segmentation: SegmentationKind.TcpV4, SegmentSize: 1448 }, Is.True);
+    }
+
     // TSO between two stacks over a pipe that segments and checksums (as two virtual machines' interfaces on one host): the
     // sender hands the device super-segments of whole MSS within its windows, the receiver takes them whole (GSO), and the
     // echoed pattern comes back intact without a retransmission. Fewer frames than segments cross the pipe.
