@@ -33,13 +33,14 @@ internal sealed class EthoxDuplexPipe : IDuplexPipe
     {
         _stream = stream;
         var options = stream.Host.Options;
-        _readSize = Math.Min(16384, options.ReceiveBufferSize);
+        var pool = stream.Host.PipePool;
+        _readSize = Math.Min(pool.MaxBufferSize, options.ReceiveBufferSize);
         // Input: the reader runs where the receive loop flushes (no second hop); the loop waits once a ring's worth is unread.
         _input = new System.IO.Pipelines.Pipe(new PipeOptions(pauseWriterThreshold: options.ReceiveBufferSize, resumeWriterThreshold: options.ReceiveBufferSize / 2,
-            readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, minimumSegmentSize: _readSize, useSynchronizationContext: false));
+            pool: pool, readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, minimumSegmentSize: _readSize, useSynchronizationContext: false));
         // Output: the send loop resumes on the thread pool (see the remarks); a writer more than a send ring ahead waits.
         _output = new System.IO.Pipelines.Pipe(new PipeOptions(pauseWriterThreshold: options.SendBufferSize, resumeWriterThreshold: options.SendBufferSize / 2,
-            readerScheduler: PipeScheduler.ThreadPool, writerScheduler: PipeScheduler.ThreadPool, useSynchronizationContext: false));
+            pool: pool, readerScheduler: PipeScheduler.ThreadPool, writerScheduler: PipeScheduler.ThreadPool, useSynchronizationContext: false));
     }
 
     /// <inheritdoc/>

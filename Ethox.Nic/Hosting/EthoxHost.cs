@@ -57,6 +57,8 @@ public sealed class EthoxHost : IDisposable, IAsyncDisposable
             throw;
         }
         Capabilities = capabilities;
+        // A read's block and a response's few per connection; 16 KiB: a read can take that much at once.
+        PipePool = new PipeBlockPool(16384, 4 * options.MaxConnections);
         _thread = new Thread(ThreadMain) { IsBackground = true, Name = options.ThreadName };
     }
 
@@ -112,6 +114,9 @@ public sealed class EthoxHost : IDisposable, IAsyncDisposable
     public bool IsRunning => Volatile.Read(ref _started) != 0 && !_completion.Task.IsCompleted;
 
     internal CommandChannel Channel => _channel;
+
+    /// <summary>The memory of the connections' pipes (<see cref="EthoxStream.AsDuplexPipe"/>).</summary>
+    internal PipeBlockPool PipePool { get; }
 
     /// <summary>Starts the host's thread. Requests made before wait for it.</summary>
     public void Start()
