@@ -259,6 +259,23 @@ public class HostTcpTests
     }
 
     [Test]
+    public async Task Disposing_the_stream_after_pipe_flushes_sends_everything_flushed_then_the_fin()
+    {
+        await using var pair = new HostPair();
+        var (client, server) = await pair.ConnectAsync(7);
+        var pipe = client.AsDuplexPipe();
+        var data = Pattern(300_000, 8);
+        var reading = Task.Run(() => ReadToEnd(server));
+        // A flush completes once the bytes are in the pipe; the send loop hands them over, and the close follows them.
+        for (int offset = 0; offset < data.Length; offset += 30_000)
+            await pipe.Output.WriteAsync(data.AsMemory(offset, 30_000)).AsTask().WaitAsync(Patience);
+        client.Dispose();
+        var received = await reading.WaitAsync(Patience);
+        Assert.That(SHA256.HashData(received), Is.EqualTo(SHA256.HashData(data)));
+        server.Dispose();
+    }
+
+    [Test]
     public async Task Bytes_that_arrived_before_the_connection_ended_are_read_after_it_ended()
     {
         await using var pair = new HostPair();
