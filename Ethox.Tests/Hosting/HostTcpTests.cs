@@ -298,6 +298,22 @@ public class HostTcpTests
         server.Dispose();
     }
 
+    [Test]
+    public async Task A_write_from_memory_whose_owner_throws_fails_with_that_exception_and_the_host_goes_on()
+    {
+        await using var pair = new HostPair();
+        var (client, server) = await pair.ConnectAsync(7);
+        using var broken = new BrokenMemory();
+        ReadOnlyMemory<byte> data = broken.Lent;
+        var e = Assert.ThrowsAsync<ArgumentException>(async () => await client.WriteAsync(data).AsTask().WaitAsync(Patience));
+        Assert.That(e!.InnerException, Is.SameAs(broken.Failure));
+        await client.WriteAsync("still"u8.ToArray());
+        Assert.That(Encoding.ASCII.GetString(await ReadExactly(server, 5)), Is.EqualTo("still"));
+        Assert.That(pair.A.IsRunning && pair.B.IsRunning, Is.True);
+        client.Dispose();
+        server.Dispose();
+    }
+
     /// <summary>Memory whose owner refuses to give its span, as a pool buffer returned too early may.</summary>
     private sealed class BrokenMemory : System.Buffers.MemoryManager<byte>
     {
