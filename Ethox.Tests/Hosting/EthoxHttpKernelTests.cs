@@ -4,7 +4,6 @@ using System.Linq;
 using System.Net.Http;
 using System.Security.Cryptography;
 using System.Threading.Tasks;
-using Ethox.Nic;
 using Ethox.Nic.Hosting;
 using Ethox.Tests.Appliance;
 using Ethox.Tests.Nic;

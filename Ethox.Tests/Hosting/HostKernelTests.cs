@@ -2,9 +2,6 @@ using System;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Tasks;
-using Ethox.Nic;
-using Ethox.Nic.Hosting;
-using Ethox.Tests.Appliance;
 using Ethox.Tests.Nic;
 using NUnit.Framework;
 

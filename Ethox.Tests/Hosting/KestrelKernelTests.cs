@@ -3,7 +3,6 @@ using System.Linq;
 using System.Text.Json;
 using System.Threading.Tasks;
 using Ethox.Kestrel;
-using Ethox.Nic;
 using Ethox.Nic.Hosting;
 using Ethox.Tests.Appliance;
 using Ethox.Tests.Nic;
