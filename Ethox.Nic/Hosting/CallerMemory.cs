@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.InteropServices;
 
 namespace Ethox.Nic.Hosting;
 
@@ -25,18 +26,12 @@ internal static class CallerMemory
         }
     }
 
+    // The same try for read-only memory (data to send). AsMemory only relabels it: its Span comes by the same path (the
+    // array, or the manager's GetSpan), nothing is written through it, and the span handed back is read-only again.
     public static bool TryGetSpan(HostOperation operation, ReadOnlyMemory<byte> memory, out ReadOnlySpan<byte> span)
     {
-        try
-        {
-            span = memory.Span;
-            return true;
-        }
-        catch (Exception owner)
-        {
-            span = default;
-            operation.Fault = owner;
-            return false;
-        }
+        bool taken = TryGetSpan(operation, MemoryMarshal.AsMemory(memory), out var writable);
+        span = writable;
+        return taken;
     }
 }
