@@ -98,6 +98,22 @@ public sealed class RouteTable
         return removed;
     }
 
+    /// <summary>
+    /// Removes the default routes through <paramref name="gateway"/> that were learned from router advertisements (those
+    /// with a lifetime); routes the application configured stay. False when there was none.
+    /// </summary>
+    public bool RemoveLearnedDefault(IpAddress gateway)
+    {
+        bool removed = false;
+        for (int i = _count - 1; i >= 0; i--)
+            if (_routes[i].PrefixLength == 0 && _routes[i].Gateway == gateway && _routes[i].ExpiresAt != Instant.Never)
+            {
+                _routes[i] = _routes[--_count];
+                removed = true;
+            }
+        return removed;
+    }
+
     /// <summary>The longest-prefix route for <paramref name="destination"/> that has not expired.</summary>
     public bool TryLookup(IpAddress destination, Instant now, out Route route)
     {

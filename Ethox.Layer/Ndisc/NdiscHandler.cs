@@ -103,7 +103,10 @@ internal static class NdiscHandler
         {
             bool isRouter = (na.NeighborFlags & NdiscNeighborFlags.Router) != 0;
             neighbors.Update(na.Target, targetLink, now, confirmed: solicited, createIfMissing: false);
-            if (!isRouter) endpoint.Routes.RemoveDefault(na.Target); // §7.2.5: a router that stopped being one
+            // RFC 4861 §7.2.5: a router that stopped being one leaves the Default Router List — the list learned from
+            // advertisements (§6.3.4). A default route the application configured stays, as Linux keeps a static one: a
+            // gateway that is not an IPv6 router by its flag (a transparent proxy taking foreign traffic) still forwards.
+            if (!isRouter) endpoint.Routes.RemoveLearnedDefault(na.Target);
         }
         else if (solicited)
         {

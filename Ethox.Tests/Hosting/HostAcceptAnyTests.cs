@@ -27,15 +27,22 @@ public class HostAcceptAnyTests
         },
         b => b.AcceptAny = IpFamilies.All);
 
-    [Test]
-    public async Task Connections_to_two_foreign_destinations_are_accepted_with_the_original_destination_as_local_end()
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task Connections_to_two_foreign_destinations_are_accepted_with_the_original_destination_as_local_end(bool v6)
     {
         await using var pair = TransparentPair();
-        IPEndPoint[] destinations =
-        [
-            new(IPAddress.Parse("198.19.5.1"), 80),
-            new(IPAddress.Parse("198.19.7.9"), 4433),
-        ];
+        IPEndPoint[] destinations = v6
+            ?
+            [
+                new(IPAddress.Parse("2001:db8:5::1"), 80),
+                new(IPAddress.Parse("2001:db8:7::9"), 4433),
+            ]
+            :
+            [
+                new(IPAddress.Parse("198.19.5.1"), 80),
+                new(IPAddress.Parse("198.19.7.9"), 4433),
+            ];
         foreach (var destination in destinations)
         {
             var accept = pair.B.AcceptAnyAsync().AsTask();

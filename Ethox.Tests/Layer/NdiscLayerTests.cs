@@ -82,6 +82,29 @@ public class NdiscLayerTests
     }
 
     [Test]
+    public void Advertisement_without_the_router_flag_removes_a_learned_default_route_but_not_a_configured_one_rfc4861_7_2_5()
+    {
+        var t = new HostAndPeer();
+        var remote = Ipv6Address.Parse("2001:db8:99::1");
+        void NotARouter(Ipv6Address node)
+        {
+            var na = NdiscRepr.NeighborAdvertisement(NdiscNeighborFlags.Override, node, RawPeer.Mac);
+            t.Exchange(RawPeer.Ndisc(na, node, Ipv6Address.LinkLocalAllNodes, EthernetAddress.FromIpv6Multicast(Ipv6Address.LinkLocalAllNodes)));
+        }
+
+        t.Host.Ip.Routes.AddDefault(RawPeer.V6); // configured: no lifetime
+        long messages = t.Host.Ip.NdiscCounters.MessagesIn;
+        NotARouter(RawPeer.V6);
+        Assert.That(t.Host.Ip.Routes.TryLookup(remote, t.Now, out var route), Is.True, "the configured default route stays");
+        Assert.That(route.Gateway, Is.EqualTo((IpAddress)RawPeer.V6));
+        Assert.That(t.Host.Ip.NdiscCounters.MessagesIn, Is.EqualTo(messages + 1), "the advertisement was taken");
+
+        t.Host.Ip.Routes.AddDefault(RawPeer.LinkLocal, t.Now + Duration.FromSeconds(1800)); // as a router advertisement leaves it
+        NotARouter(RawPeer.LinkLocal);
+        Assert.That(t.Host.Ip.Routes.TryLookup(remote, t.Now, out _), Is.False, "the learned router left the list");
+    }
+
+    [Test]
     public void Router_advertisement_configures_a_global_address_and_a_default_route()
     {
         var (hostLink, peerLink) = Ethox.Nic.Pipe.CreatePair(16);
