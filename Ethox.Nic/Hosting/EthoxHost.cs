@@ -276,6 +276,24 @@ public sealed class EthoxHost : IDisposable, IAsyncDisposable
         return operation.Task;
     }
 
+    /// <summary>
+    /// Transparent mode (<see cref="EthoxHostOptions.AcceptAny"/>): the socket that receives every UDP datagram sent to an
+    /// address that is not the host's — any unicast address of the families taken, any port — with its four-tuple
+    /// (<see cref="EthoxUdpSocket.ReceiveMessageFromAsync"/>: the sender and the original destination), and answers from that
+    /// destination (<see cref="EthoxUdpSocket.SendToAsync(IPEndPoint, IPEndPoint, ReadOnlyMemory{byte}, CancellationToken)"/>).
+    /// Datagrams to the host's own addresses still go to its bound ports. One at a time (<c>AddressAlreadyInUse</c> for a
+    /// second); while none is bound, foreign datagrams are dropped (<see cref="HostCounters.UdpForeignUnclaimed"/>). Throws
+    /// <see cref="InvalidOperationException"/> when transparent mode is off.
+    /// </summary>
+    public ValueTask<EthoxUdpSocket> BindAnyUdpAsync(CancellationToken cancellationToken = default)
+    {
+        if (_acceptAny == IpFamilies.None) throw new InvalidOperationException("Transparent mode is off: set EthoxHostOptions.AcceptAny.");
+        var operation = new UdpBindOperation(this) { Transparent = true, Queue = new byte[Options.UdpReceiveQueueSize] };
+        operation.Begin(_channel, cancellationToken, Timeout.InfiniteTimeSpan);
+        Submit(operation);
+        return operation.Task;
+    }
+
     /// <summary>Binds UDP port <paramref name="port"/> and waits for it (<see cref="BindUdpAsync"/>).</summary>
     public EthoxUdpSocket BindUdp(int port = 0) => BindUdpAsync(port).AsTask().GetAwaiter().GetResult();
 

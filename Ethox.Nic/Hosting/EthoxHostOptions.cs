@@ -31,7 +31,7 @@ public sealed class EthoxHostOptions
     public int MaxListeners { get; set; } = 16;
     /// <summary>UDP sockets bound at once.</summary>
     public int MaxUdpSockets { get; set; } = 64;
-    /// <summary>Bytes of datagrams (each plus 24 bytes of bookkeeping) a UDP socket keeps while nobody receives.</summary>
+    /// <summary>Bytes of datagrams (each plus 44 bytes of bookkeeping: its sender and destination) a UDP socket keeps while nobody receives.</summary>
     public int UdpReceiveQueueSize { get; set; } = 64 * 1024;
     /// <summary>Requests from other threads waiting for the host's thread at once; more make their callers wait.</summary>
     public int RequestQueueCapacity { get; set; } = 4096;
@@ -49,9 +49,10 @@ public sealed class EthoxHostOptions
     /// <summary>How long a graceful stop waits for connections to finish closing before it resets the rest.</summary>
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(5);
     /// <summary>
-    /// Transparent mode: the families (<see cref="IpFamilies.All"/> for both) whose TCP connections to <em>any</em> unicast
-    /// address that is not the host's are accepted and handed to <see cref="EthoxHost.AcceptAnyAsync"/>, answered from the
-    /// address they were made to (<see cref="IpEndpoint.AcceptAny"/>). None (the default): such packets are not for us.
+    /// Transparent mode: the families (<see cref="IpFamilies.All"/> for both) whose TCP connections and UDP datagrams to
+    /// <em>any</em> unicast address that is not the host's are taken — connections handed to <see cref="EthoxHost.AcceptAnyAsync"/>,
+    /// datagrams to the socket of <see cref="EthoxHost.BindAnyUdpAsync"/> — and answered from the address they were sent to
+    /// (<see cref="IpEndpoint.AcceptAny"/>). None (the default): such packets are not for us.
     /// </summary>
     public IpFamilies AcceptAny { get; set; }
     /// <summary>In transparent mode, connections to foreign addresses half-open or waiting for <see cref="EthoxHost.AcceptAnyAsync"/> at most; beyond it a SYN goes unanswered and the client tries again.</summary>
