@@ -32,6 +32,7 @@ public sealed partial class TcpEndpoint
     private readonly Listener[] _listeners;
     private readonly ResetQueue _resets;
     private readonly BufferRegions _buffers;
+    private readonly ulong[] _orphans; // one bit a slot: the user let go of it (Orphans.cs)
     private TokenBucket _challengeAcks;
     internal TcpCounters _counters;
 
@@ -62,6 +63,7 @@ public sealed partial class TcpEndpoint
         _listeners = new Listener[listenerCapacity];
         _resets = new ResetQueue(64);
         _buffers = new BufferRegions(bufferRegions);
+        _orphans = OrphanBitsFor(capacity);
         _challengeAcks = new TokenBucket(10, Duration.FromMilliseconds(100)); // RFC 5961 §7: 100 per second, Linux's default
         Epoch = start;
     }
@@ -341,6 +343,7 @@ public sealed partial class TcpEndpoint
     internal void Release(int slot, ref TcpConnection c)
     {
         if (c.Has(ConnectionFlags.InBacklog)) LeaveBacklog(slot, ref c);
+        ClearOrphan(slot);
         _timers.Cancel(slot);
         _table.Remove(slot);
         _slots.Free(_slots.KeyOf(slot)); // out of the ready or TIME-WAIT queue too

@@ -461,9 +461,11 @@ internal sealed partial class HostCore
                 Tcp.Abort(c.Key);
                 Detach(index);
             }
-            else if (!c.Has(HostConnectionFlags.OutputShut))
+            else
             {
-                Tcp.Close(c.Key);
+                // Nobody reads or writes it again: TCP finishes the close, and drops it after OrphanFinWait2Timeout in
+                // FIN-WAIT-2 if the peer never sends its FIN (Linux's tcp_fin_timeout).
+                Tcp.Orphan(c.Key, Now);
                 c.Flags |= HostConnectionFlags.OutputShut;
             }
         }

@@ -366,6 +366,31 @@ public unsafe class NativeTcpTests
         Assert.That(Abi.Connect(p.A, p.Now, NativePair.V4B(8), new EthoxTcpOptions()), Is.EqualTo((long)EthoxStatus.NoSpace));
     }
 
+    // Linux's tcp_fin_timeout: a closed connection whose peer never sends its FIN keeps its buffers in FIN-WAIT-2 for
+    // tcp_fin_timeout_ms (60 s by default), then is dropped and makes room.
+    [Test]
+    public void A_closed_connection_whose_peer_never_closes_is_dropped_after_the_fin_timeout_and_makes_room()
+    {
+        using var p = new NativePair();
+        EthoxConfig defaults;
+        Abi.ConfigInit(&defaults);
+        Assert.That(defaults.TcpFinTimeoutMs, Is.EqualTo(60_000u));
+        long listener = Abi.Listen(p.B, p.Now, 7, 8);
+        var handles = new long[8];
+        for (int i = 0; i < handles.Length; i++) handles[i] = Abi.Connect(p.A, p.Now, NativePair.V4B(7));
+        p.Shuttle();
+        Assert.That(handles, Is.All.GreaterThan(0));
+        long server = Abi.Accept(p.B, p.Now, listener, out _);
+        Assert.That(server, Is.GreaterThan(0));
+        Assert.That(Abi.Close(p.A, p.Now, handles[0]), Is.Zero);
+        p.Shuttle(); // A's FIN and B's ACK: A is in FIN-WAIT-2, and B never closes
+        Assert.That(Abi.Connect(p.A, p.Now, NativePair.V4B(7)), Is.EqualTo((long)EthoxStatus.NoSpace), "the orphan keeps its buffers");
+        p.Advance(59_000_000);
+        Assert.That(Abi.Connect(p.A, p.Now, NativePair.V4B(7)), Is.EqualTo((long)EthoxStatus.NoSpace), "59 s: still waiting for B's FIN");
+        p.Advance(2_000_000);
+        Assert.That(Abi.Connect(p.A, p.Now, NativePair.V4B(7)), Is.GreaterThan(0), "dropped after 60 s: room for a new one");
+    }
+
     [Test]
     public void Listening_twice_on_a_port_is_in_use_and_closing_a_listener_resets_what_it_did_not_accept()
     {

@@ -351,7 +351,9 @@ internal sealed partial class NativeStack
             Free(index);
             return 0;
         }
-        if (!s.Has(SocketFlags.Shutdown) && Tcp.Close(s.Tcp) == TcpStatus.Ok) s.Set(SocketFlags.Shutdown);
+        // The caller lets go of it: TCP finishes the close, and drops it after tcp_fin_timeout_ms in FIN-WAIT-2 if the
+        // peer never sends its FIN (TcpEndpoint.Orphan).
+        if (Tcp.Orphan(s.Tcp, _now) == TcpStatus.Ok) s.Set(SocketFlags.Shutdown);
         if (Tcp.StateOf(s.Tcp) == TcpState.Closed)
         {
             Ended(index, ref s);
