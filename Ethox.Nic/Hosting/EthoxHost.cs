@@ -214,8 +214,9 @@ public sealed class EthoxHost : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// Opens a TCP connection to <paramref name="remote"/> within <see cref="EthoxHostOptions.ConnectTimeout"/>. Fails with a
-    /// <see cref="System.Net.Sockets.SocketException"/>: <c>ConnectionRefused</c> (a RST answered), <c>TimedOut</c>,
-    /// <c>HostUnreachable</c> (an ICMP error), <c>NetworkUnreachable</c> (no route or source address),
+    /// <see cref="System.Net.Sockets.SocketException"/>: <c>ConnectionRefused</c> (a RST or an ICMP port unreachable answered),
+    /// <c>TimedOut</c>, <c>HostUnreachable</c> or <c>NetworkUnreachable</c> (an ICMP error, mapped as Linux maps it; also no
+    /// route or source address: <c>NetworkUnreachable</c>),
     /// <c>NoBufferSpaceAvailable</c> (every connection's rings in use).
     /// </summary>
     public ValueTask<EthoxStream> ConnectAsync(IPEndPoint remote, CancellationToken cancellationToken = default)

@@ -167,6 +167,7 @@ internal sealed partial class HostCore
         if ((events & (TcpEvents.Reset | TcpEvents.TimedOut | TcpEvents.Unreachable)) != 0 && c.Error == SocketError.Success)
             c.Error = (events & TcpEvents.Reset) != 0 ? (c.Has(HostConnectionFlags.Established) ? SocketError.ConnectionReset : SocketError.ConnectionRefused)
                 : (events & TcpEvents.TimedOut) != 0 ? SocketError.TimedOut
+                : packet.IcmpError is { } icmp ? IcmpSocketErrors.Of(icmp)
                 : SocketError.HostUnreachable;
         if (c.Has(HostConnectionFlags.Released) && (events & TcpEvents.Closed) == 0 && HasUnread(index))
         {
