@@ -117,7 +117,12 @@ public sealed partial class TcpEndpoint
         info = new TcpConnectionInfo(_table.TupleOf(slot), c.State, c.Receive.Readable, c.Send.Free(SendCapacity(c)), c.Send.Length,
             c.Congestion.Window, c.Congestion.SlowStartThreshold, c.Rtt.SmoothedRtt, c.Rtt.Rto(Settings), c.SendMss, c.SndWnd,
             c.Has(ConnectionFlags.Sack), c.Has(ConnectionFlags.Timestamps), c.Has(ConnectionFlags.WindowScale), c.Algorithm,
-            c.Has(ConnectionFlags.FinReceived));
+            c.Has(ConnectionFlags.FinReceived),
+            new TcpConnectionOptions
+            {
+                Nagle = c.Has(ConnectionFlags.Nagle), KeepAlive = c.Has(ConnectionFlags.KeepAlive), Congestion = c.Algorithm,
+                CoalesceAcks = c.Has(ConnectionFlags.CoalesceAcks),
+            });
         return TcpStatus.Ok;
     }
 
@@ -374,8 +379,8 @@ public sealed partial class TcpEndpoint
     }
 }
 
-/// <summary>A snapshot of one connection, from <see cref="TcpEndpoint.GetInfo"/>.</summary>
+/// <summary>A snapshot of one connection, from <see cref="TcpEndpoint.GetInfo"/>; <c>Options</c> are the per-connection options in force (<see cref="TcpEndpoint.Configure"/>).</summary>
 public readonly record struct TcpConnectionInfo(
     FourTuple Tuple, TcpState State, int Readable, int Writable, int Queued,
     int CongestionWindow, int SlowStartThreshold, Duration SmoothedRtt, Duration Rto, int SendMss, uint SendWindow,
-    bool Sack, bool Timestamps, bool WindowScale, CongestionAlgorithm Congestion, bool PeerClosed);
+    bool Sack, bool Timestamps, bool WindowScale, CongestionAlgorithm Congestion, bool PeerClosed, TcpConnectionOptions Options);

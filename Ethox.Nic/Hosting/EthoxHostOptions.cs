@@ -40,8 +40,14 @@ public sealed class EthoxHostOptions
     /// <summary>Entries of the ARP/NDISC neighbour cache.</summary>
     public int NeighborCapacity { get; set; } = 256;
 
-    /// <summary>Sends data at once instead of holding small writes back (Nagle's algorithm off, as Kestrel and HttpClient set their sockets).</summary>
+    /// <summary>Sends data at once instead of holding small writes back (Nagle's algorithm off, as Kestrel and HttpClient set their sockets), for every new connection; per stream: <see cref="EthoxStream.NoDelay"/>.</summary>
     public bool NoDelay { get; set; } = true;
+    /// <summary>
+    /// Keep-alive probes on idle connections (RFC 1122 §4.2.3.6), for every new connection; off by default, as the RFC and
+    /// .NET sockets have it. The times are <see cref="TcpTimerSettings.KeepAliveIdle"/>, <see cref="TcpTimerSettings.KeepAliveInterval"/>
+    /// and <see cref="TcpTimerSettings.KeepAliveProbes"/> of <see cref="TcpSettings"/>. Per stream: <see cref="EthoxStream.KeepAlive"/>.
+    /// </summary>
+    public bool KeepAlive { get; set; }
     /// <summary>TCP timers and limits (RFC defaults when null).</summary>
     public TcpTimerSettings? TcpSettings { get; set; }
     /// <summary>How long <c>ConnectAsync</c> waits for the handshake unless given a timeout of its own.</summary>

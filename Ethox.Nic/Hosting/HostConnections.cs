@@ -420,7 +420,7 @@ internal sealed partial class HostCore
         Free(index);
     }
 
-    /// <summary>Shutdown, close or abort. Closing what is gone already is fine.</summary>
+    /// <summary>Shutdown, close, abort or options. Closing (or configuring) what is gone already is fine.</summary>
     public void Command(ConnectionCommand command)
     {
         if (TryResolve(command.Connection, out int index))
@@ -436,12 +436,33 @@ internal sealed partial class HostCore
                 case ConnectionCommandKind.Close:
                     Release(index, abort: HasUnread(index));
                     break;
+                case ConnectionCommandKind.Configure:
+                    if (!c.Has(HostConnectionFlags.TcpClosed))
+                        Tcp.Configure(c.Key, _connectionOptions with { Nagle = !command.NoDelay, KeepAlive = command.KeepAlive }, Now);
+                    break;
                 default:
                     Release(index, abort: true);
                     break;
             }
         }
         command.Complete();
+    }
+
+    /// <summary>The TCP layer's snapshot of the connection (<see cref="TcpEndpoint.GetInfo"/>); <c>NotConnected</c> once TCP let go of it.</summary>
+    public void ReadTcpInfo(TcpInfoOperation operation)
+    {
+        if (!TryResolve(operation.Connection, out int index))
+        {
+            operation.Complete(Gone);
+            return;
+        }
+        ref var c = ref _connections[index];
+        if (c.Has(HostConnectionFlags.TcpClosed) || Tcp.GetInfo(c.Key, out operation.Result) != TcpStatus.Ok)
+        {
+            operation.Complete(HostFailure.Socket, SocketError.NotConnected);
+            return;
+        }
+        operation.Complete();
     }
 
     /// <summary>

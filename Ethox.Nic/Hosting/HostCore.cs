@@ -60,7 +60,7 @@ internal sealed partial class HostCore
             AbortOpeningOnSoftErrors = true,
         };
         Udp = new UdpEndpoint();
-        _connectionOptions = new TcpConnectionOptions { Nagle = !options.NoDelay };
+        _connectionOptions = new TcpConnectionOptions { Nagle = !options.NoDelay, KeepAlive = options.KeepAlive };
         _stopTimeout = Duration.FromMicroseconds(options.StopTimeout.Ticks / 10);
         Now = now;
         _sendBytes = options.SendBufferSize;
