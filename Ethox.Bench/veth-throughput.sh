@@ -3,7 +3,7 @@
 # on veth pairs set up the same way (two namespaces each, IPv6 off, the kernel's default offloads unless said), a stock
 # kernel iperf3 client measures
 #   - Ethox (the appliance's iperf3 server, --iperf) receiving (iperf3 -c) and sending (iperf3 -c -R), once with the
-#     appliance's defaults (plain AF_PACKET socket, 64 KiB rings) and once tuned (--mmap --tcp-buffer 1024);
+#     appliance's defaults (plain AF_PACKET socket, 256 KiB rings) and once tuned (--mmap --tcp-buffer 1024);
 #   - the kernel's own iperf3 -s in the same two directions (kernel <-> kernel, both ends in namespaces);
 # and socat pushes BYTES into TCP discard (port 9), timed, against
 #   - gVisor's netstack on AF_PACKET (Ethox.Bench/peers/gvisor, serve -sockbuf 8388608: its best, see docs/peers.md) on a

@@ -99,10 +99,13 @@ public sealed class RouteTable
     }
 
     /// <summary>
-    /// Removes the default routes through <paramref name="gateway"/> that were learned from router advertisements (those
-    /// with a lifetime); routes the application configured stay. False when there was none.
+    /// Removes the default routes through <paramref name="gateway"/> that were learned from its router advertisements
+    /// (they carry an expiry); routes the user configured stay. RFC 4861 §6.3.4 and §7.2.5 act on the Default Router
+    /// List, which holds only routers learned that way: a configured gateway is not dropped because a neighbour
+    /// advertisement of it lacks the router flag (a transparent proxy or a host that forwards sets no such flag), as
+    /// Linux keeps a static default route. False when none was removed.
     /// </summary>
-    public bool RemoveLearnedDefault(IpAddress gateway)
+    public bool ForgetRouter(IpAddress gateway)
     {
         bool removed = false;
         for (int i = _count - 1; i >= 0; i--)

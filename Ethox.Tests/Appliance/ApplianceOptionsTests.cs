@@ -99,7 +99,7 @@ public class ApplianceOptionsTests
     public void Iperf_busy_poll_and_tcp_buffer_are_off_or_default_unless_given()
     {
         Assert.That(ApplianceOptions.TryParse(Base, out var o, out string error), Is.True, error);
-        Assert.That((o.IperfPort, o.IperfClient, o.BusyPoll, o.TcpBuffer), Is.EqualTo(((ushort)0, (Ethox.Layer.TransportAddress?)null, Duration.Zero, 64 * 1024)));
+        Assert.That((o.IperfPort, o.IperfClient, o.BusyPoll, o.TcpBuffer), Is.EqualTo(((ushort)0, (Ethox.Layer.TransportAddress?)null, Duration.Zero, 256 * 1024)));
         Assert.That(ApplianceOptions.TryParse([.. Base, "--iperf", "5201", "--busy-poll", "50", "--tcp-buffer", "1024"], out o, out error), Is.True, error);
         Assert.That((o.IperfPort, o.BusyPoll, o.TcpBuffer), Is.EqualTo(((ushort)5201, Duration.FromMicroseconds(50), 1 << 20)));
         Assert.That(ApplianceOptions.TryParse([.. Base, "--iperf-client", "[2001:db8::2]:5202", "--iperf-time", "3", "--iperf-parallel", "4", "--iperf-reverse"], out o, out error), Is.True, error);

@@ -82,29 +82,6 @@ public class NdiscLayerTests
     }
 
     [Test]
-    public void Advertisement_without_the_router_flag_removes_a_learned_default_route_but_not_a_configured_one_rfc4861_7_2_5()
-    {
-        var t = new HostAndPeer();
-        var remote = Ipv6Address.Parse("2001:db8:99::1");
-        void NotARouter(Ipv6Address node)
-        {
-            var na = NdiscRepr.NeighborAdvertisement(NdiscNeighborFlags.Override, node, RawPeer.Mac);
-            t.Exchange(RawPeer.Ndisc(na, node, Ipv6Address.LinkLocalAllNodes, EthernetAddress.FromIpv6Multicast(Ipv6Address.LinkLocalAllNodes)));
-        }
-
-        t.Host.Ip.Routes.AddDefault(RawPeer.V6); // configured: no lifetime
-        long messages = t.Host.Ip.NdiscCounters.MessagesIn;
-        NotARouter(RawPeer.V6);
-        Assert.That(t.Host.Ip.Routes.TryLookup(remote, t.Now, out var route), Is.True, "the configured default route stays");
-        Assert.That(route.Gateway, Is.EqualTo((IpAddress)RawPeer.V6));
-        Assert.That(t.Host.Ip.NdiscCounters.MessagesIn, Is.EqualTo(messages + 1), "the advertisement was taken");
-
-        t.Host.Ip.Routes.AddDefault(RawPeer.LinkLocal, t.Now + Duration.FromSeconds(1800)); // as a router advertisement leaves it
-        NotARouter(RawPeer.LinkLocal);
-        Assert.That(t.Host.Ip.Routes.TryLookup(remote, t.Now, out _), Is.False, "the learned router left the list");
-    }
-
-    [Test]
     public void Router_advertisement_configures_a_global_address_and_a_default_route()
     {
         var (hostLink, peerLink) = Ethox.Nic.Pipe.CreatePair(16);
@@ -135,5 +112,48 @@ public class NdiscLayerTests
         // The default route expires with the router lifetime.
         host.Poll(hostLink, now + Duration.FromSeconds(1800));
         Assert.That(host.Ip.Routes.TryLookup(Ipv6Address.Parse("2001:db8:99::1"), now + Duration.FromSeconds(1800), out _), Is.False);
+    }
+
+    // RFC 4861 §7.2.5: a neighbour advertisement without the router flag from a router in the Default Router List takes
+    // it out of that list; the list holds routers learned from advertisements, not gateways the user configured.
+    private static void InjectUnsolicitedAdvertisement(RawPeer peer, Ipv6Address target, Instant now)
+    {
+        var na = NdiscRepr.NeighborAdvertisement(NdiscNeighborFlags.Override, target, RawPeer.Mac);
+        peer.Inject(RawPeer.Ndisc(na, target, Ipv6Address.LinkLocalAllNodes, EthernetAddress.FromIpv6Multicast(Ipv6Address.LinkLocalAllNodes)), now);
+    }
+
+    [Test]
+    public void Advertisement_without_the_router_flag_removes_a_learned_default_router()
+    {
+        var (hostLink, peerLink) = Ethox.Nic.Pipe.CreatePair(16);
+        var host = new TestHost(TwoHosts.MacA);
+        var peer = new RawPeer(peerLink);
+        var now = Instant.Zero;
+        host.Ip.EnableAutoconfiguration(now);
+        host.Poll(hostLink, now);
+        var ra = NdiscRepr.RouterAdvertisement(64, 0, 1800, 0, 0, RawPeer.Mac);
+        peer.Inject(RawPeer.Ndisc(ra, RawPeer.LinkLocal, Ipv6Address.LinkLocalAllNodes, EthernetAddress.FromIpv6Multicast(Ipv6Address.LinkLocalAllNodes)), now);
+        host.Poll(hostLink, now);
+        var remote = Ipv6Address.Parse("2001:db8:99::1");
+        Assert.That(host.Ip.Routes.TryLookup(remote, now, out _), Is.True, "learned from the advertisement");
+
+        InjectUnsolicitedAdvertisement(peer, RawPeer.LinkLocal, now);
+        host.Poll(hostLink, now);
+        Assert.That(host.Ip.Routes.TryLookup(remote, now, out _), Is.False);
+    }
+
+    [Test]
+    public void Advertisement_without_the_router_flag_keeps_a_configured_default_route()
+    {
+        var t = new HostAndPeer();
+        t.Host.Ip.Routes.AddDefault(RawPeer.V6);
+        long messagesIn = t.Host.Ip.NdiscCounters.MessagesIn;
+
+        InjectUnsolicitedAdvertisement(t.Peer, RawPeer.V6, t.Now);
+        t.Host.Poll(t.HostLink, t.Now);
+        Assert.That(t.Host.Ip.NdiscCounters.MessagesIn, Is.EqualTo(messagesIn + 1), "the advertisement was taken");
+        Assert.That((t.Host.Ip.NdiscCounters.Ignored, t.Host.Ip.NdiscCounters.Errors.Malformed), Is.EqualTo((0L, 0L)));
+        Assert.That(t.Host.Ip.Routes.TryLookup(Ipv6Address.Parse("2001:db8:99::1"), t.Now, out var route), Is.True);
+        Assert.That(route.Gateway, Is.EqualTo((IpAddress)RawPeer.V6));
     }
 }

@@ -74,7 +74,7 @@ internal sealed class ApplianceOptions
           --iperf-parallel N with --iperf-client: streams (1 to 128, default 1)
           --iperf-reverse    with --iperf-client: the server sends, as iperf3 -R
           --max-connections N  TCP connections at once, buffers included (default 64)
-          --tcp-buffer KIB   each connection's send ring and receive ring, in KiB (4 to 65536, default 64):
+          --tcp-buffer KIB   each connection's send ring and receive ring, in KiB (4 to 65536, default 256):
                              the receive ring is the window the peer may fill before it waits for us
           --backlog N        half-open connections per listening port before SYN cookies (default 128)
           --fetch URL        HTTP GET of URL (http://198.18.0.2:8000/f or http://[2001:db8::2]/f), the
@@ -134,7 +134,7 @@ internal sealed class ApplianceOptions
     public Duration BusyPoll { get; private set; }
     public int MaxConnections { get; private set; } = 64;
     /// <summary>Bytes of each TCP connection's send ring and of its receive ring (<c>--tcp-buffer</c>, in KiB on the command line).</summary>
-    public int TcpBuffer { get; private set; } = 64 * 1024;
+    public int TcpBuffer { get; private set; } = 256 * 1024;
     /// <summary>Stacks run side by side (<c>--queues</c>), each with its own device queue, state, services and thread.</summary>
     public int Queues { get; private set; } = 1;
     /// <summary>The most <c>--queues</c> takes.</summary>
