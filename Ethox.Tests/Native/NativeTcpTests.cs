@@ -1,6 +1,8 @@
 using System;
+using System.Buffers.Binary;
 using System.IO;
 using Ethox.Native;
+using Ethox.Wire;
 using NUnit.Framework;
 
 namespace Ethox.Tests.Native;
@@ -184,6 +186,40 @@ public unsafe class NativeTcpTests
         Assert.That(Abi.Write(p.A, p.Now, client, "too late"u8), Is.EqualTo(8), "A may still send: it only heard a FIN");
         p.Shuttle();
         Assert.That(Abi.Error(p.A, client), Is.EqualTo((int)EthoxStatus.Reset));
+    }
+
+    // RFC 1122 §4.2.3.9: a port unreachable is a hard error that ends the attempt; like Linux's connect, the socket says
+    // refused (ECONNREFUSED), and a host unreachable (soft) leaves the SYN retrying.
+    [Test]
+    public void An_icmp_port_unreachable_answering_the_syn_is_refused_and_a_host_unreachable_changes_nothing()
+    {
+        using var p = new NativePair(EthoxConfig.MediumIp);
+        long refused = Abi.Connect(p.A, p.Now, NativePair.V4B(7));
+        Assert.That(InjectIcmpAboutSyn(p, Icmpv4UnreachableCode.PortUnreachable), Is.Zero);
+        Assert.That(Abi.Error(p.A, refused), Is.EqualTo((int)EthoxStatus.Refused));
+
+        long waiting = Abi.Connect(p.A, p.Now, NativePair.V4B(8));
+        Assert.That(InjectIcmpAboutSyn(p, Icmpv4UnreachableCode.HostUnreachable), Is.Zero);
+        Assert.That(Abi.Error(p.A, waiting), Is.Zero, "still trying");
+    }
+
+    // Takes A's SYN off the wire (bare IP) and hands A an ICMP destination unreachable from B quoting it.
+    private static int InjectIcmpAboutSyn(NativePair p, Icmpv4UnreachableCode code)
+    {
+        var buffer = new byte[Abi.FrameCapacity(p.A)];
+        int n;
+        fixed (byte* b = buffer) n = Abi.Output(p.A, p.Now, b, buffer.Length);
+        Assert.That(n, Is.GreaterThan(40), "A's SYN");
+        var syn = buffer.AsSpan(20, 20); // IPv4 header without options, then the TCP header
+        var head = Ethox.Tests.Layer.IcmpErrors.TcpHead(BinaryPrimitives.ReadUInt16BigEndian(syn), BinaryPrimitives.ReadUInt16BigEndian(syn[2..]),
+            BinaryPrimitives.ReadUInt32BigEndian(syn[4..]));
+        var a = new Ipv4Address(198, 18, 0, 1);
+        var b4 = new Ipv4Address(198, 18, 0, 2);
+        var quote = Ethox.Tests.Layer.IcmpErrors.Quote4(a, b4, IpProtocol.Tcp, head, n);
+        var packet = Ethox.Tests.Layer.IcmpErrors.Error4(b4, Icmpv4Type.DestinationUnreachable, (byte)code, 0, quote, to: a)[14..]; // bare IP
+        var input = new byte[buffer.Length];
+        packet.CopyTo(input, 0);
+        fixed (byte* i = input) return Abi.Input(p.A, p.Now, i, packet.Length, input.Length);
     }
 
     // RFC 9293 §3.8.1 / RFC 1122 §4.2.3.5: the SYN is retransmitted with backoff until R2 for a SYN (180 s) passes.

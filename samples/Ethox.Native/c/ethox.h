@@ -57,10 +57,10 @@ enum ethox_status {
     ETHOX_E_INUSE = -5,      /* the port or the connection's four-tuple is taken */
     ETHOX_E_STATE = -6,      /* not allowed in the socket's state (write after shutdown, buffer size of a live connection) */
     ETHOX_E_NOROUTE = -7,    /* no route or no source address toward the destination */
-    ETHOX_E_REFUSED = -8,    /* the peer refused the connection (RST in answer to our SYN) */
+    ETHOX_E_REFUSED = -8,    /* the peer refused the connection (RST or ICMP port unreachable in answer to our SYN) */
     ETHOX_E_RESET = -9,      /* the connection was reset */
     ETHOX_E_TIMEDOUT = -10,  /* retransmissions or keep-alive probes went unanswered */
-    ETHOX_E_UNREACH = -11,   /* an ICMP error (host, protocol or port unreachable, prohibited) ended the connection attempt */
+    ETHOX_E_UNREACH = -11,   /* an ICMP error (protocol unreachable, prohibited) ended the connection attempt */
     ETHOX_E_TIME = -12,      /* `now` is negative or earlier than the stack's previous call */
     ETHOX_E_BUFSIZE = -13,   /* a frame buffer is smaller than ethox_frame_capacity, or length > capacity */
     ETHOX_E_MSGSIZE = -14,   /* a UDP datagram larger than can be sent (65507 bytes over IPv4, 65527 over IPv6, the send queue) */
