@@ -223,6 +223,7 @@ public sealed partial class TcpEndpoint
         {
             case TcpState.FinWait1:
                 c.State = TcpState.FinWait2;
+                OnFinWait2(slot, ref c, now);
                 break;
             case TcpState.Closing:
                 EnterTimeWait(slot, ref c, now, ref events);

@@ -277,7 +277,8 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
         bool over = _endpoint.OnIcmpError(error, out int slot, ref events);
         if (events == TcpEvents.None) return;
         var key = _endpoint.KeyOf(slot);
-        Notify(key, events, error.Timestamp, opening: false);
+        // The user hears which error it was: its type and code say why (RFC 1122 §4.2.3.9 asks TCP to pass them on).
+        if (_endpoint.TryResolveUser(key, out _)) _user.Receive(new TcpInPacket(_endpoint, key, events, error.Timestamp, error));
         if (over && _endpoint.TryResolve(key, out _)) _endpoint.Release(slot, ref _endpoint.ConnectionAt(slot));
     }
 }
