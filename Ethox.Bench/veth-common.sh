@@ -1,5 +1,6 @@
-# Shared by veth-throughput.sh and veth-latency.sh (sourced, not run): installing the peers, building the appliance, making
-# and deleting veth pairs in network namespaces of the run's own, starting and stopping background servers, medians.
+# Shared by veth-throughput.sh and veth-latency.sh (sourced, not run): their common options, the start of a run (logs,
+# clean-up, installing the peers, building the appliance), making and deleting veth pairs in network namespaces of the
+# run's own, starting and stopping background servers, medians.
 # Every namespace is named ethoxvt-<pid>-*, every interface vt<pid>*; all of them, and every server started, go on exit.
 # Addresses come from 198.18.0.0/15 (RFC 2544) only.
 
@@ -15,6 +16,41 @@ vt_cleanup() {
   done
   local ns
   for ns in $(ip netns list 2>/dev/null | awk -v p="$ns_prefix-" 'index($1, p) == 1 { print $1 }'); do ip netns del "$ns" 2>/dev/null || true; done
+}
+
+# The options both scripts take (see their headers), with their defaults.
+aot=0 install=1 summary_of=
+
+# vt_option ARG...: takes the option at the start of ARG... if it is one of both scripts' (--aot, --no-install,
+# --summary DIR) and sets vt_shifted to the arguments it used; any other option is an error (exit 2).
+vt_option() {
+  case "$1" in
+    --aot) aot=1; vt_shifted=1 ;;
+    --no-install) install=0; vt_shifted=1 ;;
+    --summary) summary_of=$2; vt_shifted=2 ;;
+    *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
+  esac
+}
+
+# vt_begin NAME PACKAGES TOOL...: sets logs. With --summary DIR, to DIR (nothing is to run). Otherwise, as root only: to a
+# new artifacts/veth/NAME-<date>; the namespaces and servers go on exit; the Debian PACKAGES (one argument, words apart)
+# are installed unless --no-install; every TOOL must be on the PATH; and the appliance is built (vt_build_appliance).
+vt_begin() {
+  local name=$1 packages=$2 tool
+  shift 2
+  if [ -n "$summary_of" ]; then
+    logs=$(cd "$summary_of" && pwd)
+    return 0
+  fi
+  [ "$(id -u)" -eq 0 ] || { echo "run as root (network namespaces, raw sockets, apt-get)" >&2; exit 1; }
+  logs="$root/artifacts/veth/$name-$(date +%Y%m%d-%H%M%S)"
+  mkdir -p "$logs"
+  trap vt_cleanup EXIT
+  trap 'exit 130' INT TERM
+  # shellcheck disable=SC2086 # the packages are words apart
+  if [ "$install" = 1 ]; then vt_install $packages; fi
+  for tool in "$@"; do command -v "$tool" >/dev/null || { echo "$tool not found" >&2; exit 1; }; done
+  vt_build_appliance "$logs" "$aot"
 }
 
 # vt_install PACKAGE...: apt-get the Debian packages that are missing (skipped with --no-install).

@@ -25,7 +25,9 @@
 # It installs iputils-ping, socat, iproute2, nftables, util-linux and python3 with apt-get; logs go to artifacts/veth/<date>/.
 set -euo pipefail
 
-passes=3 count=50000 seconds=5 busy=200 idle=3 aot=0 install=1 summary_of=
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/veth-common.sh"
+passes=3 count=50000 seconds=5 busy=200 idle=3
 while [ $# -gt 0 ]; do
   case "$1" in
     --passes) passes=$2; shift 2 ;;
@@ -33,14 +35,9 @@ while [ $# -gt 0 ]; do
     --seconds) seconds=$2; shift 2 ;;
     --busy) busy=$2; shift 2 ;;
     --idle) idle=$2; shift 2 ;;
-    --aot) aot=1; shift ;;
-    --no-install) install=0; shift ;;
-    --summary) summary_of=$2; shift 2 ;;
-    *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
+    *) vt_option "$@"; shift "$vt_shifted" ;;
   esac
 done
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/veth-common.sh"
 modes=(socket mmap socket-busy mmap-busy)
 places=(split shared)
 mode_options() {
@@ -52,18 +49,9 @@ mode_options() {
   esac
 }
 
-if [ -n "$summary_of" ]; then
-  logs=$(cd "$summary_of" && pwd)
-else
-  [ "$(id -u)" -eq 0 ] || { echo "run as root (network namespaces, raw sockets, apt-get)" >&2; exit 1; }
-  logs="$root/artifacts/veth/latency-$(date +%Y%m%d-%H%M%S)"
-  mkdir -p "$logs"
+vt_begin latency "iputils-ping socat iproute2 nftables util-linux python3" dotnet ping socat taskset ip nft python3
+if [ -z "$summary_of" ]; then
   echo "busy=$busy" > "$logs/params.sh"
-  trap vt_cleanup EXIT
-  trap 'exit 130' INT TERM
-  [ "$install" = 1 ] && vt_install iputils-ping socat iproute2 nftables util-linux python3
-  for tool in dotnet ping socat taskset ip nft python3; do command -v "$tool" >/dev/null || { echo "$tool not found" >&2; exit 1; }; done
-  vt_build_appliance "$logs" "$aot"
   hz=$(getconf CLK_TCK)
 
   vt_pair E 198.18.40 on none

@@ -3,7 +3,7 @@
 # on veth pairs set up the same way (two namespaces each, IPv6 off, the kernel's default offloads unless said), a stock
 # kernel iperf3 client measures
 #   - Ethox (the appliance's iperf3 server, --iperf) receiving (iperf3 -c) and sending (iperf3 -c -R), once with the
-#     appliance's defaults (plain AF_PACKET socket, 64 KiB rings) and once tuned (--mmap --tcp-buffer 1024);
+#     appliance's defaults (plain AF_PACKET socket, 256 KiB rings) and once tuned (--mmap --tcp-buffer 1024);
 #   - the kernel's own iperf3 -s in the same two directions (kernel <-> kernel, both ends in namespaces);
 # and socat pushes BYTES into TCP discard (port 9), timed, against
 #   - gVisor's netstack on AF_PACKET (Ethox.Bench/peers/gvisor, serve -sockbuf 8388608: its best, see docs/peers.md) on a
@@ -24,36 +24,26 @@
 # builds the appliance and the gVisor peer; logs go to artifacts/veth/<date>/ (ignored by git). Not run by .ci/run.
 set -euo pipefail
 
-passes=3 seconds=5 bytes=2000000000 aot=0 install=1 summary_of=
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/veth-common.sh"
+passes=3 seconds=5 bytes=2000000000
 while [ $# -gt 0 ]; do
   case "$1" in
     --passes) passes=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --bytes) bytes=$2; shift 2 ;;
-    --aot) aot=1; shift ;;
-    --no-install) install=0; shift ;;
-    --summary) summary_of=$2; shift 2 ;;
-    *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
+    *) vt_option "$@"; shift "$vt_shifted" ;;
   esac
 done
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/veth-common.sh"
 
 # The rows of the summary: label, how its figure is read.
 ethox_default=(--max-connections 16)
 ethox_tuned=(--mmap --tcp-buffer 1024 --max-connections 16)
 
-if [ -n "$summary_of" ]; then
-  logs=$(cd "$summary_of" && pwd)
-else
-  [ "$(id -u)" -eq 0 ] || { echo "run as root (network namespaces, raw sockets, apt-get)" >&2; exit 1; }
-  logs="$root/artifacts/veth/throughput-$(date +%Y%m%d-%H%M%S)"
-  mkdir -p "$logs" "$root/artifacts/peers/gopath"
-  trap vt_cleanup EXIT
-  trap 'exit 130' INT TERM
-  [ "$install" = 1 ] && vt_install iperf3 socat ethtool iproute2 nftables util-linux python3 golang-go golang-gvisor-gvisor-dev
-  for tool in dotnet go iperf3 socat ethtool taskset ip nft python3; do command -v "$tool" >/dev/null || { echo "$tool not found" >&2; exit 1; }; done
-  vt_build_appliance "$logs" "$aot"
+vt_begin throughput "iperf3 socat ethtool iproute2 nftables util-linux python3 golang-go golang-gvisor-gvisor-dev" \
+  dotnet go iperf3 socat ethtool taskset ip nft python3
+if [ -z "$summary_of" ]; then
+  mkdir -p "$root/artifacts/peers/gopath"
   echo "== building the gVisor peer"
   gvisor="$root/artifacts/peers/gvisor-peer"
   (cd "$here/peers/gvisor" && GO111MODULE=off GOPROXY=off GOFLAGS= GOCACHE="$root/artifacts/peers/go-cache" \

@@ -82,33 +82,19 @@ internal sealed unsafe class FdPort
         return n;
     }
 
-    // A UDP super-datagram, cut in place into its datagrams, each handed over (and its answer in place sent) before the next
-    // is made over its tail. Out of line: the stack copy of the headers stays off the common path. Returns the datagrams
-    // handed over (0 when the super-datagram does not split: counted as an unsupported offload).
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    // A UDP super-datagram in the receive buffer, handed over as its datagrams; each answer in place gets its own
+    // virtio-net header in front of it, over bytes already handed over.
     private int ReceiveSuperDatagram<TRecv>(int length, in PacketOffload offload, ref TRecv receiver, Instant now, ref DeviceCounters counters)
         where TRecv : IRecv<RawPacket>, allows ref struct
     {
-        Span<byte> headers = stackalloc byte[UdpSuperDatagram.MaxHeaderLength];
-        var buffer = _rx.AsSpan(_header, _maxReceive);
-        if (!UdpSuperDatagram.TryStart(buffer, length, offload, _medium, headers, out var split))
-        {
-            counters.rxUnsupportedOffload++;
-            return 0;
-        }
-        counters.rxSegmented++;
-        int n = 0;
-        while (split.TryNext(out int start, out int datagramLength, out int capacity, out var datagramOffload))
-        {
-            counters.Received(datagramLength, datagramOffload);
-            counters.rxSplitDatagrams++;
-            _verdict = PacketVerdict.None;
-            receiver.Receive(new RawPacket(buffer.Slice(start, capacity), datagramLength, now, ref _verdict, datagramOffload, _transmitOffloads));
-            n++;
-            // The answer's own virtio-net header goes in front of it, over bytes already handed over.
-            if (_verdict.SendLength >= 0) WriteOne(_rx, _header + start, _verdict.SendLength, _verdict.Offload, ref counters);
-        }
-        return n;
+        var answers = new InPlaceAnswers(this);
+        return SuperDatagramDelivery.Deliver(_rx.AsSpan(_header, _maxReceive), length, offload, _medium, _transmitOffloads, ref _verdict, ref receiver, ref answers, now, ref counters);
+    }
+
+    private readonly struct InPlaceAnswers(FdPort port) : SuperDatagramDelivery.IAnswers
+    {
+        public void Send(Span<byte> buffer, int start, int length, in PacketOffload offload, ref DeviceCounters counters)
+            => port.WriteOne(port._rx, port._header + start, length, offload, ref counters);
     }
 
     public int Transmit<TSend>(int max, ref TSend sender, Instant now, ref DeviceCounters counters)

@@ -152,33 +152,18 @@ internal sealed unsafe class PacketRings : IDisposable
         return n;
     }
 
-    // A UDP super-datagram, cut in place into its datagrams, each handed over (and its answer in place queued) before the
-    // next is made over its tail. Out of line: the stack copy of the headers stays off the common path. Returns the
-    // datagrams handed over (0 when the super-datagram does not split: counted as an unsupported offload).
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    // A UDP super-datagram in an RX frame, handed over as its datagrams; each answer in place is copied to a TX frame.
     private int ReceiveSuperDatagram<TRecv>(Span<byte> buffer, int length, in PacketOffload offload, ref TRecv receiver, Instant now, ref DeviceCounters counters)
         where TRecv : IRecv<RawPacket>, allows ref struct
     {
-        Span<byte> headers = stackalloc byte[UdpSuperDatagram.MaxHeaderLength];
-        if (!UdpSuperDatagram.TryStart(buffer, length, offload, _medium, headers, out var split))
-        {
-            counters.rxUnsupportedOffload++;
-            return 0;
-        }
-        counters.rxSegmented++;
-        int n = 0;
-        while (split.TryNext(out int start, out int datagramLength, out int capacity, out var datagramOffload))
-        {
-            counters.Received(datagramLength, datagramOffload);
-            counters.rxSplitDatagrams++;
-            var datagram = buffer.Slice(start, capacity);
-            _verdict = PacketVerdict.None;
-            receiver.Receive(new RawPacket(datagram, datagramLength, now, ref _verdict, datagramOffload, _transmitOffloads));
-            n++;
-            int answer = _verdict.SendLength;
-            if (answer >= 0) QueueCopy(datagram[..answer], _verdict.Offload, ref counters);
-        }
-        return n;
+        var answers = new InPlaceAnswers(this);
+        return SuperDatagramDelivery.Deliver(buffer, length, offload, _medium, _transmitOffloads, ref _verdict, ref receiver, ref answers, now, ref counters);
+    }
+
+    private readonly struct InPlaceAnswers(PacketRings rings) : SuperDatagramDelivery.IAnswers
+    {
+        public void Send(Span<byte> buffer, int start, int length, in PacketOffload offload, ref DeviceCounters counters)
+            => rings.QueueCopy(buffer.Slice(start, length), offload, ref counters);
     }
 
     public int Transmit<TSend>(int max, ref TSend sender, Instant now, ref DeviceCounters counters)

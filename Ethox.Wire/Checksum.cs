@@ -212,88 +212,14 @@ public static class Checksum
         nuint offset = 0;
         ulong total = 0;
 
-        if (Vector256.IsHardwareAccelerated && length >= (nuint)Vector256<byte>.Count * 2)
-        {
-            // Each 32-bit lane gains two 16-bit halves per vector (< 2^17). A chunk of 8192 vectors gives each of the
-            // two accumulators at most 4099, so even the sum of both accumulators' two halves stays below 2^32.
-            const nuint ChunkBytes = 8192 * 32;
-            var mask = Vector256.Create(0xFFFFu);
-            while (length - offset >= (nuint)Vector256<byte>.Count)
-            {
-                var acc0 = Vector256<uint>.Zero;
-                var acc1 = Vector256<uint>.Zero;
-                nuint end = offset + Math.Min(length - offset, ChunkBytes);
-                // Four vectors per step into two accumulators: independent adds keep the pipeline full.
-                while (end - offset >= (nuint)Vector256<byte>.Count * 4)
-                {
-                    var v0 = Vector256.LoadUnsafe(ref start, offset).AsUInt32();
-                    var v1 = Vector256.LoadUnsafe(ref start, offset + 32).AsUInt32();
-                    var v2 = Vector256.LoadUnsafe(ref start, offset + 64).AsUInt32();
-                    var v3 = Vector256.LoadUnsafe(ref start, offset + 96).AsUInt32();
-                    if (TCopy.Copies)
-                    {
-                        v0.AsByte().StoreUnsafe(ref destination, offset);
-                        v1.AsByte().StoreUnsafe(ref destination, offset + 32);
-                        v2.AsByte().StoreUnsafe(ref destination, offset + 64);
-                        v3.AsByte().StoreUnsafe(ref destination, offset + 96);
-                    }
-                    acc0 += (v0 & mask) + (v0 >> 16);
-                    acc1 += (v1 & mask) + (v1 >> 16);
-                    acc0 += (v2 & mask) + (v2 >> 16);
-                    acc1 += (v3 & mask) + (v3 >> 16);
-                    offset += (nuint)Vector256<byte>.Count * 4;
-                }
-                while (end - offset >= (nuint)Vector256<byte>.Count)
-                {
-                    var v = Vector256.LoadUnsafe(ref start, offset).AsUInt32();
-                    if (TCopy.Copies) v.AsByte().StoreUnsafe(ref destination, offset);
-                    acc0 += (v & mask) + (v >> 16);
-                    offset += (nuint)Vector256<byte>.Count;
-                }
-                var sum = acc0 + acc1;
-                total += WidenSum(sum.GetLower() + sum.GetUpper());
-            }
-        }
         // Below 64 bytes the scalar tail is faster: the vector sum's reduction to a scalar costs more latency than it saves.
-        // Without 256-bit vectors (a NativeAOT build for the x86-64-v2 baseline, or Arm64) the same loop with 128-bit ones:
-        // four per step into two accumulators, as above. A chunk of 8192 vectors keeps each lane below 2^31.
-        else if (Vector128.IsHardwareAccelerated && length >= (nuint)Vector128<byte>.Count * 4)
+        // Without 256-bit vectors (a NativeAOT build for the x86-64-v2 baseline, or Arm64) the same loop with 128-bit ones.
+        if (length >= VectorMinimum)
         {
-            const nuint ChunkBytes = 8192 * 16;
-            var mask = Vector128.Create(0xFFFFu);
-            while (length - offset >= (nuint)Vector128<byte>.Count)
-            {
-                var acc0 = Vector128<uint>.Zero;
-                var acc1 = Vector128<uint>.Zero;
-                nuint end = offset + Math.Min(length - offset, ChunkBytes);
-                while (end - offset >= (nuint)Vector128<byte>.Count * 4)
-                {
-                    var v0 = Vector128.LoadUnsafe(ref start, offset).AsUInt32();
-                    var v1 = Vector128.LoadUnsafe(ref start, offset + 16).AsUInt32();
-                    var v2 = Vector128.LoadUnsafe(ref start, offset + 32).AsUInt32();
-                    var v3 = Vector128.LoadUnsafe(ref start, offset + 48).AsUInt32();
-                    if (TCopy.Copies)
-                    {
-                        v0.AsByte().StoreUnsafe(ref destination, offset);
-                        v1.AsByte().StoreUnsafe(ref destination, offset + 16);
-                        v2.AsByte().StoreUnsafe(ref destination, offset + 32);
-                        v3.AsByte().StoreUnsafe(ref destination, offset + 48);
-                    }
-                    acc0 += (v0 & mask) + (v0 >> 16);
-                    acc1 += (v1 & mask) + (v1 >> 16);
-                    acc0 += (v2 & mask) + (v2 >> 16);
-                    acc1 += (v3 & mask) + (v3 >> 16);
-                    offset += (nuint)Vector128<byte>.Count * 4;
-                }
-                while (end - offset >= (nuint)Vector128<byte>.Count)
-                {
-                    var v = Vector128.LoadUnsafe(ref start, offset).AsUInt32();
-                    if (TCopy.Copies) v.AsByte().StoreUnsafe(ref destination, offset);
-                    acc0 += (v & mask) + (v >> 16);
-                    offset += (nuint)Vector128<byte>.Count;
-                }
-                total += WidenSum(acc0) + WidenSum(acc1);
-            }
+            if (Vector256.IsHardwareAccelerated)
+                total = SumVectors<Lanes256, Vector256<uint>, TCopy>(ref start, ref destination, length, ref offset);
+            else if (Vector128.IsHardwareAccelerated)
+                total = SumVectors<Lanes128, Vector128<uint>, TCopy>(ref start, ref destination, length, ref offset);
         }
 
         // The tail (and short data such as a TCP header): 16 bytes a step into two sums that do not wait for each other,
@@ -327,6 +253,104 @@ public static class Checksum
         if (offset < length)
             total += Unsafe.Add(ref start, offset); // a trailing odd byte is the high byte of a zero-padded big-endian word
         return total;
+    }
+
+    private const nuint VectorMinimum = 64;
+
+    // The vector part of the sum, for one vector width: whole vectors from offset on, leaving offset at the first byte
+    // not summed (fewer than a vector's). Generic over the width so that one loop serves 256-bit and 128-bit vectors; the
+    // JIT compiles it once per width (struct type arguments are never shared), with the width's operations inlined.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong SumVectors<TLanes, TVector, TCopy>(ref byte start, ref byte destination, nuint length, ref nuint offset)
+        where TLanes : struct, IVectorLanes<TVector>
+        where TVector : unmanaged
+        where TCopy : struct, ICopyMode
+    {
+        // Each 32-bit lane gains two 16-bit halves per vector (< 2^17). A chunk of 8192 vectors keeps the lanes of both
+        // accumulators together below 2^30, so even the sum of their lanes in pairs stays below 2^32.
+        ulong total = 0;
+        while (length - offset >= VectorSize<TVector>())
+        {
+            TVector acc0 = default, acc1 = default;
+            nuint end = offset + Math.Min(length - offset, 8192 * VectorSize<TVector>());
+            // Four vectors per step into two accumulators: independent adds keep the pipeline full.
+            while (end - offset >= VectorSize<TVector>() * 4)
+            {
+                var v0 = Load<TVector>(ref start, offset);
+                var v1 = Load<TVector>(ref start, offset + VectorSize<TVector>());
+                var v2 = Load<TVector>(ref start, offset + VectorSize<TVector>() * 2);
+                var v3 = Load<TVector>(ref start, offset + VectorSize<TVector>() * 3);
+                if (TCopy.Copies)
+                {
+                    Store(v0, ref destination, offset);
+                    Store(v1, ref destination, offset + VectorSize<TVector>());
+                    Store(v2, ref destination, offset + VectorSize<TVector>() * 2);
+                    Store(v3, ref destination, offset + VectorSize<TVector>() * 3);
+                }
+                acc0 = TLanes.AddHalves(acc0, v0);
+                acc1 = TLanes.AddHalves(acc1, v1);
+                acc0 = TLanes.AddHalves(acc0, v2);
+                acc1 = TLanes.AddHalves(acc1, v3);
+                offset += VectorSize<TVector>() * 4;
+            }
+            while (end - offset >= VectorSize<TVector>())
+            {
+                var v = Load<TVector>(ref start, offset);
+                if (TCopy.Copies) Store(v, ref destination, offset);
+                acc0 = TLanes.AddHalves(acc0, v);
+                offset += VectorSize<TVector>();
+            }
+            total += TLanes.Total(acc0, acc1);
+        }
+        return total;
+    }
+
+    // The bytes in a vector. Called where it is used rather than kept in a local: a constant from the start, the JIT
+    // folds offset + VectorSize * 2 into the addresses of the loads and stores instead of keeping it in a register.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nuint VectorSize<TVector>() where TVector : unmanaged => (nuint)Unsafe.SizeOf<TVector>();
+
+    // An unaligned vector load and store: what Vector256.LoadUnsafe and StoreUnsafe do, for either width.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Load<TVector>(ref byte source, nuint offset) where TVector : unmanaged
+        => Unsafe.ReadUnaligned<TVector>(ref Unsafe.Add(ref source, offset));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<TVector>(TVector value, ref byte destination, nuint offset) where TVector : unmanaged
+        => Unsafe.WriteUnaligned(ref Unsafe.Add(ref destination, offset), value);
+
+    // What the vector loop does with one width of vector, taken as 32-bit lanes.
+    private interface IVectorLanes<TVector> where TVector : unmanaged
+    {
+        // sum plus the low 16 bits and the high 16 bits of each lane of value
+        static abstract TVector AddHalves(TVector sum, TVector value);
+
+        // All lanes of both sums added up (each lane below 2^30: see SumVectors).
+        static abstract ulong Total(TVector sum0, TVector sum1);
+    }
+
+    private readonly struct Lanes256 : IVectorLanes<Vector256<uint>>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<uint> AddHalves(Vector256<uint> sum, Vector256<uint> value)
+            => sum + ((value & Vector256.Create(0xFFFFu)) + (value >> 16)); // one add on the accumulator's chain
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ulong Total(Vector256<uint> sum0, Vector256<uint> sum1)
+        {
+            var sum = sum0 + sum1;
+            return WidenSum(sum.GetLower() + sum.GetUpper());
+        }
+    }
+
+    private readonly struct Lanes128 : IVectorLanes<Vector128<uint>>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<uint> AddHalves(Vector128<uint> sum, Vector128<uint> value)
+            => sum + ((value & Vector128.Create(0xFFFFu)) + (value >> 16));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ulong Total(Vector128<uint> sum0, Vector128<uint> sum1) => WidenSum(sum0 + sum1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -635,6 +635,21 @@ public readonly ref struct TcpSegment
     public bool VerifyChecksum(in IpAddress source, in IpAddress destination)
         => Wire.Checksum.Verify(PseudoHeaderSum(source, destination), _buffer);
 
+    /// <summary>
+    /// Copies the payload to the start of <paramref name="payloadDestination"/> and verifies the checksum in the same pass
+    /// over the bytes (RFC 9293 §3.1; RFC 1071 §4 suggests checksumming while copying): a receiver that stores the
+    /// payload anyway gets the verification for the price of the copy. False when the checksum does not verify (the bytes
+    /// copied must then not be used), or, with nothing copied, when <paramref name="payloadDestination"/> is shorter than
+    /// the payload.
+    /// </summary>
+    public bool TryVerifyChecksumCopyingPayload(in IpAddress source, in IpAddress destination, Span<byte> payloadDestination)
+    {
+        if (!Wire.Checksum.TryCopyAndSum(Payload, payloadDestination, out ushort payloadSum)) return false;
+        // The header is a whole number of 32-bit words, so the payload starts on an even offset and its sum adds as is.
+        ushort header = Wire.Checksum.Add(PseudoHeaderSum(source, destination), Wire.Checksum.Sum(_buffer[..HeaderLength]));
+        return Wire.Checksum.Add(header, payloadSum) == 0xFFFF;
+    }
+
     /// <summary>Computes and writes the checksum over pseudo-header, header and payload.</summary>
     public void FillChecksum(in IpAddress source, in IpAddress destination)
     {

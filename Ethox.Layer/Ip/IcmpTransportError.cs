@@ -57,6 +57,13 @@ public readonly record struct IcmpTransportError
     /// <summary>When the error arrived.</summary>
     public Instant Timestamp { get; init; }
 
+    /// <summary>
+    /// Destination unreachable, port unreachable (ICMP code 3, ICMPv6 code 4): nothing listens on that port at the
+    /// destination (RFC 1122 §4.1.3.1 has a host answer so), the ICMP form of a refused connection.
+    /// </summary>
+    public bool IsPortUnreachable => Class == IcmpErrorClass.Unreachable
+        && Code == (Version == IpVersion.V4 ? (byte)Icmpv4UnreachableCode.PortUnreachable : (byte)Icmpv6UnreachableCode.PortUnreachable);
+
     /// <summary>Our end of the quoted datagram: <see cref="QuotedSource"/> and <see cref="SourcePort"/>.</summary>
     public TransportAddress QuotedLocal => new(QuotedSource, SourcePort);
     /// <summary>The peer's end of the quoted datagram: <see cref="QuotedDestination"/> and <see cref="DestinationPort"/>.</summary>

@@ -98,6 +98,25 @@ public sealed class RouteTable
         return removed;
     }
 
+    /// <summary>
+    /// Removes the default routes through <paramref name="gateway"/> that were learned from its router advertisements
+    /// (they carry an expiry); routes the user configured stay. RFC 4861 §6.3.4 and §7.2.5 act on the Default Router
+    /// List, which holds only routers learned that way: a configured gateway is not dropped because a neighbour
+    /// advertisement of it lacks the router flag (a transparent proxy or a host that forwards sets no such flag), as
+    /// Linux keeps a static default route. False when none was removed.
+    /// </summary>
+    public bool ForgetRouter(IpAddress gateway)
+    {
+        bool removed = false;
+        for (int i = _count - 1; i >= 0; i--)
+            if (_routes[i].PrefixLength == 0 && _routes[i].Gateway == gateway && _routes[i].ExpiresAt != Instant.Never)
+            {
+                _routes[i] = _routes[--_count];
+                removed = true;
+            }
+        return removed;
+    }
+
     /// <summary>The longest-prefix route for <paramref name="destination"/> that has not expired.</summary>
     public bool TryLookup(IpAddress destination, Instant now, out Route route)
     {

@@ -103,7 +103,7 @@ internal static class NdiscHandler
         {
             bool isRouter = (na.NeighborFlags & NdiscNeighborFlags.Router) != 0;
             neighbors.Update(na.Target, targetLink, now, confirmed: solicited, createIfMissing: false);
-            if (!isRouter) endpoint.Routes.RemoveDefault(na.Target); // §7.2.5: a router that stopped being one
+            if (!isRouter) endpoint.Routes.ForgetRouter(na.Target); // §7.2.5: a router that stopped being one
         }
         else if (solicited)
         {
@@ -126,7 +126,7 @@ internal static class NdiscHandler
         if (ra.RetransTimer != 0 && ra.RetransTimer <= 60_000) neighbors.RetransmitInterval = Duration.FromMilliseconds(ra.RetransTimer);
         if (ra.SourceLinkLayerAddress is { } routerLink) neighbors.Update(source, routerLink, now, confirmed: false, createIfMissing: true);
         if (ra.RouterLifetime > 0) endpoint.Routes.AddDefault(source, now + Duration.FromSeconds(ra.RouterLifetime));
-        else endpoint.Routes.RemoveDefault(source);
+        else endpoint.Routes.ForgetRouter(source);
         if (ra.Mtu is { } mtu && mtu >= Ipv6Packet.MinimumMtu && mtu <= endpoint.LinkMtu) endpoint.Mtu = (int)mtu;
         var options = view.Options;
         while (options.TryNext(out var option))

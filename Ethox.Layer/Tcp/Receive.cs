@@ -223,6 +223,7 @@ public sealed partial class TcpEndpoint
         {
             case TcpState.FinWait1:
                 c.State = TcpState.FinWait2;
+                OnFinWait2(slot, ref c, now);
                 break;
             case TcpState.Closing:
                 EnterTimeWait(slot, ref c, now, ref events);
@@ -261,6 +262,23 @@ public sealed partial class TcpEndpoint
     }
 
     /// <summary>
+    /// For a segment of connection <paramref name="slot"/> whose checksum is still to be verified: when it carries data at
+    /// RCV.NXT that the receive ring will keep whole and in one piece, copies the payload there and verifies the checksum in
+    /// the same pass (<paramref name="valid"/>), and returns true; the segment then goes through the state machine with
+    /// <see cref="Segment.PayloadPlaced"/>. The copy lands in room beyond RCV.NXT, so a segment that fails the checksum, or
+    /// is refused later (an old timestamp, a RST), leaves nothing behind. False, with nothing done, for any other segment.
+    /// </summary>
+    internal bool TryVerifyPlacing(int slot, TcpSegment view, in IpAddress source, in IpAddress destination, out bool valid)
+    {
+        valid = false;
+        ref var c = ref ConnectionAt(slot);
+        if (!c.CanReceiveData || view.SequenceNumber != c.RcvNxt || (view.Flags & (TcpFlags.Syn | TcpFlags.Rst)) != 0) return false;
+        if (!c.Receive.TryGetInOrderRoom(ReceiveBuffer(c), view.Payload.Length, out var room)) return false;
+        valid = view.TryVerifyChecksumCopyingPayload(source, destination, room);
+        return true;
+    }
+
+    /// <summary>
     /// In-window data (RFC 9293 §3.10.7.4 seventh): into the receive ring at its place, RCV.NXT over what is now
     /// contiguous; duplicates noted for D-SACK. ACK at once for out-of-order or hole-filling data (RFC 5681 §4.2)
     /// and for every second full-sized segment (with <see cref="TcpConnectionOptions.CoalesceAcks"/>, on the next transmit
@@ -278,7 +296,11 @@ public sealed partial class TcpEndpoint
             offset = 0;
         }
         bool holeBefore = c.Receive.HasOutOfOrder;
-        var write = c.Receive.Write(ReceiveBuffer(c), offset, payload);
+        var buffer = ReceiveBuffer(c);
+        // Data copied in while its checksum was verified only needs counting; the ring says whether it still fits as it did.
+        var write = seg.PayloadPlaced && offset == 0 && c.Receive.TakePlaced(buffer.Length, payload.Length)
+            ? new ReceiveWrite(payload.Length, payload.Length, 0, false)
+            : c.Receive.Write(buffer, offset, payload);
         if (write.Duplicate > 0 && offset > 0) NoteDuplicate(ref c, seg.Seq, seg.Seq + payload.Length);
         if (write.Dropped) _counters.OutOfOrderDrops++;
         if (write.Advanced > 0)

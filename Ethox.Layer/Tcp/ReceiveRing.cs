@@ -110,6 +110,35 @@ public struct ReceiveRing
     }
 
     /// <summary>
+    /// Where in-order data of <paramref name="length"/> bytes, arriving at RCV.NXT, will be kept, as one contiguous span of
+    /// <paramref name="buffer"/>: for a receiver that copies it there itself (verifying its checksum on the way) and then
+    /// calls <see cref="TakePlaced"/>. False when it would not be kept whole in one piece: out-of-order data is held (the
+    /// span may hold some), the window is smaller, or the span would wrap round the end of the buffer. Until
+    /// <see cref="TakePlaced"/>, the span is room beyond RCV.NXT, so what is written there is not data yet.
+    /// </summary>
+    public readonly bool TryGetInOrderRoom(Span<byte> buffer, int length, out Span<byte> room)
+    {
+        room = default;
+        if (!_outOfOrder.IsEmpty || length <= 0 || length > Window(buffer.Length)) return false;
+        int at = Wrap(Start + Readable, buffer.Length);
+        if (length > buffer.Length - at) return false;
+        room = buffer.Slice(at, length);
+        return true;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="length"/> bytes that the caller wrote into <see cref="TryGetInOrderRoom"/>'s room readable, as
+    /// <see cref="Write"/> would have for in-order data; false, with nothing changed, when the ring could not have given that
+    /// room (the caller then writes the data with <see cref="Write"/>).
+    /// </summary>
+    public bool TakePlaced(int capacity, int length)
+    {
+        if (!_outOfOrder.IsEmpty || length <= 0 || length > Window(capacity) || length > capacity - Wrap(Start + Readable, capacity)) return false;
+        Set(Start, Readable + length);
+        return true;
+    }
+
+    /// <summary>
     /// Records [<paramref name="start"/>, <paramref name="stop"/>) in the range table and takes what now joins RCV.NXT;
     /// false when it is a new island and the table is full (nothing kept).
     /// </summary>

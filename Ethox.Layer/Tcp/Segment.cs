@@ -14,15 +14,22 @@ internal readonly ref struct Segment
     private readonly TcpSegment _view;
     private readonly TcpOptionSet _options;
     public readonly ReadOnlySpan<byte> Payload;
+    /// <summary>
+    /// True when the payload was already copied into its connection's receive ring at RCV.NXT while its checksum was
+    /// verified (<see cref="TcpEndpoint.TryVerifyPlacing"/>): taking it in is then a matter of counting it.
+    /// </summary>
+    public readonly bool PayloadPlaced;
 
     /// <summary>
-    /// Checks <paramref name="view"/>'s checksum (unless the device did) and decodes its options;
-    /// <paramref name="parsed"/> is false, with <paramref name="error"/>, when either is bad.
+    /// Checks <paramref name="view"/>'s checksum (unless the device did, or it was checked while the payload was
+    /// <paramref name="payloadPlaced"/>) and decodes its options; <paramref name="parsed"/> is false, with
+    /// <paramref name="error"/>, when either is bad.
     /// </summary>
-    public Segment(TcpSegment view, in IpAddress source, in IpAddress destination, bool verifyChecksum, out bool parsed, out WireError error)
+    public Segment(TcpSegment view, in IpAddress source, in IpAddress destination, bool verifyChecksum, bool payloadPlaced, out bool parsed, out WireError error)
     {
         _view = view;
         Payload = view.Payload;
+        PayloadPlaced = payloadPlaced;
         if (verifyChecksum && !view.VerifyChecksum(source, destination))
         {
             _options = default;

@@ -11,7 +11,8 @@ public sealed partial class TcpEndpoint
     /// transmission control block (with the rings' positions and their 4-byte handle), the slot's packed four-tuple and two
     /// hash buckets in the <see cref="ConnectionTable"/>, its <see cref="SlotMap"/> entry (generation and the links of the
     /// free list, the ready queue and the TIME-WAIT queue, one list at a time), and its <see cref="TimerWheel"/> links,
-    /// deadline and share of a bucket (one per 8 slots). Exact for a capacity that is a power of two from 8192 to 524,288,
+    /// deadline and share of a bucket (one per 8 slots); its orphan mark (one bit, <see cref="Orphan"/>) is the eighth of a
+    /// byte left out. Exact (to that eighth) for a capacity that is a power of two from 8192 to 524,288,
     /// where the endpoint grows by this much per slot; other capacities round the hash table up to the next power of two
     /// (up to 8 bytes a slot more), and outside that range the wheel has 1024 buckets (a fixed 8 KiB) or 65,536. All of it
     /// is allocated at construction.

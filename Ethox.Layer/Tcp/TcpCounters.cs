@@ -61,6 +61,8 @@ public struct TcpCounters
     public long IcmpErrorsAccepted;
     /// <summary>ICMP errors ignored (sequence number out of window, no connection).</summary>
     public long IcmpErrorsIgnored;
+    /// <summary>Orphans (<see cref="TcpEndpoint.Orphan"/>) dropped after <see cref="TcpTimerSettings.OrphanFinWait2Timeout"/> in FIN-WAIT-2 without the peer's FIN.</summary>
+    public long OrphansTimedOut;
     /// <summary>Segments that wanted to go out but found no transmit buffer or route.</summary>
     public long SendFailures;
 }

@@ -32,6 +32,7 @@ public sealed partial class TcpEndpoint
     private readonly Listener[] _listeners;
     private readonly ResetQueue _resets;
     private readonly BufferRegions _buffers;
+    private readonly ulong[] _orphans; // one bit a slot: the user let go of it (Orphans.cs)
     private TokenBucket _challengeAcks;
     internal TcpCounters _counters;
 
@@ -62,6 +63,7 @@ public sealed partial class TcpEndpoint
         _listeners = new Listener[listenerCapacity];
         _resets = new ResetQueue(64);
         _buffers = new BufferRegions(bufferRegions);
+        _orphans = OrphanBitsFor(capacity);
         _challengeAcks = new TokenBucket(10, Duration.FromMilliseconds(100)); // RFC 5961 §7: 100 per second, Linux's default
         Epoch = start;
     }
@@ -115,7 +117,12 @@ public sealed partial class TcpEndpoint
         info = new TcpConnectionInfo(_table.TupleOf(slot), c.State, c.Receive.Readable, c.Send.Free(SendCapacity(c)), c.Send.Length,
             c.Congestion.Window, c.Congestion.SlowStartThreshold, c.Rtt.SmoothedRtt, c.Rtt.Rto(Settings), c.SendMss, c.SndWnd,
             c.Has(ConnectionFlags.Sack), c.Has(ConnectionFlags.Timestamps), c.Has(ConnectionFlags.WindowScale), c.Algorithm,
-            c.Has(ConnectionFlags.FinReceived));
+            c.Has(ConnectionFlags.FinReceived),
+            new TcpConnectionOptions
+            {
+                Nagle = c.Has(ConnectionFlags.Nagle), KeepAlive = c.Has(ConnectionFlags.KeepAlive), Congestion = c.Algorithm,
+                CoalesceAcks = c.Has(ConnectionFlags.CoalesceAcks),
+            });
         return TcpStatus.Ok;
     }
 
@@ -341,6 +348,7 @@ public sealed partial class TcpEndpoint
     internal void Release(int slot, ref TcpConnection c)
     {
         if (c.Has(ConnectionFlags.InBacklog)) LeaveBacklog(slot, ref c);
+        ClearOrphan(slot);
         _timers.Cancel(slot);
         _table.Remove(slot);
         _slots.Free(_slots.KeyOf(slot)); // out of the ready or TIME-WAIT queue too
@@ -371,8 +379,8 @@ public sealed partial class TcpEndpoint
     }
 }
 
-/// <summary>A snapshot of one connection, from <see cref="TcpEndpoint.GetInfo"/>.</summary>
+/// <summary>A snapshot of one connection, from <see cref="TcpEndpoint.GetInfo"/>; <c>Options</c> are the per-connection options in force (<see cref="TcpEndpoint.Configure"/>).</summary>
 public readonly record struct TcpConnectionInfo(
     FourTuple Tuple, TcpState State, int Readable, int Writable, int Queued,
     int CongestionWindow, int SlowStartThreshold, Duration SmoothedRtt, Duration Rto, int SendMss, uint SendWindow,
-    bool Sack, bool Timestamps, bool WindowScale, CongestionAlgorithm Congestion, bool PeerClosed);
+    bool Sack, bool Timestamps, bool WindowScale, CongestionAlgorithm Congestion, bool PeerClosed, TcpConnectionOptions Options);

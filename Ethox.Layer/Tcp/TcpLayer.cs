@@ -59,7 +59,22 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
             counters.Errors.Count(error);
             return;
         }
-        var seg = new Segment(view, packet.Source, packet.Destination, _endpoint.VerifyChecksums && !packet.ChecksumVouched, out bool parsed, out error);
+        // The connection is looked up before the checksum is checked (its ports may yet prove corrupt: a lookup is all
+        // they are used for until then), so that in-order data can be verified while it is copied into its ring.
+        var tuple = new FourTuple(new TransportAddress(packet.Destination, view.DestinationPort), new TransportAddress(packet.Source, view.SourcePort));
+        bool known = _endpoint.TryFind(tuple, out int slot);
+        bool verify = _endpoint.VerifyChecksums && !packet.ChecksumVouched, placed = false;
+        if (verify && known && _endpoint.TryVerifyPlacing(slot, view, packet.Source, packet.Destination, out bool valid))
+        {
+            if (!valid)
+            {
+                counters.Errors.Count(WireError.BadChecksum);
+                return;
+            }
+            verify = false;
+            placed = true;
+        }
+        var seg = new Segment(view, packet.Source, packet.Destination, verify, placed, out bool parsed, out error);
         if (!parsed)
         {
             counters.Errors.Count(error);
@@ -71,8 +86,7 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
             counters.Errors.Count(WireError.Malformed);
             return;
         }
-        var tuple = new FourTuple(new TransportAddress(packet.Destination, seg.DestinationPort), new TransportAddress(packet.Source, seg.SourcePort));
-        if (_endpoint.TryFind(tuple, out int slot) && ReceiveKnown(packet, slot, seg)) return;
+        if (known && ReceiveKnown(packet, slot, seg)) return;
         ReceiveUnknown(packet, tuple, seg);
     }
 
@@ -263,7 +277,8 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
         bool over = _endpoint.OnIcmpError(error, out int slot, ref events);
         if (events == TcpEvents.None) return;
         var key = _endpoint.KeyOf(slot);
-        Notify(key, events, error.Timestamp, opening: false);
+        // The user hears which error it was: its type and code say why (RFC 1122 §4.2.3.9 asks TCP to pass them on).
+        if (_endpoint.TryResolveUser(key, out _)) _user.Receive(new TcpInPacket(_endpoint, key, events, error.Timestamp, error));
         if (over && _endpoint.TryResolve(key, out _)) _endpoint.Release(slot, ref _endpoint.ConnectionAt(slot));
     }
 }

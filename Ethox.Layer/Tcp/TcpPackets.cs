@@ -1,4 +1,5 @@
 using System;
+using Ethox.Layer.Ip;
 using Ethox.Wire;
 
 namespace Ethox.Layer.Tcp;
@@ -187,6 +188,12 @@ public readonly ref struct TcpInPacket
         Timestamp = now;
     }
 
+    internal TcpInPacket(TcpEndpoint endpoint, SlotKey key, TcpEvents events, Instant now, in IcmpTransportError error)
+        : this(endpoint, key, events, now)
+    {
+        IcmpError = error;
+    }
+
     /// <summary>The connection.</summary>
     public SlotKey Key { get; }
     /// <summary>What happened.</summary>
@@ -195,6 +202,12 @@ public readonly ref struct TcpInPacket
     public Instant Timestamp { get; }
     /// <summary>The endpoint.</summary>
     public TcpEndpoint Endpoint => _endpoint;
+    /// <summary>
+    /// The ICMP error behind <see cref="TcpEvents.Unreachable"/> (its family, type and code, who reported it), null for any
+    /// other event: what an application maps to its own error (port unreachable to "refused", net unreachable to "network
+    /// unreachable"…).
+    /// </summary>
+    public IcmpTransportError? IcmpError { get; }
     /// <summary>The connection's state now.</summary>
     public TcpState State => _endpoint.StateOf(Key);
     /// <summary>True when <paramref name="e"/> is among <see cref="Events"/>.</summary>

@@ -45,7 +45,10 @@ public enum TcpEvents : byte
     TimedOut = 32,
     /// <summary>The connection is over for the user: its key is no longer valid after this call and its buffers are the user's again.</summary>
     Closed = 64,
-    /// <summary>A hard ICMP error (RFC 1122 §4.2.3.9: protocol or port unreachable, administratively prohibited) ended the handshake.</summary>
+    /// <summary>
+    /// An ICMP error ended the handshake: a hard one (RFC 1122 §4.2.3.9: protocol or port unreachable, administratively
+    /// prohibited), or a soft one with <see cref="TcpEndpoint.AbortOpeningOnSoftErrors"/>; <see cref="TcpInPacket.IcmpError"/> says which.
+    /// </summary>
     Unreachable = 128,
 }
 

@@ -19,6 +19,7 @@ public sealed record TcpTimerSettings
     private readonly Duration _synConnectionTimeout = Duration.FromSeconds(180);
     private readonly Duration _persistMin = Duration.FromMilliseconds(200);
     private readonly Duration _persistMax = Duration.FromSeconds(60);
+    private readonly Duration _orphanFinWait2Timeout = Duration.FromSeconds(60);
 
     /// <summary>
     /// The longest retransmission-side time: 2^31 − 1 µs (35 min 47 s), which is also the RTO's cap. A connection
@@ -30,7 +31,7 @@ public sealed record TcpTimerSettings
 
     /// <summary>
     /// The longest idle-side time: 24 days. A connection keeps its keep-alive and TIME-WAIT deadline in 32 bits of
-    /// milliseconds, compared within half their 49.7-day wrap; <see cref="KeepAliveIdle"/>,
+    /// milliseconds, compared within half their 49.7-day wrap; <see cref="OrphanFinWait2Timeout"/>, <see cref="KeepAliveIdle"/>,
     /// <see cref="KeepAliveInterval"/> and <see cref="TimeWait"/> are clamped to it on <c>init</c>.
     /// </summary>
     public static Duration LongestIdleTimer => Duration.FromSeconds(24 * 24 * 60 * 60);
@@ -100,6 +101,13 @@ public sealed record TcpTimerSettings
 
     /// <summary>Time between unanswered keep-alive probes: 75 s (the BSD and Linux value). Clamped to [0, <see cref="LongestIdleTimer"/>].</summary>
     public Duration KeepAliveInterval { get => _keepAliveInterval; init => _keepAliveInterval = Limit(value, LongestIdleTimer); }
+
+    /// <summary>
+    /// How long an orphan (<see cref="TcpEndpoint.Orphan"/>: closed and let go of by its user) waits in FIN-WAIT-2 for the
+    /// peer's FIN before it is dropped: 60 s, Linux's <c>tcp_fin_timeout</c>. RFC 9293 sets no limit; without one a peer
+    /// that never closes holds the slot and the rings for ever. Clamped to [0, <see cref="LongestIdleTimer"/>].
+    /// </summary>
+    public Duration OrphanFinWait2Timeout { get => _orphanFinWait2Timeout; init => _orphanFinWait2Timeout = Limit(value, LongestIdleTimer); }
 
     /// <summary>Unanswered keep-alive probes before the connection is dropped: 9 (BSD and Linux).</summary>
     public int KeepAliveProbes { get; init; } = 9;

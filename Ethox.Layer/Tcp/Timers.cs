@@ -4,7 +4,7 @@ namespace Ethox.Layer.Tcp;
 
 // The timers of a connection, all on one wheel entry (its earliest deadline): retransmission (RFC 6298),
 // SYN retransmission, persist for a zero window (RFC 9293 §3.8.6.1), delayed ACK (RFC 1122 §4.2.3.2),
-// keep-alive (RFC 1122 §4.2.3.6) and TIME-WAIT (RFC 9293 §3.6.1).
+// keep-alive (RFC 1122 §4.2.3.6), TIME-WAIT (RFC 9293 §3.6.1) and an orphan's FIN-WAIT-2 timeout (Orphans.cs).
 public sealed partial class TcpEndpoint
 {
 
@@ -133,10 +133,19 @@ public sealed partial class TcpEndpoint
         Rearm(slot, ref c, now);
     }
 
-    /// <summary>Keep-alive (RFC 1122 §4.2.3.6): after the idle time, probes at the interval; no answer to the last one ends the connection.</summary>
+    /// <summary>
+    /// Keep-alive (RFC 1122 §4.2.3.6): after the idle time, probes at the interval; no answer to the last one ends the
+    /// connection. For an orphan in FIN-WAIT-2 the idle timer is its time there, and its end drops it (Orphans.cs).
+    /// </summary>
     private bool OnIdleTimer(int slot, ref TcpConnection c, Instant now, ref TcpEvents events)
     {
         c.IdleAt = WrappingMilliseconds.None;
+        if (IsOrphanInFinWait2(slot, c))
+        {
+            _counters.OrphansTimedOut++;
+            events |= TcpEvents.TimedOut | TcpEvents.Closed;
+            return true;
+        }
         if (!c.Has(ConnectionFlags.KeepAlive) || c.State is not (TcpState.Established or TcpState.CloseWait or TcpState.FinWait2)) return false;
         if (c.Retries >= Settings.KeepAliveProbes)
         {
@@ -153,7 +162,7 @@ public sealed partial class TcpEndpoint
     /// <summary>(Re)starts the keep-alive idle time from <paramref name="lastHeard"/>, when the last segment was received.</summary>
     private void ScheduleKeepAlive(int slot, ref TcpConnection c, Instant lastHeard, Instant now)
     {
-        if (c.State == TcpState.TimeWait) return;
+        if (c.State == TcpState.TimeWait || IsOrphanInFinWait2(slot, c)) return;
         c.IdleAt = c.Has(ConnectionFlags.KeepAlive) ? WrappingMilliseconds.From(lastHeard + Settings.KeepAliveIdle) : WrappingMilliseconds.None;
         Rearm(slot, ref c, now);
     }

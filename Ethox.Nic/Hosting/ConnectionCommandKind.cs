@@ -9,4 +9,6 @@ internal enum ConnectionCommandKind : byte
     Close,
     /// <summary>A RST now; unsent data is dropped.</summary>
     Abort,
+    /// <summary>Sets the connection's options (Nagle, keep-alive) from the command's fields.</summary>
+    Configure,
 }

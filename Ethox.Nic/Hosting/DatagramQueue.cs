@@ -6,14 +6,14 @@ using Ethox.Wire;
 namespace Ethox.Nic.Hosting;
 
 /// <summary>
-/// Datagrams waiting for a receiver, in a byte ring the caller allocated: each record is a 24-byte header (length,
-/// family, address, port) and the payload, aligned to 4 bytes; a record that does not fit before the end of the
+/// Datagrams waiting for a receiver, in a byte ring the caller allocated: each record is a 44-byte header (length, then
+/// family, address and port of the sender and of the destination) and the payload, aligned to 4 bytes; a record that does not fit before the end of the
 /// ring starts again at the front, after a marker (length -1) when there is room for one. A full ring refuses the
 /// datagram (the caller counts it), as a kernel socket's full receive buffer does.
 /// </summary>
 internal struct DatagramQueue
 {
-    private const int Header = 24, WrapMarker = -1;
+    private const int Header = 44, AddressLength = 20, WrapMarker = -1;
 
     private byte[] _ring;
     private int _head, _tail, _count;
@@ -32,8 +32,8 @@ internal struct DatagramQueue
 
     private static int RecordLength(int payload) => (Header + payload + 3) & ~3;
 
-    /// <summary>Keeps a copy of the datagram; false when it does not fit.</summary>
-    public bool TryWrite(in TransportAddress from, ReadOnlySpan<byte> payload)
+    /// <summary>Keeps a copy of the datagram from <paramref name="from"/> to <paramref name="to"/>; false when it does not fit.</summary>
+    public bool TryWrite(in TransportAddress from, in TransportAddress to, ReadOnlySpan<byte> payload)
     {
         int need = RecordLength(payload.Length);
         if (_count == 0) _head = _tail = 0;
@@ -53,32 +53,48 @@ internal struct DatagramQueue
         else return false;
         var record = _ring.AsSpan(at, need);
         BinaryPrimitives.WriteInt32LittleEndian(record, payload.Length);
-        record[4] = (byte)from.Address.Version;
-        if (from.Address.IsV4) from.Address.V4.WriteTo(record[5..]);
-        else from.Address.V6.WriteTo(record[5..]);
-        BinaryPrimitives.WriteUInt16LittleEndian(record[21..], from.Port);
+        WriteAddress(record[4..], from);
+        WriteAddress(record[(4 + AddressLength)..], to);
         payload.CopyTo(record[Header..]);
         _tail = at + need;
         _count++;
         return true;
     }
 
-    /// <summary>Copies the oldest datagram into <paramref name="destination"/> (cut to its length) and forgets it; false when none waits.</summary>
-    public bool TryRead(Span<byte> destination, out int copied, out int length, out TransportAddress from)
+    /// <summary>
+    /// Copies the oldest datagram into <paramref name="destination"/> (cut to its length) and forgets it, with its sender
+    /// <paramref name="from"/> and the address it was sent to, <paramref name="to"/>; false when none waits.
+    /// </summary>
+    public bool TryRead(Span<byte> destination, out int copied, out int length, out TransportAddress from, out TransportAddress to)
     {
         copied = length = 0;
-        from = default;
+        from = to = default;
         if (_count == 0) return false;
         if (Length - _head < Header || BinaryPrimitives.ReadInt32LittleEndian(_ring.AsSpan(_head)) == WrapMarker) _head = 0;
         var header = _ring.AsSpan(_head, Header);
         length = BinaryPrimitives.ReadInt32LittleEndian(header);
-        IpAddress address = header[4] == (byte)IpVersion.V4 ? Ipv4Address.Read(header[5..]) : Ipv6Address.Read(header[5..]);
-        from = new TransportAddress(address, BinaryPrimitives.ReadUInt16LittleEndian(header[21..]));
+        from = ReadAddress(header[4..]);
+        to = ReadAddress(header[(4 + AddressLength)..]);
         copied = Math.Min(length, destination.Length);
         _ring.AsSpan(_head + Header, copied).CopyTo(destination);
         _head += RecordLength(length);
         if (--_count == 0) _head = _tail = 0;
         return true;
+    }
+
+    // An address in AddressLength bytes: family, 16 bytes of address (4 used for IPv4), port.
+    private static void WriteAddress(Span<byte> field, in TransportAddress address)
+    {
+        field[0] = (byte)address.Address.Version;
+        if (address.Address.IsV4) address.Address.V4.WriteTo(field[1..]);
+        else address.Address.V6.WriteTo(field[1..]);
+        BinaryPrimitives.WriteUInt16LittleEndian(field[17..], address.Port);
+    }
+
+    private static TransportAddress ReadAddress(ReadOnlySpan<byte> field)
+    {
+        IpAddress address = field[0] == (byte)IpVersion.V4 ? Ipv4Address.Read(field[1..]) : Ipv6Address.Read(field[1..]);
+        return new TransportAddress(address, BinaryPrimitives.ReadUInt16LittleEndian(field[17..]));
     }
 
     /// <summary>Forgets every datagram.</summary>

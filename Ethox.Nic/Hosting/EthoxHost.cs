@@ -219,8 +219,9 @@ public sealed class EthoxHost : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// Opens a TCP connection to <paramref name="remote"/> within <see cref="EthoxHostOptions.ConnectTimeout"/>. Fails with a
-    /// <see cref="System.Net.Sockets.SocketException"/>: <c>ConnectionRefused</c> (a RST answered), <c>TimedOut</c>,
-    /// <c>HostUnreachable</c> (an ICMP error), <c>NetworkUnreachable</c> (no route or source address),
+    /// <see cref="System.Net.Sockets.SocketException"/>: <c>ConnectionRefused</c> (a RST or an ICMP port unreachable answered),
+    /// <c>TimedOut</c>, <c>HostUnreachable</c> or <c>NetworkUnreachable</c> (an ICMP error, mapped as Linux maps it; also no
+    /// route or source address: <c>NetworkUnreachable</c>),
     /// <c>NoBufferSpaceAvailable</c> (every connection's rings in use).
     /// </summary>
     public ValueTask<EthoxStream> ConnectAsync(IPEndPoint remote, CancellationToken cancellationToken = default)
@@ -276,6 +277,24 @@ public sealed class EthoxHost : IDisposable, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(port);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, ushort.MaxValue);
         var operation = new UdpBindOperation(this) { Port = (ushort)port, Queue = new byte[Options.UdpReceiveQueueSize] };
+        operation.Begin(_channel, cancellationToken, Timeout.InfiniteTimeSpan);
+        Submit(operation);
+        return operation.Task;
+    }
+
+    /// <summary>
+    /// Transparent mode (<see cref="EthoxHostOptions.AcceptAny"/>): the socket that receives every UDP datagram sent to an
+    /// address that is not the host's — any unicast address of the families taken, any port — with its four-tuple
+    /// (<see cref="EthoxUdpSocket.ReceiveMessageFromAsync"/>: the sender and the original destination), and answers from that
+    /// destination (<see cref="EthoxUdpSocket.SendToAsync(IPEndPoint, IPEndPoint, ReadOnlyMemory{byte}, CancellationToken)"/>).
+    /// Datagrams to the host's own addresses still go to its bound ports. One at a time (<c>AddressAlreadyInUse</c> for a
+    /// second); while none is bound, foreign datagrams are dropped (<see cref="HostCounters.UdpForeignUnclaimed"/>). Throws
+    /// <see cref="InvalidOperationException"/> when transparent mode is off.
+    /// </summary>
+    public ValueTask<EthoxUdpSocket> BindAnyUdpAsync(CancellationToken cancellationToken = default)
+    {
+        if (_acceptAny == IpFamilies.None) throw new InvalidOperationException("Transparent mode is off: set EthoxHostOptions.AcceptAny.");
+        var operation = new UdpBindOperation(this) { Transparent = true, Queue = new byte[Options.UdpReceiveQueueSize] };
         operation.Begin(_channel, cancellationToken, Timeout.InfiniteTimeSpan);
         Submit(operation);
         return operation.Task;

@@ -31,7 +31,7 @@ public sealed class EthoxHostOptions
     public int MaxListeners { get; set; } = 16;
     /// <summary>UDP sockets bound at once.</summary>
     public int MaxUdpSockets { get; set; } = 64;
-    /// <summary>Bytes of datagrams (each plus 24 bytes of bookkeeping) a UDP socket keeps while nobody receives.</summary>
+    /// <summary>Bytes of datagrams (each plus 44 bytes of bookkeeping: its sender and destination) a UDP socket keeps while nobody receives.</summary>
     public int UdpReceiveQueueSize { get; set; } = 64 * 1024;
     /// <summary>Requests from other threads waiting for the host's thread at once; more make their callers wait.</summary>
     public int RequestQueueCapacity { get; set; } = 4096;
@@ -40,8 +40,14 @@ public sealed class EthoxHostOptions
     /// <summary>Entries of the ARP/NDISC neighbour cache.</summary>
     public int NeighborCapacity { get; set; } = 256;
 
-    /// <summary>Sends data at once instead of holding small writes back (Nagle's algorithm off, as Kestrel and HttpClient set their sockets).</summary>
+    /// <summary>Sends data at once instead of holding small writes back (Nagle's algorithm off, as Kestrel and HttpClient set their sockets), for every new connection; per stream: <see cref="EthoxStream.NoDelay"/>.</summary>
     public bool NoDelay { get; set; } = true;
+    /// <summary>
+    /// Keep-alive probes on idle connections (RFC 1122 §4.2.3.6), for every new connection; off by default, as the RFC and
+    /// .NET sockets have it. The times are <see cref="TcpTimerSettings.KeepAliveIdle"/>, <see cref="TcpTimerSettings.KeepAliveInterval"/>
+    /// and <see cref="TcpTimerSettings.KeepAliveProbes"/> of <see cref="TcpSettings"/>. Per stream: <see cref="EthoxStream.KeepAlive"/>.
+    /// </summary>
+    public bool KeepAlive { get; set; }
     /// <summary>TCP timers and limits (RFC defaults when null).</summary>
     public TcpTimerSettings? TcpSettings { get; set; }
     /// <summary>How long <c>ConnectAsync</c> waits for the handshake unless given a timeout of its own.</summary>
@@ -49,9 +55,10 @@ public sealed class EthoxHostOptions
     /// <summary>How long a graceful stop waits for connections to finish closing before it resets the rest.</summary>
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(5);
     /// <summary>
-    /// Transparent mode: the families (<see cref="IpFamilies.All"/> for both) whose TCP connections to <em>any</em> unicast
-    /// address that is not the host's are accepted and handed to <see cref="EthoxHost.AcceptAnyAsync"/>, answered from the
-    /// address they were made to (<see cref="IpEndpoint.AcceptAny"/>). None (the default): such packets are not for us.
+    /// Transparent mode: the families (<see cref="IpFamilies.All"/> for both) whose TCP connections and UDP datagrams to
+    /// <em>any</em> unicast address that is not the host's are taken — connections handed to <see cref="EthoxHost.AcceptAnyAsync"/>,
+    /// datagrams to the socket of <see cref="EthoxHost.BindAnyUdpAsync"/> — and answered from the address they were sent to
+    /// (<see cref="IpEndpoint.AcceptAny"/>). None (the default): such packets are not for us.
     /// </summary>
     public IpFamilies AcceptAny { get; set; }
     /// <summary>In transparent mode, connections to foreign addresses half-open or waiting for <see cref="EthoxHost.AcceptAnyAsync"/> at most; beyond it a SYN goes unanswered and the client tries again.</summary>

@@ -34,12 +34,16 @@ public sealed class EthoxStream : Stream
     private int _closed;
     private IPEndPoint? _local, _remote;
     private EthoxDuplexPipe? _pipe;
+    private readonly Lock _options = new();
+    private bool _noDelay, _keepAlive;
 
     internal EthoxStream(EthoxHost host, OpenedConnection connection)
     {
         _host = host;
         _handle = connection.Handle;
         _tuple = connection.Tuple;
+        _noDelay = host.Options.NoDelay;
+        _keepAlive = host.Options.KeepAlive;
     }
 
     /// <summary>The host the connection runs on.</summary>
@@ -50,6 +54,56 @@ public sealed class EthoxStream : Stream
     public IPEndPoint RemoteEndPoint => _remote ??= Endpoints.From(_tuple.Remote);
     /// <summary>Both ends, as the stack knows them.</summary>
     public FourTuple Tuple => _tuple;
+
+    /// <summary>
+    /// Nagle's algorithm off (true) or on (false) for this connection (RFC 896, <c>TCP_NODELAY</c>); it starts as
+    /// <see cref="EthoxHostOptions.NoDelay"/> says. Setting it queues the change to the host's thread, behind the requests
+    /// made before it and ahead of those made after (a write that follows is sent under the new rule).
+    /// </summary>
+    public bool NoDelay
+    {
+        get => Volatile.Read(ref _noDelay);
+        set => Configure(ref _noDelay, value);
+    }
+
+    /// <summary>
+    /// Keep-alive probes when the connection is idle (RFC 1122 §4.2.3.6, <c>SO_KEEPALIVE</c>); it starts as
+    /// <see cref="EthoxHostOptions.KeepAlive"/> says. The times are the host's (<see cref="EthoxHostOptions.TcpSettings"/>:
+    /// <c>KeepAliveIdle</c>, <c>KeepAliveInterval</c>, <c>KeepAliveProbes</c>); the TCP layer keeps them per endpoint, not per
+    /// connection. Set through the host's queue as <see cref="NoDelay"/> is.
+    /// </summary>
+    public bool KeepAlive
+    {
+        get => Volatile.Read(ref _keepAlive);
+        set => Configure(ref _keepAlive, value);
+    }
+
+    // Under the lock, so that the commands reach the host's queue in the order the values changed, each with both values.
+    private void Configure(ref bool field, bool value)
+    {
+        lock (_options)
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _closed) != 0, this);
+            Volatile.Write(ref field, value);
+            var command = new ConnectionCommand { Connection = _handle, Kind = ConnectionCommandKind.Configure, NoDelay = _noDelay, KeepAlive = _keepAlive };
+            command.Begin(_host.Channel, default, Timeout.InfiniteTimeSpan);
+            _host.Submit(command);
+        }
+    }
+
+    /// <summary>
+    /// The TCP layer's snapshot of the connection, read on the host's thread (as <c>TCP_INFO</c>): state, bytes readable,
+    /// writable and queued, congestion window, smoothed RTT and RTO, MSS, negotiated options, and the per-connection
+    /// options in force (<see cref="TcpConnectionInfo.Options"/>). Fails with <c>NotConnected</c> once TCP let go of it.
+    /// </summary>
+    public ValueTask<TcpConnectionInfo> GetTcpInfoAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _closed) != 0, this);
+        var operation = new TcpInfoOperation { Connection = _handle };
+        operation.Begin(_host.Channel, cancellationToken, Timeout.InfiniteTimeSpan);
+        _host.Submit(operation);
+        return operation.Task;
+    }
 
     /// <inheritdoc/>
     public override bool CanRead => Volatile.Read(ref _closed) == 0;
@@ -175,7 +229,7 @@ public sealed class EthoxStream : Stream
         }
     }
 
-    /// <summary>Nothing to do: written data leaves as soon as the windows allow (Nagle's algorithm is off unless the host's options turn it on).</summary>
+    /// <summary>Nothing to do: written data leaves as soon as the windows allow (and Nagle's algorithm, when <see cref="NoDelay"/> is false).</summary>
     public override void Flush() { }
 
     /// <inheritdoc cref="Flush"/>

@@ -167,6 +167,7 @@ internal sealed partial class HostCore
         if ((events & (TcpEvents.Reset | TcpEvents.TimedOut | TcpEvents.Unreachable)) != 0 && c.Error == SocketError.Success)
             c.Error = (events & TcpEvents.Reset) != 0 ? (c.Has(HostConnectionFlags.Established) ? SocketError.ConnectionReset : SocketError.ConnectionRefused)
                 : (events & TcpEvents.TimedOut) != 0 ? SocketError.TimedOut
+                : packet.IcmpError is { } icmp ? IcmpSocketErrors.Of(icmp)
                 : SocketError.HostUnreachable;
         if (c.Has(HostConnectionFlags.Released) && (events & TcpEvents.Closed) == 0 && HasUnread(index))
         {
@@ -326,10 +327,9 @@ internal sealed partial class HostCore
             else
             {
                 var status = TcpStatus.Ok;
-                foreach (var segment in write.Data.Slice(write.Done))
+                while (write.Done < write.Data.Length)
                 {
-                    if (segment.IsEmpty) continue;
-                    if (!CallerMemory.TryGetSpan(write, segment, out var data))
+                    if (!CallerMemory.TryGetSpan(write, write.Data, write.Done, out var data))
                     {
                         c.Write = null;
                         write.Complete(HostFailure.BadBuffer);
@@ -337,7 +337,7 @@ internal sealed partial class HostCore
                     }
                     status = Tcp.Write(c.Key, data, out int written);
                     write.Done += written;
-                    if (status != TcpStatus.Ok || written < data.Length) break; // an error, or the ring is full
+                    if (status != TcpStatus.Ok || written < data.Length || data.IsEmpty) break; // an error, or the ring is full
                 }
                 if (status != TcpStatus.Ok) error = ErrorOf(status);
                 else if (write.Done < write.Data.Length) return;
@@ -421,7 +421,7 @@ internal sealed partial class HostCore
         Free(index);
     }
 
-    /// <summary>Shutdown, close or abort. Closing what is gone already is fine.</summary>
+    /// <summary>Shutdown, close, abort or options. Closing (or configuring) what is gone already is fine.</summary>
     public void Command(ConnectionCommand command)
     {
         if (TryResolve(command.Connection, out int index))
@@ -437,12 +437,33 @@ internal sealed partial class HostCore
                 case ConnectionCommandKind.Close:
                     Release(index, abort: HasUnread(index));
                     break;
+                case ConnectionCommandKind.Configure:
+                    if (!c.Has(HostConnectionFlags.TcpClosed))
+                        Tcp.Configure(c.Key, _connectionOptions with { Nagle = !command.NoDelay, KeepAlive = command.KeepAlive }, Now);
+                    break;
                 default:
                     Release(index, abort: true);
                     break;
             }
         }
         command.Complete();
+    }
+
+    /// <summary>The TCP layer's snapshot of the connection (<see cref="TcpEndpoint.GetInfo"/>); <c>NotConnected</c> once TCP let go of it.</summary>
+    public void ReadTcpInfo(TcpInfoOperation operation)
+    {
+        if (!TryResolve(operation.Connection, out int index))
+        {
+            operation.Complete(Gone);
+            return;
+        }
+        ref var c = ref _connections[index];
+        if (c.Has(HostConnectionFlags.TcpClosed) || Tcp.GetInfo(c.Key, out operation.Result) != TcpStatus.Ok)
+        {
+            operation.Complete(HostFailure.Socket, SocketError.NotConnected);
+            return;
+        }
+        operation.Complete();
     }
 
     /// <summary>
@@ -463,9 +484,11 @@ internal sealed partial class HostCore
                 Tcp.Abort(c.Key);
                 Detach(index);
             }
-            else if (!c.Has(HostConnectionFlags.OutputShut))
+            else
             {
-                Tcp.Close(c.Key);
+                // Nobody reads or writes it again: TCP finishes the close, and drops it after OrphanFinWait2Timeout in
+                // FIN-WAIT-2 if the peer never sends its FIN (Linux's tcp_fin_timeout).
+                Tcp.Orphan(c.Key, Now);
                 c.Flags |= HostConnectionFlags.OutputShut;
             }
         }

@@ -53,9 +53,14 @@ internal sealed partial class HostCore
         foreach (var gateway in options.Gateways) Ip.Routes.AddDefault(gateway);
         Ip.AcceptAny = options.AcceptAny;
         // TIME-WAIT holds a slot but no rings: as many slots again keep closing connections from crowding out new ones.
-        Tcp = new TcpEndpoint(Ip, 2 * options.MaxConnections, SipHash.WithRandomKey(), options.TcpSettings, options.MaxListeners, now);
+        Tcp = new TcpEndpoint(Ip, 2 * options.MaxConnections, SipHash.WithRandomKey(), options.TcpSettings, options.MaxListeners, now)
+        {
+            // As a Linux socket's connect: any destination unreachable about our SYN ends it at once, with the error its
+            // code says (IcmpSocketErrors), rather than after the SYN retries of RFC 1122 §4.2.3.9's soft errors.
+            AbortOpeningOnSoftErrors = true,
+        };
         Udp = new UdpEndpoint();
-        _connectionOptions = new TcpConnectionOptions { Nagle = !options.NoDelay };
+        _connectionOptions = new TcpConnectionOptions { Nagle = !options.NoDelay, KeepAlive = options.KeepAlive };
         _stopTimeout = Duration.FromMicroseconds(options.StopTimeout.Ticks / 10);
         Now = now;
         _sendBytes = options.SendBufferSize;

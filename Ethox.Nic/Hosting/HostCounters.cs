@@ -25,4 +25,6 @@ public struct HostCounters
     public long UdpQueueFull;
     /// <summary>UDP datagrams cut to the receiver's buffer.</summary>
     public long UdpTruncated;
+    /// <summary>In transparent mode, UDP datagrams to foreign addresses dropped because no transparent socket was bound (<c>BindAnyUdpAsync</c>).</summary>
+    public long UdpForeignUnclaimed;
 }

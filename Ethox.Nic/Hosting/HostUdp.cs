@@ -5,7 +5,8 @@ using Ethox.Layer.Udp;
 namespace Ethox.Nic.Hosting;
 
 // UDP sockets: binding, datagrams received (to a waiting receive, or queued), datagrams to send (one per transmit
-// buffer the UDP layer is lent, in the order they were asked for).
+// buffer the UDP layer is lent, in the order they were asked for). In transparent mode one socket without a port of
+// its own takes every datagram to a foreign address (UdpPacket.IsForeign), whatever its port.
 internal sealed partial class HostCore
 {
     private const ushort FirstEphemeralPort = 49152; // RFC 6335 §6: the dynamic range
@@ -14,6 +15,7 @@ internal sealed partial class HostCore
     private readonly ushort[] _udpByPort; // port → socket entry + 1, 0 for none
     private UdpSendOperation? _sendHead, _sendTail;
     private int _nextEphemeral;
+    private int _transparentUdp = -1; // the transparent socket's entry, -1 for none
 
     private bool TryResolveUdp(HostHandle handle, out int index)
     {
@@ -21,7 +23,7 @@ internal sealed partial class HostCore
         return (uint)index < (uint)_udpSockets.Length && _udpSockets[index].InUse && _udpSockets[index].Generation == handle.Generation;
     }
 
-    /// <summary>A bind request: the port asked for, or the next free one of the dynamic range for 0.</summary>
+    /// <summary>A bind request: the port asked for, the next free one of the dynamic range for 0, or the transparent socket.</summary>
     public void BindUdp(UdpBindOperation operation)
     {
         if (_stopping)
@@ -33,6 +35,11 @@ internal sealed partial class HostCore
         if (index < 0)
         {
             operation.Complete(HostFailure.Socket, SocketError.TooManyOpenSockets);
+            return;
+        }
+        if (operation.Transparent)
+        {
+            BindTransparentUdp(operation, index);
             return;
         }
         ushort port = operation.Port;
@@ -58,6 +65,22 @@ internal sealed partial class HostCore
         operation.Complete();
     }
 
+    // One transparent socket at a time: who else would the foreign datagrams go to?
+    private void BindTransparentUdp(UdpBindOperation operation, int index)
+    {
+        if (_transparentUdp >= 0)
+        {
+            operation.Complete(HostFailure.Socket, SocketError.AddressAlreadyInUse);
+            return;
+        }
+        ref var s = ref _udpSockets[index];
+        s = new HostUdpSocket { Generation = s.Generation + 1, InUse = true, Transparent = true, Queue = new DatagramQueue(operation.Queue) };
+        _transparentUdp = index;
+        operation.Port = 0;
+        operation.Handle = new HostHandle(index, s.Generation);
+        operation.Complete();
+    }
+
     /// <summary>A send request: waits for the next transmit buffer the UDP layer is lent.</summary>
     public void SendUdp(UdpSendOperation operation)
     {
@@ -72,18 +95,24 @@ internal sealed partial class HostCore
         operation.Pending = true;
     }
 
-    /// <summary>One transmit buffer: the oldest datagram waiting is copied straight from the caller's memory into it.</summary>
+    /// <summary>
+    /// One transmit buffer: the oldest datagram waiting is copied straight from the caller's memory into it, from the
+    /// socket's port, or from the source it pinned (an original destination in transparent mode).
+    /// </summary>
     public void OnUdpTransmit(UdpPacket packet)
     {
         if (TakeQueuedDatagram() is not { } send) return;
         ushort port = _udpSockets[send.Socket.Index].Port;
         if (!CallerMemory.TryGetSpan(send, send.Data, out var data)) send.Complete(HostFailure.BadBuffer);
-        else if (packet.TrySend(send.Remote, port, data))
+        else if (send.Pinned ? packet.TrySend(send.Local, send.Remote, data) : packet.TrySend(send.Remote, port, data))
         {
             send.Result = send.Data.Length;
             send.Complete();
         }
-        else send.Complete(HostFailure.Socket, SocketError.NetworkUnreachable); // no route or no source address for it
+        // A pinned source that is neither ours nor foreign in transparent mode cannot be sent from (EADDRNOTAVAIL, as a
+        // kernel socket bound to it says); otherwise no route or no source address leads there.
+        else if (send.Pinned && !Ip.CanSendFrom(send.Local.Address)) send.Complete(HostFailure.Socket, SocketError.AddressNotAvailable);
+        else send.Complete(HostFailure.Socket, SocketError.NetworkUnreachable);
     }
 
     private UdpSendOperation? TakeQueuedDatagram()
@@ -124,11 +153,12 @@ internal sealed partial class HostCore
             operation.Complete(HostFailure.BadBuffer);
             return;
         }
-        if (s.Queue.TryRead(destination, out int copied, out int length, out var from))
+        if (s.Queue.TryRead(destination, out int copied, out int length, out var from, out var to))
         {
             if (copied < length) _counters.UdpTruncated++;
             operation.Received = copied;
             operation.From = from;
+            operation.To = to;
             operation.Complete();
             return;
         }
@@ -163,11 +193,19 @@ internal sealed partial class HostCore
         return receive;
     }
 
-    /// <summary>A datagram to a bound port: copied straight into a waiting receiver's memory, or queued (dropped when the queue is full).</summary>
+    /// <summary>
+    /// A datagram to a bound port, or in transparent mode to a foreign address (for the transparent socket, whatever its
+    /// port): copied straight into a waiting receiver's memory, or queued (dropped when the queue is full). A foreign
+    /// datagram with no transparent socket bound is dropped and counted, as the layer leaves that choice to us.
+    /// </summary>
     public void OnDatagram(UdpPacket packet)
     {
-        int index = _udpByPort[packet.Destination.Port] - 1;
-        if (index < 0) return;
+        int index = packet.IsForeign ? _transparentUdp : _udpByPort[packet.Destination.Port] - 1;
+        if (index < 0)
+        {
+            if (packet.IsForeign) _counters.UdpForeignUnclaimed++;
+            return;
+        }
         ref var s = ref _udpSockets[index];
         var payload = packet.Payload;
         if (TakeWaitingReceive(ref s) is { } receive)
@@ -175,7 +213,7 @@ internal sealed partial class HostCore
             if (!CallerMemory.TryGetSpan(receive, receive.Buffer, out var destination))
             {
                 receive.Complete(HostFailure.BadBuffer);
-                if (!s.Queue.TryWrite(packet.Source, payload)) _counters.UdpQueueFull++;
+                if (!s.Queue.TryWrite(packet.Source, packet.Destination, payload)) _counters.UdpQueueFull++;
                 return;
             }
             int copied = Math.Min(payload.Length, destination.Length);
@@ -183,9 +221,10 @@ internal sealed partial class HostCore
             payload[..copied].CopyTo(destination);
             receive.Received = copied;
             receive.From = packet.Source;
+            receive.To = packet.Destination;
             receive.Complete();
         }
-        else if (!s.Queue.TryWrite(packet.Source, payload)) _counters.UdpQueueFull++;
+        else if (!s.Queue.TryWrite(packet.Source, packet.Destination, payload)) _counters.UdpQueueFull++;
     }
 
     /// <summary>A close request.</summary>
@@ -199,8 +238,12 @@ internal sealed partial class HostCore
     private void CloseUdpSocket(int index, HostFailure failure)
     {
         ref var s = ref _udpSockets[index];
-        Udp.Unbind(s.Port);
-        _udpByPort[s.Port] = 0;
+        if (s.Transparent) _transparentUdp = -1;
+        else
+        {
+            Udp.Unbind(s.Port);
+            _udpByPort[s.Port] = 0;
+        }
         while (TakeWaitingReceive(ref s) is { } receive) receive.Complete(failure);
         for (var send = _sendHead; send is not null;)
         {

@@ -10,6 +10,10 @@ internal sealed class UdpSendOperation : HostOperation<int>
     internal HostHandle Socket;
     /// <summary>The destination.</summary>
     internal TransportAddress Remote;
+    /// <summary>The source address and port when <see cref="Pinned"/>.</summary>
+    internal TransportAddress Local;
+    /// <summary>True when the datagram leaves from <see cref="Local"/> (an original destination in transparent mode); else from the socket's port and the address the route picks.</summary>
+    internal bool Pinned;
     /// <summary>The payload.</summary>
     internal ReadOnlyMemory<byte> Data;
 

@@ -99,7 +99,7 @@ public class ApplianceOptionsTests
     public void Iperf_busy_poll_and_tcp_buffer_are_off_or_default_unless_given()
     {
         Assert.That(ApplianceOptions.TryParse(Base, out var o, out string error), Is.True, error);
-        Assert.That((o.IperfPort, o.IperfClient, o.BusyPoll, o.TcpBuffer), Is.EqualTo(((ushort)0, (Ethox.Layer.TransportAddress?)null, Duration.Zero, 64 * 1024)));
+        Assert.That((o.IperfPort, o.IperfClient, o.BusyPoll, o.TcpBuffer), Is.EqualTo(((ushort)0, (Ethox.Layer.TransportAddress?)null, Duration.Zero, 256 * 1024)));
         Assert.That(ApplianceOptions.TryParse([.. Base, "--iperf", "5201", "--busy-poll", "50", "--tcp-buffer", "1024"], out o, out error), Is.True, error);
         Assert.That((o.IperfPort, o.BusyPoll, o.TcpBuffer), Is.EqualTo(((ushort)5201, Duration.FromMicroseconds(50), 1 << 20)));
         Assert.That(ApplianceOptions.TryParse([.. Base, "--iperf-client", "[2001:db8::2]:5202", "--iperf-time", "3", "--iperf-parallel", "4", "--iperf-reverse"], out o, out error), Is.True, error);
@@ -123,5 +123,25 @@ public class ApplianceOptionsTests
     {
         Assert.That(ApplianceOptions.TryParse([.. Base, .. extra], out _, out string error), Is.False);
         Assert.That(error, Does.Contain(message).And.Not.Contain("\n"));
+    }
+
+    [Test]
+    public void Values_are_taken_after_the_option_or_after_an_equals_sign()
+    {
+        Assert.That(ApplianceOptions.TryParse([.. Base, "--mtu=1400", "--queues", "2", "--duration=2.5"], out var o, out string error), Is.True, error);
+        Assert.That((o.Mtu, o.Queues, o.RunFor), Is.EqualTo((1400, 2, (Duration?)Duration.FromMilliseconds(2500))));
+    }
+
+    [TestCase(new[] { "--mtu", "575" }, "--mtu '575' is not a number from 576 to 65535")]
+    [TestCase(new[] { "--queues=65" }, "--queues '65' is not a number from 1 to 64")]
+    [TestCase(new[] { "--backlog", "+5" }, "--backlog '+5' is not a number from 1 to 65535")]
+    [TestCase(new[] { "--duration", "soon" }, "--duration 'soon' is not a number of seconds")]
+    [TestCase(new[] { "--pcap" }, "--pcap needs a value")]
+    [TestCase(new[] { "--listen", "80" }, "unknown option '--listen' (see --help)")]
+    [TestCase(new[] { "eth0" }, "unexpected argument 'eth0' (see --help)")]
+    public void A_bad_value_or_argument_is_exactly_this_line(string[] extra, string message)
+    {
+        Assert.That(ApplianceOptions.TryParse([.. Base, .. extra], out _, out string error), Is.False);
+        Assert.That(error, Is.EqualTo(message));
     }
 }

@@ -4,7 +4,6 @@ using System.Linq;
 using System.Net.Http;
 using System.Security.Cryptography;
 using System.Threading.Tasks;
-using Ethox.Nic;
 using Ethox.Nic.Hosting;
 using Ethox.Tests.Appliance;
 using Ethox.Tests.Nic;
@@ -22,24 +21,22 @@ namespace Ethox.Tests.Hosting;
 [NonParallelizable]
 public class EthoxHttpKernelTests
 {
-    private const string OurV4 = PeerNamespace.OurV4, OurV6 = PeerNamespace.OurV6;
     private static readonly TimeSpan Patience = HostPair.Patience;
-    private BridgedNamespaces? _rig;
+    private BridgedHost? _ethox;
     private string? _directory;
 
     [SetUp]
     public void SetUp()
     {
-        Kernel.RequireRoot();
-        _rig = BridgedNamespaces.Create("hh");
+        _ethox = BridgedHost.Start("hh", options => (options.SendBufferSize, options.ReceiveBufferSize) = (256 * 1024, 256 * 1024));
         _directory = Path.Combine(Path.GetTempPath(), $"ethox-http-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(_directory);
     }
 
     [TearDown]
-    public void TearDown()
+    public async Task TearDown()
     {
-        _rig?.Dispose();
+        if (_ethox is not null) await _ethox.DisposeAsync();
         if (_directory is not null) Directory.Delete(_directory, recursive: true);
     }
 
@@ -61,7 +58,7 @@ public class EthoxHttpKernelTests
     [TestCase(true)]
     public async Task HttpClient_fetches_from_python_http_server_over_af_packet_with_keep_alive_and_20_concurrent_requests(bool v6)
     {
-        var rig = _rig!;
+        var (rig, nic, host) = (_ethox!.Rig, _ethox.Nic, _ethox.Host);
         string big = WriteRandomFile("big.bin", 12_000_000, 9110), small = WriteRandomFile("small.bin", 300_000, 9112);
         const string Python = "/usr/bin/python3";
         Tool.Require(Python);
@@ -70,14 +67,6 @@ public class EthoxHttpKernelTests
             "--directory", _directory!, "--protocol", "HTTP/1.1");
         Shell.WaitUntil(() => rig.Run("ss", "-ltnH", "sport = :8000").Contains("8000"), 10, "http.server did not start listening");
 
-        // Our MAC is not the interface's: the socket receives in promiscuous mode. The kernel's offloads stay on.
-        Assert.That(AfPacketDevice.TryOpen(rig.Outer, new AfPacketOptions { Promiscuous = true }, out var device, out string error), Is.True, error);
-        using var nic = device!;
-        var options = new EthoxHostOptions { Mac = Kernel.OurMac, DadTransmits = 0, SendBufferSize = 256 * 1024, ReceiveBufferSize = 256 * 1024 };
-        options.Addresses.Add(HostAddress.Parse(OurV4 + "/24"));
-        options.Addresses.Add(HostAddress.Parse(OurV6 + "/64"));
-        await using var host = EthoxHost.Create(nic, options);
-        host.Start();
         using var client = new HttpClient(EthoxHttp.CreateHandler(host)) { Timeout = Patience };
         string url = v6 ? $"http://[{BridgedNamespaces.PeerV6}]:8000" : $"http://{BridgedNamespaces.PeerV4}:8000";
 

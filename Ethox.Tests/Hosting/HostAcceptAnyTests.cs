@@ -28,13 +28,14 @@ public class HostAcceptAnyTests
         b => b.AcceptAny = IpFamilies.All);
 
     [Test]
-    public async Task Connections_to_two_foreign_destinations_are_accepted_with_the_original_destination_as_local_end()
+    public async Task Connections_to_foreign_destinations_of_both_families_are_accepted_with_the_original_destination_as_local_end()
     {
         await using var pair = TransparentPair();
         IPEndPoint[] destinations =
         [
             new(IPAddress.Parse("198.19.5.1"), 80),
             new(IPAddress.Parse("198.19.7.9"), 4433),
+            new(IPAddress.Parse("2001:db8:5::1"), 80),
         ];
         foreach (var destination in destinations)
         {
@@ -60,7 +61,7 @@ public class HostAcceptAnyTests
             Assert.That(await client.ReadAsync(answer).AsTask().WaitAsync(Patience), Is.Zero);
         }
         var counters = await pair.B.ReadCountersAsync();
-        Assert.That(counters.Host.Accepted, Is.EqualTo(2));
+        Assert.That(counters.Host.Accepted, Is.EqualTo(destinations.Length));
         Assert.That(counters.Ip.ForeignIn, Is.GreaterThan(0));
     }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Net;
 using System.Threading.Tasks;
 using Ethox.Nic.Hosting;
 using NUnit.Framework;
@@ -57,6 +58,47 @@ public class HostAllocationTests
         Assert.That(endB.LoopThreadAllocatedBytes - startB.Value.LoopThreadAllocatedBytes, Is.Zero, "the receiving host's thread");
         client.Dispose();
         server.Dispose();
+    }
+
+    [Test]
+    public async Task Transparent_udp_flows_to_foreign_destinations_allocate_nothing_on_either_host_thread()
+    {
+        const int WarmUp = 1000, Measured = 3000;
+        await using var pair = HostTransparentUdpTests.TransparentPair();
+        await using var client = await pair.A.BindUdpAsync(4000);
+        await using var any = await pair.B.BindAnyUdpAsync();
+        IPEndPoint[] destinations = [.. HostTransparentUdpTests.ForeignDestinations(v6: false), .. HostTransparentUdpTests.ForeignDestinations(v6: true)];
+        var request = new byte[200];
+        var serverBuffer = new byte[256];
+        var clientBuffer = new byte[256];
+        long wrong = 0;
+        EthoxHostCounters startA = default, startB = default;
+        for (int round = 0; round < WarmUp + Measured; round++)
+        {
+            if (round == WarmUp)
+            {
+                startA = await pair.A.ReadCountersAsync();
+                startB = await pair.B.ReadCountersAsync();
+            }
+            var destination = destinations[round % destinations.Length];
+            request[0] = (byte)round;
+            var receive = any.ReceiveMessageFromAsync(serverBuffer);
+            await client.SendToAsync(request, destination);
+            var flow = await receive.AsTask().WaitAsync(HostPair.Patience);
+            if (flow.ReceivedBytes != request.Length || serverBuffer[0] != (byte)round || !flow.LocalEndPoint.Equals(destination)) wrong++;
+            var back = client.ReceiveFromAsync(clientBuffer);
+            await any.SendToAsync(flow.LocalEndPoint, flow.RemoteEndPoint, serverBuffer.AsMemory(0, flow.ReceivedBytes));
+            var answer = await back.AsTask().WaitAsync(HostPair.Patience);
+            if (answer.ReceivedBytes != request.Length || clientBuffer[0] != (byte)round || !answer.RemoteEndPoint.Equals(destination)) wrong++;
+        }
+        var endA = await pair.A.ReadCountersAsync();
+        var endB = await pair.B.ReadCountersAsync();
+
+        Assert.That(wrong, Is.Zero, "every datagram and answer with its four-tuple");
+        Assert.That(endB.Udp.Delivered - startB.Udp.Delivered, Is.EqualTo(Measured), "the measured part moved the datagrams");
+        Assert.That(endA.Udp.Delivered - startA.Udp.Delivered, Is.EqualTo(Measured));
+        Assert.That(endA.LoopThreadAllocatedBytes - startA.LoopThreadAllocatedBytes, Is.Zero, "the client host's thread");
+        Assert.That(endB.LoopThreadAllocatedBytes - startB.LoopThreadAllocatedBytes, Is.Zero, "the transparent host's thread");
     }
 
     private static void Rings(EthoxHostOptions options)

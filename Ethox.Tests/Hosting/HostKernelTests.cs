@@ -2,9 +2,6 @@ using System;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Tasks;
-using Ethox.Nic;
-using Ethox.Nic.Hosting;
-using Ethox.Tests.Appliance;
 using Ethox.Tests.Nic;
 using NUnit.Framework;
 
@@ -18,47 +15,43 @@ namespace Ethox.Tests.Hosting;
 [NonParallelizable]
 public class HostKernelTests
 {
-    private BridgedNamespaces? _rig;
+    private BridgedHost? _ethox;
 
     [SetUp]
-    public void SetUp()
-    {
-        Kernel.RequireRoot();
-        _rig = BridgedNamespaces.Create("hk");
-    }
+    public void SetUp() => _ethox = BridgedHost.Start("hk");
 
     [TearDown]
-    public void TearDown() => _rig?.Dispose();
-
-    private EthoxHost StartHost(AfPacketDevice nic)
+    public async Task TearDown()
     {
-        var options = new EthoxHostOptions { Mac = Kernel.OurMac, DadTransmits = 0 };
-        options.Addresses.Add(HostAddress.Parse(PeerNamespace.OurV4 + "/24"));
-        var host = EthoxHost.Create(nic, options);
-        host.Start();
-        return host;
+        if (_ethox is not null) await _ethox.DisposeAsync();
     }
 
-    // RFC 1122 §4.2.3.9: an ICMP "administratively prohibited" is a hard error that ends the handshake at once; a RST
-    // from the kernel's TCP is a refusal.
+    // RFC 1122 §4.2.3.9: an ICMP "administratively prohibited" or "port unreachable" is a hard error that ends the
+    // handshake at once; "host unreachable" and "net unreachable" are soft, and end it too as they end a Linux connect;
+    // each becomes the SocketError Linux reports. A RST from the kernel's TCP is a refusal.
     [Test]
-    public async Task Connect_answered_by_icmp_administratively_prohibited_throws_host_unreachable_and_by_rst_connection_refused()
+    public async Task Connect_answered_by_icmp_errors_throws_what_linux_reports_and_by_rst_connection_refused()
     {
-        var rig = _rig!;
+        var (rig, host) = (_ethox!.Rig, _ethox.Host);
         rig.Run("nft", "add table inet ethox_reject; "
                        + "add chain inet ethox_reject input { type filter hook input priority 0; policy accept; }; "
-                       + "add rule inet ethox_reject input tcp dport 81 reject with icmpx type admin-prohibited");
-        Assert.That(AfPacketDevice.TryOpen(rig.Outer, new AfPacketOptions { Promiscuous = true }, out var device, out string error), Is.True, error);
-        using var nic = device!;
-        await using var host = StartHost(nic);
+                       + "add rule inet ethox_reject input tcp dport 81 reject with icmpx type admin-prohibited; "
+                       + "add rule inet ethox_reject input tcp dport 83 reject with icmpx type port-unreachable; "
+                       + "add rule inet ethox_reject input tcp dport 84 reject with icmpx type host-unreachable; "
+                       + "add rule inet ethox_reject input tcp dport 85 reject with icmpx type no-route");
 
         var peer = IPAddress.Parse(BridgedNamespaces.PeerV4);
         var prohibited = Assert.ThrowsAsync<SocketException>(async () => await host.ConnectAsync(new IPEndPoint(peer, 81)).AsTask().WaitAsync(HostPair.Patience));
         Assert.That(prohibited!.SocketErrorCode, Is.EqualTo(SocketError.HostUnreachable));
         var refused = Assert.ThrowsAsync<SocketException>(async () => await host.ConnectAsync(new IPEndPoint(peer, 82)).AsTask().WaitAsync(HostPair.Patience));
         Assert.That(refused!.SocketErrorCode, Is.EqualTo(SocketError.ConnectionRefused));
+        foreach (var (port, expected) in new[] { (83, SocketError.ConnectionRefused), (84, SocketError.HostUnreachable), (85, SocketError.NetworkUnreachable) })
+        {
+            var e = Assert.ThrowsAsync<SocketException>(async () => await host.ConnectAsync(new IPEndPoint(peer, port)).AsTask().WaitAsync(HostPair.Patience));
+            Assert.That(e!.SocketErrorCode, Is.EqualTo(expected), $"port {port}");
+        }
         var counters = await host.ReadCountersAsync();
-        Assert.That(counters.Tcp.IcmpErrorsAccepted, Is.EqualTo(1));
+        Assert.That(counters.Tcp.IcmpErrorsAccepted, Is.EqualTo(4));
         Assert.That(counters.Connections, Is.Zero);
     }
 }

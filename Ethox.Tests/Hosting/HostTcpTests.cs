@@ -127,6 +127,32 @@ public class HostTcpTests
         Assert.That(counters.Tcp.ResetsOut, Is.Zero, "closed, not reset");
     }
 
+    // Linux's tcp_fin_timeout: an orphan (a disposed stream) that reached FIN-WAIT-2 and never hears the peer's FIN is
+    // dropped after TcpTimerSettings.OrphanFinWait2Timeout; its entry and rings are free again.
+    [Test]
+    public async Task A_disposed_stream_whose_peer_never_closes_is_dropped_after_the_fin_timeout_and_its_rings_freed()
+    {
+        await using var pair = new HostPair(a => a.TcpSettings = new Ethox.Layer.Tcp.TcpTimerSettings { OrphanFinWait2Timeout = Ethox.Layer.Duration.FromMilliseconds(500) });
+        var (client, server) = await pair.ConnectAsync(7);
+        client.Dispose();
+        Assert.That(await server.ReadAsync(new byte[1]).AsTask().WaitAsync(Patience), Is.Zero, "A's FIN; B never answers with its own");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        EthoxHostCounters counters;
+        while ((counters = await pair.A.ReadCountersAsync()).Tcp.OrphansTimedOut == 0)
+        {
+            Assert.That(clock.Elapsed, Is.LessThan(Patience), "the orphan was never dropped");
+            await Task.Delay(50);
+        }
+        Assert.That(counters.Connections, Is.Zero, "the entry and its rings are free");
+        Assert.That(counters.Tcp.ResetsOut, Is.Zero, "dropped without a RST");
+
+        // B's data now meets no connection on A: the RST of RFC 9293 §3.10.7.1 ends B's side.
+        await server.WriteAsync("anyone?"u8.ToArray());
+        var e = Assert.ThrowsAsync<IOException>(async () => await server.ReadAsync(new byte[1]).AsTask().WaitAsync(Patience));
+        Assert.That(ErrorOf(e!), Is.EqualTo(SocketError.ConnectionReset));
+        server.Dispose();
+    }
+
     [Test]
     public async Task Abort_sends_rst_and_the_peer_read_fails_with_connection_reset()
     {
@@ -300,13 +326,16 @@ public class HostTcpTests
         client.Dispose();
     }
 
-    [Test]
-    public async Task A_read_into_memory_whose_owner_throws_fails_with_that_exception_and_the_host_goes_on()
+    // The read takes the lent memory as a span to write into, the write as a read-only one to send from.
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task A_read_into_or_a_write_from_memory_whose_owner_throws_fails_with_that_exception_and_the_host_goes_on(bool write)
     {
         await using var pair = new HostPair();
         var (client, server) = await pair.ConnectAsync(7);
         using var broken = new BrokenMemory();
-        var e = Assert.ThrowsAsync<ArgumentException>(async () => await server.ReadAsync(broken.Lent).AsTask().WaitAsync(Patience));
+        var e = Assert.ThrowsAsync<ArgumentException>(async () =>
+            await (write ? client.WriteAsync(broken.Lent).AsTask() : server.ReadAsync(broken.Lent).AsTask()).WaitAsync(Patience));
         Assert.That(e!.InnerException, Is.SameAs(broken.Failure));
         await client.WriteAsync("still"u8.ToArray());
         Assert.That(Encoding.ASCII.GetString(await ReadExactly(server, 5)), Is.EqualTo("still"));

@@ -3,7 +3,6 @@ using System.Linq;
 using System.Text.Json;
 using System.Threading.Tasks;
 using Ethox.Kestrel;
-using Ethox.Nic;
 using Ethox.Nic.Hosting;
 using Ethox.Tests.Appliance;
 using Ethox.Tests.Nic;
@@ -23,30 +22,26 @@ public class KestrelKernelTests
 {
     private const string OurV4 = PeerNamespace.OurV4, OurV6 = PeerNamespace.OurV6;
     private static readonly TimeSpan Patience = HostPair.Patience;
-    private BridgedNamespaces? _rig;
+    private BridgedHost? _ethox;
 
     [SetUp]
     public void SetUp()
     {
         Kernel.RequireRoot();
         Tool.Require("curl");
-        _rig = BridgedNamespaces.Create("ks");
+        _ethox = BridgedHost.Start("ks");
     }
 
     [TearDown]
-    public void TearDown() => _rig?.Dispose();
+    public async Task TearDown()
+    {
+        if (_ethox is not null) await _ethox.DisposeAsync();
+    }
 
     [Test]
     public async Task Curl_gets_json_from_kestrel_over_ethox_on_v4_and_v6_and_100_parallel_curls_all_succeed()
     {
-        var rig = _rig!;
-        Assert.That(AfPacketDevice.TryOpen(rig.Outer, new AfPacketOptions { Promiscuous = true }, out var device, out string error), Is.True, error);
-        using var nic = device!;
-        var options = new EthoxHostOptions { Mac = Kernel.OurMac, DadTransmits = 0 };
-        options.Addresses.Add(HostAddress.Parse(OurV4 + "/24"));
-        options.Addresses.Add(HostAddress.Parse(OurV6 + "/64"));
-        await using var host = EthoxHost.Create(nic, options);
-        host.Start();
+        var (rig, nic, host) = (_ethox!.Rig, _ethox.Nic, _ethox.Host);
         await using var app = KestrelApp.Build(host, 8080, []);
         await app.StartAsync().WaitAsync(Patience);
 

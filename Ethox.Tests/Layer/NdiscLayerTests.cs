@@ -113,4 +113,47 @@ public class NdiscLayerTests
         host.Poll(hostLink, now + Duration.FromSeconds(1800));
         Assert.That(host.Ip.Routes.TryLookup(Ipv6Address.Parse("2001:db8:99::1"), now + Duration.FromSeconds(1800), out _), Is.False);
     }
+
+    // RFC 4861 §7.2.5: a neighbour advertisement without the router flag from a router in the Default Router List takes
+    // it out of that list; the list holds routers learned from advertisements, not gateways the user configured.
+    private static void InjectUnsolicitedAdvertisement(RawPeer peer, Ipv6Address target, Instant now)
+    {
+        var na = NdiscRepr.NeighborAdvertisement(NdiscNeighborFlags.Override, target, RawPeer.Mac);
+        peer.Inject(RawPeer.Ndisc(na, target, Ipv6Address.LinkLocalAllNodes, EthernetAddress.FromIpv6Multicast(Ipv6Address.LinkLocalAllNodes)), now);
+    }
+
+    [Test]
+    public void Advertisement_without_the_router_flag_removes_a_learned_default_router()
+    {
+        var (hostLink, peerLink) = Ethox.Nic.Pipe.CreatePair(16);
+        var host = new TestHost(TwoHosts.MacA);
+        var peer = new RawPeer(peerLink);
+        var now = Instant.Zero;
+        host.Ip.EnableAutoconfiguration(now);
+        host.Poll(hostLink, now);
+        var ra = NdiscRepr.RouterAdvertisement(64, 0, 1800, 0, 0, RawPeer.Mac);
+        peer.Inject(RawPeer.Ndisc(ra, RawPeer.LinkLocal, Ipv6Address.LinkLocalAllNodes, EthernetAddress.FromIpv6Multicast(Ipv6Address.LinkLocalAllNodes)), now);
+        host.Poll(hostLink, now);
+        var remote = Ipv6Address.Parse("2001:db8:99::1");
+        Assert.That(host.Ip.Routes.TryLookup(remote, now, out _), Is.True, "learned from the advertisement");
+
+        InjectUnsolicitedAdvertisement(peer, RawPeer.LinkLocal, now);
+        host.Poll(hostLink, now);
+        Assert.That(host.Ip.Routes.TryLookup(remote, now, out _), Is.False);
+    }
+
+    [Test]
+    public void Advertisement_without_the_router_flag_keeps_a_configured_default_route()
+    {
+        var t = new HostAndPeer();
+        t.Host.Ip.Routes.AddDefault(RawPeer.V6);
+        long messagesIn = t.Host.Ip.NdiscCounters.MessagesIn;
+
+        InjectUnsolicitedAdvertisement(t.Peer, RawPeer.V6, t.Now);
+        t.Host.Poll(t.HostLink, t.Now);
+        Assert.That(t.Host.Ip.NdiscCounters.MessagesIn, Is.EqualTo(messagesIn + 1), "the advertisement was taken");
+        Assert.That((t.Host.Ip.NdiscCounters.Ignored, t.Host.Ip.NdiscCounters.Errors.Malformed), Is.EqualTo((0L, 0L)));
+        Assert.That(t.Host.Ip.Routes.TryLookup(Ipv6Address.Parse("2001:db8:99::1"), t.Now, out var route), Is.True);
+        Assert.That(route.Gateway, Is.EqualTo((IpAddress)RawPeer.V6));
+    }
 }

@@ -1,6 +1,8 @@
 using System;
+using System.Buffers.Binary;
 using System.IO;
 using Ethox.Native;
+using Ethox.Wire;
 using NUnit.Framework;
 
 namespace Ethox.Tests.Native;
@@ -186,6 +188,40 @@ public unsafe class NativeTcpTests
         Assert.That(Abi.Error(p.A, client), Is.EqualTo((int)EthoxStatus.Reset));
     }
 
+    // RFC 1122 §4.2.3.9: a port unreachable is a hard error that ends the attempt; like Linux's connect, the socket says
+    // refused (ECONNREFUSED), and a host unreachable (soft) leaves the SYN retrying.
+    [Test]
+    public void An_icmp_port_unreachable_answering_the_syn_is_refused_and_a_host_unreachable_changes_nothing()
+    {
+        using var p = new NativePair(EthoxConfig.MediumIp);
+        long refused = Abi.Connect(p.A, p.Now, NativePair.V4B(7));
+        Assert.That(InjectIcmpAboutSyn(p, Icmpv4UnreachableCode.PortUnreachable), Is.Zero);
+        Assert.That(Abi.Error(p.A, refused), Is.EqualTo((int)EthoxStatus.Refused));
+
+        long waiting = Abi.Connect(p.A, p.Now, NativePair.V4B(8));
+        Assert.That(InjectIcmpAboutSyn(p, Icmpv4UnreachableCode.HostUnreachable), Is.Zero);
+        Assert.That(Abi.Error(p.A, waiting), Is.Zero, "still trying");
+    }
+
+    // Takes A's SYN off the wire (bare IP) and hands A an ICMP destination unreachable from B quoting it.
+    private static int InjectIcmpAboutSyn(NativePair p, Icmpv4UnreachableCode code)
+    {
+        var buffer = new byte[Abi.FrameCapacity(p.A)];
+        int n;
+        fixed (byte* b = buffer) n = Abi.Output(p.A, p.Now, b, buffer.Length);
+        Assert.That(n, Is.GreaterThan(40), "A's SYN");
+        var syn = buffer.AsSpan(20, 20); // IPv4 header without options, then the TCP header
+        var head = Ethox.Tests.Layer.IcmpErrors.TcpHead(BinaryPrimitives.ReadUInt16BigEndian(syn), BinaryPrimitives.ReadUInt16BigEndian(syn[2..]),
+            BinaryPrimitives.ReadUInt32BigEndian(syn[4..]));
+        var a = new Ipv4Address(198, 18, 0, 1);
+        var b4 = new Ipv4Address(198, 18, 0, 2);
+        var quote = Ethox.Tests.Layer.IcmpErrors.Quote4(a, b4, IpProtocol.Tcp, head, n);
+        var packet = Ethox.Tests.Layer.IcmpErrors.Error4(b4, Icmpv4Type.DestinationUnreachable, (byte)code, 0, quote, to: a)[14..]; // bare IP
+        var input = new byte[buffer.Length];
+        packet.CopyTo(input, 0);
+        fixed (byte* i = input) return Abi.Input(p.A, p.Now, i, packet.Length, input.Length);
+    }
+
     // RFC 9293 §3.8.1 / RFC 1122 §4.2.3.5: the SYN is retransmitted with backoff until R2 for a SYN (180 s) passes.
     [Test]
     public void A_connection_attempt_to_a_silent_host_times_out_on_the_callers_clock()
@@ -364,6 +400,31 @@ public unsafe class NativeTcpTests
         Assert.That(Abi.Abort(p.A, p.Now, handles[3]), Is.Zero);
         Assert.That(Abi.Connect(p.A, p.Now, NativePair.V4B(7)), Is.GreaterThan(0));
         Assert.That(Abi.Connect(p.A, p.Now, NativePair.V4B(8), new EthoxTcpOptions()), Is.EqualTo((long)EthoxStatus.NoSpace));
+    }
+
+    // Linux's tcp_fin_timeout: a closed connection whose peer never sends its FIN keeps its buffers in FIN-WAIT-2 for
+    // tcp_fin_timeout_ms (60 s by default), then is dropped and makes room.
+    [Test]
+    public void A_closed_connection_whose_peer_never_closes_is_dropped_after_the_fin_timeout_and_makes_room()
+    {
+        using var p = new NativePair();
+        EthoxConfig defaults;
+        Abi.ConfigInit(&defaults);
+        Assert.That(defaults.TcpFinTimeoutMs, Is.EqualTo(60_000u));
+        long listener = Abi.Listen(p.B, p.Now, 7, 8);
+        var handles = new long[8];
+        for (int i = 0; i < handles.Length; i++) handles[i] = Abi.Connect(p.A, p.Now, NativePair.V4B(7));
+        p.Shuttle();
+        Assert.That(handles, Is.All.GreaterThan(0));
+        long server = Abi.Accept(p.B, p.Now, listener, out _);
+        Assert.That(server, Is.GreaterThan(0));
+        Assert.That(Abi.Close(p.A, p.Now, handles[0]), Is.Zero);
+        p.Shuttle(); // A's FIN and B's ACK: A is in FIN-WAIT-2, and B never closes
+        Assert.That(Abi.Connect(p.A, p.Now, NativePair.V4B(7)), Is.EqualTo((long)EthoxStatus.NoSpace), "the orphan keeps its buffers");
+        p.Advance(59_000_000);
+        Assert.That(Abi.Connect(p.A, p.Now, NativePair.V4B(7)), Is.EqualTo((long)EthoxStatus.NoSpace), "59 s: still waiting for B's FIN");
+        p.Advance(2_000_000);
+        Assert.That(Abi.Connect(p.A, p.Now, NativePair.V4B(7)), Is.GreaterThan(0), "dropped after 60 s: room for a new one");
     }
 
     [Test]

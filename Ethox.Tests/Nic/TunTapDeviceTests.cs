@@ -51,34 +51,30 @@ public class TunTapKernelTests
     {
         _name = Kernel.Name("t");
         Assert.That(TapDevice.TryOpen(_name, offloads, out var tap, out string error), Is.True, error);
-        try
-        {
-            Kernel.Quiet(_name);
-            Tool.Must("ip", "addr", "add", "198.18.99.1/30", "dev", _name);
-            Tool.Must("ip", "link", "set", _name, "up");
-            return tap!;
-        }
-        catch
-        {
-            tap!.Dispose();
-            throw;
-        }
+        return Configured(tap!, "198.18.99.1/30");
     }
 
     private TunDevice OpenTun(DeviceOffloads offloads = DeviceOffloads.All)
     {
         _name = Kernel.Name("u");
         Assert.That(TunDevice.TryOpen(_name, offloads, out var tun, out string error), Is.True, error);
+        return Configured(tun!, "198.18.98.1/30");
+    }
+
+    // The kernel's side of the interface just opened: quiet, with the address, up. A failure closes the device (and
+    // with it the interface) before it goes on.
+    private T Configured<T>(T device, string address) where T : IDisposable
+    {
         try
         {
             Kernel.Quiet(_name);
-            Tool.Must("ip", "addr", "add", "198.18.98.1/30", "dev", _name);
+            Tool.Must("ip", "addr", "add", address, "dev", _name);
             Tool.Must("ip", "link", "set", _name, "up");
-            return tun!;
+            return device;
         }
         catch
         {
-            tun!.Dispose();
+            device.Dispose();
             throw;
         }
     }

@@ -106,55 +106,57 @@ public class UdpSuperDatagramTests
         return datagrams;
     }
 
+    // Builds a super-datagram of `count` datagrams, each with segmentSize bytes of payload but the last, which has `last`;
+    // cuts it, and checks in each datagram what does not depend on the IP version: its length, the first one's link
+    // header, its UDP length, checksum and payload. checkIp checks the IP header of the datagram: (frame, index, payload length).
+    private static void CutsIntoItsDatagrams(bool v4, Medium medium, int segmentSize, int count, int last, Action<byte[], int, int> checkIp)
+    {
+        var payload = Payload((count - 1) * segmentSize + last);
+        var buffer = Build(v4, medium, payload, 70_000, out var offload, segmentSize);
+        var datagrams = Split(buffer, FrameLength(v4, medium, payload.Length), offload, medium);
+
+        Assert.That(datagrams, Has.Count.EqualTo(count));
+        int link = medium == Medium.Ethernet ? 14 : 0, ipHeader = v4 ? 20 : 40;
+        IpAddress source = v4 ? Source4 : Source6, destination = v4 ? Destination4 : Destination6;
+        for (int i = 0; i < datagrams.Count; i++)
+        {
+            var frame = datagrams[i];
+            int expected = i < count - 1 ? segmentSize : last;
+            Assert.That(frame.Length, Is.EqualTo(link + ipHeader + 8 + expected), $"datagram {i}: the last one is shorter");
+            if (link > 0 && i == 0) Assert.That(frame.AsSpan(0, 14).SequenceEqual(buffer.AsSpan(0, 14)), Is.True, "the link header is kept");
+            checkIp(frame, i, expected);
+            Assert.That(UdpDatagram.TryParse(frame.AsSpan(link + ipHeader), out var udp, out var error), Is.True, $"datagram {i}: {error}");
+            Assert.That(udp.Length, Is.EqualTo(8 + expected));
+            Assert.That(udp.VerifyChecksum(source, destination), Is.True, $"datagram {i}: UDP checksum");
+            Assert.That(udp.Payload.SequenceEqual(payload.AsSpan(i * segmentSize, expected)), Is.True, $"datagram {i}: payload");
+        }
+    }
+
     [TestCase(Medium.Ethernet)]
     [TestCase(Medium.Ip)]
     public void An_ipv4_super_datagram_becomes_its_datagrams_each_with_its_own_lengths_id_and_checksums_rfc768_rfc791(Medium medium)
     {
-        var payload = Payload(3 * 1000 + 400);
-        var buffer = Build(true, medium, payload, 70_000, out var offload, 1000);
-        var datagrams = Split(buffer, FrameLength(true, medium, payload.Length), offload, medium);
-
-        Assert.That(datagrams, Has.Count.EqualTo(4));
         int link = medium == Medium.Ethernet ? 14 : 0;
-        for (int i = 0; i < datagrams.Count; i++)
+        CutsIntoItsDatagrams(true, medium, 1000, 4, 400, (frame, i, expected) =>
         {
-            var frame = datagrams[i];
-            int expected = i < 3 ? 1000 : 400;
-            Assert.That(frame.Length, Is.EqualTo(link + 20 + 8 + expected), $"datagram {i}: the last one is shorter");
-            if (link > 0) Assert.That(frame.AsSpan(0, 14).SequenceEqual(buffer.AsSpan(0, 14)) || i > 0, Is.True);
             Assert.That(Ipv4Packet.TryParse(frame.AsSpan(link), out var ip, out var error), Is.True, $"datagram {i}: {error}");
             Assert.That(ip.TotalLength, Is.EqualTo(20 + 8 + expected));
             Assert.That(Checksum.Verify(frame.AsSpan(link, 20)), Is.True, $"datagram {i}: IPv4 header checksum");
             Assert.That(BinaryPrimitives.ReadUInt16BigEndian(frame.AsSpan(link + 4)), Is.EqualTo((ushort)(FirstId + i)), "the Identification counts up and wraps");
             Assert.That(frame[link + 6], Is.EqualTo(0x40), "Don't Fragment kept");
-            Assert.That(UdpDatagram.TryParse(frame.AsSpan(link + 20), out var udp, out error), Is.True, $"datagram {i}: {error}");
-            Assert.That(udp.Length, Is.EqualTo(8 + expected));
-            Assert.That(udp.VerifyChecksum(Source4, Destination4), Is.True, $"datagram {i}: UDP checksum");
-            Assert.That(udp.Payload.SequenceEqual(payload.AsSpan(i * 1000, expected)), Is.True, $"datagram {i}: payload");
-        }
+        });
     }
 
     [TestCase(Medium.Ethernet)]
     [TestCase(Medium.Ip)]
     public void An_ipv6_super_datagram_becomes_its_datagrams_each_with_its_own_lengths_and_checksum_rfc8200_8_1(Medium medium)
     {
-        var payload = Payload(2 * 1200 + 1);
-        var buffer = Build(false, medium, payload, 70_000, out var offload, 1200);
-        var datagrams = Split(buffer, FrameLength(false, medium, payload.Length), offload, medium);
-
-        Assert.That(datagrams, Has.Count.EqualTo(3));
         int link = medium == Medium.Ethernet ? 14 : 0;
-        for (int i = 0; i < datagrams.Count; i++)
+        CutsIntoItsDatagrams(false, medium, 1200, 3, 1, (frame, i, expected) =>
         {
-            var frame = datagrams[i];
-            int expected = i < 2 ? 1200 : 1;
             Assert.That(Ipv6Packet.TryParse(frame.AsSpan(link), out var ip, out var error), Is.True, $"datagram {i}: {error}");
             Assert.That(ip.PayloadLength, Is.EqualTo(8 + expected), $"datagram {i}: the last one carries one byte");
-            Assert.That(UdpDatagram.TryParse(frame.AsSpan(link + 40), out var udp, out error), Is.True, $"datagram {i}: {error}");
-            Assert.That(udp.Length, Is.EqualTo(8 + expected));
-            Assert.That(udp.VerifyChecksum(Source6, Destination6), Is.True, $"datagram {i}: UDP checksum");
-            Assert.That(udp.Payload.SequenceEqual(payload.AsSpan(i * 1200, expected)), Is.True, $"datagram {i}: payload");
-        }
+        });
     }
 
     [Test]

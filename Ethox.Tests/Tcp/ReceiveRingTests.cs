@@ -33,6 +33,46 @@ public class ReceiveRingTests
     }
 
     [Test]
+    public void In_order_room_is_the_span_at_rcv_nxt_and_taking_it_makes_what_was_written_there_readable()
+    {
+        var ring = new ReceiveRingOver(100);
+        ring.Write(0, Stream(0, 30));
+        ring.Read(new byte[10]);
+        Assert.That(ring.TryGetInOrderRoom(40, out var room), Is.True);
+        Assert.That(room.Length, Is.EqualTo(40));
+        Stream(30, 40).CopyTo(room);
+        Assert.That(ring.Readable, Is.EqualTo(20), "written room is not data until taken");
+        Assert.That(ring.TakePlaced(40), Is.True);
+        Assert.That(ring.Readable, Is.EqualTo(60));
+        Assert.That(ReadAll(ref ring), Is.EqualTo(Stream(10, 60)));
+    }
+
+    [Test]
+    public void No_in_order_room_when_data_is_held_out_of_order_the_window_is_short_or_the_span_would_wrap()
+    {
+        var held = new ReceiveRingOver(100);
+        held.Write(20, Stream(20, 10));
+        Assert.That(held.TryGetInOrderRoom(10, out _), Is.False, "the room may hold out-of-order bytes");
+        Assert.That(held.TakePlaced(10), Is.False);
+
+        var full = new ReceiveRingOver(100);
+        full.Write(0, Stream(0, 80));
+        Assert.That(full.TryGetInOrderRoom(21, out _), Is.False, "beyond the window");
+        Assert.That(full.TryGetInOrderRoom(20, out _), Is.True);
+        Assert.That(full.TryGetInOrderRoom(0, out _), Is.False, "no data");
+
+        var wrapping = new ReceiveRingOver(100);
+        wrapping.Write(0, Stream(0, 90));
+        wrapping.Read(new byte[60]); // readable [60, 90), room from 90 on, wrapping at 100
+        Assert.That(wrapping.TryGetInOrderRoom(20, out _), Is.False, "the span would wrap");
+        Assert.That(wrapping.TakePlaced(20), Is.False, "nothing changed");
+        Assert.That(wrapping.TryGetInOrderRoom(10, out var room), Is.True);
+        Stream(90, 10).CopyTo(room);
+        Assert.That(wrapping.TakePlaced(10), Is.True);
+        Assert.That(ReadAll(ref wrapping), Is.EqualTo(Stream(60, 40)));
+    }
+
+    [Test]
     public void In_order_data_becomes_readable_and_shrinks_the_window()
     {
         var ring = new ReceiveRingOver(100);

@@ -38,4 +38,6 @@ internal sealed class ReceiveRingOver(int capacity)
     public void Consume(int count) => Ring.Consume(_buffer.Length, count);
     public ReceiveWrite Write(int offset, ReadOnlySpan<byte> data) => Ring.Write(_buffer, offset, data);
     public int GetSackRanges(Span<ReceivedRange> ranges) => Ring.GetSackRanges(ranges);
+    public bool TryGetInOrderRoom(int length, out Span<byte> room) => Ring.TryGetInOrderRoom(_buffer, length, out room);
+    public bool TakePlaced(int length) => Ring.TakePlaced(_buffer.Length, length);
 }

@@ -54,6 +54,8 @@ public sealed class TcpApp
     /// <summary>Events for a key that is not the live connection of its slot, or after Closed: a stack bug.</summary>
     public int Misdelivered;
     public TcpEvents AllEvents;
+    /// <summary>The ICMP error the last <see cref="TcpEvents.Unreachable"/> carried.</summary>
+    public Ethox.Layer.Ip.IcmpTransportError? LastIcmpError;
 
     public ref Conn this[SlotKey key] => ref _conns[key.Index];
     /// <summary>The connection tracked for slot <paramref name="index"/> (a server's accepted ones, whose keys the test does not hold).</summary>
@@ -129,6 +131,7 @@ public sealed class TcpApp
         if (packet.Has(TcpEvents.Reset)) Resets++;
         if (packet.Has(TcpEvents.TimedOut)) TimedOut++;
         if (packet.Has(TcpEvents.Unreachable)) Unreachable++;
+        if (packet.IcmpError is { } icmp) LastIcmpError = icmp;
         if (packet.Has(TcpEvents.PeerClosed)) c.PeerClosed = true;
         Drain(key);
         Pump(key);

@@ -1,6 +1,8 @@
+using System;
 using System.Linq;
 using Ethox.Layer;
 using Ethox.Layer.Tcp;
+using Ethox.Tests.Layer;
 using Ethox.Wire;
 using NUnit.Framework;
 
@@ -14,6 +16,30 @@ public class TcpReceiveRulesTests
         var s = new TcpScript();
         s.Accept();
         return s;
+    }
+
+    // In-order data is copied into the receive ring while its checksum is verified (RFC 9293 §3.1, RFC 1071 §4): a corrupt
+    // segment must still be dropped and counted, and the bytes it left beyond RCV.NXT never read.
+    [Test]
+    public void Corrupt_in_order_data_is_dropped_by_its_checksum_and_what_it_copied_is_never_read()
+    {
+        var s = Established();
+        s.App.CheckPattern = true;
+        var data = Enumerable.Range(0, 1000).Select(i => TcpApp.PatternAt(i)).ToArray();
+        var repr = s.Segment(TcpFlags.Ack | TcpFlags.Psh) with { PayloadLength = data.Length };
+        var tcp = new byte[repr.HeaderLength + data.Length];
+        data.CopyTo(tcp.AsSpan(repr.HeaderLength));
+        repr.TryEmit(tcp, RawPeer.V4, TwoHosts.V4A);
+        tcp[repr.HeaderLength + 500] ^= 0x40;
+        var seen = s.Inject(RawPeer.Ipv4(RawPeer.V4, TwoHosts.V4A, IpProtocol.Tcp, tcp, TwoHosts.MacA));
+        Assert.That(seen, Is.Empty, "a segment that fails its checksum is not answered");
+        Assert.That(s.Counters.Errors.BadChecksum, Is.EqualTo(1));
+        Assert.That(s.App[s.Key].Read, Is.Zero);
+
+        // The intact segment (the peer's retransmission) takes the same place and is read as sent.
+        s.SendData(data);
+        Assert.That(s.App[s.Key].Read, Is.EqualTo(1000));
+        Assert.That(s.App[s.Key].PatternError, Is.False);
     }
 
     [Test]

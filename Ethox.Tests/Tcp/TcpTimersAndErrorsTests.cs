@@ -198,6 +198,38 @@ public class TcpTimersAndErrorsTests
         Assert.That(s.App.Unreachable, Is.EqualTo(1), "RFC 1122 §4.2.3.9 / RFC 5461 §4: a hard error ends an opening connection");
         Assert.That(s.Tcp.Count, Is.Zero);
         Assert.That(s.Counters.AttemptFails, Is.EqualTo(1));
+        Assert.That(s.App.LastIcmpError, Is.Not.Null, "the event carries the error (RFC 1122 §4.2.3.9: pass it to the application)");
+        var icmp = s.App.LastIcmpError!.Value;
+        Assert.That((icmp.Version, icmp.Type, icmp.Code, icmp.IsHard), Is.EqualTo((IpVersion.V4, (byte)Icmpv4Type.DestinationUnreachable, (byte)Icmpv4UnreachableCode.PortUnreachable, true)));
+        Assert.That(icmp.Reporter, Is.EqualTo((IpAddress)Router));
+    }
+
+    [TestCase(Icmpv4UnreachableCode.HostUnreachable)]
+    [TestCase(Icmpv4UnreachableCode.NetUnreachable)]
+    public void Soft_errors_end_the_opening_when_the_endpoint_asks_as_linux_connect_does(Icmpv4UnreachableCode code)
+    {
+        var s = new TcpScript();
+        s.Tcp.AbortOpeningOnSoftErrors = true;
+        var syn = s.OpenFromHost();
+        s.Inject(ErrorAbout(s, syn, Icmpv4Type.DestinationUnreachable, (byte)code));
+        Assert.That(s.App.Unreachable, Is.EqualTo(1));
+        Assert.That(s.Tcp.Count, Is.Zero, "the attempt is over");
+        Assert.That(s.App.LastIcmpError!.Value.Code, Is.EqualTo((byte)code), "and the user knows why");
+        Assert.That(s.App.LastIcmpError!.Value.IsHard, Is.False);
+    }
+
+    [Test]
+    public void Soft_errors_never_end_an_established_connection_even_when_the_endpoint_ends_openings_on_them()
+    {
+        var s = new TcpScript();
+        s.Tcp.AbortOpeningOnSoftErrors = true;
+        s.Accept();
+        s.Tcp.Write(s.Key, new byte[Mss], out _);
+        var flight = s.Poll();
+        s.Inject(ErrorAbout(s, flight[0], Icmpv4Type.DestinationUnreachable, (byte)Icmpv4UnreachableCode.HostUnreachable));
+        Assert.That(s.Counters.IcmpErrorsAccepted, Is.EqualTo(1));
+        Assert.That(s.State, Is.EqualTo(TcpState.Established), "RFC 1122 §4.2.3.9: a soft error is a routing transient");
+        Assert.That(s.App.Unreachable, Is.Zero);
     }
 
     [Test]

@@ -45,6 +45,7 @@ public class TunnelOptionsTests
     [TestCase(new[] { "--tun", "t", "--to", "198.18.1.1", "--buffer", "100" }, "--buffer '100' is not a number of bytes from 4096 to 16777216")]
     [TestCase(new[] { "--tun", "t", "--to", "198.18.1.1", "--max-connections", "0" }, "--max-connections '0' is not a number from 1 to 4096")]
     [TestCase(new[] { "--tun", "t", "--to", "198.18.1.1", "--offloads", "rx" }, "--offloads 'rx' is not on or off")]
+    [TestCase(new[] { "--tun", "t", "--to", "198.18.1.1", "--duration=-1" }, "--duration '-1' is not a number of seconds")]
     [TestCase(new[] { "--tun", "t", "--to" }, "--to needs a value")]
     [TestCase(new[] { "--tun", "t", "--to", "198.18.1.1", "--listen" }, "unknown option '--listen' (see --help)")]
     [TestCase(new[] { "tun0" }, "unexpected argument 'tun0' (see --help)")]

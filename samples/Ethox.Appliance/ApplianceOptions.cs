@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using Ethox.Layer;
 using Ethox.Nic;
+using Ethox.Samples;
 using Ethox.Wire;
 
 namespace Ethox.Appliance;
@@ -74,7 +75,7 @@ internal sealed class ApplianceOptions
           --iperf-parallel N with --iperf-client: streams (1 to 128, default 1)
           --iperf-reverse    with --iperf-client: the server sends, as iperf3 -R
           --max-connections N  TCP connections at once, buffers included (default 64)
-          --tcp-buffer KIB   each connection's send ring and receive ring, in KiB (4 to 65536, default 64):
+          --tcp-buffer KIB   each connection's send ring and receive ring, in KiB (4 to 65536, default 256):
                              the receive ring is the window the peer may fill before it waits for us
           --backlog N        half-open connections per listening port before SYN cookies (default 128)
           --fetch URL        HTTP GET of URL (http://198.18.0.2:8000/f or http://[2001:db8::2]/f), the
@@ -134,7 +135,7 @@ internal sealed class ApplianceOptions
     public Duration BusyPoll { get; private set; }
     public int MaxConnections { get; private set; } = 64;
     /// <summary>Bytes of each TCP connection's send ring and of its receive ring (<c>--tcp-buffer</c>, in KiB on the command line).</summary>
-    public int TcpBuffer { get; private set; } = 64 * 1024;
+    public int TcpBuffer { get; private set; } = 256 * 1024;
     /// <summary>Stacks run side by side (<c>--queues</c>), each with its own device queue, state, services and thread.</summary>
     public int Queues { get; private set; } = 1;
     /// <summary>The most <c>--queues</c> takes.</summary>
@@ -162,14 +163,7 @@ internal sealed class ApplianceOptions
         for (int i = 0; i < args.Length; i++)
         {
             string arg = args[i];
-            string name = arg;
-            string? inline = null;
-            int eq = arg.IndexOf('=');
-            if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 2)
-            {
-                name = arg[..eq];
-                inline = arg[(eq + 1)..];
-            }
+            string name = OptionParser.Name(arg, out string? inlineValue);
             switch (name)
             {
                 case "--help" or "-h": options.Help = true; return true;
@@ -181,15 +175,10 @@ internal sealed class ApplianceOptions
             }
             if (!name.StartsWith("--", StringComparison.Ordinal) || !IsValued(name))
             {
-                error = name.StartsWith('-') ? $"unknown option '{name}' (see --help)" : $"unexpected argument '{arg}' (see --help)";
+                error = OptionParser.Unknown(name, arg);
                 return false;
             }
-            string? value = inline;
-            if (value is null)
-            {
-                if (i + 1 >= args.Length) { error = $"{name} needs a value"; return false; }
-                value = args[++i];
-            }
+            if (!OptionParser.TryTakeValue(args, ref i, name, inlineValue, out string value, out error)) return false;
             if (!options.Apply(name, value, ref devices, out error)) return false;
         }
         return options.Check(devices, out error);
@@ -237,11 +226,7 @@ internal sealed class ApplianceOptions
                 Gateways.Add(gateway);
                 return true;
             case "--mtu":
-                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int mtu) || mtu is < 576 or > 65535)
-                {
-                    error = $"--mtu '{value}' is not a number from 576 to 65535";
-                    return false;
-                }
+                if (!OptionParser.TryParseNumber(name, value, 576, 65535, "", out int mtu, out error)) return false;
                 Mtu = mtu;
                 return true;
             case "--udp-echo":
@@ -277,61 +262,33 @@ internal sealed class ApplianceOptions
                 IperfClient = new TransportAddress(server, serverPort);
                 return true;
             case "--iperf-time":
-                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int iperfSeconds) || iperfSeconds is < 1 or > 86400)
-                {
-                    error = $"--iperf-time '{value}' is not a number of seconds from 1 to 86400";
-                    return false;
-                }
+                if (!OptionParser.TryParseNumber(name, value, 1, 86400, "seconds", out int iperfSeconds, out error)) return false;
                 IperfSeconds = iperfSeconds;
                 _iperfClientOptions = true;
                 return true;
             case "--iperf-parallel":
-                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int streams) || streams is < 1 or > IperfParameters.MaxStreams)
-                {
-                    error = $"--iperf-parallel '{value}' is not a number from 1 to {IperfParameters.MaxStreams}";
-                    return false;
-                }
+                if (!OptionParser.TryParseNumber(name, value, 1, IperfParameters.MaxStreams, "", out int streams, out error)) return false;
                 IperfParallel = streams;
                 _iperfClientOptions = true;
                 return true;
             case "--busy-poll":
-                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int micros) || micros is < 1 or > 1_000_000)
-                {
-                    error = $"--busy-poll '{value}' is not a number of microseconds from 1 to 1000000";
-                    return false;
-                }
+                if (!OptionParser.TryParseNumber(name, value, 1, 1_000_000, "microseconds", out int micros, out error)) return false;
                 BusyPoll = Duration.FromMicroseconds(micros);
                 return true;
             case "--max-connections":
-                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int connections) || connections is < 1 or > MaxConnectionLimit)
-                {
-                    error = $"--max-connections '{value}' is not a number from 1 to {MaxConnectionLimit}";
-                    return false;
-                }
+                if (!OptionParser.TryParseNumber(name, value, 1, MaxConnectionLimit, "", out int connections, out error)) return false;
                 MaxConnections = connections;
                 return true;
             case "--tcp-buffer":
-                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int kib) || kib is < 4 or > 65536)
-                {
-                    error = $"--tcp-buffer '{value}' is not a number of KiB from 4 to 65536";
-                    return false;
-                }
+                if (!OptionParser.TryParseNumber(name, value, 4, 65536, "KiB", out int kib, out error)) return false;
                 TcpBuffer = kib * 1024;
                 return true;
             case "--queues":
-                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int queues) || queues is < 1 or > MaxQueues)
-                {
-                    error = $"--queues '{value}' is not a number from 1 to {MaxQueues}";
-                    return false;
-                }
+                if (!OptionParser.TryParseNumber(name, value, 1, MaxQueues, "", out int queues, out error)) return false;
                 Queues = queues;
                 return true;
             case "--backlog":
-                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int backlog) || backlog is < 1 or > 65535)
-                {
-                    error = $"--backlog '{value}' is not a number from 1 to 65535";
-                    return false;
-                }
+                if (!OptionParser.TryParseNumber(name, value, 1, 65535, "", out int backlog, out error)) return false;
                 Backlog = backlog;
                 return true;
             case "--fetch":
@@ -351,12 +308,8 @@ internal sealed class ApplianceOptions
                 PcapFile = value;
                 return true;
             case "--duration":
-                if (!double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double seconds) || seconds > 1e9)
-                {
-                    error = $"--duration '{value}' is not a number of seconds";
-                    return false;
-                }
-                RunFor = new Duration((long)(seconds * 1e6));
+                if (!OptionParser.TryParseSeconds(name, value, out var runFor, out error)) return false;
+                RunFor = runFor;
                 return true;
             case "--offloads":
                 switch (value)

@@ -18,7 +18,7 @@ internal static unsafe class ConfigReader
     /// <summary><see cref="EthoxStatus.Ok"/> for a configuration a stack can be built from; why not otherwise.</summary>
     public static EthoxStatus Check(in EthoxConfig c)
     {
-        if (c.Size != (uint)sizeof(EthoxConfig) || c.Reserved != 0 || (c.Flags & ~EthoxConfig.FlagIpv6Autoconf) != 0) return EthoxStatus.InvalidArgument;
+        if (c.Size != (uint)sizeof(EthoxConfig) || (c.Flags & ~EthoxConfig.FlagIpv6Autoconf) != 0) return EthoxStatus.InvalidArgument;
         if (c.Medium is not (EthoxConfig.MediumEthernet or EthoxConfig.MediumIp)) return EthoxStatus.InvalidArgument;
         bool ethernet = c.Medium == EthoxConfig.MediumEthernet;
         if (c.Mtu < 576 || c.Mtu > 9216) return EthoxStatus.InvalidArgument;

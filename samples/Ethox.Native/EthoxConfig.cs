@@ -47,8 +47,11 @@ public unsafe struct EthoxConfig
     public uint Neighbors;
     /// <summary><c>ETHOX_CONFIG_IPV6_AUTOCONF</c>: a link-local address and SLAAC from router advertisements (Ethernet only).</summary>
     public uint Flags;
-    /// <summary>Zero.</summary>
-    public uint Reserved;
+    /// <summary>
+    /// Milliseconds a closed connection (<c>ethox_close</c>) waits in FIN-WAIT-2 for the peer's FIN before it is dropped
+    /// (Linux's <c>tcp_fin_timeout</c>): 60000 by default; 0 drops it as soon as our FIN is acknowledged.
+    /// </summary>
+    public uint TcpFinTimeoutMs;
     /// <summary>The secret key of every keyed hash (ISNs, ports, SYN cookies, tables); all zero: 16 bytes from getrandom(2).</summary>
     public fixed byte Key[16];
 
@@ -73,5 +76,6 @@ public unsafe struct EthoxConfig
         UdpReceiveQueue = 64 * 1024,
         UdpSendQueue = 64 * 1024,
         Neighbors = 64,
+        TcpFinTimeoutMs = 60_000,
     };
 }

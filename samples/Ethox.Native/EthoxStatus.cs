@@ -23,13 +23,13 @@ public enum EthoxStatus
     InvalidState = -6,
     /// <summary>No route or no source address toward the destination.</summary>
     NoRoute = -7,
-    /// <summary>The peer refused the connection (RST in answer to our SYN).</summary>
+    /// <summary>The peer refused the connection (RST or ICMP port unreachable in answer to our SYN).</summary>
     Refused = -8,
     /// <summary>The connection was reset.</summary>
     Reset = -9,
     /// <summary>The connection gave up: retransmissions or keep-alive probes went unanswered.</summary>
     TimedOut = -10,
-    /// <summary>An ICMP error (host, protocol or port unreachable, administratively prohibited) ended the connection attempt.</summary>
+    /// <summary>An ICMP error (protocol unreachable, administratively prohibited) ended the connection attempt.</summary>
     Unreachable = -11,
     /// <summary>The time is negative or earlier than the time of an earlier call on this stack.</summary>
     TimeWentBack = -12,

@@ -205,8 +205,12 @@ internal sealed partial class NativeStack
 
     // ---- events from the TCP layer ---------------------------------------------------------------------
 
-    /// <summary>What TCP says about a connection, turned into the socket's state; the socket is queued for <c>ethox_ready</c>.</summary>
-    internal void OnConnectionEvents(SlotKey key, TcpEvents events)
+    /// <summary>
+    /// What TCP says about a connection, turned into the socket's state; the socket is queued for <c>ethox_ready</c>. An
+    /// attempt ended by an ICMP port unreachable (<paramref name="portUnreachable"/>) is refused, as Linux's <c>connect</c>
+    /// says <c>ECONNREFUSED</c> for it.
+    /// </summary>
+    internal void OnConnectionEvents(SlotKey key, TcpEvents events, bool portUnreachable = false)
     {
         int index = _socketOfSlot[key.Index];
         if (index < 0) return;
@@ -220,7 +224,7 @@ internal sealed partial class NativeStack
         if ((events & TcpEvents.PeerClosed) != 0) s.Set(SocketFlags.PeerClosed);
         if ((events & TcpEvents.Reset) != 0) s.Error = s.Has(SocketFlags.Connected) ? EthoxStatus.Reset : EthoxStatus.Refused;
         if ((events & TcpEvents.TimedOut) != 0) s.Error = EthoxStatus.TimedOut;
-        if ((events & TcpEvents.Unreachable) != 0) s.Error = EthoxStatus.Unreachable;
+        if ((events & TcpEvents.Unreachable) != 0) s.Error = portUnreachable ? EthoxStatus.Refused : EthoxStatus.Unreachable;
         if ((events & TcpEvents.Closed) != 0)
         {
             // The last event of the key: keep what is left to read (TCP hands the rings back after this call).
@@ -351,7 +355,9 @@ internal sealed partial class NativeStack
             Free(index);
             return 0;
         }
-        if (!s.Has(SocketFlags.Shutdown) && Tcp.Close(s.Tcp) == TcpStatus.Ok) s.Set(SocketFlags.Shutdown);
+        // The caller lets go of it: TCP finishes the close, and drops it after tcp_fin_timeout_ms in FIN-WAIT-2 if the
+        // peer never sends its FIN (TcpEndpoint.Orphan).
+        if (Tcp.Orphan(s.Tcp, _now) == TcpStatus.Ok) s.Set(SocketFlags.Shutdown);
         if (Tcp.StateOf(s.Tcp) == TcpState.Closed)
         {
             Ended(index, ref s);

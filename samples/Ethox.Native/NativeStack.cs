@@ -63,7 +63,8 @@ internal sealed partial class NativeStack
             Fragmenter = new Fragmenter(new byte[ushort.MaxValue]),
             PathMtu = new PathMtuTable(64, keys.PathMtu),
         };
-        Tcp = new TcpEndpoint(Ip, TcpSlots(config), keys.Tcp, listenerCapacity: Math.Max(1, (int)config.TcpListeners), start: now);
+        var timers = new TcpTimerSettings { OrphanFinWait2Timeout = Duration.FromMilliseconds(config.TcpFinTimeoutMs) };
+        Tcp = new TcpEndpoint(Ip, TcpSlots(config), keys.Tcp, timers, listenerCapacity: Math.Max(1, (int)config.TcpListeners), start: now);
         Udp = new UdpEndpoint();
         InitializeSockets(config);
         var transports = new Transports(new TcpLayer<NativeTcpUser>(Tcp, new NativeTcpUser(this)), new UdpLayer<NativeUdpUser>(Udp, new NativeUdpUser(this)), default);

@@ -13,7 +13,7 @@ internal readonly struct NativeTcpUser(NativeStack stack) : IRecv<TcpOpen>, IRec
     public void Receive(TcpStray packet) { }
 
     /// <summary>Something happened to a connection.</summary>
-    public void Receive(TcpInPacket packet) => stack.OnConnectionEvents(packet.Key, packet.Events);
+    public void Receive(TcpInPacket packet) => stack.OnConnectionEvents(packet.Key, packet.Events, packet.IcmpError is { IsPortUnreachable: true });
 
     /// <summary>Nothing of our own to send: the caller's data is written into the rings by <c>ethox_tcp_write</c>.</summary>
     public void Send(TcpSender sender) { }

@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Net;
 using Ethox.Layer;
+using Ethox.Samples;
 using Ethox.Wire;
 
 namespace Ethox.Tunnel;
@@ -56,28 +56,17 @@ internal sealed class TunnelOptions
         for (int i = 0; i < args.Length; i++)
         {
             string arg = args[i];
-            string name = arg;
-            string? value = null;
-            int eq = arg.IndexOf('=');
-            if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 2)
-            {
-                name = arg[..eq];
-                value = arg[(eq + 1)..];
-            }
+            string name = OptionParser.Name(arg, out string? inlineValue);
             switch (name)
             {
                 case "--help" or "-h": options.Help = true; return true;
                 case "--verbose" or "-v": options.Verbose = true; continue;
                 case "--tun" or "--to" or "--accept" or "--max-connections" or "--buffer" or "--offloads" or "--duration": break;
                 default:
-                    error = name.StartsWith('-') ? $"unknown option '{name}' (see --help)" : $"unexpected argument '{arg}' (see --help)";
+                    error = OptionParser.Unknown(name, arg);
                     return false;
             }
-            if (value is null)
-            {
-                if (i + 1 >= args.Length) { error = $"{name} needs a value"; return false; }
-                value = args[++i];
-            }
+            if (!OptionParser.TryTakeValue(args, ref i, name, inlineValue, out string value, out error)) return false;
             if (!options.Apply(name, value, out error)) return false;
         }
         if (options.TunName.Length == 0) error = "give the TUN interface to create with --tun NAME (see --help)";
@@ -115,19 +104,11 @@ internal sealed class TunnelOptions
                 Accept.Add(cidr);
                 return true;
             case "--max-connections":
-                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int connections) || connections is < 1 or > MaxConnectionLimit)
-                {
-                    error = $"--max-connections '{value}' is not a number from 1 to {MaxConnectionLimit}";
-                    return false;
-                }
+                if (!OptionParser.TryParseNumber(name, value, 1, MaxConnectionLimit, "", out int connections, out error)) return false;
                 MaxConnections = connections;
                 return true;
             case "--buffer":
-                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int bytes) || bytes is < 4096 or > 16 << 20)
-                {
-                    error = $"--buffer '{value}' is not a number of bytes from 4096 to 16777216";
-                    return false;
-                }
+                if (!OptionParser.TryParseNumber(name, value, 4096, 16 << 20, "bytes", out int bytes, out error)) return false;
                 BufferBytes = bytes;
                 return true;
             case "--offloads":
@@ -139,12 +120,8 @@ internal sealed class TunnelOptions
                 error = $"--offloads '{value}' is not on or off";
                 return false;
             default: // --duration
-                if (!double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double seconds) || seconds > 1e9)
-                {
-                    error = $"--duration '{value}' is not a number of seconds";
-                    return false;
-                }
-                RunFor = new Duration((long)(seconds * 1e6));
+                if (!OptionParser.TryParseSeconds(name, value, out var runFor, out error)) return false;
+                RunFor = runFor;
                 return true;
         }
     }

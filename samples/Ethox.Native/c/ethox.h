@@ -57,10 +57,10 @@ enum ethox_status {
     ETHOX_E_INUSE = -5,      /* the port or the connection's four-tuple is taken */
     ETHOX_E_STATE = -6,      /* not allowed in the socket's state (write after shutdown, buffer size of a live connection) */
     ETHOX_E_NOROUTE = -7,    /* no route or no source address toward the destination */
-    ETHOX_E_REFUSED = -8,    /* the peer refused the connection (RST in answer to our SYN) */
+    ETHOX_E_REFUSED = -8,    /* the peer refused the connection (RST or ICMP port unreachable in answer to our SYN) */
     ETHOX_E_RESET = -9,      /* the connection was reset */
     ETHOX_E_TIMEDOUT = -10,  /* retransmissions or keep-alive probes went unanswered */
-    ETHOX_E_UNREACH = -11,   /* an ICMP error (host, protocol or port unreachable, prohibited) ended the connection attempt */
+    ETHOX_E_UNREACH = -11,   /* an ICMP error (protocol unreachable, prohibited) ended the connection attempt */
     ETHOX_E_TIME = -12,      /* `now` is negative or earlier than the stack's previous call */
     ETHOX_E_BUFSIZE = -13,   /* a frame buffer is smaller than ethox_frame_capacity, or length > capacity */
     ETHOX_E_MSGSIZE = -14,   /* a UDP datagram larger than can be sent (65507 bytes over IPv4, 65527 over IPv6, the send queue) */
@@ -120,7 +120,8 @@ typedef struct ethox_config {
     uint32_t udp_send_queue;     /* bytes of datagrams waiting for ethox_output, whole stack (28 more each); default 65536 */
     uint32_t neighbors;          /* Ethernet: neighbour cache entries (ARP and NDISC); default 64 */
     uint32_t flags;              /* ETHOX_CONFIG_* */
-    uint32_t reserved;           /* 0 */
+    uint32_t tcp_fin_timeout_ms; /* ms a closed connection waits in FIN-WAIT-2 for the peer's FIN, then is dropped (Linux's
+                                    tcp_fin_timeout); default 60000; 0: dropped once our FIN is acknowledged */
     uint8_t key[16];             /* secret key of every keyed hash (ISNs, ports, SYN cookies, tables); all zero: getrandom(2) */
 } ethox_config;
 
@@ -268,7 +269,8 @@ int ethox_tcp_endpoints(int64_t stack, int64_t socket, ethox_endpoint *local, et
 
 /* Closes a socket; the handle is stale afterwards. A connection closes gracefully: a FIN follows the data written, and
  * the stack finishes the close in the background, keeping the connection's buffers until then; if received bytes were
- * left unread, or arrive later, it is reset instead (RFC 1122 4.2.2.13). A listener resets the connections nobody
+ * left unread, or arrive later, it is reset instead (RFC 1122 4.2.2.13). A peer that never sends its FIN has the
+ * connection dropped tcp_fin_timeout_ms after our FIN was acknowledged (FIN-WAIT-2), its buffers freed. A listener resets the connections nobody
  * accepted. A UDP socket unbinds its port (its datagrams already queued still leave). Returns 0 or ETHOX_E_BADHANDLE. */
 int ethox_close(int64_t stack, int64_t now, int64_t socket);
 
