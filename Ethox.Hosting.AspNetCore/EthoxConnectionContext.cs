@@ -15,8 +15,9 @@ namespace Ethox.Hosting.AspNetCore;
 /// One TCP connection of an <see cref="EthoxHost"/> as Kestrel sees one: its <see cref="Transport"/> is the
 /// <see cref="EthoxStream"/>'s <see cref="IDuplexPipe"/> (one copy per direction between the pipes' buffers and the
 /// connection's rings), <see cref="LocalEndPoint"/> and <see cref="RemoteEndPoint"/> are the connection's ends (the local one
-/// is the address the client connected to), <see cref="ConnectionClosed"/> fires once the input has read the peer's FIN or
-/// an error, or on <see cref="Abort(ConnectionAbortedException)"/>. <see cref="Abort(ConnectionAbortedException)"/> resets
+/// is the address the client connected to), <see cref="ConnectionClosed"/> fires once the pipe's receive loop has seen the
+/// peer's FIN or an error, whether or not Kestrel is reading then (as on the socket transport), or on
+/// <see cref="Abort(ConnectionAbortedException)"/>. <see cref="Abort(ConnectionAbortedException)"/> resets
 /// the connection; <see cref="DisposeAsync"/> closes it gracefully (a FIN after what was written).
 /// </summary>
 public sealed class EthoxConnectionContext : ConnectionContext,
@@ -28,6 +29,7 @@ public sealed class EthoxConnectionContext : ConnectionContext,
     private readonly CancellationTokenSource _closed = new();
     private readonly FeatureCollection _features = new();
     private IDictionary<object, object?>? _items;
+    private readonly CancellationTokenRegistration _inputEnded;
     private int _closedSignalled, _disposed;
 
     /// <summary>The connection of <paramref name="stream"/>; the context owns the stream from now on.</summary>
@@ -35,8 +37,10 @@ public sealed class EthoxConnectionContext : ConnectionContext,
     {
         ArgumentNullException.ThrowIfNull(stream);
         _stream = stream;
-        var pipe = stream.AsDuplexPipe();
-        Transport = new DuplexPipe(new ClosingPipeReader(pipe.Input, this), pipe.Output);
+        Transport = stream.AsDuplexPipe();
+        // The pipe's receive loop tells when the input ends (FIN, reset, abort), whether or not Kestrel is reading then, as
+        // the socket transport's receive loop does: a request under way is aborted when its client goes.
+        _inputEnded = stream.PipeInputEnded.UnsafeRegister(static context => ((EthoxConnectionContext)context!).SignalClosed(), this);
         ConnectionId = "ethox-" + Interlocked.Increment(ref s_lastId).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
         LocalEndPoint = stream.LocalEndPoint;
         RemoteEndPoint = stream.RemoteEndPoint;
@@ -87,22 +91,17 @@ public sealed class EthoxConnectionContext : ConnectionContext,
         await Transport.Input.CompleteAsync().ConfigureAwait(false);
         await Transport.Output.CompleteAsync().ConfigureAwait(false);
         await _stream.DisposeAsync().ConfigureAwait(false);
+        _inputEnded.Dispose();
         SignalClosed();
     }
 
     /// <summary>
     /// Fires <see cref="ConnectionClosed"/> once, on the thread pool: its callbacks (Kestrel aborting a request) must not run
-    /// inside the read that noticed the end.
+    /// inside the receive loop that noticed the end.
     /// </summary>
-    internal void SignalClosed()
+    private void SignalClosed()
     {
         if (Interlocked.Exchange(ref _closedSignalled, 1) != 0) return;
         ThreadPool.UnsafeQueueUserWorkItem(static source => source.Cancel(), _closed, preferLocal: false);
-    }
-
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-        public PipeWriter Output { get; } = output;
     }
 }

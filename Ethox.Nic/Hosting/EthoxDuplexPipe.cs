@@ -27,6 +27,7 @@ internal sealed class EthoxDuplexPipe : IDuplexPipe
     private readonly EthoxStream _stream;
     private readonly System.IO.Pipelines.Pipe _input, _output;
     private readonly int _readSize;
+    private readonly CancellationTokenSource _inputEnded = new();
     private int _closeRequested, _sendEnded;
 
     public EthoxDuplexPipe(EthoxStream stream)
@@ -49,6 +50,9 @@ internal sealed class EthoxDuplexPipe : IDuplexPipe
     /// <inheritdoc/>
     public PipeWriter Output => _output.Writer;
 
+    /// <summary>Cancelled once the receive loop has seen the connection's input end: the peer's FIN, a reset or an abort.</summary>
+    public CancellationToken InputEnded => _inputEnded.Token;
+
     /// <summary>Starts both loops; once, by the stream that made the pipe.</summary>
     public void Start()
     {
@@ -68,12 +72,17 @@ internal sealed class EthoxDuplexPipe : IDuplexPipe
     {
         var writer = _input.Writer;
         Exception? error = null;
+        bool ended = false;
         try
         {
             while (true)
             {
                 int n = await _stream.ReadIntoAsync(writer.GetMemory(_readSize)).ConfigureAwait(false);
-                if (n == 0) break;
+                if (n == 0)
+                {
+                    ended = true;
+                    break;
+                }
                 writer.Advance(n);
                 var flush = await writer.FlushAsync().ConfigureAwait(false);
                 if (flush.IsCompleted) break; // the reader completed: nobody reads any more
@@ -82,8 +91,11 @@ internal sealed class EthoxDuplexPipe : IDuplexPipe
         catch (Exception e)
         {
             error = e;
+            ended = true;
         }
         await writer.CompleteAsync(error).ConfigureAwait(false);
+        // Told whether or not anyone reads what is left in the pipe, as a socket transport's receive loop tells Kestrel.
+        if (ended) _inputEnded.Cancel();
     }
 
     private async Task SendAsync()

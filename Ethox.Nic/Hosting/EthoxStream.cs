@@ -266,6 +266,14 @@ public sealed class EthoxStream : Stream
         return made;
     }
 
+    /// <summary>
+    /// Cancelled once the pipe of <see cref="AsDuplexPipe"/> has received all the connection will give, the peer's FIN
+    /// or an error (a reset, a time-out, an abort), even when nothing reads the pipe's input: what a transport reports as
+    /// the connection closed (Kestrel's <c>ConnectionClosed</c>, which cancels a request under way). Never cancelled
+    /// before <see cref="AsDuplexPipe"/>, nor by the stream's own reads.
+    /// </summary>
+    public CancellationToken PipeInputEnded => Volatile.Read(ref _pipe)?.InputEnded ?? CancellationToken.None;
+
     /// <summary>Closes the connection (the pipe's send loop, once it has handed over what was flushed).</summary>
     internal void SendClose() => _ = Send(ConnectionCommandKind.Close, default);
 

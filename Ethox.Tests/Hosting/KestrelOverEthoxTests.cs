@@ -139,6 +139,41 @@ public class KestrelOverEthoxTests
         await closed.Task.WaitAsync(Patience);
     }
 
+    // Kestrel aborts a request under way (HttpContext.RequestAborted) from ConnectionClosed, and reads nothing while it
+    // writes a long response: the transport must tell it that the client went without waiting for a read.
+    [Test]
+    public async Task ConnectionClosed_fires_on_the_peers_fin_and_on_a_reset_while_nobody_reads()
+    {
+        await using var pair = new HostPair();
+        await using var listener = await new EthoxConnectionListenerFactory(pair.B).BindAsync(new EthoxEndPoint(pair.B, 9003));
+        foreach (bool reset in new[] { false, true })
+        {
+            var accept = listener.AcceptAsync().AsTask();
+            var client = await pair.A.ConnectAsync(new IPEndPoint(HostPair.AddressB, 9003)).AsTask().WaitAsync(Patience);
+            await using var connection = (await accept.WaitAsync(Patience))!;
+            await client.WriteAsync("request"u8.ToArray());
+            await connection.Transport.Output.WriteAsync("a long response, still being written"u8.ToArray());
+            Assert.That(connection.ConnectionClosed.IsCancellationRequested, Is.False);
+
+            if (reset) client.Abort();
+            else await client.DisposeAsync(); // FIN
+            Assert.That(connection.ConnectionClosed.WaitHandle.WaitOne(Patience), Is.True, reset ? "after a RST" : "after a FIN");
+            if (reset)
+            {
+                Assert.ThrowsAsync<IOException>(async () => await connection.Transport.Input.ReadAsync().AsTask().WaitAsync(Patience),
+                    "the reset reaches the reader too");
+            }
+            else
+            {
+                var read = await connection.Transport.Input.ReadAsync().AsTask().WaitAsync(Patience);
+                Assert.That(System.Text.Encoding.ASCII.GetString(System.Buffers.BuffersExtensions.ToArray(read.Buffer)), Is.EqualTo("request"),
+                    "what came before the FIN is still there to read");
+                Assert.That(read.IsCompleted, Is.True);
+            }
+            await client.DisposeAsync();
+        }
+    }
+
     [Test]
     public async Task DisposeAsync_closes_gracefully_after_the_data_and_Abort_resets()
     {
