@@ -147,12 +147,17 @@ internal static partial class Shell
     public static (int ExitCode, string Output, string All) InNamespace(string ns, double timeoutSeconds, string? input, params string[] command)
         => Run(timeoutSeconds, input, "ip", Tool.InNamespace(ns, command));
 
-    /// <summary>Pings <paramref name="address"/> from namespace <paramref name="ns"/>; returns (sent, received) from ping's summary line.</summary>
-    public static (int Sent, int Received, string Output) Ping(string ns, string address, int count, double interval, int size = 56, bool v6 = false)
+    /// <summary>
+    /// Pings <paramref name="address"/> from namespace <paramref name="ns"/>; returns (sent, received) from ping's summary line.
+    /// <paramref name="replyWaitSeconds"/> is ping's -W: how long it waits after its last request when no reply has come (once
+    /// one has, ping waits twice the longest round trip it saw, and counts a reply later than that as lost).
+    /// </summary>
+    public static (int Sent, int Received, string Output) Ping(string ns, string address, int count, double interval, int size = 56, bool v6 = false,
+        int replyWaitSeconds = 1)
     {
         string[] command = ["ping", v6 ? "-6" : "-4", "-n", "-q", "-c", count.ToString(), "-i", interval.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "-s", size.ToString(), "-W", "1", address];
-        var (_, _, output) = InNamespace(ns, 30 + count * (interval + 0.05), null, command);
+            "-s", size.ToString(), "-W", replyWaitSeconds.ToString(), address];
+        var (_, _, output) = InNamespace(ns, 30 + replyWaitSeconds + count * (interval + 0.05), null, command);
         var m = PingSummary().Match(output);
         Assert.That(m.Success, Is.True, "no summary line in ping's output:\n" + output);
         return (int.Parse(m.Groups[1].Value), int.Parse(m.Groups[2].Value), output);
