@@ -149,11 +149,13 @@ internal static partial class Shell
 
     /// <summary>
     /// Pings <paramref name="address"/> from namespace <paramref name="ns"/>; returns (sent, received) from ping's summary line.
-    /// <paramref name="replyWaitSeconds"/> is ping's -W: how long it waits after its last request when no reply has come (once
-    /// one has, ping waits twice the longest round trip it saw, and counts a reply later than that as lost).
+    /// <paramref name="replyWaitSeconds"/> is ping's -W: how long it waits after its last request when no reply has come, which
+    /// is the case when the first replies wait for resolution (RFC 826, RFC 4861) on a loaded machine; 5 s is a guard against a
+    /// hang, not a bound on a round trip. Once a reply has come, ping waits twice the longest round trip it saw after its last
+    /// request, and counts a reply later than that as lost.
     /// </summary>
     public static (int Sent, int Received, string Output) Ping(string ns, string address, int count, double interval, int size = 56, bool v6 = false,
-        int replyWaitSeconds = 1)
+        int replyWaitSeconds = 5)
     {
         string[] command = ["ping", v6 ? "-6" : "-4", "-n", "-q", "-c", count.ToString(), "-i", interval.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-s", size.ToString(), "-W", replyWaitSeconds.ToString(), address];

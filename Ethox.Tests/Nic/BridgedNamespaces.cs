@@ -104,9 +104,15 @@ internal sealed class BridgedNamespaces : IDisposable
 
         Shell.WaitForLink(PeerNamespace, PeerInterface);
         Shell.WaitForLink(null, Outer);
+        // The bridge sends a frame out of a port through the port's qdisc, which the link watcher attaches like any
+        // interface's: a port in the forwarding state (set when the port is enabled, not by the link watcher) drops
+        // what it forwards until then, as our own end does.
         foreach (var port in new[] { TowardUs, TowardPeer })
+        {
+            Shell.WaitForLink(BridgeNamespace, port);
             Shell.WaitUntil(() => InBridge("ip", "-d", "link", "show", "dev", port).Contains("bridge_slave state forwarding"), 5,
                 $"bridge port {port} did not reach the forwarding state");
+        }
     }
 
     private static string[] OffloadsOff(string link)
