@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Ethox.Tests.Appliance;
 using Ethox.Tests.Tools;
 using NUnit.Framework;
@@ -28,7 +27,6 @@ internal sealed class BridgedNamespaces : IDisposable
 
     private const string Bridge = "br0", TowardUs = "ours", TowardPeer = "theirs";
     private const string Table = "ethox_loss", Chain = "forward", Counter = "dropped";
-    private const string Arrivals = "ethox_arrivals", Replies = "echo_replies";
 
     private readonly List<Process> _started = [];
 
@@ -132,31 +130,7 @@ internal sealed class BridgedNamespaces : IDisposable
     }
 
     /// <summary>Frames the loss rule has dropped since <see cref="Create"/> (its named counter outlives <see cref="SetLoss"/>).</summary>
-    public long DroppedFrames() => Packets(InBridge("nft", "-j", "list", "counter", "bridge", Table, Counter));
-
-    /// <summary>
-    /// From now on counts the IPv4 echo replies that reach the peer's kernel (at its input hook): also those that come after
-    /// ping stopped waiting, which ping reports lost although no frame was (after its last request ping waits only twice the
-    /// longest round trip it has seen, and a reply late by a scheduling delay comes after that).
-    /// </summary>
-    public void CountArrivingEchoReplies()
-        => Run("nft", $"add table inet {Arrivals}; add counter inet {Arrivals} {Replies}; "
-                      + $"add chain inet {Arrivals} input {{ type filter hook input priority 0; policy accept; }}; "
-                      + $"add rule inet {Arrivals} input icmp type echo-reply counter name {Replies}");
-
-    /// <summary>Echo replies that reached the peer's kernel since <see cref="CountArrivingEchoReplies"/>.</summary>
-    public long ArrivedEchoReplies() => Packets(Run("nft", "-j", "list", "counter", "inet", Arrivals, Replies));
-
-    // The packets of the one counter in nft's JSON answer.
-    private static long Packets(string json)
-    {
-        using var document = JsonDocument.Parse(json);
-        foreach (var item in document.RootElement.GetProperty("nftables").EnumerateArray())
-            if (item.TryGetProperty("counter", out var counter))
-                return counter.GetProperty("packets").GetInt64();
-        Assert.Fail("no counter in nft's answer: " + json);
-        return -1;
-    }
+    public long DroppedFrames() => NftCounter.Packets(InBridge("nft", "-j", "list", "counter", "bridge", Table, Counter));
 
     /// <summary>Runs a command in the peer namespace; it must succeed. Returns its standard output.</summary>
     public string Run(params string[] command) => Tool.Must("ip", Tool.InNamespace(PeerNamespace, command));
