@@ -27,8 +27,9 @@ public class ApplianceLossTests
 
     // An exchange survives one frame in 10 dropped each way with p = 0.81: about 19 of 100 pings are lost, and 40 lie
     // more than five standard deviations out. Resolution (RFC 826) is done before the loss starts, so that a lost
-    // ARP frame cannot stall ping's whole second. The appliance's counter shows loss on the way in, ping's on the way
-    // out, and the bridge's rule counted at least one drop per lost exchange.
+    // ARP frame cannot stall ping's whole second. The appliance's counter shows loss on the way in, the replies that
+    // reached the peer's kernel (Shell.Ping: also those that came after ping stopped waiting) loss on the way out, and
+    // the bridge's rule counted at least one drop per lost exchange.
     [Test]
     public void With_a_bridge_dropping_one_frame_in_10_each_way_ping_still_gets_60_percent_and_the_drops_are_counted()
     {

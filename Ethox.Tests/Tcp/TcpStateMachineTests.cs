@@ -78,6 +78,21 @@ public class TcpStateMachineTests
         Assert.That(s.App.Connected, Is.EqualTo(1));
     }
 
+    // RFC 9293 §3.10.7.4: the peer's SYN-ACK again after we are established (our ACK of it lost, or dropped by the
+    // peer's full accept queue) is not acceptable and is answered with an ACK, which completes the peer's handshake.
+    [Test]
+    public void Established_active_opener_answers_a_retransmitted_syn_ack_with_an_ack()
+    {
+        var s = new TcpScript();
+        s.Connect();
+        s.Tick();
+        var again = s.Segment(TcpFlags.Syn | TcpFlags.Ack) with { SequenceNumber = s.PeerIss, MaxSegmentSize = 1460, SackPermitted = true, WindowScale = 7 };
+        var ack = TcpScript.Single(s.Send(again), TcpFlags.Ack);
+        Assert.That(ack.Ack, Is.EqualTo(s.PeerNext));
+        Assert.That(ack.Has(TcpFlags.Syn), Is.False);
+        Assert.That(s.State, Is.EqualTo(TcpState.Established));
+    }
+
     [Test]
     public void Active_close_goes_fin_wait_1_fin_wait_2_time_wait_then_the_slot_is_free()
     {
