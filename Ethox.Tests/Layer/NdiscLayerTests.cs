@@ -84,12 +84,8 @@ public class NdiscLayerTests
     [Test]
     public void Router_advertisement_configures_a_global_address_and_a_default_route()
     {
-        var (hostLink, peerLink) = Ethox.Nic.Pipe.CreatePair(16);
-        var host = new TestHost(TwoHosts.MacA);
-        var peer = new RawPeer(peerLink);
+        var (hostLink, host, peer) = AutoconfiguringHost();
         var now = Instant.Zero;
-        host.Ip.EnableAutoconfiguration(now);
-        host.Poll(hostLink, now);
         now += Duration.FromSeconds(1);
         host.Poll(hostLink, now);
         host.Poll(hostLink, now);
@@ -97,7 +93,7 @@ public class NdiscLayerTests
         Assert.That(sent, Is.EqualTo(new[] { Icmpv6Type.NeighborSolicitation, Icmpv6Type.RouterSolicitation }), "DAD for the link-local address, then RS");
         var prefix = new NdiscPrefixInformation(64, OnLink: true, Autonomous: true, ValidLifetime: 3600, PreferredLifetime: 1800, Ipv6Address.Parse("2001:db8:1::"));
         var ra = NdiscRepr.RouterAdvertisement(64, 0, 1800, 0, 0, RawPeer.Mac) with { Prefix = prefix, Mtu = 1400 };
-        peer.Inject(RawPeer.Ndisc(ra, RawPeer.LinkLocal, Ipv6Address.LinkLocalAllNodes, EthernetAddress.FromIpv6Multicast(Ipv6Address.LinkLocalAllNodes)), now);
+        InjectToAllNodes(peer, ra, RawPeer.LinkLocal, now);
         host.Poll(hostLink, now);
         var global = new Ipv6Address(Ipv6Address.Parse("2001:db8:1::").High, Ipv6Address.InterfaceIdFromMac(TwoHosts.MacA));
         Assert.That(host.Ip.Addresses.ToArray().Select(a => a.Address), Does.Contain((IpAddress)global));
@@ -118,21 +114,29 @@ public class NdiscLayerTests
     // it out of that list; the list holds routers learned from advertisements, not gateways the user configured.
     private static void InjectUnsolicitedAdvertisement(RawPeer peer, Ipv6Address target, Instant now)
     {
-        var na = NdiscRepr.NeighborAdvertisement(NdiscNeighborFlags.Override, target, RawPeer.Mac);
-        peer.Inject(RawPeer.Ndisc(na, target, Ipv6Address.LinkLocalAllNodes, EthernetAddress.FromIpv6Multicast(Ipv6Address.LinkLocalAllNodes)), now);
+        InjectToAllNodes(peer, NdiscRepr.NeighborAdvertisement(NdiscNeighborFlags.Override, target, RawPeer.Mac), target, now);
+    }
+
+    private static void InjectToAllNodes(RawPeer peer, NdiscRepr message, Ipv6Address source, Instant now)
+        => peer.Inject(RawPeer.Ndisc(message, source, Ipv6Address.LinkLocalAllNodes, EthernetAddress.FromIpv6Multicast(Ipv6Address.LinkLocalAllNodes)), now);
+
+    // A host with autoconfiguration on, polled once at time zero, on end A of a pipe; the test's raw peer on end B.
+    private static (Ethox.Nic.PipeEnd Link, TestHost Host, RawPeer Peer) AutoconfiguringHost()
+    {
+        var (hostLink, peerLink) = Ethox.Nic.Pipe.CreatePair(16);
+        var host = new TestHost(TwoHosts.MacA);
+        host.Ip.EnableAutoconfiguration(Instant.Zero);
+        host.Poll(hostLink, Instant.Zero);
+        return (hostLink, host, new RawPeer(peerLink));
     }
 
     [Test]
     public void Advertisement_without_the_router_flag_removes_a_learned_default_router()
     {
-        var (hostLink, peerLink) = Ethox.Nic.Pipe.CreatePair(16);
-        var host = new TestHost(TwoHosts.MacA);
-        var peer = new RawPeer(peerLink);
+        var (hostLink, host, peer) = AutoconfiguringHost();
         var now = Instant.Zero;
-        host.Ip.EnableAutoconfiguration(now);
-        host.Poll(hostLink, now);
         var ra = NdiscRepr.RouterAdvertisement(64, 0, 1800, 0, 0, RawPeer.Mac);
-        peer.Inject(RawPeer.Ndisc(ra, RawPeer.LinkLocal, Ipv6Address.LinkLocalAllNodes, EthernetAddress.FromIpv6Multicast(Ipv6Address.LinkLocalAllNodes)), now);
+        InjectToAllNodes(peer, ra, RawPeer.LinkLocal, now);
         host.Poll(hostLink, now);
         var remote = Ipv6Address.Parse("2001:db8:99::1");
         Assert.That(host.Ip.Routes.TryLookup(remote, now, out _), Is.True, "learned from the advertisement");
