@@ -8,13 +8,15 @@
 # 198.18.0.0/15 only; namespaces deleted on exit.
 #
 #   sudo Ethox.Bench/kestrel-rps.sh          # RUNS=3 SECONDS_PER_RUN=10 CONNECTIONS=64 PATHS="/hello /bytes/16384"
-#   ETHOX_ARGS="--mmap" sudo -E Ethox.Bench/kestrel-rps.sh     # more options of ethox-kestrel (--mmap, --receive-buffer N)
+#   ETHOX_ARGS="--mmap" sudo -E Ethox.Bench/kestrel-rps.sh     # options of ethox-kestrel (--mmap, --receive-buffer N,
+#                                                              # --busy-poll USEC); default "--busy-poll 50"
 set -euo pipefail
 [ "$(id -u)" -eq 0 ] || { echo "kestrel-rps.sh: needs root (namespaces, raw sockets)"; exit 1; }
 command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }
 for tool in ip wrk curl; do command -v "$tool" >/dev/null || { echo "kestrel-rps.sh: $tool is missing"; exit 1; }; done
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+ethox_args=${ETHOX_ARGS---busy-poll 50}
 runs=${RUNS:-3} duration=${SECONDS_PER_RUN:-10} connections=${CONNECTIONS:-64} paths=${PATHS:-/hello /bytes/16384}
 tag=$$
 ns_app="ethoxrps-$tag-app" ns_peer="ethoxrps-$tag-peer" if_app="exr${tag}a" if_peer="exr${tag}b"
@@ -45,7 +47,7 @@ ip -n "$ns_peer" link set "$if_peer" up
 
 # Ethox has a MAC of its own on the app's veth end (received promiscuously); the kernel keeps the interface's.
 ip netns exec "$ns_app" dotnet "$root/samples/Ethox.Kestrel/bin/Release/net10.0/ethox-kestrel.dll" --iface "$if_app" \
-  --ip "$ethox_v4/24" --mac 02:00:5e:10:00:01 --port 8080 --kernel "$kernel_v4:8081" --max-connections 1024 ${ETHOX_ARGS:-} >"$log" 2>&1 &
+  --ip "$ethox_v4/24" --mac 02:00:5e:10:00:01 --port 8080 --kernel "$kernel_v4:8081" --max-connections 1024 $ethox_args >"$log" 2>&1 &
 app_pid=$!
 for _ in $(seq 1 100); do grep -q "serving on" "$log" && break; sleep 0.2; done
 grep -q "serving on" "$log" || { cat "$log"; echo "kestrel-rps.sh: the app did not start"; exit 1; }
@@ -55,14 +57,15 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] :
 in_peer curl -sS --fail --max-time 10 "http://$ethox_v4:8080/hello" >/dev/null
 in_peer curl -sS --fail --max-time 10 "http://$kernel_v4:8081/hello" >/dev/null
 
-echo "wrk -t2 -c$connections -d${duration}s, $runs runs per transport, alternating; $(nproc) CPUs (shared: figures under load)"
+echo "wrk -t2 -c$connections -d${duration}s, $runs runs per transport, alternating; $(nproc) CPUs (shared: figures under load); ethox-kestrel ${ethox_args:-(no options)}"
 declare -A results
 for path in $paths; do
   for run in $(seq 1 "$runs"); do
     for transport in ethox kernel; do
       if [ "$transport" = ethox ]; then url="http://$ethox_v4:8080$path"; else url="http://$kernel_v4:8081$path"; fi
-      # Warm-up of 2 s (JIT, connections), then the measured run.
-      in_peer wrk -t2 -c"$connections" -d2s "$url" >/dev/null
+      # A warm-up (connections; the JIT: 5 s the first time, as the tiered JIT takes seconds to finish the hot paths), then
+      # the measured run.
+      in_peer wrk -t2 -c"$connections" -d"$([ "$run" = 1 ] && echo 5 || echo 2)s" "$url" >/dev/null
       out=$(in_peer wrk -t2 -c"$connections" -d"${duration}s" "$url")
       rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
       errors=$(awk '/Non-2xx|Socket errors/ { print }' <<<"$out" | tr '\n' ' ')

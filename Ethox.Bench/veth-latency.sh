@@ -19,6 +19,7 @@
 #   --seconds N   tcp_rr.py duration (5)
 #   --busy N      --busy-poll microseconds for the busy modes (200)
 #   --idle N      seconds of idleness over which the appliance's CPU is taken (3)
+#   --modes LIST  the Ethox modes to run, comma-separated (socket,mmap,socket-busy,mmap-busy)
 #   --aot         run the appliance's NativeAOT build (published first) instead of the JIT build
 #   --no-install  do not apt-get anything
 #   --summary DIR run nothing: print the summary of an earlier run's logs in DIR again
@@ -28,6 +29,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/veth-common.sh"
 passes=3 count=50000 seconds=5 busy=200 idle=3
+modes=(socket mmap socket-busy mmap-busy)
 while [ $# -gt 0 ]; do
   case "$1" in
     --passes) passes=$2; shift 2 ;;
@@ -35,10 +37,10 @@ while [ $# -gt 0 ]; do
     --seconds) seconds=$2; shift 2 ;;
     --busy) busy=$2; shift 2 ;;
     --idle) idle=$2; shift 2 ;;
+    --modes) IFS=, read -r -a modes <<< "$2"; shift 2 ;;
     *) vt_option "$@"; shift "$vt_shifted" ;;
   esac
 done
-modes=(socket mmap socket-busy mmap-busy)
 places=(split shared)
 mode_options() {
   case "$1" in
@@ -51,7 +53,7 @@ mode_options() {
 
 vt_begin latency "iputils-ping socat iproute2 nftables util-linux python3" dotnet ping socat taskset ip nft python3
 if [ -z "$summary_of" ]; then
-  echo "busy=$busy" > "$logs/params.sh"
+  { echo "busy=$busy"; declare -p modes; } > "$logs/params.sh"
   hz=$(getconf CLK_TCK)
 
   vt_pair E 198.18.40 on none

@@ -79,10 +79,11 @@ public sealed class EthoxHost : IDisposable, IAsyncDisposable
             TunTapDevice tunTap => tunTap.FileDescriptor,
             _ => -1,
         };
+        var busyPoll = Duration.FromMicroseconds(options.BusyPoll.Ticks / TimeSpan.TicksPerMicrosecond);
         return new EthoxHost(options, (core, channel) => capabilities.Medium == Medium.Ethernet
             ? new HostLoop<TDevice, EthernetLayer<IpLayer<Transports>>>(device, descriptor,
-                new(core.Ethernet!, new(core.Ip, core.CreateTransports())), core, channel, options.Batch)
-            : new HostLoop<TDevice, IpLayer<Transports>>(device, descriptor, new(core.Ip, core.CreateTransports()), core, channel, options.Batch),
+                new(core.Ethernet!, new(core.Ip, core.CreateTransports())), core, channel, options.Batch, busyPoll)
+            : new HostLoop<TDevice, IpLayer<Transports>>(device, descriptor, new(core.Ip, core.CreateTransports()), core, channel, options.Batch, busyPoll),
             capabilities);
     }
 
@@ -102,6 +103,8 @@ public sealed class EthoxHost : IDisposable, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(o.AcceptAnyBacklog, 1, nameof(o.AcceptAnyBacklog));
         CheckTimeout(o.ConnectTimeout, nameof(o.ConnectTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThan(o.StopTimeout, TimeSpan.Zero, nameof(o.StopTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(o.BusyPoll, TimeSpan.Zero, nameof(o.BusyPoll));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(o.BusyPoll, TimeSpan.FromSeconds(1), nameof(o.BusyPoll));
     }
 
     /// <summary>The options the host was built with (changing them afterwards has no effect).</summary>

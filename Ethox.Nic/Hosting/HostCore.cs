@@ -102,12 +102,13 @@ internal sealed partial class HostCore
         => new(new TcpLayer<HostTcpHandler>(Tcp, new HostTcpHandler(this)), new UdpLayer<HostUdpHandler>(Udp, new HostUdpHandler(this)), default);
 
     /// <summary>Starts a turn of the loop at <paramref name="now"/>: withdraws cancelled requests, then takes new ones.</summary>
-    public void BeginTurn(Instant now)
+    public int BeginTurn(Instant now)
     {
+        int n = 0;
         Now = now;
         _counters.LoopTurns++;
         TakeCancellations();
-        for (int n = 0; n < RequestsPerTurn && _channel.TryDequeue(out var operation); n++)
+        for (; n < RequestsPerTurn && _channel.TryDequeue(out var operation); n++)
         {
             _counters.Requests++;
             if (operation.CancelRequested)
@@ -119,6 +120,7 @@ internal sealed partial class HostCore
             operation.Run(this);
         }
         if (_channel.StopRequested && !_stopping) BeginStop();
+        return n;
     }
 
     /// <summary>Ends a turn: notes the thread's allocations, and finishes a stop once every connection is closed or its time is up.</summary>

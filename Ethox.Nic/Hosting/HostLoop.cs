@@ -27,10 +27,12 @@ internal sealed class HostLoop<TDevice, TStack> : HostLoop
     private readonly int _batch;
     private readonly HostCore _core;
     private readonly CommandChannel _channel;
+    private readonly Duration _busyPollWindow;
     private TStack _stack;
 
-    public HostLoop(TDevice device, int descriptor, TStack stack, HostCore core, CommandChannel channel, int batch)
+    public HostLoop(TDevice device, int descriptor, TStack stack, HostCore core, CommandChannel channel, int batch, Duration busyPollWindow)
     {
+        _busyPollWindow = busyPollWindow;
         _device = device;
         _deviceTimers = device as ITimed;
         _descriptor = descriptor;
@@ -42,15 +44,20 @@ internal sealed class HostLoop<TDevice, TStack> : HostLoop
 
     public override void Run()
     {
+        var busyPoll = new BusyPoll(_busyPollWindow, Instant.Now);
         while (true)
         {
             var now = Instant.Now;
-            _core.BeginTurn(now);
+            int requests = _core.BeginTurn(now);
             int moved = _device.Receive(_batch, ref _stack, now);
             moved += _device.Transmit(_batch, ref _stack, now);
             _core.EndTurn();
             if (_core.Finished) return;
+            if (moved + requests > 0) busyPoll.Moved(now);
             if (moved > 0 || _core.HasQueuedDatagrams) continue;
+            // A request that moved no frame (a read of data already here, a listen) still means an application at work,
+            // whose next request (the response to what it read) comes soon: EthoxHostOptions.BusyPoll waits for it awake.
+            if (busyPoll.TrySpin(now)) continue;
             var deadline = Instant.Min(_stack.NextDeadline(), _core.StopDeadline);
             if (_deviceTimers is not null) deadline = Instant.Min(deadline, _deviceTimers.NextDeadline());
             var wait = deadline == Instant.Never ? Duration.FromMicroseconds(-1) : deadline - Instant.Now;

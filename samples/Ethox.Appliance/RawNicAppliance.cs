@@ -367,8 +367,7 @@ internal sealed class RawNicAppliance : IDisposable
         where TDevice : IDevice where TStack : IRecv<RawPacket>, ISend<RawPacket>, ITimed
     {
         var until = Options.RunFor is { } runFor ? Instant.Now + runFor : Instant.Never;
-        var busyPoll = Options.BusyPoll;
-        var lastFrame = Instant.Now;
+        var busyPoll = new BusyPoll(Options.BusyPoll, Instant.Now);
         while (!_stop)
         {
             var now = Instant.Now;
@@ -376,18 +375,10 @@ internal sealed class RawNicAppliance : IDisposable
             int received = device.Receive(Batch, ref stack, now);
             int sent = device.Transmit(Batch, ref stack, now);
             if (received == Batch || sent == Batch) continue; // more is waiting
-            if (received + sent > 0) lastFrame = now;
+            if (received + sent > 0) busyPoll.Moved(now);
             var deadline = Instant.Min(Instant.Min(stack.NextDeadline(), Services.NextWake(now)), until);
             if (faultsDue is not null) deadline = Instant.Min(deadline, faultsDue());
-            // --busy-poll: for a while after the last frame, look again at once instead of sleeping, so that the next
-            // frame is taken without a wake-up (a system call and a thread switch, some microseconds each way). Between
-            // two looks the CPU goes to any other thread ready on it (sched_yield): a peer on the same CPU, whose answer
-            // is what we wait for, runs at once instead of at the end of our time slice.
-            if (now - lastFrame < busyPoll)
-            {
-                Thread.Yield();
-                continue;
-            }
+            if (busyPoll.TrySpin(now)) continue; // --busy-poll (BusyPoll says why)
             var timeout = Duration.Min(deadline - Instant.Now, StopCheckInterval);
             if (received + sent == 0 && timeout < IdleWait) timeout = IdleWait;
             if (timeout > Duration.Zero) wait(timeout);

@@ -27,6 +27,8 @@ internal sealed class KestrelOptions
           --receive-buffer N   the packet socket's receive buffer in bytes (default 8 MiB): frames that arrive
                                while it is full are dropped by the kernel and cost a retransmission
           --mmap               PACKET_MMAP rings (256 frames each way) instead of one system call per frame
+          --busy-poll USEC     the host's thread keeps looking for frames and requests for USEC microseconds
+                               after the last one before it sleeps (default 0: it sleeps at once)
           --duration SEC       stop after SEC seconds
           --help               this text
         """;
@@ -40,6 +42,7 @@ internal sealed class KestrelOptions
     public int MaxConnections { get; private set; } = 1024;
     public int ReceiveBufferBytes { get; private set; } = 8 << 20;
     public bool Mmap { get; private set; }
+    public int BusyPollMicroseconds { get; private set; }
     public double? Duration { get; private set; }
     public bool Help { get; private set; }
 
@@ -98,6 +101,10 @@ internal sealed class KestrelOptions
                 case "--receive-buffer":
                     if (!TryInt(value, 65536, 1 << 30, out int bytes)) return Fail($"--receive-buffer: '{value}' is not a number of bytes from 65536 to 1073741824", out error);
                     options.ReceiveBufferBytes = bytes;
+                    break;
+                case "--busy-poll":
+                    if (!TryInt(value, 0, 1_000_000, out int micros)) return Fail($"--busy-poll: '{value}' is not a number of microseconds from 0 to 1000000", out error);
+                    options.BusyPollMicroseconds = micros;
                     break;
                 case "--duration":
                     if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) || !(seconds > 0))

@@ -60,6 +60,7 @@ namespace Ethox.Kestrel
                 Mac = options.Mac ?? nic.HardwareAddress,
                 MaxConnections = options.MaxConnections,
                 ThreadName = "ethox-kestrel",
+                BusyPoll = TimeSpan.FromMicroseconds(options.BusyPollMicroseconds),
             };
             foreach (var address in options.Addresses) hostOptions.Addresses.Add(address);
             foreach (var gateway in options.Gateways) hostOptions.Gateways.Add(gateway);
