@@ -66,9 +66,10 @@ public sealed class EthoxHostOptions
     /// <summary>
     /// How long the host's thread keeps looking for frames and requests, awake, after the last of them (zero, the default:
     /// it sleeps at once; at most a second). A request and its response then cost no wake-up of the host's thread: with
-    /// Kestrel on two CPUs, 50 µs took the host from 0.5 sleeps per HTTP request to 0.005 and its requests per second up
-    /// 10–30 % (docs/performance.md). Between two looks it yields the CPU to any thread ready there, so it takes no CPU from
-    /// the application; idle, it costs this long of spinning after the last activity, then nothing. See <see cref="Ethox.Nic.BusyPoll"/>.
+    /// Kestrel on two CPUs, 50 µs took the host from 0.15–0.5 sleeps per HTTP request to 0.005, and <c>/hello</c> from
+    /// about even with the socket transport to 1.06–1.28× (docs/performance.md). Between two looks it yields the CPU to
+    /// any thread ready there, so it gives way to the application's threads; idle, it costs this long of spinning after the
+    /// last activity, then nothing. See <see cref="Ethox.Nic.BusyPoll"/>.
     /// </summary>
     public TimeSpan BusyPoll { get; set; }
     /// <summary>The name of the host's thread.</summary>
