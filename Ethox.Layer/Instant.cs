@@ -76,6 +76,8 @@ public readonly record struct Duration(long Microseconds) : IComparable<Duration
     public static Duration FromMilliseconds(long ms) => new(Saturate((Int128)ms * 1000));
     /// <summary>From seconds.</summary>
     public static Duration FromSeconds(long s) => new(Saturate((Int128)s * 1_000_000));
+    /// <summary>From a <see cref="TimeSpan"/>, to the whole microsecond (toward zero).</summary>
+    public static Duration FromTimeSpan(TimeSpan span) => new(span.Ticks / TimeSpan.TicksPerMicrosecond);
     /// <summary>Whole milliseconds.</summary>
     public long Milliseconds => Microseconds / 1000;
     /// <summary>As a <see cref="TimeSpan"/>.</summary>

@@ -79,7 +79,7 @@ public sealed class EthoxHost : IDisposable, IAsyncDisposable
             TunTapDevice tunTap => tunTap.FileDescriptor,
             _ => -1,
         };
-        var busyPoll = Duration.FromMicroseconds(options.BusyPoll.Ticks / TimeSpan.TicksPerMicrosecond);
+        var busyPoll = Duration.FromTimeSpan(options.BusyPoll);
         return new EthoxHost(options, (core, channel) => capabilities.Medium == Medium.Ethernet
             ? new HostLoop<TDevice, EthernetLayer<IpLayer<Transports>>>(device, descriptor,
                 new(core.Ethernet!, new(core.Ip, core.CreateTransports())), core, channel, options.Batch, busyPoll)

@@ -61,7 +61,7 @@ internal sealed partial class HostCore
         };
         Udp = new UdpEndpoint();
         _connectionOptions = new TcpConnectionOptions { Nagle = !options.NoDelay, KeepAlive = options.KeepAlive };
-        _stopTimeout = Duration.FromMicroseconds(options.StopTimeout.Ticks / 10);
+        _stopTimeout = Duration.FromTimeSpan(options.StopTimeout);
         Now = now;
         _sendBytes = options.SendBufferSize;
         _receiveBytes = options.ReceiveBufferSize;

@@ -32,7 +32,6 @@ internal sealed class HostLoop<TDevice, TStack> : HostLoop
 
     public HostLoop(TDevice device, int descriptor, TStack stack, HostCore core, CommandChannel channel, int batch, Duration busyPollWindow)
     {
-        _busyPollWindow = busyPollWindow;
         _device = device;
         _deviceTimers = device as ITimed;
         _descriptor = descriptor;
@@ -40,6 +39,7 @@ internal sealed class HostLoop<TDevice, TStack> : HostLoop
         _core = core;
         _channel = channel;
         _batch = batch;
+        _busyPollWindow = busyPollWindow;
     }
 
     public override void Run()
