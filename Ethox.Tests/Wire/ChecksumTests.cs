@@ -58,6 +58,30 @@ public class ChecksumTests
     }
 
     [Test]
+    public void Copy_and_sum_is_exact_at_every_destination_alignment()
+    {
+        // The copy first brings the destination to a vector boundary when an even number of bytes gets it there (the
+        // head is copied and summed alone); every alignment and both parities of the source are checked, at lengths
+        // around the one from which it does so.
+        var rng = new Random(1624);
+        var source = new byte[66_000];
+        rng.NextBytes(source);
+        var destination = new byte[66_200];
+        foreach (int len in new[] { 64, 255, 256, 257, 300, 511, 1448, 8948, 65_483 })
+            for (int sourceOffset = 0; sourceOffset < 2; sourceOffset++)
+                for (int at = 0; at < 64; at++)
+                {
+                    Array.Fill(destination, (byte)0x5A, 0, Math.Min(destination.Length, at + len + 64));
+                    Assert.That(Checksum.TryCopyAndSum(source.AsSpan(sourceOffset, len), destination.AsSpan(at), out ushort sum), Is.True);
+                    string where = $"length {len}, source offset {sourceOffset}, destination offset {at}";
+                    Assert.That((ushort)~sum, Is.EqualTo(Reference(source.AsSpan(sourceOffset, len))), "sum, " + where);
+                    Assert.That(destination.AsSpan(at, len).SequenceEqual(source.AsSpan(sourceOffset, len)), Is.True, "copy, " + where);
+                    Assert.That(destination[at + len], Is.EqualTo(0x5A), "nothing written past the copy, " + where);
+                    if (at > 0) Assert.That(destination[at - 1], Is.EqualTo(0x5A), "nothing written before the copy, " + where);
+                }
+    }
+
+    [Test]
     public void Copy_and_sum_refuses_a_short_destination_and_writes_nothing()
     {
         var destination = new byte[9];
