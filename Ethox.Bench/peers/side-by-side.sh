@@ -8,7 +8,8 @@
 #   - gVisor's netstack (Debian's golang-gvisor-gvisor-dev): two stacks over gVisor's link/pipe,
 #     `peers/gvisor` in mode `pipe`, GOMAXPROCS=1, the same MTUs;
 #   - the Linux kernel: iperf3 client and server over `lo` in a network namespace of this script's own;
-#   - a memory copy: `Ethox.Bench memcpy`, 64 KiB chunks into a 256 KiB ring.
+#   - a memory copy: `Ethox.Bench memcpy`, 64 KiB chunks into a 256 KiB ring;
+#   - Ethox's ceiling: `Ethox.Bench copies`, the three copies of tcpbulk's payload at MTU 65535 without TCP.
 # Every process is pinned to one CPU (taskset -c CPU). The peers run interleaved, PASSES times, and the
 # summary gives medians over every counted round of every pass, with the load (uptime) seen during the run.
 #
@@ -130,6 +131,7 @@ else
   for pass in $(seq "$passes"); do
     echo "== pass $pass of $passes"
     pin dotnet "$bench" memcpy --rounds 20 > "$logs/memcpy.$pass.log"
+    pin dotnet "$bench" copies --mtu 65535 --mib 512 --rounds 20 > "$logs/copies.$pass.log"
     for mtu in "${mtus[@]}"; do
       echo "   Ethox tcpbulk, MTU $mtu, tiered JIT"
       pin dotnet "$bench" tcpbulk --mtu "$mtu" --mib "$mib" --rounds "$tiered_rounds" --warmup-seconds "$tiered_warmup" > "$logs/ethox-tiered.$mtu.$pass.log"
@@ -174,6 +176,12 @@ kn=$(kernel_intervals "$logs"/kernel.*.log | wc -l)
 mem=$(cat "$logs"/memcpy.*.log | awk '$1 == "round" { print $3 }' | median)
 memn=$(cat "$logs"/memcpy.*.log | awk '$1 == "round"' | wc -l)
 memgbit=$(awk -v m="$mem" 'BEGIN { printf "%.1f", m * 8 }')
+# tcpbulk's three copies without TCP (Ethox.Bench copies), its ceiling; runs from before that mode have no such logs.
+copies=nan copiesn=0
+if compgen -G "$logs/copies.*.log" >/dev/null; then
+  copies=$(cat "$logs"/copies.*.log | awk '$1 == "round" { print $3 }' | median)
+  copiesn=$(cat "$logs"/copies.*.log | awk '$1 == "round"' | wc -l)
+fi
 # best_of NAME: the MTU at which the associative array NAME has its highest median.
 best_of() { local -n figures=$1; local mtu top=; for mtu in "${mtus[@]}"; do
   if [ -z "$top" ] || awk -v a="${figures[$mtu]}" -v b="${figures[$top]}" 'BEGIN { exit !(a > b) }'; then top=$mtu; fi; done; echo "$top"; }
@@ -200,8 +208,12 @@ tb=$(best_of tw) fb=$(best_of fw) gb=$(best_of gw)
   row "kernel over lo, iperf3 -c and -s" "$lo_mtu" "$(f2 "$kw")" "n/a" "$kn s" "$(ratio "${tw[$tb]}" "$kw")" "$(ratio "${fw[$fb]}" "$kw")"
   row "memcpy 64 KiB chunks, $(awk -v m="$mem" 'BEGIN { printf "%.1f GB/s", m }')" "-" "$memgbit" "-" "$memn rounds" \
     "$(ratio "${tw[$tb]}" "$memgbit")" "$(ratio "${fw[$fb]}" "$memgbit")"
+  if [ "$copiesn" -gt 0 ]; then
+    row "Ethox's three copies alone (copies)" "65535" "$(f2 "$copies")" "-" "$copiesn rounds" \
+      "$(ratio "${tw[65535]}" "$copies")" "$(ratio "${fw[65535]}" "$copies")"
+  fi
   echo "tiered/it, no-tier/it: Ethox (tiered JIT; TieredCompilation=0) divided by that row, by wall clock: Ethox at the"
-  echo "same MTU for gVisor; at its best MTU for the kernel and memcpy (tiered: $tb, TieredCompilation=0: $fb)."
+  echo "same MTU for gVisor and the copies; at its best MTU for the kernel and memcpy (tiered: $tb, TieredCompilation=0: $fb)."
   echo
   echo "Best MTU each: Ethox tiered $tb ($(f2 "${tw[$tb]}") Gbit/s), Ethox TieredCompilation=0 $fb ($(f2 "${fw[$fb]}")), gVisor $gb ($(f2 "${gw[$gb]}"))"
   echo "Ethox / gVisor, each at its best MTU: tiered $(ratio "${tw[$tb]}" "${gw[$gb]}"), TieredCompilation=0 $(ratio "${fw[$fb]}" "${gw[$gb]}") by wall clock;" \
