@@ -101,6 +101,10 @@ internal sealed partial class HostCore
     /// </summary>
     public void OnUdpTransmit(UdpPacket packet)
     {
+        // A datagram that needs fragmenting waits while the fragmenter still holds another (whose next hop is being
+        // resolved): the IP layer would refuse it, and the refusal is no error of the caller's. Order is kept.
+        if (_sendHead is { } head && Ip.Fragmenter is { HasPending: true }
+            && head.Data.Length > packet.MaxPayload(head.Remote.Address)) return;
         if (TakeQueuedDatagram() is not { } send) return;
         ushort port = _udpSockets[send.Socket.Index].Port;
         if (!CallerMemory.TryGetSpan(send, send.Data, out var data)) send.Complete(HostFailure.BadBuffer);

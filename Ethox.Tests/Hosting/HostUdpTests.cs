@@ -81,6 +81,32 @@ public class HostUdpTests
     }
 
     [Test]
+    public async Task Large_datagrams_sent_together_wait_for_the_fragmenter_instead_of_failing()
+    {
+        // The first goes into the fragmenter while B's address is still being resolved; the others, which need it too,
+        // wait their turn in the send queue instead of failing as unreachable (RFC 1122 §3.3.5: a host fragments).
+        await using var pair = new HostPair();
+        await using var a = await pair.A.BindUdpAsync();
+        await using var b = await pair.B.BindUdpAsync(5000);
+        var sends = new Task<int>[4];
+        var data = new byte[sends.Length][];
+        for (int i = 0; i < sends.Length; i++)
+        {
+            data[i] = new byte[4000 + i];
+            new Random(i).NextBytes(data[i]);
+        }
+        for (int i = 0; i < sends.Length; i++) sends[i] = a.SendToAsync(data[i], new IPEndPoint(HostPair.AddressB, 5000)).AsTask();
+        var sent = await Task.WhenAll(sends).WaitAsync(Patience);
+        for (int i = 0; i < sends.Length; i++) Assert.That(sent[i], Is.EqualTo(data[i].Length));
+        var buffer = new byte[10000];
+        for (int i = 0; i < sends.Length; i++)
+        {
+            int n = (await b.ReceiveFromAsync(buffer).AsTask().WaitAsync(Patience)).ReceivedBytes;
+            Assert.That(buffer.AsSpan(0, n).SequenceEqual(data[i]), Is.True, $"datagram {i}, in order");
+        }
+    }
+
+    [Test]
     public async Task Receive_timeout_fails_with_timed_out_and_cancellation_with_OperationCanceledException()
     {
         await using var pair = new HostPair();
