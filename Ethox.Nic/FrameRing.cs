@@ -13,7 +13,7 @@ namespace Ethox.Nic;
 /// Free buffers wait on a stack, so the next frame is written into the buffer freed last, still warm in the cache from
 /// the frame just read out of it (a driver's page pool recycles pages the same way). Handed out in ring order instead,
 /// 256 buffers of 64 KiB cycle through 16 MiB that no cache holds, however few frames are in flight: two stacks over a
-/// pipe at MTU 65535 ran at half the speed.
+/// pipe at MTU 65535 ran at two thirds of the speed.
 /// </remarks>
 internal sealed class FrameRing
 {
