@@ -217,15 +217,9 @@ public static class Checksum
         if (length >= VectorMinimum)
         {
             if (Vector256.IsHardwareAccelerated)
-            {
-                if (TCopy.Copies) total = AlignDestination<TCopy>(ref start, ref destination, length, 32, ref offset);
-                total += SumVectors<Lanes256, Vector256<uint>, TCopy>(ref start, ref destination, length, ref offset);
-            }
+                total = SumVectors<Lanes256, Vector256<uint>, TCopy>(ref start, ref destination, length, ref offset);
             else if (Vector128.IsHardwareAccelerated)
-            {
-                if (TCopy.Copies) total = AlignDestination<TCopy>(ref start, ref destination, length, 16, ref offset);
-                total += SumVectors<Lanes128, Vector128<uint>, TCopy>(ref start, ref destination, length, ref offset);
-            }
+                total = SumVectors<Lanes128, Vector128<uint>, TCopy>(ref start, ref destination, length, ref offset);
         }
         return total + SumTail<TCopy>(ref start, ref destination, length, offset);
     }
@@ -285,8 +279,8 @@ public static class Checksum
 
     private const nuint VectorMinimum = 64;
 
-    // The vector part of the sum, for one vector width: whole vectors from offset on, leaving offset at the first byte
-    // not summed (fewer than a vector's). Generic over the width so that one loop serves 256-bit and 128-bit vectors; the
+    // The vector part of the sum, for one vector width: whole vectors from offset on (when copying, after a head that
+    // aligns the destination to the width), leaving offset at the first byte not summed (fewer than a vector's). Generic over the width so that one loop serves 256-bit and 128-bit vectors; the
     // JIT compiles it once per width (struct type arguments are never shared), with the width's operations inlined.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong SumVectors<TLanes, TVector, TCopy>(ref byte start, ref byte destination, nuint length, ref nuint offset)
@@ -296,7 +290,7 @@ public static class Checksum
     {
         // Each 32-bit lane gains two 16-bit halves per vector (< 2^17). A chunk of 8192 vectors keeps the lanes of both
         // accumulators together below 2^30, so even the sum of their lanes in pairs stays below 2^32.
-        ulong total = 0;
+        ulong total = TCopy.Copies ? AlignDestination<TCopy>(ref start, ref destination, length, VectorSize<TVector>(), ref offset) : 0;
         while (length - offset >= VectorSize<TVector>())
         {
             TVector acc0 = default, acc1 = default;

@@ -46,11 +46,7 @@ public class ChecksumTests
         foreach (int len in lengths)
         {
             Array.Fill(destination, (byte)0xA5);
-            Assert.That(Checksum.TryCopyAndSum(source.AsSpan(1, len), destination.AsSpan(5), out ushort sum), Is.True);
-            Assert.That((ushort)~sum, Is.EqualTo(Reference(source.AsSpan(1, len))), $"sum, length {len}");
-            Assert.That(destination.AsSpan(5, len).SequenceEqual(source.AsSpan(1, len)), Is.True, $"copy, length {len}");
-            Assert.That(destination[5 + len], Is.EqualTo(0xA5), $"nothing written past the copy, length {len}");
-            Assert.That(destination[4], Is.EqualTo(0xA5), $"nothing written before the copy, length {len}");
+            AssertCopiedAndSummed(source.AsSpan(1, len), destination, 5, 0xA5, $"length {len}");
         }
         Array.Fill(source, (byte)0xFF); // worst case for lane overflow
         Checksum.TryCopyAndSum(source, destination, out ushort ones);
@@ -72,13 +68,20 @@ public class ChecksumTests
                 for (int at = 0; at < 64; at++)
                 {
                     Array.Fill(destination, (byte)0x5A, 0, Math.Min(destination.Length, at + len + 64));
-                    Assert.That(Checksum.TryCopyAndSum(source.AsSpan(sourceOffset, len), destination.AsSpan(at), out ushort sum), Is.True);
-                    string where = $"length {len}, source offset {sourceOffset}, destination offset {at}";
-                    Assert.That((ushort)~sum, Is.EqualTo(Reference(source.AsSpan(sourceOffset, len))), "sum, " + where);
-                    Assert.That(destination.AsSpan(at, len).SequenceEqual(source.AsSpan(sourceOffset, len)), Is.True, "copy, " + where);
-                    Assert.That(destination[at + len], Is.EqualTo(0x5A), "nothing written past the copy, " + where);
-                    if (at > 0) Assert.That(destination[at - 1], Is.EqualTo(0x5A), "nothing written before the copy, " + where);
+                    AssertCopiedAndSummed(source.AsSpan(sourceOffset, len), destination, at, 0x5A,
+                        $"length {len}, source offset {sourceOffset}, destination offset {at}");
                 }
+    }
+
+    // Copies source to destination at offset at with TryCopyAndSum and checks the sum against the definition, the copy, and
+    // the filler bytes on either side of it.
+    private static void AssertCopiedAndSummed(ReadOnlySpan<byte> source, byte[] destination, int at, byte filler, string where)
+    {
+        Assert.That(Checksum.TryCopyAndSum(source, destination.AsSpan(at), out ushort sum), Is.True);
+        Assert.That((ushort)~sum, Is.EqualTo(Reference(source)), "sum, " + where);
+        Assert.That(destination.AsSpan(at, source.Length).SequenceEqual(source), Is.True, "copy, " + where);
+        Assert.That(destination[at + source.Length], Is.EqualTo(filler), "nothing written past the copy, " + where);
+        if (at > 0) Assert.That(destination[at - 1], Is.EqualTo(filler), "nothing written before the copy, " + where);
     }
 
     [Test]
