@@ -7,13 +7,16 @@ namespace Ethox.Bench;
 
 /// <summary>
 /// The copies of <c>tcpbulk</c>'s payload without TCP around them, the ceiling of that benchmark on a machine:
-/// <c>copies [--mtu N] [--burst N] [--frames N] [--mib N] [--rounds N]</c> moves N MiB per round as <c>tcpbulk</c> does at
-/// MTU N: the application's 64 KiB chunks into a send ring (<see cref="Span{T}.CopyTo"/>, as the send ring's write does),
-/// each segment's payload out of the ring into a frame with its checksum, and out of the frame into a receive ring
-/// with its checksum (<see cref="Checksum.TryCopyAndSum"/> both, as TCP's send and receive do), <c>--burst</c> segments
-/// at a time (a round of the pipe moves several before the other side takes them). The frames are <c>--frames</c>
-/// buffers used in turn: as many as the burst, warm, as the pipe's buffer stack gives them; 256 for a ring that hands
-/// its buffers out in order. Prints, per round, Gbit/s of payload, then the median.
+/// <c>copies [--mtu N] [--burst N] [--frames N] [--mib N] [--rounds N] [--copy-received]</c> moves N MiB per round as
+/// <c>tcpbulk</c> does at MTU N: the application's 64 KiB chunks into a send ring (<see cref="Span{T}.CopyTo"/>, as the
+/// send ring's write does), each segment's payload out of the ring into a frame with its checksum
+/// (<see cref="Checksum.TryCopyAndSum"/>, as TCP's send does), and the frame's payload summed where it lies
+/// (<see cref="Checksum.Sum"/>): TCP leaves in-order data that reaches an empty receive ring in the frame, and
+/// <c>tcpbulk</c>'s receiver consumes it there. <c>--copy-received</c> copies it into a receive ring with its checksum
+/// instead, as TCP did before (and still does when the ring holds data). <c>--burst</c> segments go at a time (a round
+/// of the pipe moves several before the other side takes them). The frames are <c>--frames</c> buffers used in turn: as
+/// many as the burst, warm, as the pipe's buffer stack gives them; 256 for a ring that hands its buffers out in order.
+/// Prints, per round, Gbit/s of payload, then the median.
 /// </summary>
 public static class CopiesRun
 {
@@ -24,7 +27,7 @@ public static class CopiesRun
     /// <summary>Runs the copies as <paramref name="args"/> say; returns the process exit code.</summary>
     public static int Run(string[] args)
     {
-        var options = BenchArgs.Parse(args, ["--mtu", "--burst", "--frames", "--mib", "--rounds"]);
+        var options = BenchArgs.Parse(args, ["--mtu", "--burst", "--frames", "--mib", "--rounds"], ["--copy-received"]);
         int mtu = options.Int("--mtu", 65535), burst = options.Int("--burst", 3), mib = options.Int("--mib", 1024), rounds = options.Int("--rounds", 20);
         int frameCount = options.Int("--frames", burst);
         if (options.Error is { } error) { Console.Error.WriteLine(error); return 2; }
@@ -34,10 +37,11 @@ public static class CopiesRun
             return 2;
         }
         int payload = mtu - (PayloadOffset - 14);
-        var copies = new Copies(payload, burst, frameCount);
+        bool copyReceived = options.Flag("--copy-received");
+        var copies = new Copies(payload, burst, frameCount, copyReceived);
         long bytes = (long)mib << 20;
         Console.WriteLine($"copies: MTU {mtu} ({payload}-byte payloads), {burst} segments a burst, {frameCount} frame buffers, " +
-                          $"{TcpBulkSetup.BufferSize / 1024} KiB rings, {mib} MiB per round");
+                          $"{TcpBulkSetup.BufferSize / 1024} KiB rings, received payloads {(copyReceived ? "copied into a receive ring" : "summed in the frame")}, {mib} MiB per round");
         copies.Move(bytes); // the JIT's tiers settle before the first measured round
         var results = new double[rounds];
         for (int round = 0; round < rounds; round++)
@@ -53,7 +57,7 @@ public static class CopiesRun
         return 0;
     }
 
-    private sealed class Copies(int payload, int burst, int frameCount)
+    private sealed class Copies(int payload, int burst, int frameCount, bool copyReceived)
     {
         private readonly byte[] _chunk = CreateChunk();
         private readonly byte[] _send = new byte[TcpBulkSetup.BufferSize];
@@ -80,7 +84,11 @@ public static class CopiesRun
                 long from = _sent;
                 for (int i = 0; i < burst; i++, from += payload) Sum = Checksum.Add(Sum, CopyAndSum(_send, from, NextFrame().AsSpan(PayloadOffset, payload), toRing: false));
                 _nextFrame = first;
-                for (int i = 0; i < burst; i++, _sent += payload) Sum = Checksum.Add(Sum, CopyAndSum(_receive, _sent, NextFrame().AsSpan(PayloadOffset, payload), toRing: true));
+                for (int i = 0; i < burst; i++, _sent += payload)
+                {
+                    var frame = NextFrame().AsSpan(PayloadOffset, payload);
+                    Sum = Checksum.Add(Sum, copyReceived ? CopyAndSum(_receive, _sent, frame, toRing: true) : Checksum.Sum(frame));
+                }
             }
         }
 

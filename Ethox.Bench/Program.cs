@@ -5,7 +5,7 @@ using Ethox.Bench;
 // Run one class:    dotnet run -c Release --project Ethox.Bench -- --filter '*Checksum*'
 // Ping flood, Ethox on AF_PACKET vs the kernel (root):  dotnet run -c Release --project Ethox.Bench -- pingflood
 // 64 KiB copies into a 256 KiB ring, GB/s (the memory-copy figure of Ethox.Bench/peers/side-by-side.sh): dotnet run -c Release --project Ethox.Bench -- memcpy
-// tcpbulk's three copies of the payload without TCP, its ceiling on the machine: dotnet run -c Release --project Ethox.Bench -- copies --mtu 65535 [--frames 256]
+// tcpbulk's copies and checksum passes over the payload without TCP, its ceiling on the machine: dotnet run -c Release --project Ethox.Bench -- copies --mtu 65535 [--frames 256] [--copy-received]
 // Bulk TCP with a Stopwatch and the counters (profiling, retransmissions): dotnet run -c Release --project Ethox.Bench -- tcpbulk --mtu 1500 --mib 64 --loss 0.01
 // Connection set-up in a loop (profiling): dotnet run -c Release --project Ethox.Bench -- tcphandshake [--cookies] [--server-only] --rounds 10
 // A million established connections in one endpoint: dotnet run -c Release --project Ethox.Bench -- tcpscale --connections 1000000

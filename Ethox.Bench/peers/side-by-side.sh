@@ -9,7 +9,8 @@
 #     `peers/gvisor` in mode `pipe`, GOMAXPROCS=1, the same MTUs;
 #   - the Linux kernel: iperf3 client and server over `lo` in a network namespace of this script's own;
 #   - a memory copy: `Ethox.Bench memcpy`, 64 KiB chunks into a 256 KiB ring;
-#   - Ethox's ceiling: `Ethox.Bench copies`, the three copies of tcpbulk's payload at MTU 65535 without TCP.
+#   - Ethox's ceiling: `Ethox.Bench copies`, what tcpbulk does with each payload byte at MTU 65535 without TCP (two
+#     copies and a checksum pass; three copies before the receiver read in place, session 11).
 # Every process is pinned to one CPU (taskset -c CPU). The peers run interleaved, PASSES times, and the
 # summary gives medians over every counted round of every pass, with the load (uptime) seen during the run.
 #
@@ -176,7 +177,7 @@ kn=$(kernel_intervals "$logs"/kernel.*.log | wc -l)
 mem=$(cat "$logs"/memcpy.*.log | awk '$1 == "round" { print $3 }' | median)
 memn=$(cat "$logs"/memcpy.*.log | awk '$1 == "round"' | wc -l)
 memgbit=$(awk -v m="$mem" 'BEGIN { printf "%.1f", m * 8 }')
-# tcpbulk's three copies without TCP (Ethox.Bench copies), its ceiling; runs from before that mode have no such logs.
+# tcpbulk's copies and sums without TCP (Ethox.Bench copies), its ceiling; runs from before that mode have no such logs.
 copies=nan copiesn=0
 if compgen -G "$logs/copies.*.log" >/dev/null; then
   copies=$(cat "$logs"/copies.*.log | awk '$1 == "round" { print $3 }' | median)
@@ -209,7 +210,7 @@ tb=$(best_of tw) fb=$(best_of fw) gb=$(best_of gw)
   row "memcpy 64 KiB chunks, $(awk -v m="$mem" 'BEGIN { printf "%.1f GB/s", m }')" "-" "$memgbit" "-" "$memn rounds" \
     "$(ratio "${tw[$tb]}" "$memgbit")" "$(ratio "${fw[$fb]}" "$memgbit")"
   if [ "$copiesn" -gt 0 ]; then
-    row "Ethox's three copies alone (copies)" "65535" "$(f2 "$copies")" "-" "$copiesn rounds" \
+    row "Ethox's copies and sums alone (copies)" "65535" "$(f2 "$copies")" "-" "$copiesn rounds" \
       "$(ratio "${tw[65535]}" "$copies")" "$(ratio "${fw[65535]}" "$copies")"
   fi
   echo "tiered/it, no-tier/it: Ethox (tiered JIT; TieredCompilation=0) divided by that row, by wall clock: Ethox at the"

@@ -262,20 +262,20 @@ public sealed partial class TcpEndpoint
     }
 
     /// <summary>
-    /// For a segment of connection <paramref name="slot"/> whose checksum is still to be verified: when it carries data at
-    /// RCV.NXT that the receive ring will keep whole and in one piece, copies the payload there and verifies the checksum in
-    /// the same pass (<paramref name="valid"/>), and returns true; the segment then goes through the state machine with
-    /// <see cref="Segment.PayloadPlaced"/>. The copy lands in room beyond RCV.NXT, so a segment that fails the checksum, or
-    /// is refused later (an old timestamp, a RST), leaves nothing behind. False, with nothing done, for any other segment.
+    /// Where the payload of a segment of connection <paramref name="slot"/> is to go before the state machine takes it: when
+    /// it is data at RCV.NXT that the receive ring will keep whole and in one piece (<paramref name="room"/>), it stays in
+    /// the frame if the ring is empty (<see cref="PayloadPlacement.InFrame"/>: the user reads it there), else it may be
+    /// copied into the room while its checksum is verified (<see cref="PayloadPlacement.Placed"/>). The room is beyond
+    /// RCV.NXT, so a segment that fails the checksum, or is refused later (an old timestamp, a RST), leaves nothing behind.
+    /// <see cref="PayloadPlacement.None"/> for any other segment.
     /// </summary>
-    internal bool TryVerifyPlacing(int slot, TcpSegment view, in IpAddress source, in IpAddress destination, out bool valid)
+    internal PayloadPlacement PlacementFor(int slot, TcpSegment view, out Span<byte> room)
     {
-        valid = false;
+        room = default;
         ref var c = ref ConnectionAt(slot);
-        if (!c.CanReceiveData || view.SequenceNumber != c.RcvNxt || (view.Flags & (TcpFlags.Syn | TcpFlags.Rst)) != 0) return false;
-        if (!c.Receive.TryGetInOrderRoom(ReceiveBuffer(c), view.Payload.Length, out var room)) return false;
-        valid = view.TryVerifyChecksumCopyingPayload(source, destination, room);
-        return true;
+        if (!c.CanReceiveData || view.SequenceNumber != c.RcvNxt || (view.Flags & (TcpFlags.Syn | TcpFlags.Rst)) != 0) return PayloadPlacement.None;
+        if (!c.Receive.TryGetInOrderRoom(ReceiveBuffer(c), view.Payload.Length, out room)) return PayloadPlacement.None;
+        return c.Receive.Readable == 0 ? PayloadPlacement.InFrame : PayloadPlacement.Placed;
     }
 
     /// <summary>
@@ -297,10 +297,13 @@ public sealed partial class TcpEndpoint
         }
         bool holeBefore = c.Receive.HasOutOfOrder;
         var buffer = ReceiveBuffer(c);
-        // Data copied in while its checksum was verified only needs counting; the ring says whether it still fits as it did.
-        var write = seg.PayloadPlaced && offset == 0 && c.Receive.TakePlaced(buffer.Length, payload.Length)
-            ? new ReceiveWrite(payload.Length, payload.Length, 0, false)
-            : c.Receive.Write(buffer, offset, payload);
+        // Data copied in while its checksum was verified, or left in the frame for the user, only needs counting; the ring
+        // says whether it still fits as it did (else it is copied from the frame as any other).
+        bool placed = seg.Placement != PayloadPlacement.None && offset == 0
+            && (seg.Placement == PayloadPlacement.Placed || c.Receive.Readable == 0)
+            && c.Receive.TakePlaced(buffer.Length, payload.Length);
+        if (placed && seg.Placement == PayloadPlacement.InFrame) _lent = LentPayload.Taken(slot, payload.Length);
+        var write = placed ? new ReceiveWrite(payload.Length, payload.Length, 0, false) : c.Receive.Write(buffer, offset, payload);
         if (write.Duplicate > 0 && offset > 0) NoteDuplicate(ref c, seg.Seq, seg.Seq + payload.Length);
         if (write.Dropped) _counters.OutOfOrderDrops++;
         if (write.Advanced > 0)

@@ -57,11 +57,18 @@ public struct ReceiveRing
     public int Read(ReadOnlySpan<byte> buffer, Span<byte> destination)
     {
         GetReadable(buffer, out ReadOnlySpan<byte> first, out ReadOnlySpan<byte> second);
-        int count = Math.Min(destination.Length, Readable);
+        int count = CopyOut(first, second, destination);
+        Consume(buffer.Length, count);
+        return count;
+    }
+
+    /// <summary>Copies as much of <paramref name="first"/> then <paramref name="second"/> as fits into <paramref name="destination"/>; returns the count.</summary>
+    internal static int CopyOut(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, Span<byte> destination)
+    {
+        int count = Math.Min(destination.Length, first.Length + second.Length);
         int inFirst = Math.Min(count, first.Length);
         first[..inFirst].CopyTo(destination);
         second[..(count - inFirst)].CopyTo(destination[inFirst..]);
-        Consume(buffer.Length, count);
         return count;
     }
 
@@ -137,6 +144,12 @@ public struct ReceiveRing
         Set(Start, Readable + length);
         return true;
     }
+
+    /// <summary>
+    /// Writes the first readable bytes: for data counted as readable (<see cref="TakePlaced"/>) while it was still held
+    /// elsewhere, the received frame it was read from in place.
+    /// </summary>
+    public readonly void Fill(Span<byte> buffer, ReadOnlySpan<byte> bytes) => CopyIn(buffer, 0, bytes[..Math.Min(bytes.Length, Readable)]);
 
     /// <summary>
     /// Records [<paramref name="start"/>, <paramref name="stop"/>) in the range table and takes what now joins RCV.NXT;

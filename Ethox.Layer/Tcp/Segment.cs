@@ -14,22 +14,19 @@ internal readonly ref struct Segment
     private readonly TcpSegment _view;
     private readonly TcpOptionSet _options;
     public readonly ReadOnlySpan<byte> Payload;
-    /// <summary>
-    /// True when the payload was already copied into its connection's receive ring at RCV.NXT while its checksum was
-    /// verified (<see cref="TcpEndpoint.TryVerifyPlacing"/>): taking it in is then a matter of counting it.
-    /// </summary>
-    public readonly bool PayloadPlaced;
+    /// <summary>Where the in-order payload was put, or is to stay, before the state machine takes it (<see cref="TcpEndpoint.PlacementFor"/>).</summary>
+    public readonly PayloadPlacement Placement;
 
     /// <summary>
     /// Checks <paramref name="view"/>'s checksum (unless the device did, or it was checked while the payload was
-    /// <paramref name="payloadPlaced"/>) and decodes its options; <paramref name="parsed"/> is false, with
+    /// <see cref="PayloadPlacement.Placed"/>) and decodes its options; <paramref name="parsed"/> is false, with
     /// <paramref name="error"/>, when either is bad.
     /// </summary>
-    public Segment(TcpSegment view, in IpAddress source, in IpAddress destination, bool verifyChecksum, bool payloadPlaced, out bool parsed, out WireError error)
+    public Segment(TcpSegment view, in IpAddress source, in IpAddress destination, bool verifyChecksum, PayloadPlacement placement, out bool parsed, out WireError error)
     {
         _view = view;
         Payload = view.Payload;
-        PayloadPlaced = payloadPlaced;
+        Placement = placement;
         if (verifyChecksum && !view.VerifyChecksum(source, destination))
         {
             _options = default;

@@ -149,7 +149,9 @@ public sealed partial class TcpEndpoint
         read = 0;
         if (!TryResolveUser(key, out int slot)) return TcpStatus.StaleKey;
         ref var c = ref _connections[slot];
-        read = c.Receive.Read(ReceiveBuffer(c), destination);
+        GetReadable(slot, c, out var first, out var second);
+        read = ReceiveRing.CopyOut(first, second, destination);
+        c.Receive.Consume(ReceiveCapacity(c), read);
         if (read > 0) OnReceiveWindowOpened(slot, ref c);
         return TcpStatus.Ok;
     }
@@ -160,7 +162,7 @@ public sealed partial class TcpEndpoint
         first = second = default;
         if (!TryResolveUser(key, out int slot)) return TcpStatus.StaleKey;
         ref var c = ref _connections[slot];
-        c.Receive.GetReadable(ReceiveBuffer(c), out first, out second);
+        GetReadable(slot, c, out first, out second);
         return TcpStatus.Ok;
     }
 
@@ -349,6 +351,7 @@ public sealed partial class TcpEndpoint
     {
         if (c.Has(ConnectionFlags.InBacklog)) LeaveBacklog(slot, ref c);
         ClearOrphan(slot);
+        ForgetLent(slot);
         _timers.Cancel(slot);
         _table.Remove(slot);
         _slots.Free(_slots.KeyOf(slot)); // out of the ready or TIME-WAIT queue too

@@ -60,21 +60,25 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
             return;
         }
         // The connection is looked up before the checksum is checked (its ports may yet prove corrupt: a lookup is all
-        // they are used for until then), so that in-order data can be verified while it is copied into its ring.
+        // they are used for until then), so that in-order data can be left in the frame for the user to read, or be
+        // verified while it is copied into its ring.
         var tuple = new FourTuple(new TransportAddress(packet.Destination, view.DestinationPort), new TransportAddress(packet.Source, view.SourcePort));
         bool known = _endpoint.TryFind(tuple, out int slot);
-        bool verify = _endpoint.VerifyChecksums && !packet.ChecksumVouched, placed = false;
-        if (verify && known && _endpoint.TryVerifyPlacing(slot, view, packet.Source, packet.Destination, out bool valid))
+        bool verify = _endpoint.VerifyChecksums && !packet.ChecksumVouched;
+        Span<byte> room = default;
+        var placement = known ? _endpoint.PlacementFor(slot, view, out room) : PayloadPlacement.None;
+        if (placement == PayloadPlacement.Placed)
         {
-            if (!valid)
+            // Without a checksum to verify there is no pass to share: the ring's own copy serves.
+            if (!verify) placement = PayloadPlacement.None;
+            else if (!view.TryVerifyChecksumCopyingPayload(packet.Source, packet.Destination, room))
             {
                 counters.Errors.Count(WireError.BadChecksum);
                 return;
             }
-            verify = false;
-            placed = true;
+            else verify = false;
         }
-        var seg = new Segment(view, packet.Source, packet.Destination, verify, placed, out bool parsed, out error);
+        var seg = new Segment(view, packet.Source, packet.Destination, verify, placement, out bool parsed, out error);
         if (!parsed)
         {
             counters.Errors.Count(error);
@@ -100,7 +104,8 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
         var events = TcpEvents.None;
         var fate = _endpoint.Process(slot, ref c, seg, now, ref events, out var reply);
         if (fate == SegmentFate.Reopen) return false;
-        Notify(key, events, now, opening);
+        if (_endpoint.HasLentPayload) NotifyLending(key, events, now, opening, seg.Payload);
+        else Notify(key, events, now, opening);
         if ((events & TcpEvents.Closed) != 0 && fate == SegmentFate.Kept && _endpoint.TryResolve(key, out _)) _endpoint.Detach(slot);
         if (fate == SegmentFate.Release && _endpoint.TryResolve(key, out _)) _endpoint.Release(slot, ref c);
         if (reply == ReplyKind.Reset) ReplyReset(packet, seg);
@@ -182,6 +187,24 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
             if (events == TcpEvents.None) return;
         }
         _user.Receive(new TcpInPacket(_endpoint, key, events, now));
+    }
+
+    // The state machine took the in-order payload in place (PayloadPlacement.InFrame): the frame is pinned while the user
+    // hears of it and may read the bytes there; what it leaves goes into the ring after, even if the callback throws.
+    private unsafe void NotifyLending(SlotKey key, TcpEvents events, Instant now, bool opening, ReadOnlySpan<byte> payload)
+    {
+        fixed (byte* bytes = payload)
+        {
+            _endpoint.PinLent(bytes);
+            try
+            {
+                Notify(key, events, now, opening);
+            }
+            finally
+            {
+                _endpoint.TakeBackLent();
+            }
+        }
     }
 
     private readonly void ReplyOutput(in IpPacket packet, int slot)

@@ -306,6 +306,8 @@ public class ApplianceKernelTests
     [TestCase("--tap", "off")]
     public void Over_tap_and_tun_curl_and_socat_transfers_arrive_intact(string device, string offloads)
     {
+        Tool.Require("curl");
+        Tool.Require("socat"); // run through sh, whose pipeline would otherwise hash socat's missing output
         using var ns = BareNamespace.Create("tt");
         string name = Kernel.Name("tt");
         using var app = InProcessAppliance.Start(device, name, "--ip", PeerNamespace.OurV4 + "/24", "--offloads", offloads);
@@ -342,6 +344,7 @@ public class ApplianceKernelTests
     [Test]
     public void With_two_tap_queues_parallel_curls_are_spread_over_both_stacks_and_all_get_their_bytes()
     {
+        Tool.Require("curl"); // run through sh
         const int transfers = 30;
         using var ns = BareNamespace.Create("tq");
         string tap = Kernel.Name("tq");

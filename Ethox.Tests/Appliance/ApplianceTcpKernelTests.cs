@@ -114,6 +114,7 @@ public class ApplianceTcpKernelTests
 
     private void SocatEcho(long size, double timeout, InProcessAppliance? app = null)
     {
+        Tool.Require("socat"); // run through sh
         string input = TempPath("echo.in"), output = TempPath("echo.out");
         WriteRandomFile(input, size, 862);
         var clock = Stopwatch.StartNew();

@@ -49,6 +49,8 @@ public sealed class TcpApp
     /// <summary>Close our side once the peer closed and everything was echoed or sent.</summary>
     public bool CloseWhenDone { get; set; } = true;
     public TcpConnectionOptions Options { get; set; } = new();
+    /// <summary>Runs first on every event of a connection; returning true skips the app's own reading and writing for it.</summary>
+    public Func<TcpInPacket, bool>? OnEventsFirst { get; set; }
 
     public int Accepted, Connected, Closed, Resets, TimedOut, Unreachable, Strays, Opens;
     /// <summary>Events for a key that is not the live connection of its slot, or after Closed: a stack bug.</summary>
@@ -102,6 +104,9 @@ public sealed class TcpApp
         return key;
     }
 
+    /// <summary>The memory of the receive ring of <paramref name="key"/>, to see what the stack wrote there.</summary>
+    public Span<byte> ReceiveMemory(SlotKey key) => _arena.AsSpan(_conns[key.Index].Buffer * 2 * _bufferSize + _bufferSize, _bufferSize);
+
     public byte[] HashOf(SlotKey key) => _conns[key.Index].Sha!.GetCurrentHash();
 
     public static byte PatternAt(long i) => (byte)(i * 31 + (i >> 11));
@@ -133,8 +138,11 @@ public sealed class TcpApp
         if (packet.Has(TcpEvents.Unreachable)) Unreachable++;
         if (packet.IcmpError is { } icmp) LastIcmpError = icmp;
         if (packet.Has(TcpEvents.PeerClosed)) c.PeerClosed = true;
-        Drain(key);
-        Pump(key);
+        if (OnEventsFirst?.Invoke(packet) != true)
+        {
+            Drain(key);
+            Pump(key);
+        }
         if (packet.Has(TcpEvents.Closed))
         {
             Closed++;

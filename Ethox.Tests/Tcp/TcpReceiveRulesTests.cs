@@ -18,14 +18,23 @@ public class TcpReceiveRulesTests
         return s;
     }
 
-    // In-order data is copied into the receive ring while its checksum is verified (RFC 9293 §3.1, RFC 1071 §4): a corrupt
-    // segment must still be dropped and counted, and the bytes it left beyond RCV.NXT never read.
-    [Test]
-    public void Corrupt_in_order_data_is_dropped_by_its_checksum_and_what_it_copied_is_never_read()
+    // In-order data is verified (RFC 9293 §3.1, RFC 1071 §4) either left in its frame (the ring was empty: the user reads it
+    // there) or while it is copied into the receive ring (the ring holds data): either way a corrupt segment must be dropped
+    // and counted, and the bytes a copy left beyond RCV.NXT never read.
+    [TestCase(false, TestName = "Corrupt_in_order_data_is_dropped_by_its_checksum_and_what_it_copied_is_never_read(ring empty)")]
+    [TestCase(true, TestName = "Corrupt_in_order_data_is_dropped_by_its_checksum_and_what_it_copied_is_never_read(ring holding data)")]
+    public void Corrupt_in_order_data_is_dropped_by_its_checksum_and_what_it_copied_is_never_read(bool ringHoldsData)
     {
         var s = Established();
         s.App.CheckPattern = true;
-        var data = Enumerable.Range(0, 1000).Select(i => TcpApp.PatternAt(i)).ToArray();
+        long start = 0;
+        if (ringHoldsData)
+        {
+            s.App.ReadPaused = true;
+            s.SendData(Enumerable.Range(0, 100).Select(i => TcpApp.PatternAt(i)).ToArray());
+            start = 100;
+        }
+        var data = Enumerable.Range(0, 1000).Select(i => TcpApp.PatternAt(start + i)).ToArray();
         var repr = s.Segment(TcpFlags.Ack | TcpFlags.Psh) with { PayloadLength = data.Length };
         var tcp = new byte[repr.HeaderLength + data.Length];
         data.CopyTo(tcp.AsSpan(repr.HeaderLength));
@@ -35,10 +44,12 @@ public class TcpReceiveRulesTests
         Assert.That(seen, Is.Empty, "a segment that fails its checksum is not answered");
         Assert.That(s.Counters.Errors.BadChecksum, Is.EqualTo(1));
         Assert.That(s.App[s.Key].Read, Is.Zero);
+        Assert.That(s.Tcp.GetInfo(s.Key, out var info) == TcpStatus.Ok && info.Readable == start, Is.True, "nothing of it became readable");
 
         // The intact segment (the peer's retransmission) takes the same place and is read as sent.
+        s.App.ReadPaused = false;
         s.SendData(data);
-        Assert.That(s.App[s.Key].Read, Is.EqualTo(1000));
+        Assert.That(s.App[s.Key].Read, Is.EqualTo(start + 1000));
         Assert.That(s.App[s.Key].PatternError, Is.False);
     }
 

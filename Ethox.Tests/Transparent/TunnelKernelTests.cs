@@ -30,6 +30,8 @@ public class TunnelKernelTests
     {
         Kernel.RequireRoot();
         Tool.Require(Python);
+        Tool.Require("curl");
+        Tool.Require("socat"); // run through sh
         string dir = Path.Combine(Path.GetTempPath(), $"ethox-tunnel-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
         try
