@@ -38,6 +38,10 @@ public static class Checksum
         return true;
     }
 
+    // The copy loop of TryCopyAndSum without the sum (PayloadCopy.TryCopy). The caller checked the lengths.
+    internal static void CopyWithoutSum(ReadOnlySpan<byte> source, Span<byte> destination)
+        => SumLittleEndian<CopyingOnly>(ref MemoryMarshal.GetReference(source), ref MemoryMarshal.GetReference(destination), (nuint)source.Length);
+
     /// <summary>
     /// The sum of bytes that follow <paramref name="precedingLength"/> other bytes in the checksummed data: one's
     /// complement sums are taken per 16-bit word, so a part that starts at an odd offset has its bytes in the other
@@ -186,21 +190,31 @@ public static class Checksum
     private static ulong SumLittleEndian(ReadOnlySpan<byte> data)
         => SumLittleEndian<NotCopying>(ref MemoryMarshal.GetReference(data), ref Unsafe.NullRef<byte>(), (nuint)data.Length);
 
-    // Whether the summing loop also stores each piece it reads at the same offset of a destination. The loop is generic
-    // over this so that the JIT compiles it twice, each copy without the test: one loop serves both uses.
+    // Whether the summing loop also stores each piece it reads at the same offset of a destination, and whether it sums
+    // at all (a plain copy, whose aligned stores beat the runtime's memmove on a payload copied into a ring). The loop is
+    // generic over this so that the JIT compiles it once per mode, each without the tests: one loop serves all three uses.
     private interface ICopyMode
     {
         static abstract bool Copies { get; }
+        static abstract bool Sums { get; }
     }
 
     private readonly struct NotCopying : ICopyMode
     {
         public static bool Copies => false;
+        public static bool Sums => true;
     }
 
     private readonly struct Copying : ICopyMode
     {
         public static bool Copies => true;
+        public static bool Sums => true;
+    }
+
+    private readonly struct CopyingOnly : ICopyMode
+    {
+        public static bool Copies => true;
+        public static bool Sums => false;
     }
 
     // Sums the data as little-endian 16-bit words into a wide accumulator (not folded), copying it to destination when
@@ -225,8 +239,8 @@ public static class Checksum
     }
 
     // Copies and sums the bytes before the first destination address aligned to alignment, when there is an even number of
-    // them (the sum's words stay where they are; an odd count would put every later byte in the other half of its word),
-    // and leaves offset after them. A vector store that straddles two cache lines costs about two stores; a frame's
+    // them (the sum's words stay where they are; an odd count would put every later byte in the other half of its word) or
+    // nothing is summed, and leaves offset after them. A vector store that straddles two cache lines costs about two stores; a frame's
     // payload lies 66 bytes into its buffer (Ethernet, IPv4, TCP with timestamps), so without this every other store of
     // the copy into it would straddle. Loads straddle instead, which costs less.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -234,7 +248,7 @@ public static class Checksum
         where TCopy : struct, ICopyMode
     {
         nuint head = (nuint)(-(nint)Unsafe.AsPointer(ref destination)) & (alignment - 1);
-        if (head == 0 || (head & 1) != 0 || length < 8 * alignment) return 0;
+        if (head == 0 || (TCopy.Sums && (head & 1) != 0) || length < 8 * alignment) return 0;
         ulong sum = SumTail<TCopy>(ref start, ref destination, head, 0);
         offset = head;
         return sum;
@@ -249,6 +263,7 @@ public static class Checksum
     {
         if (TCopy.Copies && offset < length)
             Unsafe.CopyBlockUnaligned(ref Unsafe.Add(ref destination, offset), ref Unsafe.Add(ref start, offset), (uint)(length - offset));
+        if (!TCopy.Sums) return 0;
         ulong total = 0, second = 0;
         while (length - offset >= 16)
         {
@@ -309,20 +324,23 @@ public static class Checksum
                     Store(v2, ref destination, offset + VectorSize<TVector>() * 2);
                     Store(v3, ref destination, offset + VectorSize<TVector>() * 3);
                 }
-                acc0 = TLanes.AddHalves(acc0, v0);
-                acc1 = TLanes.AddHalves(acc1, v1);
-                acc0 = TLanes.AddHalves(acc0, v2);
-                acc1 = TLanes.AddHalves(acc1, v3);
+                if (TCopy.Sums)
+                {
+                    acc0 = TLanes.AddHalves(acc0, v0);
+                    acc1 = TLanes.AddHalves(acc1, v1);
+                    acc0 = TLanes.AddHalves(acc0, v2);
+                    acc1 = TLanes.AddHalves(acc1, v3);
+                }
                 offset += VectorSize<TVector>() * 4;
             }
             while (end - offset >= VectorSize<TVector>())
             {
                 var v = Load<TVector>(ref start, offset);
                 if (TCopy.Copies) Store(v, ref destination, offset);
-                acc0 = TLanes.AddHalves(acc0, v);
+                if (TCopy.Sums) acc0 = TLanes.AddHalves(acc0, v);
                 offset += VectorSize<TVector>();
             }
-            total += TLanes.Total(acc0, acc1);
+            if (TCopy.Sums) total += TLanes.Total(acc0, acc1);
         }
         return total;
     }

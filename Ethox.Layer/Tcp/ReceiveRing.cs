@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using Ethox.Wire;
 
 namespace Ethox.Layer.Tcp;
 
@@ -67,8 +68,8 @@ public struct ReceiveRing
     {
         int count = Math.Min(destination.Length, first.Length + second.Length);
         int inFirst = Math.Min(count, first.Length);
-        first[..inFirst].CopyTo(destination);
-        second[..(count - inFirst)].CopyTo(destination[inFirst..]);
+        PayloadCopy.TryCopy(first[..inFirst], destination);
+        PayloadCopy.TryCopy(second[..(count - inFirst)], destination[inFirst..]);
         return count;
     }
 
@@ -186,8 +187,8 @@ public struct ReceiveRing
     {
         int at = Wrap(Start + distance, buffer.Length);
         int inFirst = Math.Min(bytes.Length, buffer.Length - at);
-        bytes[..inFirst].CopyTo(buffer[at..]);
-        bytes[inFirst..].CopyTo(buffer);
+        PayloadCopy.TryCopy(bytes[..inFirst], buffer[at..]);
+        PayloadCopy.TryCopy(bytes[inFirst..], buffer);
     }
 
     // Both arguments are below 2 × capacity, so one subtraction is the modulo.

@@ -52,8 +52,8 @@ public struct SendRing
         GetWritable(buffer, out Span<byte> first, out Span<byte> second);
         int taken = Math.Min(data.Length, first.Length + second.Length);
         int inFirst = Math.Min(taken, first.Length);
-        data[..inFirst].CopyTo(first);
-        data[inFirst..taken].CopyTo(second);
+        PayloadCopy.TryCopy(data[..inFirst], first);
+        PayloadCopy.TryCopy(data[inFirst..taken], second);
         Set(Start, Length + taken);
         return taken;
     }
@@ -81,8 +81,8 @@ public struct SendRing
     public readonly void CopyOut(ReadOnlySpan<byte> buffer, int offset, Span<byte> destination)
     {
         GetReadable(buffer, offset, destination.Length, out ReadOnlySpan<byte> first, out ReadOnlySpan<byte> second);
-        first.CopyTo(destination);
-        second.CopyTo(destination[first.Length..]);
+        PayloadCopy.TryCopy(first, destination);
+        PayloadCopy.TryCopy(second, destination[first.Length..]);
     }
 
     /// <summary>

@@ -46,50 +46,57 @@ public class ChecksumTests
         foreach (int len in lengths)
         {
             Array.Fill(destination, (byte)0xA5);
-            AssertCopiedAndSummed(source.AsSpan(1, len), destination, 5, 0xA5, $"length {len}");
+            AssertCopied(source.AsSpan(1, len), destination, 5, 0xA5, summing: true, $"length {len}");
         }
         Array.Fill(source, (byte)0xFF); // worst case for lane overflow
         Checksum.TryCopyAndSum(source, destination, out ushort ones);
         Assert.That((ushort)~ones, Is.EqualTo(Reference(source)));
     }
 
-    [Test]
-    public void Copy_and_sum_is_exact_at_every_destination_alignment()
+    // The same loop copies without summing (PayloadCopy), and then aligns the destination whatever the head's parity.
+    [TestCase(true, TestName = "Copy_and_sum_is_exact_at_every_destination_alignment")]
+    [TestCase(false, TestName = "Payload_copy_is_exact_at_every_destination_alignment")]
+    public void Copy_is_exact_at_every_destination_alignment(bool summing)
     {
         // The copy first brings the destination to a vector boundary when an even number of bytes gets it there (the
         // head is copied and summed alone); every alignment and both parities of the source are checked, at lengths
-        // around the one from which it does so.
+        // around the one from which it does so, and below the vector loop's.
         var rng = new Random(1624);
         var source = new byte[66_000];
         rng.NextBytes(source);
         var destination = new byte[66_200];
-        foreach (int len in new[] { 64, 255, 256, 257, 300, 511, 1448, 8948, 65_483 })
+        foreach (int len in new[] { 0, 1, 7, 63, 64, 255, 256, 257, 300, 511, 1448, 8948, 65_483 })
             for (int sourceOffset = 0; sourceOffset < 2; sourceOffset++)
                 for (int at = 0; at < 64; at++)
                 {
                     Array.Fill(destination, (byte)0x5A, 0, Math.Min(destination.Length, at + len + 64));
-                    AssertCopiedAndSummed(source.AsSpan(sourceOffset, len), destination, at, 0x5A,
+                    AssertCopied(source.AsSpan(sourceOffset, len), destination, at, 0x5A, summing,
                         $"length {len}, source offset {sourceOffset}, destination offset {at}");
                 }
     }
 
-    // Copies source to destination at offset at with TryCopyAndSum and checks the sum against the definition, the copy, and
-    // the filler bytes on either side of it.
-    private static void AssertCopiedAndSummed(ReadOnlySpan<byte> source, byte[] destination, int at, byte filler, string where)
+    // Copies source to destination at offset at with TryCopyAndSum (checking the sum against the definition) or
+    // PayloadCopy.TryCopy, and checks the copy and the filler bytes on either side of it.
+    private static void AssertCopied(ReadOnlySpan<byte> source, byte[] destination, int at, byte filler, bool summing, string where)
     {
-        Assert.That(Checksum.TryCopyAndSum(source, destination.AsSpan(at), out ushort sum), Is.True);
-        Assert.That((ushort)~sum, Is.EqualTo(Reference(source)), "sum, " + where);
+        if (summing)
+        {
+            Assert.That(Checksum.TryCopyAndSum(source, destination.AsSpan(at), out ushort sum), Is.True);
+            Assert.That((ushort)~sum, Is.EqualTo(Reference(source)), "sum, " + where);
+        }
+        else Assert.That(PayloadCopy.TryCopy(source, destination.AsSpan(at)), Is.True);
         Assert.That(destination.AsSpan(at, source.Length).SequenceEqual(source), Is.True, "copy, " + where);
         Assert.That(destination[at + source.Length], Is.EqualTo(filler), "nothing written past the copy, " + where);
         if (at > 0) Assert.That(destination[at - 1], Is.EqualTo(filler), "nothing written before the copy, " + where);
     }
 
     [Test]
-    public void Copy_and_sum_refuses_a_short_destination_and_writes_nothing()
+    public void Copies_refuse_a_short_destination_and_write_nothing()
     {
         var destination = new byte[9];
         Assert.That(Checksum.TryCopyAndSum(new byte[10], destination, out ushort sum), Is.False);
         Assert.That(sum, Is.Zero);
+        Assert.That(PayloadCopy.TryCopy(new byte[10], destination), Is.False);
         Assert.That(destination, Is.All.Zero);
     }
 
