@@ -8,7 +8,7 @@ namespace Ethox.Bench;
 /// <summary>
 /// The copies of <c>tcpbulk</c>'s payload without TCP around them, the ceiling of that benchmark on a machine:
 /// <c>copies [--mtu N] [--burst N] [--frames N] [--mib N] [--rounds N] [--copy-received]</c> moves N MiB per round as
-/// <c>tcpbulk</c> does at MTU N: the application's 64 KiB chunks into a send ring (<see cref="Span{T}.CopyTo"/>, as the
+/// <c>tcpbulk</c> does at MTU N: the application's 64 KiB chunks into a send ring (<see cref="PayloadCopy.TryCopy"/>, as the
 /// send ring's write does), each segment's payload out of the ring into a frame with its checksum
 /// (<see cref="Checksum.TryCopyAndSum"/>, as TCP's send does), and the frame's payload summed where it lies
 /// (<see cref="Checksum.Sum"/>): TCP leaves in-order data that reaches an empty receive ring in the frame, and
@@ -77,7 +77,7 @@ public static class CopiesRun
                 while (_send.Length - (_written - _sent) >= ChunkSize)
                 {
                     int at = (int)(_written % _send.Length), length = Math.Min(ChunkSize, _send.Length - at);
-                    _chunk.AsSpan(0, length).CopyTo(_send.AsSpan(at));
+                    PayloadCopy.TryCopy(_chunk.AsSpan(0, length), _send.AsSpan(at));
                     _written += length;
                 }
                 int first = _nextFrame;
