@@ -124,9 +124,9 @@ public static class TcpBenchPair
     public const int PipeCapacity = 256;
 
     /// <summary>Two hosts over a perfect pipe.</summary>
-    public static TcpBenchPair<PipeEnd> OverPipe(int mtu, int capacity, int bufferSize)
+    public static TcpBenchPair<PipeEnd> OverPipe(int mtu, int capacity, int bufferSize, DeviceOffloads offloads = DeviceOffloads.None)
     {
-        var (client, server) = Pipe.CreatePair(PipeCapacity, mtu);
+        var (client, server) = Pipe.CreatePair(PipeCapacity, mtu, Medium.Ethernet, offloads);
         return new TcpBenchPair<PipeEnd>(client, server, mtu, capacity, bufferSize, PipeCapacity);
     }
 

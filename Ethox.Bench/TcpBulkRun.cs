@@ -9,31 +9,35 @@ namespace Ethox.Bench;
 
 /// <summary>
 /// The bulk transfer of <c>TcpBulkBench</c> outside BenchmarkDotNet (and in the NativeAOT bench, <c>Ethox.Bench/Aot</c>), for profiling and for the counters:
-/// <c>tcpbulk [--mtu N] [--mib N] [--loss P] [--rounds N] [--warmup N] [--warmup-seconds S]</c> moves N MiB per round through
+/// <c>tcpbulk [--mtu N] [--mib N] [--loss P] [--rounds N] [--warmup N] [--warmup-seconds S] [--checksum-offload]</c> moves N MiB per round through
 /// one warmed-up connection (after <c>--warmup</c> untimed rounds, then more untimed rounds until <c>--warmup-seconds</c> have
 /// passed: the tiered JIT promotes by time as much as by calls, and at a large MTU a round is a few calls of each method, so
 /// a count of rounds that suffices at MTU 1500 leaves MTU 65535 in unoptimized code) and prints, per round, the goodput (from <see cref="Stopwatch.GetTimestamp"/>), the goodput per second of
 /// the process's CPU time (<see cref="Environment.CpuUsage"/>: steadier than wall time on a shared machine), the bytes the
-/// thread allocated, and the segments, retransmissions and drops behind it.
+/// thread allocated, and the segments, retransmissions and drops behind it. <c>--checksum-offload</c>: the pipe offloads
+/// transport checksums (<see cref="DeviceOffloads.TransmitChecksumPartial"/>: the sender leaves them partial, the receiver
+/// trusts them), as Linux's loopback does, so neither stack computes one; not with <c>--loss</c>.
 /// </summary>
 public static class TcpBulkRun
 {
     /// <summary>Runs the transfer as <paramref name="args"/> say; returns the process exit code.</summary>
     public static int Run(string[] args)
     {
-        var options = BenchArgs.Parse(args, ["--mtu", "--mib", "--loss", "--rounds", "--warmup", "--warmup-seconds"]);
+        var options = BenchArgs.Parse(args, ["--mtu", "--mib", "--loss", "--rounds", "--warmup", "--warmup-seconds"], ["--checksum-offload"]);
+        bool checksumOffload = options.Flag("--checksum-offload");
         int mtu = options.Int("--mtu", 1500), mib = options.Int("--mib", 64), rounds = options.Int("--rounds", 5), warmup = options.Int("--warmup", 0);
         double loss = options.Double("--loss", 0), warmupSeconds = options.Double("--warmup-seconds", 0);
         if (options.Error is { } error) { Console.Error.WriteLine(error); return 2; }
-        if (mib <= 0 || rounds <= 0 || warmup < 0 || warmupSeconds < 0 || double.IsNaN(warmupSeconds))
+        if (mib <= 0 || rounds <= 0 || warmup < 0 || warmupSeconds < 0 || double.IsNaN(warmupSeconds) || (checksumOffload && loss > 0))
         {
-            Console.Error.WriteLine("--mib and --rounds must be positive, --warmup and --warmup-seconds not negative");
+            Console.Error.WriteLine("--mib and --rounds must be positive, --warmup and --warmup-seconds not negative, --checksum-offload without --loss");
             return 2;
         }
-        Console.WriteLine($"MTU {mtu}, {mib} MiB per round, loss {loss:P1} on each end's transmit side");
+        var offloads = checksumOffload ? DeviceOffloads.TransmitChecksumPartial : DeviceOffloads.None;
+        Console.WriteLine($"MTU {mtu}, {mib} MiB per round, loss {loss:P1} on each end's transmit side, checksums {(checksumOffload ? "offloaded" : "computed")}");
         return loss > 0
             ? Measure(new TcpBulkTransfer<FaultInjector<PipeEnd>>(TcpBulkSetup.Lossy(mtu, loss), TcpBulkSetup.WarmUpBytes), mib, rounds, warmup, warmupSeconds)
-            : Measure(new TcpBulkTransfer<PipeEnd>(TcpBulkSetup.Perfect(mtu), TcpBulkSetup.WarmUpBytes), mib, rounds, warmup, warmupSeconds);
+            : Measure(new TcpBulkTransfer<PipeEnd>(TcpBulkSetup.Perfect(mtu, offloads), TcpBulkSetup.WarmUpBytes), mib, rounds, warmup, warmupSeconds);
     }
 
     private static int Measure<TDevice>(TcpBulkTransfer<TDevice> transfer, int mib, int rounds, int warmup, double warmupSeconds) where TDevice : IDevice

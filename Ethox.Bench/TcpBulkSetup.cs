@@ -1,3 +1,4 @@
+using Ethox.Layer;
 using Ethox.Nic;
 
 namespace Ethox.Bench;
@@ -14,8 +15,8 @@ public static class TcpBulkSetup
     /// <summary>Each connection's send and receive ring.</summary>
     public const int BufferSize = 256 * 1024;
 
-    /// <summary>Two stacks at MTU <paramref name="mtu"/> over a perfect pipe.</summary>
-    public static TcpBenchPair<PipeEnd> Perfect(int mtu) => TcpBenchPair.OverPipe(mtu, 4, BufferSize);
+    /// <summary>Two stacks at MTU <paramref name="mtu"/> over a perfect pipe, which performs <paramref name="offloads"/> (none by default).</summary>
+    public static TcpBenchPair<PipeEnd> Perfect(int mtu, DeviceOffloads offloads = DeviceOffloads.None) => TcpBenchPair.OverPipe(mtu, 4, BufferSize, offloads);
 
     /// <summary>Two stacks at MTU <paramref name="mtu"/> over a fault-injecting pipe that drops <paramref name="loss"/> of each end's frames.</summary>
     public static TcpBenchPair<FaultInjector<PipeEnd>> Lossy(int mtu, double loss) => TcpBenchPair.OverLossyPipe(mtu, 4, BufferSize, loss, 1);

@@ -5,10 +5,11 @@
 //
 // Modes (README.md beside this file says more):
 //
-//	pipe  [-mtu 1500] [-mib 64] [-rounds 20] [-warmup-mib 16] [-link pipe|channel] [-buf 0]
+//	pipe  [-mtu 1500] [-mib 64] [-rounds 20] [-warmup-mib 16] [-link pipe|channel] [-buf 0] [-checksum-offload]
 //	      Two gVisor stacks in this process joined by an in-memory Ethernet link, one TCP connection,
 //	      the client writes N MiB per round and the server reads it into io.Discard; prints the
-//	      goodput of each round in Gbit/s, as Ethox's `tcpbulk` does.
+//	      goodput of each round in Gbit/s, as Ethox's `tcpbulk` does. -checksum-offload: the link says
+//	      it offloads checksums both ways (as Linux's loopback does), so neither stack computes any.
 //	serve -iface NAME -addr 198.18.X.Y/N [-tap] [-mmap] [-sockbuf BYTES]
 //	      One gVisor stack on a Linux interface (AF_PACKET socket bound to it, or a TAP device)
 //	      through link/fdbased, serving TCP discard (port 9, RFC 863) and echo (port 7, RFC 862).
@@ -156,12 +157,15 @@ var (
 // writer's goroutine, handing over the packet's buffer by reference (no copy, no queue). "channel" is two
 // link/channel endpoints (bounded queues) with one goroutine per direction moving packets across: the
 // usual way gVisor's tests join stacks, and a cost of its own (a queue and a goroutine switch per packet).
-func inMemoryLink(kind string, mtu int) (stack.LinkEndpoint, stack.LinkEndpoint) {
+func inMemoryLink(kind string, mtu int, checksumOffload bool) (stack.LinkEndpoint, stack.LinkEndpoint) {
 	// link/ethernet adds the 14-byte header and takes it off again from the MTU it reports.
 	frame := uint32(mtu + 14)
 	switch kind {
 	case "pipe":
 		a, b := pipe.New(clientMAC, serverMAC, frame)
+		if checksumOffload {
+			return ethernet.New(offloadingPipe{a}), ethernet.New(offloadingPipe{b})
+		}
 		return ethernet.New(a), ethernet.New(b)
 	case "channel":
 		a := channel.New(1024, frame, clientMAC)
@@ -172,6 +176,16 @@ func inMemoryLink(kind string, mtu int) (stack.LinkEndpoint, stack.LinkEndpoint)
 	}
 	fatalf("unknown link %q (pipe or channel)", kind)
 	return nil, nil
+}
+
+// offloadingPipe is a link/pipe end that says it checksums what it sends and has verified what it receives, as
+// Linux's loopback and Ethox's Pipe with DeviceOffloads.TransmitChecksumPartial do: the stacks then leave transport
+// checksums partial on transmit (the route asks the link) and trust them on receive (the NIC marks each packet).
+type offloadingPipe struct{ *pipe.Endpoint }
+
+// Capabilities implements stack.LinkEndpoint.
+func (offloadingPipe) Capabilities() stack.LinkEndpointCapabilities {
+	return stack.CapabilityTXChecksumOffload | stack.CapabilityRXChecksumOffload
 }
 
 // forward moves every packet written on from into to as a fresh inbound packet, as link/pipe does.
@@ -196,12 +210,16 @@ func runPipe(args []string) {
 	warmup := flags.Int("warmup-mib", 16, "MiB moved before the first round (slow start over)")
 	link := flags.String("link", "pipe", "in-memory link: pipe (gVisor's link/pipe, synchronous) or channel (two link/channel queues and a goroutine each way)")
 	buf := flags.Int("buf", 0, "SO_SNDBUF and SO_RCVBUF in bytes (0: gVisor's defaults, 1 MiB each)")
+	checksumOffload := flags.Bool("checksum-offload", false, "the pipe link offloads checksums both ways: no stack computes one (link pipe only)")
 	flags.Parse(args)
 	if *mtu < 576 || *mtu > 65535 {
 		fatalf("MTU %d out of range", *mtu)
 	}
+	if *checksumOffload && *link != "pipe" {
+		fatalf("-checksum-offload needs -link pipe")
+	}
 
-	clientLink, serverLink := inMemoryLink(*link, *mtu)
+	clientLink, serverLink := inMemoryLink(*link, *mtu, *checksumOffload)
 	server := newStack(serverLink, serverIP, *buf)
 	client := newStack(clientLink, clientIP, *buf)
 
