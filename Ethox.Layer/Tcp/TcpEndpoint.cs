@@ -156,7 +156,13 @@ public sealed partial class TcpEndpoint
         return TcpStatus.Ok;
     }
 
-    /// <summary>The received bytes of <paramref name="key"/> in place (two pieces when they wrap the ring); release them with <see cref="Consume"/>.</summary>
+    /// <summary>
+    /// The received bytes of <paramref name="key"/> in place (two pieces when they wrap the ring); release them with
+    /// <see cref="Consume"/>. During the callback that tells of them, in-order bytes that reached an empty ring are shown
+    /// where they arrived, in the received frame, and are valid until the callback returns (what is not consumed by then
+    /// moves into the ring); outside callbacks, and in the one that tells of <see cref="TcpEvents.Closed"/>, the spans lie in
+    /// the receive ring.
+    /// </summary>
     public TcpStatus Peek(SlotKey key, out ReadOnlySpan<byte> first, out ReadOnlySpan<byte> second)
     {
         first = second = default;

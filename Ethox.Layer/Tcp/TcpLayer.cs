@@ -191,11 +191,14 @@ public struct TcpLayer<TUser> : IRecv<IpPacket>, ISend<IpPacket>, ITimed, ITrans
 
     // The state machine took the in-order payload in place (PayloadPlacement.InFrame): the frame is pinned while the user
     // hears of it and may read the bytes there; what it leaves goes into the ring after, even if the callback throws.
+    // Told Closed, the user keeps the rings and what is unread in them (the host and the C ABI save it there), so data
+    // that ends the connection goes into the ring before the callback instead.
     private unsafe void NotifyLending(SlotKey key, TcpEvents events, Instant now, bool opening, ReadOnlySpan<byte> payload)
     {
         fixed (byte* bytes = payload)
         {
             _endpoint.PinLent(bytes);
+            if ((events & TcpEvents.Closed) != 0) _endpoint.TakeBackLent();
             try
             {
                 Notify(key, events, now, opening);

@@ -127,6 +127,36 @@ public class TcpReadInPlaceTests
         Assert.That(ack.Header.WindowSize << scale, Is.EqualTo(64 * 1024).Within(1 << scale), "all read: the whole ring is offered");
     }
 
+    // The host and the C ABI keep what is unread in the rings once told Closed: data that arrives with the FIN that ends
+    // the connection (FIN-WAIT-2 into TIME-WAIT) must already be in the ring in that callback.
+    [Test]
+    public void Data_that_ends_the_connection_is_in_the_ring_when_the_user_hears_closed()
+    {
+        var s = Established();
+        var data = Pattern(0, 1000);
+        Assert.That(s.Tcp.Close(s.Key), Is.EqualTo(TcpStatus.Ok));
+        var fin = TcpScript.Single(s.Poll(), TcpFlags.Fin);
+        s.Took(fin);
+        s.Send(s.Segment(TcpFlags.Ack));
+        Assert.That(s.State, Is.EqualTo(TcpState.FinWait2));
+
+        bool sawClosed = false;
+        s.App.ReadPaused = true;
+        s.App.OnEventsFirst = packet =>
+        {
+            if (!packet.Has(TcpEvents.Closed)) return false;
+            sawClosed = true;
+            var ring = s.App.ReceiveMemory(packet.Key);
+            Assert.That(packet.Endpoint.Peek(packet.Key, out var first, out var second), Is.EqualTo(TcpStatus.Ok));
+            Assert.That(first.ToArray(), Is.EqualTo(data));
+            Assert.That(second.IsEmpty, Is.True);
+            Assert.That(ring.Overlaps(first), Is.True, "the bytes are in the ring, which the user keeps");
+            return true;
+        };
+        s.SendData(data, TcpFlags.Ack | TcpFlags.Psh | TcpFlags.Fin);
+        Assert.That(sawClosed, Is.True, "the FIN ended the connection (TIME-WAIT)");
+    }
+
     [Test]
     public void Aborting_in_the_callback_ends_the_loan_and_nothing_is_copied()
     {
