@@ -299,10 +299,9 @@ public sealed partial class TcpEndpoint
         var buffer = ReceiveBuffer(c);
         // Data copied in while its checksum was verified, or left in the frame for the user, only needs counting; the ring
         // says whether it still fits as it did (else it is copied from the frame as any other).
-        bool placed = seg.Placement != PayloadPlacement.None && offset == 0
-            && (seg.Placement == PayloadPlacement.Placed || c.Receive.Readable == 0)
-            && c.Receive.TakePlaced(buffer.Length, payload.Length);
-        if (placed && seg.Placement == PayloadPlacement.InFrame) _lent = LentPayload.Taken(slot, payload.Length);
+        bool inFrame = seg.Placement == PayloadPlacement.InFrame && c.Receive.Readable == 0;
+        bool placed = (inFrame || seg.Placement == PayloadPlacement.Placed) && offset == 0 && c.Receive.TakePlaced(buffer.Length, payload.Length);
+        if (placed && inFrame) _lent = LentPayload.Taken(slot, payload.Length);
         var write = placed ? new ReceiveWrite(payload.Length, payload.Length, 0, false) : c.Receive.Write(buffer, offset, payload);
         if (write.Duplicate > 0 && offset > 0) NoteDuplicate(ref c, seg.Seq, seg.Seq + payload.Length);
         if (write.Dropped) _counters.OutOfOrderDrops++;
