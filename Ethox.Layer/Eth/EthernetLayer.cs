@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using Ethox.Wire;
 
 namespace Ethox.Layer.Eth;
@@ -30,6 +31,7 @@ public struct EthernetLayer<TUpper> : IRecv<RawPacket>, ISend<RawPacket>, ITimed
     public ref TUpper Upper => ref _upper;
 
     /// <summary>Handles one received frame.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public void Receive(RawPacket packet)
     {
         ref var counters = ref _endpoint._counters;
@@ -54,5 +56,6 @@ public struct EthernetLayer<TUpper> : IRecv<RawPacket>, ISend<RawPacket>, ITimed
     public Instant NextDeadline() => _upper.NextDeadline();
 
     /// <summary>Lends one transmit buffer to the layer above.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public void Send(RawPacket packet) => _upper.Send(new EthernetPacket(packet, _endpoint, default, received: false));
 }

@@ -40,6 +40,9 @@ internal static class IpOutput
         return Ipv6Packet.HeaderLength + payloadLength;
     }
 
+    // A call of its own (IpPacket.Send is a few instructions around it): its caller's inlining budget would otherwise run
+    // out inside it, and the JIT would leave span and field accessors of the per-packet path as calls.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static IpOutcome SendPrepared(IpEndpoint endpoint, LinkFrame link, ref IpExchange x)
     {
         if (x.Large)

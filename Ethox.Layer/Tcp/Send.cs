@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using Ethox.Wire;
 
 namespace Ethox.Layer.Tcp;
@@ -17,6 +18,9 @@ public sealed partial class TcpEndpoint
     /// and data in one, within the windows. Without <paramref name="dataTurn"/> only a handshake segment or an owed ACK
     /// is planned (the connection's data waits for its turn in the ready queue). False when nothing is due.
     /// </summary>
+    // A call of its own, as Write: inlined into its callers (which also inline the IP layer's send), it spent their
+    // inlining budget, and the JIT then left the connection's field accessors in here as calls.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal bool TryPlan(int slot, ref TcpConnection c, int maxLength, Instant now, out TcpRepr repr, int maxBurst = 0, bool dataTurn = true)
     {
         // The repr is filled in place (see TcpRepr's remarks on store forwarding): this runs for every segment sent.
@@ -177,6 +181,7 @@ public sealed partial class TcpEndpoint
     /// options and checksum. The checksum reads only the header: the data's share was summed as it was copied, or, with
     /// <paramref name="partialChecksum"/>, the field gets only the pseudo-header sum and the device finishes it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal int Write(int slot, ref TcpConnection c, in TcpRepr repr, Span<byte> buffer, bool partialChecksum = false)
     {
         var local = _table.LocalAddressOf(slot);

@@ -131,6 +131,10 @@ public sealed partial class TcpEndpoint
     /// it leaves with the next segments the windows allow. <see cref="TcpStatus.InvalidState"/> after
     /// <see cref="Close"/> or before the connection is set up for data.
     /// </summary>
+    // Write, Read, Peek and Consume are calls of their own: inlined into an application's callback (itself inlined into
+    // the TCP layer's notification), their bodies used up that method's inlining budget, and the JIT then left the slot
+    // lookup and the rings' accessors in them as calls.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public TcpStatus Write(SlotKey key, ReadOnlySpan<byte> data, out int written)
     {
         written = 0;
@@ -144,6 +148,7 @@ public sealed partial class TcpEndpoint
     }
 
     /// <summary>Copies up to <paramref name="destination"/>'s length of received bytes out of the ring of <paramref name="key"/> and opens the window by as much.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public TcpStatus Read(SlotKey key, Span<byte> destination, out int read)
     {
         read = 0;
@@ -163,6 +168,7 @@ public sealed partial class TcpEndpoint
     /// moves into the ring); outside callbacks, and in the one that tells of <see cref="TcpEvents.Closed"/>, the spans lie in
     /// the receive ring.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public TcpStatus Peek(SlotKey key, out ReadOnlySpan<byte> first, out ReadOnlySpan<byte> second)
     {
         first = second = default;
@@ -173,6 +179,7 @@ public sealed partial class TcpEndpoint
     }
 
     /// <summary>Releases the first <paramref name="count"/> bytes shown by <see cref="Peek"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public TcpStatus Consume(SlotKey key, int count)
     {
         if (!TryResolveUser(key, out int slot)) return TcpStatus.StaleKey;
