@@ -10,6 +10,9 @@
 #   sudo Ethox.Bench/kestrel-rps.sh          # RUNS=3 SECONDS_PER_RUN=10 CONNECTIONS=64 PATHS="/hello /bytes/16384"
 #   ETHOX_ARGS="--mmap" sudo -E Ethox.Bench/kestrel-rps.sh     # options of ethox-kestrel (--mmap, --receive-buffer N,
 #                                                              # --busy-poll USEC); default "--busy-poll 50"
+#   PLACEMENT=split sudo -E Ethox.Bench/kestrel-rps.sh         # the app (every thread) pinned to CPU 0 and wrk to CPU 1,
+#                                                              # as veth-throughput.sh places server and client; default
+#                                                              # "free": the scheduler places every thread
 set -euo pipefail
 [ "$(id -u)" -eq 0 ] || { echo "kestrel-rps.sh: needs root (namespaces, raw sockets)"; exit 1; }
 command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }
@@ -18,6 +21,15 @@ for tool in ip wrk curl; do command -v "$tool" >/dev/null || { echo "kestrel-rps
 root=$(cd "$(dirname "$0")/.." && pwd)
 ethox_args=${ETHOX_ARGS---busy-poll 50}
 runs=${RUNS:-3} duration=${SECONDS_PER_RUN:-10} connections=${CONNECTIONS:-64} paths=${PATHS:-/hello /bytes/16384}
+placement=${PLACEMENT:-free}
+case "$placement" in
+  free) app_cpus=() peer_cpus=() ;;
+  split)
+    [ "$(nproc)" -ge 2 ] || { echo "kestrel-rps.sh: PLACEMENT=split needs two CPUs"; exit 1; }
+    command -v taskset >/dev/null || { echo "kestrel-rps.sh: taskset is missing (util-linux)"; exit 1; }
+    app_cpus=(taskset -c 0) peer_cpus=(taskset -c 1) ;;
+  *) echo "kestrel-rps.sh: PLACEMENT must be free or split"; exit 2 ;;
+esac
 tag=$$
 ns_app="ethoxrps-$tag-app" ns_peer="ethoxrps-$tag-peer" if_app="exr${tag}a" if_peer="exr${tag}b"
 ethox_v4=198.18.0.1 peer_v4=198.18.0.2 kernel_v4=198.18.0.3
@@ -46,18 +58,18 @@ ip -n "$ns_peer" addr add "$peer_v4/24" dev "$if_peer"
 ip -n "$ns_peer" link set "$if_peer" up
 
 # Ethox has a MAC of its own on the app's veth end (received promiscuously); the kernel keeps the interface's.
-ip netns exec "$ns_app" dotnet "$root/samples/Ethox.Kestrel/bin/Release/net10.0/ethox-kestrel.dll" --iface "$if_app" \
+ip netns exec "$ns_app" "${app_cpus[@]}" dotnet "$root/samples/Ethox.Kestrel/bin/Release/net10.0/ethox-kestrel.dll" --iface "$if_app" \
   --ip "$ethox_v4/24" --mac 02:00:5e:10:00:01 --port 8080 --kernel "$kernel_v4:8081" --max-connections 1024 $ethox_args >"$log" 2>&1 &
 app_pid=$!
 for _ in $(seq 1 100); do grep -q "serving on" "$log" && break; sleep 0.2; done
 grep -q "serving on" "$log" || { cat "$log"; echo "kestrel-rps.sh: the app did not start"; exit 1; }
 
-in_peer() { ip netns exec "$ns_peer" "$@"; }
+in_peer() { ip netns exec "$ns_peer" "${peer_cpus[@]}" "$@"; }
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 in_peer curl -sS --fail --max-time 10 "http://$ethox_v4:8080/hello" >/dev/null
 in_peer curl -sS --fail --max-time 10 "http://$kernel_v4:8081/hello" >/dev/null
 
-echo "wrk -t2 -c$connections -d${duration}s, $runs runs per transport, alternating; $(nproc) CPUs (shared: figures under load); ethox-kestrel ${ethox_args:-(no options)}"
+echo "wrk -t2 -c$connections -d${duration}s, $runs runs per transport, alternating; $(nproc) CPUs, placement $placement; ethox-kestrel ${ethox_args:-(no options)}"
 declare -A results
 for path in $paths; do
   for run in $(seq 1 "$runs"); do
