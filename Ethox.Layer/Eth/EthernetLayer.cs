@@ -31,6 +31,8 @@ public struct EthernetLayer<TUpper> : IRecv<RawPacket>, ISend<RawPacket>, ITimed
     public ref TUpper Upper => ref _upper;
 
     /// <summary>Handles one received frame.</summary>
+    // Receive and Send are calls of their own, roots with an inlining budget sized to the layers below them: inlined
+    // into a device's small loop, they spent its budget and the JIT left the frame's accessors as calls.
     [MethodImpl(MethodImplOptions.NoInlining)]
     public void Receive(RawPacket packet)
     {
