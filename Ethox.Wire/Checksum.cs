@@ -230,7 +230,9 @@ public static class Checksum
         // Without 256-bit vectors (a NativeAOT build for the x86-64-v2 baseline, or Arm64) the same loop with 128-bit ones.
         if (length >= VectorMinimum)
         {
-            if (Vector256.IsHardwareAccelerated)
+            if (Vector512.IsHardwareAccelerated)
+                total = SumVectors<Lanes512, Vector512<uint>, TCopy>(ref start, ref destination, length, ref offset);
+            else if (Vector256.IsHardwareAccelerated)
                 total = SumVectors<Lanes256, Vector256<uint>, TCopy>(ref start, ref destination, length, ref offset);
             else if (Vector128.IsHardwareAccelerated)
                 total = SumVectors<Lanes128, Vector128<uint>, TCopy>(ref start, ref destination, length, ref offset);
@@ -367,6 +369,21 @@ public static class Checksum
 
         // All lanes of both sums added up (each lane below 2^30: see SumVectors).
         static abstract ulong Total(TVector sum0, TVector sum1);
+    }
+
+    private readonly struct Lanes512 : IVectorLanes<Vector512<uint>>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<uint> AddHalves(Vector512<uint> sum, Vector512<uint> value)
+            => sum + ((value & Vector512.Create(0xFFFFu)) + (value >> 16));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ulong Total(Vector512<uint> sum0, Vector512<uint> sum1)
+        {
+            var sum = sum0 + sum1;
+            var half = sum.GetLower() + sum.GetUpper();
+            return WidenSum(half.GetLower() + half.GetUpper());
+        }
     }
 
     private readonly struct Lanes256 : IVectorLanes<Vector256<uint>>

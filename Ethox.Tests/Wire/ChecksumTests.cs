@@ -22,12 +22,12 @@ public class ChecksumTests
     public void Vectorised_sum_matches_the_definition_at_every_length()
     {
         var rng = new Random(1071);
-        var data = new byte[300_000];
+        var data = new byte[1_100_000];
         rng.NextBytes(data);
         for (int len = 0; len < 600; len++)
             Assert.That(Checksum.Compute(data.AsSpan(3, len)), Is.EqualTo(Reference(data.AsSpan(3, len))), $"length {len}");
-        // Past the vector loops' chunks too: 128 KiB with 128-bit vectors, 256 KiB with 256-bit ones.
-        foreach (int len in new[] { 1500, 9000, 65535, 69_999, 131_072 + 17, 262_144 + 33, 299_999 })
+        // Past the vector loops' chunks too: 128 KiB with 128-bit vectors, 256 KiB with 256-bit ones, 512 KiB with 512-bit ones.
+        foreach (int len in new[] { 1500, 9000, 65535, 69_999, 131_072 + 17, 262_144 + 33, 299_999, 524_288 + 65, 1_048_576 + 3 })
             Assert.That(Checksum.Compute(data.AsSpan(1, len)), Is.EqualTo(Reference(data.AsSpan(1, len))), $"length {len}");
         Array.Fill(data, (byte)0xFF); // worst case for lane overflow
         Assert.That(Checksum.Compute(data), Is.EqualTo(Reference(data)));
@@ -37,12 +37,12 @@ public class ChecksumTests
     public void Copy_and_sum_copies_exactly_and_sums_as_the_definition_at_every_length()
     {
         var rng = new Random(793);
-        var source = new byte[70_000];
+        var source = new byte[1_100_000];
         rng.NextBytes(source);
-        var destination = new byte[70_010];
+        var destination = new byte[1_100_010];
         var lengths = new System.Collections.Generic.List<int>();
         for (int len = 0; len < 600; len++) lengths.Add(len);
-        lengths.AddRange(new[] { 1448, 1500, 8948, 65535, 69_999 });
+        lengths.AddRange(new[] { 1448, 1500, 8948, 65535, 69_999, 262_144 + 127, 524_288 + 129, 1_048_576 + 5 });
         foreach (int len in lengths)
         {
             Array.Fill(destination, (byte)0xA5);
