@@ -80,10 +80,13 @@ public sealed class EthoxHost : IDisposable, IAsyncDisposable
             _ => -1,
         };
         var busyPoll = Duration.FromTimeSpan(options.BusyPoll);
-        return new EthoxHost(options, (core, channel) => capabilities.Medium == Medium.Ethernet
-            ? new HostLoop<TDevice, EthernetLayer<IpLayer<Transports>>>(device, descriptor,
-                new(core.Ethernet!, new(core.Ip, core.CreateTransports())), core, channel, options.Batch, busyPoll)
-            : new HostLoop<TDevice, IpLayer<Transports>>(device, descriptor, new(core.Ip, core.CreateTransports()), core, channel, options.Batch, busyPoll),
+        return new EthoxHost(options, (core, channel) => capabilities.Medium != Medium.Ethernet
+            ? new HostLoop<TDevice, IpLayer<Transports>>(device, descriptor, new(core.Ip, core.CreateTransports()), core, channel, options.Batch, busyPoll)
+            : options.GleanNeighbors
+                ? new HostLoop<TDevice, NeighborGleaner<EthernetLayer<IpLayer<Transports>>>>(device, descriptor,
+                    new(new(core.Ethernet!, new(core.Ip, core.CreateTransports())), core.Ip, core.Ethernet!.Address), core, channel, options.Batch, busyPoll)
+                : new HostLoop<TDevice, EthernetLayer<IpLayer<Transports>>>(device, descriptor,
+                    new(core.Ethernet!, new(core.Ip, core.CreateTransports())), core, channel, options.Batch, busyPoll),
             capabilities);
     }
 

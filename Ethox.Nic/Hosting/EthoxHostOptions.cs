@@ -74,4 +74,11 @@ public sealed class EthoxHostOptions
     public TimeSpan BusyPoll { get; set; }
     /// <summary>The name of the host's thread.</summary>
     public string ThreadName { get; set; } = "ethox-host";
+    /// <summary>
+    /// Learn the sender of every unicast IPv4/IPv6 packet from an on-link address as a reachable neighbour
+    /// (<see cref="Ethox.Layer.Ip.NeighborGleaner{TStack}"/>; Ethernet devices only). Needed when several hosts share one
+    /// interface as the queues of a PACKET_FANOUT group or a multi-queue TAP, one host per queue: every ARP frame reaches
+    /// one and the same queue, so the others would never hear the answers to their own requests. Off by default.
+    /// </summary>
+    public bool GleanNeighbors { get; set; }
 }

@@ -16,55 +16,73 @@ namespace Ethox.Tests.Hosting;
 /// </summary>
 internal sealed class BridgedHost : IAsyncDisposable
 {
-    private BridgedHost(BridgedNamespaces rig, AfPacketDevice nic, EthoxHost host)
+    private BridgedHost(BridgedNamespaces rig, AfPacketDevice[] nics, EthoxHost[] hosts)
     {
         Rig = rig;
-        Nic = nic;
-        Host = host;
+        Nics = nics;
+        Hosts = hosts;
     }
 
     public BridgedNamespaces Rig { get; }
-    public AfPacketDevice Nic { get; }
-    public EthoxHost Host { get; }
+    /// <summary>The first queue's socket (the only one without <c>queues</c>).</summary>
+    public AfPacketDevice Nic => Nics[0];
+    /// <summary>The first queue's host (the only one without <c>queues</c>).</summary>
+    public EthoxHost Host => Hosts[0];
+    /// <summary>One socket per queue, in one PACKET_FANOUT hash group when there are several.</summary>
+    public AfPacketDevice[] Nics { get; }
+    /// <summary>One host per queue, all with the same Ethernet and IP addresses, learning neighbours from packets when there are several.</summary>
+    public EthoxHost[] Hosts { get; }
 
     /// <summary>
-    /// Builds the rig (<paramref name="tag"/>: see <see cref="BridgedNamespaces.Create"/>) and starts the host;
-    /// <paramref name="configure"/> may change the host's options first. Skips the test when not root.
+    /// Builds the rig (<paramref name="tag"/>: see <see cref="BridgedNamespaces.Create"/>) and starts the host, or
+    /// <paramref name="queues"/> hosts on the sockets of one fanout group; <paramref name="configure"/> may change the
+    /// hosts' options first. Skips the test when not root.
     /// </summary>
-    public static BridgedHost Start(string tag, Action<EthoxHostOptions>? configure = null)
+    public static BridgedHost Start(string tag, Action<EthoxHostOptions>? configure = null, int queues = 1)
     {
         Kernel.RequireRoot();
         var rig = BridgedNamespaces.Create(tag);
-        AfPacketDevice? nic = null;
+        var nics = new AfPacketDevice[queues];
+        var hosts = new EthoxHost[queues];
         try
         {
-            Assert.That(AfPacketDevice.TryOpen(rig.Outer, new AfPacketOptions { Promiscuous = true }, out nic, out string error), Is.True, error);
-            var options = new EthoxHostOptions { Mac = Kernel.OurMac, DadTransmits = 0 };
-            options.Addresses.Add(HostAddress.Parse(PeerNamespace.OurV4 + "/24"));
-            options.Addresses.Add(HostAddress.Parse(PeerNamespace.OurV6 + "/64"));
-            configure?.Invoke(options);
-            var host = EthoxHost.Create(nic!, options);
-            host.Start();
-            return new BridgedHost(rig, nic!, host);
+            for (int q = 0; q < queues; q++)
+            {
+                var socket = new AfPacketOptions
+                {
+                    Promiscuous = true, FanoutMode = FanoutMode.Hash,
+                    FanoutUniqueGroup = queues > 1 && q == 0, FanoutGroup = q > 0 ? nics[0].FanoutGroup : null,
+                };
+                Assert.That(AfPacketDevice.TryOpen(rig.Outer, socket, out var nic, out string error), Is.True, error);
+                nics[q] = nic!;
+                var options = new EthoxHostOptions { Mac = Kernel.OurMac, DadTransmits = 0, GleanNeighbors = queues > 1 };
+                options.Addresses.Add(HostAddress.Parse(PeerNamespace.OurV4 + "/24"));
+                options.Addresses.Add(HostAddress.Parse(PeerNamespace.OurV6 + "/64"));
+                configure?.Invoke(options);
+                hosts[q] = EthoxHost.Create(nic!, options);
+                hosts[q].Start();
+            }
+            return new BridgedHost(rig, nics, hosts);
         }
         catch
         {
-            nic?.Dispose();
+            foreach (var host in hosts) host?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            foreach (var nic in nics) nic?.Dispose();
             rig.Dispose();
             throw;
         }
     }
 
-    /// <summary>Stops the host, then closes the socket (the host does not own it) and deletes the namespaces.</summary>
+    /// <summary>Stops the hosts, then closes the sockets (the hosts do not own them) and deletes the namespaces.</summary>
     public async ValueTask DisposeAsync()
     {
         try
         {
-            await Host.DisposeAsync();
+            foreach (var host in Hosts) await host.DisposeAsync();
         }
         finally
         {
-            Nic.Dispose();
+            foreach (var nic in Nics) nic.Dispose();
             Rig.Dispose();
         }
     }

@@ -31,14 +31,18 @@ internal static class KestrelApp
     private static readonly byte[] Pattern = CreatePattern();
 
     public static WebApplication Build(EthoxHost host, int port, System.Collections.Generic.IEnumerable<IPEndPoint> kernelEndPoints, LogLevel logLevel = LogLevel.Warning)
+        => Build([host], port, kernelEndPoints, logLevel);
+
+    /// <summary>As the other overload, listening on <paramref name="port"/> of each of <paramref name="hosts"/> (the queues of one interface).</summary>
+    public static WebApplication Build(System.Collections.Generic.IReadOnlyList<EthoxHost> hosts, int port, System.Collections.Generic.IEnumerable<IPEndPoint> kernelEndPoints, LogLevel logLevel = LogLevel.Warning)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(logLevel);
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, KestrelJson.Default));
-        builder.WebHost.UseEthox(host);
+        foreach (var host in hosts) builder.WebHost.UseEthox(host);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.ListenEthox(host, port);
+            foreach (var host in hosts) kestrel.ListenEthox(host, port);
             foreach (var endpoint in kernelEndPoints) kestrel.Listen(endpoint);
         });
         var app = builder.Build();

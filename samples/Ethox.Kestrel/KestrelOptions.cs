@@ -29,6 +29,9 @@ internal sealed class KestrelOptions
           --mmap               PACKET_MMAP rings (256 frames each way) instead of one system call per frame
           --busy-poll USEC     the host's thread keeps looking for frames and requests for USEC microseconds
                                after the last one before it sleeps (default 0: it sleeps at once)
+          --queues N           N hosts (1 to 16, default 1), each a stack on its own thread with its own packet
+                               socket of one PACKET_FANOUT hash group: the kernel shares the connections out, and
+                               responses leave from N threads; Kestrel listens on every host's port
           --duration SEC       stop after SEC seconds
           --help               this text
         """;
@@ -43,6 +46,8 @@ internal sealed class KestrelOptions
     public int ReceiveBufferBytes { get; private set; } = 8 << 20;
     public bool Mmap { get; private set; }
     public int BusyPollMicroseconds { get; private set; }
+    public int Queues { get; private set; } = 1;
+    public const int MaxQueues = 16;
     public double? Duration { get; private set; }
     public bool Help { get; private set; }
 
@@ -105,6 +110,10 @@ internal sealed class KestrelOptions
                 case "--busy-poll":
                     if (!TryInt(value, 0, 1_000_000, out int micros)) return Fail($"--busy-poll: '{value}' is not a number of microseconds from 0 to 1000000", out error);
                     options.BusyPollMicroseconds = micros;
+                    break;
+                case "--queues":
+                    if (!TryInt(value, 1, MaxQueues, out int queues)) return Fail($"--queues: '{value}' is not a number from 1 to {MaxQueues}", out error);
+                    options.Queues = queues;
                     break;
                 case "--duration":
                     if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) || !(seconds > 0))

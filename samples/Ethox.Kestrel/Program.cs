@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -44,36 +45,58 @@ namespace Ethox.Kestrel
             // buffer (a 100-byte request takes over a kilobyte), and what does not fit is dropped and retransmitted, late.
             // With a MAC of our own, the kernel's traffic on the interface (the socket transport's, with --kernel) is
             // filtered out before it reaches the socket instead of waking the host's thread for every frame.
-            var socket = new AfPacketOptions
+            // With --queues N, N sockets in one PACKET_FANOUT hash group: the first makes the group, the others join it.
+            var nics = new List<AfPacketDevice>();
+            var hosts = new List<EthoxHost>();
+            try
             {
-                Promiscuous = options.Mac is not null, DestinationFilter = options.Mac, UseMmapRings = options.Mmap,
-                ReceiveBufferBytes = options.ReceiveBufferBytes,
-            };
-            if (!AfPacketDevice.TryOpen(options.Interface!, socket, out var device, out error))
-            {
-                Console.Error.WriteLine($"ethox-kestrel: error: {options.Interface}: {error}");
-                return 1;
+                for (int q = 0; q < options.Queues; q++)
+                {
+                    var socket = new AfPacketOptions
+                    {
+                        Promiscuous = options.Mac is not null, DestinationFilter = options.Mac, UseMmapRings = options.Mmap,
+                        ReceiveBufferBytes = options.ReceiveBufferBytes,
+                        FanoutUniqueGroup = options.Queues > 1 && q == 0, FanoutGroup = q > 0 ? nics[0].FanoutGroup : null, FanoutMode = FanoutMode.Hash,
+                    };
+                    if (!AfPacketDevice.TryOpen(options.Interface!, socket, out var device, out error))
+                    {
+                        Console.Error.WriteLine($"ethox-kestrel: error: {options.Interface}{(options.Queues > 1 ? $" queue {q}" : "")}: {error}");
+                        return 1;
+                    }
+                    nics.Add(device!);
+                    var hostOptions = new EthoxHostOptions
+                    {
+                        Mac = options.Mac ?? nics[0].HardwareAddress,
+                        MaxConnections = options.MaxConnections,
+                        ThreadName = options.Queues > 1 ? $"ethox-kestrel {q}" : "ethox-kestrel",
+                        BusyPoll = TimeSpan.FromMicroseconds(options.BusyPollMicroseconds),
+                        // Every ARP frame reaches one queue: the others learn the clients' link addresses from their packets.
+                        GleanNeighbors = options.Queues > 1,
+                    };
+                    foreach (var address in options.Addresses) hostOptions.Addresses.Add(address);
+                    foreach (var gateway in options.Gateways) hostOptions.Gateways.Add(gateway);
+                    hosts.Add(EthoxHost.Create(device!, hostOptions));
+                }
+                foreach (var host in hosts) host.Start();
+                return await ServeAsync(options, hosts, nics);
             }
-            using var nic = device!;
-            var hostOptions = new EthoxHostOptions
+            finally
             {
-                Mac = options.Mac ?? nic.HardwareAddress,
-                MaxConnections = options.MaxConnections,
-                ThreadName = "ethox-kestrel",
-                BusyPoll = TimeSpan.FromMicroseconds(options.BusyPollMicroseconds),
-            };
-            foreach (var address in options.Addresses) hostOptions.Addresses.Add(address);
-            foreach (var gateway in options.Gateways) hostOptions.Gateways.Add(gateway);
-            await using var host = EthoxHost.Create(nic, hostOptions);
-            host.Start();
+                foreach (var host in hosts) await host.DisposeAsync();
+                foreach (var nic in nics) nic.Dispose();
+            }
+        }
 
-            var app = KestrelApp.Build(host, options.Port, options.KernelEndPoints);
+        private static async Task<int> ServeAsync(KestrelOptions options, List<EthoxHost> hosts, List<AfPacketDevice> nics)
+        {
+            var app = KestrelApp.Build(hosts, options.Port, options.KernelEndPoints);
             using var stop = new CancellationTokenSource();
             if (options.Duration is { } seconds) stop.CancelAfter(TimeSpan.FromSeconds(seconds));
             using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
             using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
             await app.StartAsync(stop.Token);
             Console.Out.WriteLine($"ethox-kestrel: serving on {options.Interface} ({string.Join(", ", options.Addresses)}) port {options.Port}"
+                                  + (hosts.Count > 1 ? $" with {hosts.Count} queues" : "")
                                   + (options.KernelEndPoints.Count > 0 ? $"; kernel sockets on {string.Join(", ", options.KernelEndPoints)}" : ""));
             try
             {
@@ -84,13 +107,32 @@ namespace Ethox.Kestrel
             }
             await app.StopAsync();
             await app.DisposeAsync();
-            await host.StopAsync();
-            var counters = await host.ReadCountersAsync();
-            Console.Out.WriteLine($"ethox-kestrel: stopped; {counters.Host.Accepted} connections accepted, {counters.Tcp.SegmentsIn} segments in, "
-                                  + $"{counters.Tcp.SegmentsOut} out, {counters.Tcp.Retransmits} retransmitted ({counters.Tcp.Timeouts} timeouts, "
-                                  + $"{counters.Tcp.FastRetransmits} fast, {counters.Tcp.TailLossProbes} tail-loss probes), {counters.Tcp.Errors.Total} TCP errors, "
-                                  + $"{nic.ReadKernelDrops()} frames dropped by the kernel (receive buffer full); "
-                                  + $"the host's loop: {counters.Host.LoopTurns} turns, {counters.Host.Sleeps} sleeps, {counters.Host.Requests} requests");
+            long accepted = 0, segmentsIn = 0, segmentsOut = 0, retransmits = 0, timeouts = 0, fast = 0, probes = 0, errors = 0, turns = 0, sleeps = 0, requests = 0, drops = 0;
+            var perQueue = new List<long>();
+            for (int q = 0; q < hosts.Count; q++)
+            {
+                await hosts[q].StopAsync();
+                var counters = await hosts[q].ReadCountersAsync();
+                perQueue.Add(counters.Host.Accepted);
+                accepted += counters.Host.Accepted;
+                segmentsIn += counters.Tcp.SegmentsIn;
+                segmentsOut += counters.Tcp.SegmentsOut;
+                retransmits += counters.Tcp.Retransmits;
+                timeouts += counters.Tcp.Timeouts;
+                fast += counters.Tcp.FastRetransmits;
+                probes += counters.Tcp.TailLossProbes;
+                errors += counters.Tcp.Errors.Total;
+                turns += counters.Host.LoopTurns;
+                sleeps += counters.Host.Sleeps;
+                requests += counters.Host.Requests;
+                drops += nics[q].ReadKernelDrops();
+            }
+            Console.Out.WriteLine($"ethox-kestrel: stopped; {accepted} connections accepted"
+                                  + (hosts.Count > 1 ? $" ({string.Join(" + ", perQueue)} by queue)" : "")
+                                  + $", {segmentsIn} segments in, {segmentsOut} out, {retransmits} retransmitted ({timeouts} timeouts, "
+                                  + $"{fast} fast, {probes} tail-loss probes), {errors} TCP errors, "
+                                  + $"{drops} frames dropped by the kernel (receive buffer full); "
+                                  + $"the host's loop: {turns} turns, {sleeps} sleeps, {requests} requests");
             return 0;
         }
     }

@@ -1,9 +1,7 @@
 using System.Buffers.Binary;
-using Ethox.Layer;
-using Ethox.Layer.Ip;
 using Ethox.Wire;
 
-namespace Ethox.Appliance;
+namespace Ethox.Layer.Ip;
 
 /// <summary>
 /// Before the stack sees a frame, records the sender of every IPv4/IPv6 packet sent to our Ethernet address from an
@@ -12,19 +10,29 @@ namespace Ethox.Appliance;
 /// the neighbour advertisements for a pair of addresses to one queue, so another queue that asks for the kernel's
 /// address would never see the answer. The kernel resolved our address to send us this unicast frame, and its link
 /// address is in it: it serves as the forward progress hint of RFC 4861 §7.3.1 and keeps each queue's cache its own.
+/// <c>samples/Ethox.Appliance</c> (<c>--queues</c>) and <c>EthoxHostOptions.GleanNeighbors</c> put it in front of the
+/// Ethernet layer.
 /// </summary>
-internal struct NeighborGleaner<TStack>(TStack stack, IpEndpoint ip, EthernetAddress ours) : IRecv<RawPacket>, ISend<RawPacket>, ITimed
+/// <typeparam name="TStack">The Ethernet stack the frames go on to.</typeparam>
+/// <param name="stack">The Ethernet stack the frames go on to.</param>
+/// <param name="ip">The IP endpoint whose neighbour cache learns the senders and whose addresses say what is on-link.</param>
+/// <param name="ours">Our Ethernet address: only frames sent to it teach anything.</param>
+public struct NeighborGleaner<TStack>(TStack stack, IpEndpoint ip, EthernetAddress ours) : IRecv<RawPacket>, ISend<RawPacket>, ITimed
     where TStack : IRecv<RawPacket>, ISend<RawPacket>, ITimed
 {
     private const int EthernetHeader = 14;
     private const ushort Ipv4Type = 0x0800, Ipv6Type = 0x86DD;
 
+    /// <summary>The Ethernet stack the frames go on to.</summary>
     public TStack Stack = stack;
 
+    /// <summary>The stack's next deadline.</summary>
     public Instant NextDeadline() => Stack.NextDeadline();
 
+    /// <summary>Lets the stack send; nothing is learnt from what we send.</summary>
     public void Send(RawPacket packet) => Stack.Send(packet);
 
+    /// <summary>Learns the sender of the frame, if it teaches one, then hands the frame to the stack.</summary>
     public void Receive(RawPacket packet)
     {
         Glean(packet.Frame, packet.Timestamp);
