@@ -9,7 +9,8 @@
 #
 #   sudo Ethox.Bench/kestrel-rps.sh          # RUNS=3 SECONDS_PER_RUN=10 CONNECTIONS=64 PATHS="/hello /bytes/16384"
 #   ETHOX_ARGS="--mmap" sudo -E Ethox.Bench/kestrel-rps.sh     # options of ethox-kestrel (--mmap, --receive-buffer N,
-#                                                              # --busy-poll USEC); default "--busy-poll 50"
+#                                                              # --busy-poll USEC, --queues N); default
+#                                                              # "--queues 2 --busy-poll 50" (session 13; before, one queue)
 #   PLACEMENT=split sudo -E Ethox.Bench/kestrel-rps.sh         # the app (every thread) pinned to CPU 0 and wrk to CPU 1,
 #                                                              # as veth-throughput.sh places server and client; default
 #                                                              # "free": the scheduler places every thread
@@ -19,7 +20,7 @@ command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null || { apt-ge
 for tool in ip wrk curl; do command -v "$tool" >/dev/null || { echo "kestrel-rps.sh: $tool is missing"; exit 1; }; done
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-ethox_args=${ETHOX_ARGS---busy-poll 50}
+ethox_args=${ETHOX_ARGS---queues 2 --busy-poll 50}
 runs=${RUNS:-3} duration=${SECONDS_PER_RUN:-10} connections=${CONNECTIONS:-64} paths=${PATHS:-/hello /bytes/16384}
 placement=${PLACEMENT:-free}
 case "$placement" in
