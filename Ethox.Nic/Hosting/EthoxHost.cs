@@ -80,14 +80,17 @@ public sealed class EthoxHost : IDisposable, IAsyncDisposable
             _ => -1,
         };
         var busyPoll = Duration.FromTimeSpan(options.BusyPoll);
-        return new EthoxHost(options, (core, channel) => capabilities.Medium != Medium.Ethernet
-            ? new HostLoop<TDevice, IpLayer<Transports>>(device, descriptor, new(core.Ip, core.CreateTransports()), core, channel, options.Batch, busyPoll)
-            : options.GleanNeighbors
+        return new EthoxHost(options, (core, channel) =>
+        {
+            var ip = new IpLayer<Transports>(core.Ip, core.CreateTransports());
+            if (capabilities.Medium != Medium.Ethernet)
+                return new HostLoop<TDevice, IpLayer<Transports>>(device, descriptor, ip, core, channel, options.Batch, busyPoll);
+            var ethernet = new EthernetLayer<IpLayer<Transports>>(core.Ethernet!, ip);
+            return options.GleanNeighbors
                 ? new HostLoop<TDevice, NeighborGleaner<EthernetLayer<IpLayer<Transports>>>>(device, descriptor,
-                    new(new(core.Ethernet!, new(core.Ip, core.CreateTransports())), core.Ip, core.Ethernet!.Address), core, channel, options.Batch, busyPoll)
-                : new HostLoop<TDevice, EthernetLayer<IpLayer<Transports>>>(device, descriptor,
-                    new(core.Ethernet!, new(core.Ip, core.CreateTransports())), core, channel, options.Batch, busyPoll),
-            capabilities);
+                    new(ethernet, core.Ip, core.Ethernet!.Address), core, channel, options.Batch, busyPoll)
+                : new HostLoop<TDevice, EthernetLayer<IpLayer<Transports>>>(device, descriptor, ethernet, core, channel, options.Batch, busyPoll);
+        }, capabilities);
     }
 
     private static void Validate(EthoxHostOptions o)
